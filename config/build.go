@@ -1,0 +1,557 @@
+package config
+
+import (
+	"fmt"
+	"net/url"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/nyaruka/phonenumbers"
+	"github.com/rickar/cal/v2"
+	"github.com/rickar/cal/v2/us"
+	"github.com/switchboard-clinic/switchboard/routing"
+)
+
+// Limits on what a configuration may ask for.
+const (
+	maxRingSeconds     = 600 // no group rings longer than ten minutes in total
+	maxMemberRing      = 120
+	maxDialNouns       = 10 // Twilio dials at most ten parties at once
+	defaultMaxTries    = 3
+	defaultGatherSecs  = 4
+	defaultRingSeconds = 25
+)
+
+// USHolidayNames maps the keys accepted in holidays.us to the holidays.
+func USHolidayNames() map[string]*cal.Holiday {
+	return map[string]*cal.Holiday{
+		"new-year":               us.NewYear,
+		"mlk-day":                us.MlkDay,
+		"presidents-day":         us.PresidentsDay,
+		"memorial-day":           us.MemorialDay,
+		"juneteenth":             us.Juneteenth,
+		"independence-day":       us.IndependenceDay,
+		"labor-day":              us.LaborDay,
+		"columbus-day":           us.ColumbusDay,
+		"veterans-day":           us.VeteransDay,
+		"thanksgiving":           us.ThanksgivingDay,
+		"day-after-thanksgiving": us.DayAfterThanksgivingDay,
+		"christmas":              us.ChristmasDay,
+	}
+}
+
+var weekdayNames = map[string]time.Weekday{
+	"sunday": time.Sunday, "monday": time.Monday, "tuesday": time.Tuesday, "wednesday": time.Wednesday,
+	"thursday": time.Thursday, "friday": time.Friday, "saturday": time.Saturday,
+}
+
+// defaultPrompts fill in what a file leaves out. The crisis line has no
+// default: a file must say it (or keep the built-in one).
+func defaultPrompts(practice string) routing.Prompts {
+	return routing.Prompts{
+		Greeting:    "Thank you for calling " + practice + ".",
+		Closed:      "Our office is closed right now.",
+		Extensions:  "If you know your party's extension, you may dial it at any time, followed by the pound key.",
+		Invalid:     "Sorry, that is not an option.",
+		NoInput:     "Sorry, I didn't hear a choice.",
+		Connecting:  "Please hold while I connect you.",
+		Unavailable: "I'm sorry, nobody is able to take your call right now.",
+		AfterHours:  "That extension does not take calls while the office is closed.",
+		Apology:     "I'm sorry, something went wrong on our side.",
+		Goodbye:     "Thank you for calling. Goodbye.",
+		Whisper:     "Call from the " + practice + " main line. Press 1 to accept the call.",
+	}
+}
+
+type builder struct {
+	problems []Problem
+}
+
+func (b *builder) addf(path, format string, args ...any) {
+	b.problems = append(b.problems, Problem{Path: path, Message: fmt.Sprintf(format, args...)})
+}
+
+// build validates f and converts it into the routing model.
+func (f File) build() (*routing.Line, []Problem) {
+	b := &builder{}
+	l := &routing.Line{
+		Practice: strings.TrimSpace(f.Practice),
+		Voice:    f.Voice,
+		Language: f.Language,
+		Groups:   map[string]routing.Group{},
+		Info:     map[string]routing.Info{},
+	}
+	if l.Practice == "" {
+		b.addf("practice", "the practice name is required (the greeting says it)")
+	}
+	if l.Language == "" {
+		l.Language = "en-US"
+	} else if !languageTag.MatchString(l.Language) {
+		b.addf("language", "%q is not a language tag such as en-US", l.Language)
+	}
+	if f.MainNumber == "" {
+		b.addf("mainNumber", "the main line number is required")
+	} else if n, ok := e164(f.MainNumber); !ok {
+		b.addf("mainNumber", "%q is not an E.164 phone number such as +14258692644", f.MainNumber)
+	} else {
+		l.MainNumber = n
+	}
+	loc := time.UTC
+	if f.Timezone == "" {
+		b.addf("timezone", "the practice's time zone is required, e.g. America/Los_Angeles")
+	} else if z, err := time.LoadLocation(f.Timezone); err != nil || f.Timezone == "Local" {
+		b.addf("timezone", "%q is not a known time zone (use an IANA name such as America/Los_Angeles)", f.Timezone)
+	} else {
+		loc = z
+	}
+	l.Schedule = routing.Schedule{Location: loc}
+	b.hours(f.Hours, &l.Schedule)
+	b.holidays(f.Holidays, &l.Schedule)
+	l.Prompts = b.prompts(f.Prompts, l.Practice)
+
+	l.MaxTries = f.Retries.MaxTries
+	if l.MaxTries == 0 {
+		l.MaxTries = defaultMaxTries
+	} else if l.MaxTries < 1 || l.MaxTries > 10 {
+		b.addf("retries.maxTries", "must be between 1 and 10, got %d", l.MaxTries)
+	}
+	l.GatherSeconds = f.Retries.GatherSeconds
+	if l.GatherSeconds == 0 {
+		l.GatherSeconds = defaultGatherSecs
+	} else if l.GatherSeconds < 1 || l.GatherSeconds > 15 {
+		b.addf("retries.gatherSeconds", "must be between 1 and 15, got %d", l.GatherSeconds)
+	}
+
+	names := make([]string, 0, len(f.RingGroups))
+	for name := range f.RingGroups {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		if g, ok := b.group("ringGroups."+name, name, f.RingGroups[name]); ok {
+			l.Groups[name] = g
+		}
+	}
+	b.extensions(f.Extensions, f.RingGroups, l)
+
+	l.Fallback = f.Fallback
+	if l.Fallback == "" {
+		b.addf("fallback", "name the ring group that takes calls when a caller cannot use the menu")
+	} else if _, ok := f.RingGroups[l.Fallback]; !ok {
+		b.addf("fallback", "unknown ring group %q", l.Fallback)
+	}
+
+	infoIDs := make([]string, 0, len(f.Info))
+	for id := range f.Info {
+		infoIDs = append(infoIDs, id)
+	}
+	sort.Strings(infoIDs)
+	for _, id := range infoIDs {
+		in := f.Info[id]
+		path := "info." + id
+		msg := routing.Info{ID: id, Title: in.Title, Say: strings.TrimSpace(in.Say), AudioURL: in.AudioURL}
+		if msg.Say == "" && msg.AudioURL == "" {
+			b.addf(path, "give the message as say (text) or audioUrl")
+		}
+		if msg.AudioURL != "" {
+			if u, err := url.Parse(msg.AudioURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+				b.addf(path+".audioUrl", "%q is not an absolute http(s) URL", msg.AudioURL)
+			}
+		}
+		msg.Options = b.options(path+".options", in.Options, f, false)
+		l.Info[id] = msg
+	}
+
+	if len(f.Menu) == 0 {
+		b.addf("menu", "the main menu needs at least one option")
+	}
+	l.Menu = b.options("menu", f.Menu, f, true)
+	b.shadowing(l)
+	return l, b.problems
+}
+
+func (b *builder) hours(hours map[string][]string, s *routing.Schedule) {
+	days := make([]string, 0, len(hours))
+	for d := range hours {
+		days = append(days, d)
+	}
+	sort.Strings(days)
+	for _, day := range days {
+		wd, ok := weekdayNames[strings.ToLower(day)]
+		if !ok {
+			b.addf("hours."+day, "%q is not a day of the week", day)
+			continue
+		}
+		var windows []routing.Window
+		for i, spec := range hours[day] {
+			path := fmt.Sprintf("hours.%s[%d]", day, i)
+			w, err := parseWindow(spec)
+			if err != nil {
+				b.addf(path, "%v", err)
+				continue
+			}
+			for _, prev := range windows {
+				if w.Open < prev.Close && prev.Open < w.Close {
+					b.addf(path, "%s overlaps %s", w, prev)
+				}
+			}
+			windows = append(windows, w)
+		}
+		s.Week[wd] = windows
+	}
+}
+
+func parseWindow(spec string) (routing.Window, error) {
+	open, closeAt, ok := strings.Cut(strings.ReplaceAll(spec, " ", ""), "-")
+	if !ok {
+		return routing.Window{}, fmt.Errorf("%q is not a period such as 08:00-17:00", spec)
+	}
+	o, err := parseClock(open)
+	if err != nil {
+		return routing.Window{}, err
+	}
+	c, err := parseClock(closeAt)
+	if err != nil {
+		return routing.Window{}, err
+	}
+	if c <= o {
+		return routing.Window{}, fmt.Errorf("%q closes before it opens", spec)
+	}
+	return routing.Window{Open: o, Close: c}, nil
+}
+
+func parseClock(s string) (int, error) {
+	if s == "24:00" {
+		return 24 * 60, nil
+	}
+	t, err := time.Parse("15:04", s)
+	if err != nil {
+		return 0, fmt.Errorf("%q is not a time such as 08:30", s)
+	}
+	return t.Hour()*60 + t.Minute(), nil
+}
+
+func (b *builder) holidays(h Holidays, s *routing.Schedule) {
+	loc := s.Location
+	known := USHolidayNames()
+	now := time.Now()
+	for i, name := range h.US {
+		hol, ok := known[name]
+		if !ok {
+			keys := make([]string, 0, len(known))
+			for k := range known {
+				keys = append(keys, k)
+			}
+			sort.Strings(keys)
+			b.addf(fmt.Sprintf("holidays.us[%d]", i), "unknown holiday %q (known: %s)", name, strings.Join(keys, ", "))
+			continue
+		}
+		// Observed dates for last year to a few years ahead.
+		for y := now.Year() - 1; y <= now.Year()+5; y++ {
+			_, obs := hol.Calc(y)
+			if obs.IsZero() {
+				continue
+			}
+			s.Closed = append(s.Closed, routing.Closure{Date: time.Date(obs.Year(), obs.Month(), obs.Day(), 0, 0, 0, 0, loc), Name: hol.Name})
+		}
+	}
+	for i, c := range h.Dates {
+		d, err := time.ParseInLocation("2006-01-02", c.Date, loc)
+		if err != nil {
+			b.addf(fmt.Sprintf("holidays.dates[%d].date", i), "%q is not a date such as 2026-12-24", c.Date)
+			continue
+		}
+		name := c.Name
+		if name == "" {
+			name = "closed"
+		}
+		s.Closed = append(s.Closed, routing.Closure{Date: d, Name: name})
+	}
+}
+
+var (
+	digitsRun = regexp.MustCompile(`(\d)[\s.\-]+(\d)`)
+	has911    = regexp.MustCompile(`(^|\D)911(\D|$)`)
+	has988    = regexp.MustCompile(`(^|\D)988(\D|$)`)
+)
+
+// hasCrisisNumbers reports whether text names both 911 and 988, however the
+// digits are spaced for text-to-speech ("9 1 1", "9-8-8").
+func hasCrisisNumbers(text string) bool {
+	joined := text
+	for {
+		next := digitsRun.ReplaceAllString(joined, "$1$2")
+		if next == joined {
+			break
+		}
+		joined = next
+	}
+	return has911.MatchString(joined) && has988.MatchString(joined)
+}
+
+func (b *builder) prompts(p Prompts, practice string) routing.Prompts {
+	out := defaultPrompts(practice)
+	set := func(dst *string, v string) {
+		if v = strings.TrimSpace(v); v != "" {
+			*dst = v
+		}
+	}
+	set(&out.Greeting, p.Greeting)
+	set(&out.Closed, p.Closed)
+	set(&out.Menu, p.Menu)
+	set(&out.Extensions, p.Extensions)
+	set(&out.Invalid, p.Invalid)
+	set(&out.NoInput, p.NoInput)
+	set(&out.Connecting, p.Connecting)
+	set(&out.Unavailable, p.Unavailable)
+	set(&out.AfterHours, p.AfterHours)
+	set(&out.Apology, p.Apology)
+	set(&out.Goodbye, p.Goodbye)
+	set(&out.Whisper, p.Whisper)
+	out.Crisis = strings.TrimSpace(p.Crisis)
+	switch {
+	case out.Crisis == "":
+		b.addf("prompts.crisis", "the crisis line is required: every call must hear it (911 for emergencies, 988 for crisis)")
+	case !hasCrisisNumbers(out.Crisis):
+		b.addf("prompts.crisis", "the crisis line must name both 911 and 988")
+	}
+	if practice != "" && !strings.Contains(strings.ToLower(out.Greeting), strings.ToLower(practice)) {
+		b.addf("prompts.greeting", "the greeting must name the practice (%q)", practice)
+	}
+	return out
+}
+
+var actionKinds = map[string]routing.ActionKind{
+	"ring": routing.ActionRing, "extension": routing.ActionExtension, "info": routing.ActionInfo,
+	"callback": routing.ActionCallback, "repeat": routing.ActionRepeat, "menu": routing.ActionMenu,
+}
+
+func (b *builder) options(path string, opts []Option, f File, main bool) []routing.Option {
+	var out []routing.Option
+	digits := map[string]int{}
+	phrases := map[string]int{}
+	for i, o := range opts {
+		p := fmt.Sprintf("%s[%d]", path, i)
+		if len(o.Digit) != 1 || !strings.Contains("0123456789*", o.Digit) {
+			b.addf(p+".digit", "%q is not a single key (0-9 or *)", o.Digit)
+		} else if j, dup := digits[o.Digit]; dup {
+			b.addf(p+".digit", "duplicate digit %q (also %s[%d])", o.Digit, path, j)
+		} else {
+			digits[o.Digit] = i
+		}
+		for _, s := range o.Say {
+			key := strings.Join(routing.Words(s), " ")
+			if key == "" {
+				b.addf(p+".say", "empty phrase")
+				continue
+			}
+			if j, dup := phrases[key]; dup && j != i {
+				b.addf(p+".say", "phrase %q also selects %s[%d]", s, path, j)
+			}
+			phrases[key] = i
+		}
+		kind, ok := actionKinds[o.Action]
+		if !ok {
+			b.addf(p+".action", "unknown action %q (ring, extension, info, callback, repeat, menu)", o.Action)
+			continue
+		}
+		switch kind {
+		case routing.ActionRing:
+			if _, ok := f.RingGroups[o.Target]; !ok {
+				b.addf(p+".target", "unknown ring group %q", o.Target)
+			}
+		case routing.ActionInfo:
+			if _, ok := f.Info[o.Target]; !ok {
+				b.addf(p+".target", "unknown info message %q", o.Target)
+			}
+		case routing.ActionExtension:
+			found := false
+			for _, e := range f.Extensions {
+				found = found || e.Number == o.Target
+			}
+			if !found {
+				b.addf(p+".target", "unknown extension %q", o.Target)
+			}
+		case routing.ActionMenu:
+			if main {
+				b.addf(p+".action", "the main menu cannot return to itself; use repeat")
+			}
+		}
+		out = append(out, routing.Option{
+			Digit: o.Digit, Phrases: o.Say, Label: strings.TrimSpace(o.Label),
+			Action: routing.Action{Kind: kind, Target: o.Target},
+		})
+	}
+	return out
+}
+
+func (b *builder) group(path, name string, g Group) (routing.Group, bool) {
+	out := routing.Group{Name: name, RingSeconds: g.RingSeconds, MaxRingSeconds: g.MaxRingSeconds, Screen: true}
+	if g.Screen != nil {
+		out.Screen = *g.Screen
+	}
+	ok := true
+	switch g.Strategy {
+	case "", "all":
+		out.Strategy = routing.RingAll
+	case "order":
+		out.Strategy = routing.RingOrder
+	default:
+		b.addf(path+".strategy", "unknown strategy %q (all or order)", g.Strategy)
+		ok = false
+	}
+	switch g.CallerID {
+	case "", "caller":
+		out.CallerID = routing.CallerIDCaller
+	case "main":
+		out.CallerID = routing.CallerIDMain
+	default:
+		b.addf(path+".callerId", "unknown caller ID mode %q (caller or main)", g.CallerID)
+	}
+	if len(g.Members) == 0 {
+		b.addf(path+".members", "the ring group is empty: it would ring nobody")
+		ok = false
+	}
+	if out.Strategy == routing.RingAll && len(g.Members) > maxDialNouns {
+		b.addf(path+".members", "Twilio rings at most %d parties at once; use strategy: order or split the group", maxDialNouns)
+	}
+	seen := map[string]bool{}
+	for i, m := range g.Members {
+		mp := fmt.Sprintf("%s.members[%d]", path, i)
+		member, err := parseMember(m)
+		if err != nil {
+			b.addf(mp, "%v", err)
+			ok = false
+			continue
+		}
+		if seen[member.Address] {
+			b.addf(mp, "%q is listed twice", m)
+		}
+		seen[member.Address] = true
+		out.Members = append(out.Members, member)
+	}
+	if out.RingSeconds == 0 {
+		out.RingSeconds = defaultRingSeconds
+	}
+	if out.RingSeconds < routing.MinRingSeconds || out.RingSeconds > maxMemberRing {
+		b.addf(path+".ringSeconds", "must be between %d and %d seconds, got %d", routing.MinRingSeconds, maxMemberRing, out.RingSeconds)
+		ok = false
+	}
+	switch {
+	case g.MaxRingSeconds == 0:
+		b.addf(path+".maxRingSeconds", "set a limit on the total ring time (at most %d seconds) so callers are never left ringing", maxRingSeconds)
+		ok = false
+	case g.MaxRingSeconds < routing.MinRingSeconds || g.MaxRingSeconds > maxRingSeconds:
+		b.addf(path+".maxRingSeconds", "must be between %d and %d seconds, got %d", routing.MinRingSeconds, maxRingSeconds, g.MaxRingSeconds)
+		ok = false
+	}
+	return out, ok
+}
+
+var (
+	e164Syntax      = regexp.MustCompile(`^\+[1-9]\d{6,14}$`)
+	extensionNumber = regexp.MustCompile(`^\d{2,6}$`)
+	languageTag     = regexp.MustCompile(`^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$`)
+	sipURI          = regexp.MustCompile(`^sip:[A-Za-z0-9._~!$&'()*+,;=%-]+@[A-Za-z0-9.-]+(:\d+)?(;[A-Za-z0-9=._-]+)*$`)
+	clientID        = regexp.MustCompile(`^client:[A-Za-z0-9_.-]{1,121}$`)
+)
+
+func parseMember(s string) (routing.Member, error) {
+	m := routing.ParseMember(s)
+	switch m.Kind {
+	case routing.MemberSIP:
+		if !sipURI.MatchString(s) {
+			return m, fmt.Errorf("%q is not a SIP URI such as sip:desk@clinic.sip.twilio.com", s)
+		}
+	case routing.MemberClient:
+		if !clientID.MatchString(s) {
+			return m, fmt.Errorf("%q is not a Twilio Client identity such as client:frontdesk", s)
+		}
+	default:
+		n, ok := e164(s)
+		if !ok {
+			return m, fmt.Errorf("%q is not an E.164 phone number (+ and country code), a sip: URI or a client: identity", s)
+		}
+		m.Address = n
+	}
+	return m, nil
+}
+
+// e164 accepts a phone number only when it is written in E.164 form and is a
+// valid number.
+func e164(s string) (string, bool) {
+	if !e164Syntax.MatchString(s) {
+		return "", false
+	}
+	n, err := phonenumbers.Parse(s, "")
+	if err != nil || !phonenumbers.IsValidNumber(n) {
+		return "", false
+	}
+	return phonenumbers.Format(n, phonenumbers.E164), true
+}
+
+func (b *builder) extensions(exts []Extension, groups map[string]Group, l *routing.Line) {
+	seen := map[string]int{}
+	for i, e := range exts {
+		p := fmt.Sprintf("extensions[%d]", i)
+		if !extensionNumber.MatchString(e.Number) {
+			b.addf(p+".number", "%q is not an extension of 2 to 6 digits", e.Number)
+		} else if j, dup := seen[e.Number]; dup {
+			b.addf(p+".number", "duplicate extension %q (also extensions[%d])", e.Number, j)
+		}
+		seen[e.Number] = i
+		if strings.TrimSpace(e.Name) == "" {
+			b.addf(p+".name", "every extension needs a name (callers can say it)")
+		}
+		ext := routing.Extension{Number: e.Number, Name: strings.TrimSpace(e.Name), Phrases: e.Say, AfterHours: e.AfterHours}
+		switch {
+		case e.Group != "" && e.Dial != "":
+			b.addf(p, "give either group or dial, not both")
+		case e.Group != "":
+			if _, ok := groups[e.Group]; !ok {
+				b.addf(p+".group", "unknown ring group %q", e.Group)
+			}
+			ext.Group = e.Group
+		case e.Dial != "":
+			ring := e.RingSecs
+			if ring == 0 {
+				ring = defaultRingSeconds
+			}
+			g, ok := b.group(p, "ext-"+e.Number, Group{Strategy: "all", Members: []string{e.Dial}, RingSeconds: ring, MaxRingSeconds: ring})
+			if ok {
+				ext.Group = g.Name
+				l.Groups[g.Name] = g
+			}
+		default:
+			b.addf(p, "give group (a ring group) or dial (one number) for the extension to ring")
+		}
+		l.Extensions = append(l.Extensions, ext)
+	}
+}
+
+// shadowing rejects extensions a caller could never reach: one equal to a
+// main-menu digit is taken as that option instead.
+func (b *builder) shadowing(l *routing.Line) {
+	for i, e := range l.Extensions {
+		for j, o := range l.Menu {
+			if e.Number == o.Digit {
+				b.addf(fmt.Sprintf("extensions[%d].number", i), "extension %q is shadowed by menu[%d].digit", e.Number, j)
+			}
+		}
+	}
+	// A phrase that selects both a menu option and an extension is ambiguous.
+	for i, e := range l.Extensions {
+		for _, ph := range append([]string{e.Name}, e.Phrases...) {
+			key := strings.Join(routing.Words(ph), " ")
+			for j, o := range l.Menu {
+				for _, op := range o.Phrases {
+					if key != "" && key == strings.Join(routing.Words(op), " ") {
+						b.addf(fmt.Sprintf("extensions[%d].say", i), "phrase %q also selects menu[%d]", ph, j)
+					}
+				}
+			}
+		}
+	}
+}

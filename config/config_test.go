@@ -1,0 +1,277 @@
+package config_test
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/switchboard-clinic/switchboard/config"
+	"github.com/switchboard-clinic/switchboard/routing"
+)
+
+func TestDefaultLoads(t *testing.T) {
+	t.Parallel()
+	l, err := config.LoadFile("")
+	if err != nil {
+		t.Fatalf("built-in default: %v", err)
+	}
+	if l.MainNumber != "+14258692644" {
+		t.Errorf("MainNumber = %q, want +14258692644", l.MainNumber)
+	}
+	if l.Schedule.Location.String() != "America/Los_Angeles" {
+		t.Errorf("time zone = %v", l.Schedule.Location)
+	}
+	g, ok := l.Groups["scheduling"]
+	if !ok || len(g.Members) != 3 || !g.Screen {
+		t.Errorf("scheduling group = %+v, want 3 screened members", g)
+	}
+	if _, ok := l.Info["groups"]; !ok {
+		t.Error("no groups info message")
+	}
+	if c := l.Choose(l.Menu, "", "scheduling", true); c.Kind != routing.ChoiceOption || c.Option.Action.Target != "scheduling" {
+		t.Errorf("saying scheduling chose %+v", c)
+	}
+	if _, ok := l.Groups["ext-201"]; !ok {
+		t.Error("extension 201 with dial: did not get its own group")
+	}
+}
+
+// mutate loads the default file with one line of YAML replaced.
+func mutate(t *testing.T, old, replacement string) error {
+	t.Helper()
+	src := string(config.DefaultYAML())
+	if !strings.Contains(src, old) {
+		t.Fatalf("default.yaml has no %q", old)
+	}
+	_, err := config.Load("test.yaml", []byte(strings.Replace(src, old, replacement, 1)))
+	return err
+}
+
+func TestValidation(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name        string
+		old, new    string
+		wantPath    string
+		wantMessage string
+	}{
+		{"duplicate digit", `digit: "9"
+    say: [repeat`, `digit: "1"
+    say: [repeat`, "menu[3].digit", `duplicate digit "1"`},
+		{"extension shadows a digit", `number: "100"`, `number: "0"`, "extensions[0].number", `extension "0" is shadowed by menu[0].digit`},
+		{"unknown ring group target", "    action: ring\n    target: scheduling\n  - digit: \"1\"", "    action: ring\n    target: nobody\n  - digit: \"1\"", "menu[0].target", `unknown ring group "nobody"`},
+		{"unknown info target", "target: groups", "target: parties", "menu[1].target", `unknown info message "parties"`},
+		{"unknown action", "action: callback\n  - digit: \"9\"", "action: voicemail\n  - digit: \"9\"", "menu[2].action", `unknown action "voicemail"`},
+		{"member not E.164", `"+14255550102"`, `"425-555-0102"`, "ringGroups.scheduling.members[1]", "not an E.164 phone number"},
+		{"invalid country code", `"+14255550102"`, `"+999123456789"`, "ringGroups.scheduling.members[1]", "not an E.164"},
+		{"bad SIP URI", `"+14255550102"`, `"sip:nohost"`, "ringGroups.scheduling.members[1]", "not a SIP URI"},
+		{"bad time zone", "timezone: America/Los_Angeles", "timezone: Pacific/Seattle", "timezone", "not a known time zone"},
+		{"inverted hours", `monday: ["08:00-18:00"]`, `monday: ["18:00-08:00"]`, "hours.monday[0]", "closes before it opens"},
+		{"overlapping hours", `monday: ["08:00-18:00"]`, `monday: ["08:00-12:00", "11:00-18:00"]`, "hours.monday[1]", "overlaps"},
+		{"not a time", `monday: ["08:00-18:00"]`, `monday: ["8am-6pm"]`, "hours.monday[0]", "not a time"},
+		{"not a day", `monday: ["08:00-18:00"]`, `mondy: ["08:00-18:00"]`, "hours.mondy", "not a day of the week"},
+		{"empty ring group", `members: ["+14255550101", "+14255550102", "+14255550103"]`, `members: []`, "ringGroups.scheduling.members", "empty"},
+		{"unbounded ring", "    maxRingSeconds: 25\n", "", "ringGroups.scheduling.maxRingSeconds", "limit on the total ring time"},
+		{"ring too long", "maxRingSeconds: 25", "maxRingSeconds: 3600", "ringGroups.scheduling.maxRingSeconds", "between"},
+		{"unknown strategy", "strategy: all", "strategy: random", "ringGroups.scheduling.strategy", "unknown strategy"},
+		{"missing crisis line", "  crisis: >-\n", "  crisiss: >-\n", "", ""},
+		{"crisis line without 988", "call or text 9 8 8", "call us", "prompts.crisis", "must name both 911 and 988"},
+		{"greeting without the practice", "greeting: Thank you for calling Evergreen Psychotherapy.", "greeting: Hello.", "prompts.greeting", "must name the practice"},
+		{"main number not E.164", `mainNumber: "+14258692644"`, `mainNumber: "425-869-2644"`, "mainNumber", "not an E.164"},
+		{"unknown fallback", "fallback: scheduling", "fallback: nobody", "fallback", `unknown ring group "nobody"`},
+		{"unknown extension group", "    group: scheduling\n    afterHours", "    group: desk\n    afterHours", "extensions[0].group", `unknown ring group "desk"`},
+		{"duplicate extension", `number: "201"`, `number: "100"`, "extensions[1].number", "duplicate extension"},
+		{"phrase selects two options", "say: [repeat, options, menu]", "say: [repeat, options, scheduling]", "menu[3].say", `phrase "scheduling" also selects menu[0]`},
+		{"bad holiday", "us: [new-year,", "us: [new-years-day,", "holidays.us[0]", "unknown holiday"},
+		{"bad closure date", `date: "2026-12-24"`, `date: "24/12/2026"`, "holidays.dates[0].date", "not a date"},
+		{"too many tries", "maxTries: 3", "maxTries: 50", "retries.maxTries", "between 1 and 10"},
+		{"main menu returns to itself", "action: repeat\n\nextensions", "action: menu\n\nextensions", "menu[3].action", "cannot return to itself"},
+		{"info without text", "    say: >-\n      Besides", "    sayy: >-\n      Besides", "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			err := mutate(t, tt.old, tt.new)
+			if err == nil {
+				t.Fatal("Load accepted the file")
+			}
+			ce, ok := config.AsError(err)
+			if !ok {
+				t.Fatalf("error %v is not a *config.Error", err)
+			}
+			if tt.wantPath == "" {
+				return // only that it is rejected; messages checked in other tests
+			}
+			for _, p := range ce.Problems {
+				if p.Path == tt.wantPath && strings.Contains(p.Message, tt.wantMessage) {
+					if p.Line == 0 {
+						t.Errorf("problem %v has no line number", p)
+					}
+					return
+				}
+			}
+			t.Errorf("no problem at %s containing %q; got:\n%v", tt.wantPath, tt.wantMessage, err)
+		})
+	}
+}
+
+func TestValidationNamesTheProblem(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, old, new, want string
+	}{
+		{"one-digit extension", `number: "100"`, `number: "5"`, "not an extension of 2 to 6 digits"},
+		{"missing crisis line", "  crisis: >-\n", "  crisiss: >-\n", "unknown field"},
+		{"info without text", "    say: >-\n      Besides", "    sayy: >-\n      Besides", "unknown field"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			err := mutate(t, tt.old, tt.new)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("error = %v, want it to mention %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestValidationReportsEveryProblem(t *testing.T) {
+	t.Parallel()
+	doc := `
+practice: Test Clinic
+mainNumber: "+14258692644"
+timezone: America/Los_Angeles
+prompts:
+  greeting: Welcome to Test Clinic.
+fallback: desk
+menu:
+  - {digit: "1", say: [desk], label: For the desk, action: ring, target: desk}
+  - {digit: "1", say: [info], label: For info, action: info, target: nope}
+extensions:
+  - {number: "1", name: Shadow, group: desk}
+ringGroups:
+  desk: {members: ["+14255550101"], ringSeconds: 20}
+`
+	_, err := config.Load("test.yaml", []byte(doc))
+	ce, ok := config.AsError(err)
+	if !ok {
+		t.Fatalf("Load error = %v, want *config.Error", err)
+	}
+	want := []string{
+		"prompts.crisis: the crisis line is required",
+		`menu[1].digit: duplicate digit "1"`,
+		`menu[1].target: unknown info message "nope"`,
+		`extensions[0].number: "1" is not an extension`,
+		`extensions[0].number: extension "1" is shadowed by menu[0].digit`,
+		"ringGroups.desk.maxRingSeconds: set a limit",
+	}
+	msg := ce.Error()
+	for _, w := range want {
+		if !strings.Contains(msg, w) {
+			t.Errorf("error does not contain %q:\n%s", w, msg)
+		}
+	}
+	if !strings.Contains(msg, "line 10: menu[1].digit") {
+		t.Errorf("error does not give the line of menu[1].digit:\n%s", msg)
+	}
+}
+
+func TestCrisisLineSpellings(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		crisis string
+		ok     bool
+	}{
+		{"In an emergency call 911. In crisis call or text 988.", true},
+		{"In an emergency call 9 1 1. In crisis call or text 9-8-8.", true},
+		{"In an emergency call 9.1.1; for crisis, 9 8 8.", true},
+		{"In an emergency call 911.", false},
+		{"Call 9111 or 19880.", false},
+	}
+	for _, tt := range tests {
+		doc := strings.Replace(string(config.DefaultYAML()), "  crisis: >-\n", "  crisis: \""+tt.crisis+"\"\n  unusedCrisis: >-\n", 1)
+		doc = strings.Replace(doc, "  unusedCrisis: >-\n", "  noInput: >-\n", 1)
+		_, err := config.Load("test.yaml", []byte(doc))
+		if got := err == nil; got != tt.ok {
+			t.Errorf("crisis %q accepted = %v, want %v (err: %v)", tt.crisis, got, tt.ok, err)
+		}
+	}
+}
+
+func TestLoadFile(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "line.yaml")
+	if err := os.WriteFile(path, config.DefaultYAML(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := config.LoadFile(path); err != nil {
+		t.Errorf("LoadFile(default copy): %v", err)
+	}
+	_, err := config.LoadFile(filepath.Join(dir, "missing.yaml"))
+	if err == nil || !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("LoadFile(missing) = %v, want a not-exist error", err)
+	}
+}
+
+func TestFromEnv(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name      string
+		env       map[string]string
+		wantErr   string
+		wantAddr  string
+		wantURL   string
+		loopback  bool
+		localMode bool
+	}{
+		{name: "defaults", env: nil, wantAddr: "127.0.0.1:8080", wantURL: "http://127.0.0.1:8080", loopback: true, localMode: true},
+		{name: "public URL trailing slash", env: map[string]string{"SWITCHBOARD_PUBLIC_URL": "https://phone.example.org/", "TWILIO_AUTH_TOKEN": "x"}, wantAddr: "127.0.0.1:8080", wantURL: "https://phone.example.org", loopback: true},
+		{name: "all interfaces", env: map[string]string{"SWITCHBOARD_ADDR": ":8080", "TWILIO_AUTH_TOKEN": "x"}, wantAddr: ":8080", wantURL: "http://127.0.0.1:8080"},
+		{name: "localhost", env: map[string]string{"SWITCHBOARD_ADDR": "localhost:9000"}, wantAddr: "localhost:9000", wantURL: "http://localhost:9000", loopback: true, localMode: true},
+		{name: "ipv6 loopback", env: map[string]string{"SWITCHBOARD_ADDR": "[::1]:9000"}, wantAddr: "[::1]:9000", wantURL: "http://[::1]:9000", loopback: true, localMode: true},
+		{name: "bad addr", env: map[string]string{"SWITCHBOARD_ADDR": "8080"}, wantErr: "SWITCHBOARD_ADDR"},
+		{name: "public URL with a path", env: map[string]string{"SWITCHBOARD_PUBLIC_URL": "https://x.org/twilio"}, wantErr: "SWITCHBOARD_PUBLIC_URL"},
+		{name: "bad log format", env: map[string]string{"SWITCHBOARD_LOG_FORMAT": "xml"}, wantErr: "SWITCHBOARD_LOG_FORMAT"},
+		{name: "bad redis timeout", env: map[string]string{"SWITCHBOARD_REDIS_TIMEOUT": "forever"}, wantErr: "SWITCHBOARD_REDIS_TIMEOUT"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			e, err := config.FromEnv(func(k string) string { return tt.env[k] })
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("FromEnv error = %v, want one naming %s", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("FromEnv: %v", err)
+			}
+			if e.Addr != tt.wantAddr || e.PublicURL != tt.wantURL {
+				t.Errorf("Addr, PublicURL = %q, %q; want %q, %q", e.Addr, e.PublicURL, tt.wantAddr, tt.wantURL)
+			}
+			if e.LoopbackOnly() != tt.loopback || e.LocalMode() != tt.localMode {
+				t.Errorf("LoopbackOnly, LocalMode = %v, %v; want %v, %v", e.LoopbackOnly(), e.LocalMode(), tt.loopback, tt.localMode)
+			}
+		})
+	}
+}
+
+func TestEnvStringMasksSecrets(t *testing.T) {
+	t.Parallel()
+	e, err := config.FromEnv(func(k string) string {
+		return map[string]string{"TWILIO_AUTH_TOKEN": "supersecrettoken", "REDIS_URL": "redis://user:hunter2@10.0.0.5:6379/0"}[k]
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := e.String()
+	for _, secret := range []string{"supersecrettoken", "hunter2"} {
+		if strings.Contains(s, secret) {
+			t.Errorf("Env.String() leaks %q: %s", secret, s)
+		}
+	}
+}

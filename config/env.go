@@ -1,0 +1,129 @@
+package config
+
+import (
+	"fmt"
+	"net"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// Env is the service's environment: where it listens, how Twilio reaches it,
+// its secrets and its store. Read it with FromEnv.
+type Env struct {
+	Addr       string // SWITCHBOARD_ADDR, default 127.0.0.1:8080
+	PublicURL  string // SWITCHBOARD_PUBLIC_URL: the base URL Twilio calls, without a trailing slash
+	AuthToken  string // TWILIO_AUTH_TOKEN: validates webhook signatures; empty means local mode
+	AccountSID string // TWILIO_ACCOUNT_SID: for the REST API (staff console)
+	RedisURL   string // REDIS_URL: empty means an embedded in-memory store
+	ConfigPath string // SWITCHBOARD_CONFIG: the line's YAML file; empty means the built-in default
+	LogFormat  string // SWITCHBOARD_LOG_FORMAT: text (default) or json
+	// RedisTimeout bounds every Redis call a webhook makes (SWITCHBOARD_REDIS_TIMEOUT, default 300ms).
+	RedisTimeout time.Duration
+	// DataDir holds local files such as the callback spool (SWITCHBOARD_DATA_DIR, default ./data).
+	DataDir string
+}
+
+// DefaultAddr is where the service listens when SWITCHBOARD_ADDR is unset.
+const DefaultAddr = "127.0.0.1:8080"
+
+// FromEnv reads the environment through getenv (os.Getenv in production, a
+// map in tests) and checks it.
+func FromEnv(getenv func(string) string) (Env, error) {
+	e := Env{
+		Addr:       getenv("SWITCHBOARD_ADDR"),
+		PublicURL:  strings.TrimRight(getenv("SWITCHBOARD_PUBLIC_URL"), "/"),
+		AuthToken:  getenv("TWILIO_AUTH_TOKEN"),
+		AccountSID: getenv("TWILIO_ACCOUNT_SID"),
+		RedisURL:   getenv("REDIS_URL"),
+		ConfigPath: getenv("SWITCHBOARD_CONFIG"),
+		LogFormat:  getenv("SWITCHBOARD_LOG_FORMAT"),
+		DataDir:    getenv("SWITCHBOARD_DATA_DIR"),
+	}
+	if e.Addr == "" {
+		e.Addr = DefaultAddr
+	}
+	host, port, err := net.SplitHostPort(e.Addr)
+	if err != nil {
+		return e, fmt.Errorf("SWITCHBOARD_ADDR %q: want host:port: %w", e.Addr, err)
+	}
+	if e.PublicURL == "" {
+		if host == "" {
+			host = "127.0.0.1"
+		}
+		e.PublicURL = "http://" + net.JoinHostPort(host, port)
+	}
+	u, err := url.Parse(e.PublicURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") || u.RawQuery != "" {
+		return e, fmt.Errorf("SWITCHBOARD_PUBLIC_URL %q: want a base URL such as https://phone.example.org", e.PublicURL)
+	}
+	switch e.LogFormat {
+	case "":
+		e.LogFormat = "text"
+	case "text", "json":
+	default:
+		return e, fmt.Errorf("SWITCHBOARD_LOG_FORMAT %q: want text or json", e.LogFormat)
+	}
+	e.RedisTimeout = 300 * time.Millisecond
+	if v := getenv("SWITCHBOARD_REDIS_TIMEOUT"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 || d > 5*time.Second {
+			return e, fmt.Errorf("SWITCHBOARD_REDIS_TIMEOUT %q: want a duration up to 5s such as 300ms", v)
+		}
+		e.RedisTimeout = d
+	}
+	if e.DataDir == "" {
+		e.DataDir = "data"
+	}
+	return e, nil
+}
+
+// LocalMode reports whether the service runs without a Twilio auth token:
+// unsigned requests are accepted, so it must listen on loopback only.
+func (e Env) LocalMode() bool { return e.AuthToken == "" }
+
+// LoopbackOnly reports whether Addr binds only loopback addresses.
+func (e Env) LoopbackOnly() bool {
+	host, _, err := net.SplitHostPort(e.Addr)
+	if err != nil || host == "" {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// String describes the environment with secrets masked, for logs.
+func (e Env) String() string {
+	redisURL := "embedded (in memory)"
+	if e.RedisURL != "" {
+		redisURL = maskURL(e.RedisURL)
+	}
+	cfg := e.ConfigPath
+	if cfg == "" {
+		cfg = "built-in default"
+	}
+	return fmt.Sprintf("addr=%s public_url=%s auth_token=%s account_sid=%s redis=%s config=%s",
+		e.Addr, e.PublicURL, mask(e.AuthToken), e.AccountSID, redisURL, cfg)
+}
+
+func mask(secret string) string {
+	if secret == "" {
+		return "(unset)"
+	}
+	return "(set)"
+}
+
+// maskURL hides the password of a redis:// URL.
+func maskURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(unparseable URL)"
+	}
+	if _, has := u.User.Password(); has {
+		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	}
+	return u.String()
+}

@@ -1,0 +1,207 @@
+package config
+
+import (
+	_ "embed"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/goccy/go-yaml"
+	"github.com/goccy/go-yaml/parser"
+	"github.com/switchboard-clinic/switchboard/routing"
+)
+
+//go:embed default.yaml
+var defaultYAML []byte
+
+// DefaultYAML returns the built-in configuration for the first clinic.
+func DefaultYAML() []byte {
+	return append([]byte(nil), defaultYAML...)
+}
+
+// File is the YAML document that describes a line, as written by an
+// administrator. Load turns it into a validated routing.Line.
+type File struct {
+	Practice   string              `yaml:"practice"`
+	MainNumber string              `yaml:"mainNumber"`
+	Timezone   string              `yaml:"timezone"`
+	Voice      string              `yaml:"voice"`
+	Language   string              `yaml:"language"`
+	Hours      map[string][]string `yaml:"hours"`
+	Holidays   Holidays            `yaml:"holidays"`
+	Prompts    Prompts             `yaml:"prompts"`
+	Retries    Retries             `yaml:"retries"`
+	Fallback   string              `yaml:"fallback"`
+	Menu       []Option            `yaml:"menu"`
+	Extensions []Extension         `yaml:"extensions"`
+	RingGroups map[string]Group    `yaml:"ringGroups"`
+	Info       map[string]Info     `yaml:"info"`
+}
+
+// Holidays lists the days the practice is closed.
+type Holidays struct {
+	// US names US public holidays by key (see USHolidayNames); observed dates apply.
+	US    []string  `yaml:"us"`
+	Dates []Closure `yaml:"dates"`
+}
+
+// Closure is one of the practice's own closed days.
+type Closure struct {
+	Date string `yaml:"date"` // YYYY-MM-DD
+	Name string `yaml:"name"`
+}
+
+// Prompts are the configurable sentences; empty ones take the defaults.
+type Prompts struct {
+	Greeting    string `yaml:"greeting"`
+	Crisis      string `yaml:"crisis"`
+	Closed      string `yaml:"closed"`
+	Menu        string `yaml:"menu"`
+	Extensions  string `yaml:"extensions"`
+	Invalid     string `yaml:"invalid"`
+	NoInput     string `yaml:"noInput"`
+	Connecting  string `yaml:"connecting"`
+	Unavailable string `yaml:"unavailable"`
+	AfterHours  string `yaml:"afterHours"`
+	Apology     string `yaml:"apology"`
+	Goodbye     string `yaml:"goodbye"`
+	Whisper     string `yaml:"whisper"`
+}
+
+// Retries bounds how long a caller can stay in a menu.
+type Retries struct {
+	MaxTries      int `yaml:"maxTries"`
+	GatherSeconds int `yaml:"gatherSeconds"`
+}
+
+// Option is a menu entry.
+type Option struct {
+	Digit  string   `yaml:"digit"`
+	Say    []string `yaml:"say"`
+	Label  string   `yaml:"label"`
+	Action string   `yaml:"action"`
+	Target string   `yaml:"target"`
+}
+
+// Extension is a directory entry. It rings either a ring group (Group) or one
+// destination (Dial).
+type Extension struct {
+	Number     string   `yaml:"number"`
+	Name       string   `yaml:"name"`
+	Say        []string `yaml:"say"`
+	Group      string   `yaml:"group"`
+	Dial       string   `yaml:"dial"`
+	RingSecs   int      `yaml:"ringSeconds"`
+	AfterHours bool     `yaml:"afterHours"`
+}
+
+// Group is a ring group.
+type Group struct {
+	Strategy       string   `yaml:"strategy"`
+	Members        []string `yaml:"members"`
+	RingSeconds    int      `yaml:"ringSeconds"`
+	MaxRingSeconds int      `yaml:"maxRingSeconds"`
+	Screen         *bool    `yaml:"screen"`
+	CallerID       string   `yaml:"callerId"`
+}
+
+// Info is an information message read to callers.
+type Info struct {
+	Title    string   `yaml:"title"`
+	Say      string   `yaml:"say"`
+	AudioURL string   `yaml:"audioUrl"`
+	Options  []Option `yaml:"options"`
+}
+
+// Problem is one thing wrong with a configuration file, tied to the field.
+type Problem struct {
+	Path    string // e.g. menu[1].digit
+	Line    int    // 0 when unknown
+	Message string
+}
+
+func (p Problem) String() string {
+	if p.Line > 0 {
+		return fmt.Sprintf("line %d: %s: %s", p.Line, p.Path, p.Message)
+	}
+	return fmt.Sprintf("%s: %s", p.Path, p.Message)
+}
+
+// Error is returned by Load when the file is not a usable configuration. It
+// lists every problem found, not just the first.
+type Error struct {
+	Source   string
+	Problems []Problem
+}
+
+func (e *Error) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s: %d problem(s)", e.Source, len(e.Problems))
+	for _, p := range e.Problems {
+		b.WriteString("\n  ")
+		b.WriteString(p.String())
+	}
+	return b.String()
+}
+
+// LoadFile reads and validates the configuration at path, or the built-in
+// default when path is empty.
+func LoadFile(path string) (*routing.Line, error) {
+	if path == "" {
+		return Load("built-in default", DefaultYAML())
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read config: %w", err)
+	}
+	return Load(path, data)
+}
+
+// Load parses and validates a configuration document. source names it in
+// messages. Every problem is reported in one *Error.
+func Load(source string, data []byte) (*routing.Line, error) {
+	var f File
+	if err := yaml.UnmarshalWithOptions(data, &f, yaml.DisallowUnknownField()); err != nil {
+		return nil, &Error{Source: source, Problems: []Problem{{Path: "(file)", Message: yaml.FormatError(err, false, false)}}}
+	}
+	line, problems := f.build()
+	if len(problems) > 0 {
+		addLines(data, problems)
+		return nil, &Error{Source: source, Problems: problems}
+	}
+	return line, nil
+}
+
+// addLines finds the line of each problem's field in the document.
+func addLines(data []byte, problems []Problem) {
+	file, err := parser.ParseBytes(data, 0)
+	if err != nil {
+		return
+	}
+	for i := range problems {
+		p := problems[i].Path
+		// Walk up from the field to its parent until something is found.
+		for p != "" {
+			path, err := yaml.PathString("$." + p)
+			if err == nil {
+				if node, err := path.FilterFile(file); err == nil && node != nil && node.GetToken() != nil {
+					problems[i].Line = node.GetToken().Position.Line
+					break
+				}
+			}
+			cut := strings.LastIndexAny(p, ".[")
+			if cut <= 0 {
+				break
+			}
+			p = p[:cut]
+		}
+	}
+}
+
+// AsError reports whether err holds a configuration *Error.
+func AsError(err error) (*Error, bool) {
+	var ce *Error
+	ok := errors.As(err, &ce)
+	return ce, ok
+}

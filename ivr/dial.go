@@ -1,0 +1,132 @@
+package ivr
+
+import (
+	"fmt"
+	"strconv"
+
+	"github.com/nyaruka/phonenumbers"
+	"github.com/switchboard-clinic/switchboard/routing"
+	"github.com/twilio/twilio-go/twiml"
+)
+
+// ring dials step s of a ring group. The Dial's action brings the call back
+// to RingResult whatever happens, so a caller is never dropped when nobody
+// answers.
+func (f *Flow) ring(c Call, group string, s int, preamble ...twiml.Element) ([]twiml.Element, error) {
+	l := c.Line
+	g, ok := l.Groups[group]
+	if !ok {
+		return nil, fmt.Errorf("ring: unknown group %q", group)
+	}
+	step, ok := g.Step(s)
+	if !ok {
+		return nil, fmt.Errorf("ring: group %q has no step %d", group, s)
+	}
+	dial := &twiml.VoiceDial{
+		Action:         f.URL(PathRingResult, "g", group, "s", strconv.Itoa(s)),
+		Method:         "POST",
+		Timeout:        strconv.Itoa(step.Timeout),
+		CallerId:       f.callerID(c, g),
+		AnswerOnBridge: "true",
+	}
+	screen := ""
+	if g.Screen {
+		screen = f.URL(PathScreen, "g", group)
+	}
+	for _, m := range step.Members {
+		switch m.Kind {
+		case routing.MemberSIP:
+			dial.InnerElements = append(dial.InnerElements, &twiml.VoiceSip{SipUrl: m.Address, Url: screen, Method: "POST"})
+		case routing.MemberClient:
+			dial.InnerElements = append(dial.InnerElements, &twiml.VoiceClient{Identity: m.Address, Url: screen, Method: "POST"})
+		default:
+			dial.InnerElements = append(dial.InnerElements, &twiml.VoiceNumber{PhoneNumber: m.Address, Url: screen, Method: "POST"})
+		}
+	}
+	return append(append([]twiml.Element(nil), preamble...), dial), nil
+}
+
+// callerID is the number the scheduler's phone shows: the caller's own when
+// the group says so and Twilio gave a real number, the main line otherwise.
+func (f *Flow) callerID(c Call, g routing.Group) string {
+	if g.CallerID == routing.CallerIDCaller {
+		if n, ok := CallerNumber(c.From); ok {
+			return n
+		}
+	}
+	return c.Line.MainNumber
+}
+
+// CallerNumber returns the caller's number in E.164 when Twilio sent a real
+// one, and false for a withheld ("anonymous", "+266696687", empty) or invalid
+// caller ID.
+func CallerNumber(from string) (string, bool) {
+	switch from {
+	case "", "anonymous", "Anonymous", "+266696687", "+7378742833", "+2562533", "+8656696", "restricted", "unknown":
+		return "", false
+	}
+	n, err := phonenumbers.Parse(from, "US")
+	if err != nil || !phonenumbers.IsValidNumber(n) {
+		return "", false
+	}
+	return phonenumbers.Format(n, phonenumbers.E164), true
+}
+
+// answered reports whether a Dial ended after the caller spoke with someone.
+func answered(status, duration string) bool {
+	secs, _ := strconv.Atoi(duration)
+	return (status == "completed" || status == "answered") && secs > 0
+}
+
+// RingResult handles the end of a Dial: after a conversation the call ends
+// politely; otherwise the next member rings, and when the group is exhausted
+// the caller is offered a callback.
+func (f *Flow) RingResult(c Call) ([]twiml.Element, error) {
+	l := c.Line
+	if answered(c.Form.Get("DialCallStatus"), c.Form.Get("DialCallDuration")) {
+		return []twiml.Element{say(l, l.Prompts.Goodbye), &twiml.VoiceHangup{}}, nil
+	}
+	group := c.Query.Get("g")
+	s, err := strconv.Atoi(c.Query.Get("s"))
+	if err != nil {
+		return nil, fmt.Errorf("ring result: bad step %q", c.Query.Get("s"))
+	}
+	if g, ok := l.Groups[group]; ok {
+		if _, more := g.Step(s + 1); more {
+			return f.ring(c, group, s+1)
+		}
+	}
+	c.Digits, c.Speech = "", ""
+	els, err := f.callback.Offer(c, "unanswered")
+	return append([]twiml.Element{say(l, l.Prompts.Unavailable)}, els...), err
+}
+
+// Screen is the whisper played to the scheduler who answers: the call is
+// bridged only when they press 1, so a voicemail greeting never takes it.
+func (f *Flow) Screen(c Call) ([]twiml.Element, error) {
+	l := c.Line
+	action := f.URL(PathScreenAnswer, "g", c.Query.Get("g"))
+	return []twiml.Element{
+		&twiml.VoiceGather{
+			Input:               "dtmf",
+			NumDigits:           "1",
+			Timeout:             "8",
+			Action:              action,
+			Method:              "POST",
+			ActionOnEmptyResult: "true",
+			InnerElements:       []twiml.Element{say(l, l.Prompts.Whisper), say(l, l.Prompts.Whisper)},
+		},
+		say(l, "The call was not accepted."),
+		&twiml.VoiceHangup{},
+	}, nil
+}
+
+// ScreenAnswer bridges the call when the scheduler pressed 1 (an empty
+// response ends the whisper and connects the parties) and drops this leg
+// otherwise, which sends the caller on to the next member or the fallback.
+func (f *Flow) ScreenAnswer(c Call) ([]twiml.Element, error) {
+	if c.Digits == "1" {
+		return []twiml.Element{}, nil
+	}
+	return []twiml.Element{say(c.Line, "The call was not accepted. Goodbye."), &twiml.VoiceHangup{}}, nil
+}

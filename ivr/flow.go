@@ -1,0 +1,103 @@
+package ivr
+
+import (
+	"errors"
+	"log/slog"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/switchboard-clinic/switchboard/routing"
+	"github.com/twilio/twilio-go/twiml"
+)
+
+// Flow answers Twilio's voice webhooks for one phone line.
+type Flow struct {
+	line     func() *routing.Line
+	base     string
+	now      func() time.Time
+	log      *slog.Logger
+	callback CallbackFlow
+}
+
+// CallbackFlow builds the TwiML that offers a caller a callback. The callback
+// package provides the real one; without it callers are told nobody can take
+// the call and are returned to the main menu.
+type CallbackFlow interface {
+	// Offer starts capturing a callback request; reason says where in the
+	// menu the caller asked for it (menu, unanswered, closed, ...).
+	Offer(call Call, reason string) ([]twiml.Element, error)
+}
+
+// Deps are what a Flow needs. Every field is required except Callback.
+type Deps struct {
+	// Line returns the configuration in force; it is called once per request
+	// so that a reload takes effect on the next step of every call.
+	Line func() *routing.Line
+	// BaseURL is the public base URL Twilio calls (no trailing slash); every
+	// URL in the TwiML is absolute and built from it.
+	BaseURL  string
+	Now      func() time.Time
+	Logger   *slog.Logger
+	Callback CallbackFlow
+}
+
+// New returns a Flow, or an error naming a missing dependency.
+func New(d Deps) (*Flow, error) {
+	switch {
+	case d.Line == nil:
+		return nil, errors.New("ivr: Line is required")
+	case d.BaseURL == "":
+		return nil, errors.New("ivr: BaseURL is required")
+	case d.Now == nil:
+		return nil, errors.New("ivr: Now is required")
+	case d.Logger == nil:
+		return nil, errors.New("ivr: Logger is required")
+	}
+	f := &Flow{line: d.Line, base: d.BaseURL, now: d.Now, log: d.Logger, callback: d.Callback}
+	if f.callback == nil {
+		f.callback = noCallback{f}
+	}
+	return f, nil
+}
+
+// Call is what a webhook tells about the call it belongs to.
+type Call struct {
+	Sid    string
+	From   string // the caller's number as Twilio sent it (may be withheld)
+	To     string
+	Digits string
+	Speech string
+	Line   *routing.Line
+	Open   bool // whether the practice was open when the request arrived
+	Query  url.Values
+	Form   url.Values // the whole POST body Twilio sent
+}
+
+// URL builds an absolute URL for path with the given query parameters, in a
+// stable order so that signatures and tests are reproducible.
+func (f *Flow) URL(path string, kv ...string) string {
+	return buildURL(f.base, path, kv...)
+}
+
+func buildURL(base, path string, kv ...string) string {
+	u := base + path
+	if len(kv) == 0 {
+		return u
+	}
+	q := url.Values{}
+	for i := 0; i+1 < len(kv); i += 2 {
+		q.Set(kv[i], kv[i+1])
+	}
+	return u + "?" + q.Encode()
+}
+
+// tries reads the "n" query parameter: how many failed attempts the caller
+// has made at the current menu.
+func tries(q url.Values) int {
+	n, err := strconv.Atoi(q.Get("n"))
+	if err != nil || n < 0 {
+		return 0
+	}
+	return n
+}

@@ -1,0 +1,484 @@
+package ivr_test
+
+import (
+	"net/http"
+	"net/url"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/switchboard-clinic/switchboard/config"
+	"github.com/switchboard-clinic/switchboard/twimldoc"
+)
+
+// gatherAction returns the path a document's <Gather> posts to, checking
+// that the redirect after it goes to the same place.
+func gatherAction(t *testing.T, doc *twimldoc.Node) string {
+	t.Helper()
+	g := doc.First("Gather")
+	if g == nil {
+		t.Fatalf("no <Gather> in the answer")
+	}
+	action := pathOf(t, g.Attrs["action"])
+	if last := doc.Last(); last.Name != "Redirect" || pathOf(t, last.Text) != action {
+		t.Fatalf("the <Gather> is not followed by a redirect to its action %s", action)
+	}
+	return action
+}
+
+// dialed returns the <Dial> of a document and the addresses it rings.
+func dialed(t *testing.T, doc *twimldoc.Node) (*twimldoc.Node, []string) {
+	t.Helper()
+	d := doc.First("Dial")
+	if d == nil {
+		t.Fatalf("no <Dial> in the answer; said: %q", doc.Said())
+	}
+	var to []string
+	for _, c := range d.Children {
+		to = append(to, c.Text)
+	}
+	sort.Strings(to)
+	return d, to
+}
+
+var schedulers = []string{"+14255550101", "+14255550102", "+14255550103"}
+
+func TestAnswerGreetsWithCrisisLineAndMenu(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name       string
+		opts       harnessOpts
+		wantClosed bool
+	}{
+		{"open", harnessOpts{at: mondayMorning}, false},
+		{"closed", harnessOpts{at: saturdayMidday}, true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			h := newHarness(t, tt.opts)
+			doc := h.callStep("/twilio/voice", callForm())
+			g := doc.First("Gather")
+			if g == nil {
+				t.Fatal("no <Gather>")
+			}
+			if g.Attrs["input"] != "dtmf speech" || g.Attrs["finishOnKey"] != "#" || g.Attrs["actionOnEmptyResult"] != "true" {
+				t.Errorf("gather attributes = %v", g.Attrs)
+			}
+			if !strings.Contains(g.Attrs["hints"], "scheduling") || !strings.Contains(g.Attrs["hints"], "Billing") {
+				t.Errorf("hints %q lack the menu phrases or the directory", g.Attrs["hints"])
+			}
+			if got := gatherAction(t, doc); got != "/twilio/menu?n=0" {
+				t.Errorf("gather action = %s", got)
+			}
+			says := g.All("Say")
+			if len(says) < 3 || !strings.Contains(says[0].Text, "Evergreen Psychotherapy") ||
+				!strings.Contains(says[1].Text, "9 1 1") || !strings.Contains(says[1].Text, "9 8 8") {
+				t.Fatalf("the call does not open with the greeting then the crisis line: %q", doc.Said())
+			}
+			if got := strings.Contains(doc.Said(), "closed right now"); got != tt.wantClosed {
+				t.Errorf("closed notice present = %v, want %v: %q", got, tt.wantClosed, doc.Said())
+			}
+			if !strings.Contains(doc.Said(), "press 0 or say scheduling") {
+				t.Errorf("menu does not offer scheduling: %q", doc.Said())
+			}
+			if says[0].Attrs["voice"] != "Polly.Joanna" || says[0].Attrs["language"] != "en-US" {
+				t.Errorf("say attributes = %v", says[0].Attrs)
+			}
+		})
+	}
+}
+
+func TestSchedulingByKeyAndVoice(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, harnessOpts{})
+	for _, tt := range []struct {
+		name string
+		form url.Values
+	}{
+		{"pressed 0", callForm("Digits", "0")},
+		{"pressed 0 then pound", callForm("Digits", "0#")},
+		{"said scheduling", callForm("SpeechResult", "Scheduling.", "Confidence", "0.91")},
+		{"said an appointment", callForm("SpeechResult", "I need an appointment")},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			doc := h.callStep("/twilio/menu?n=0", tt.form)
+			d, to := dialed(t, doc)
+			if diff := cmp.Diff(schedulers, to); diff != "" {
+				t.Errorf("dialled (-want +got):\n%s", diff)
+			}
+			if got := pathOf(t, d.Attrs["action"]); got != "/twilio/ring/result?g=scheduling&s=0" {
+				t.Errorf("dial action = %s", got)
+			}
+			if d.Attrs["timeout"] != "25" || d.Attrs["callerId"] != callerFrom || d.Attrs["answerOnBridge"] != "true" {
+				t.Errorf("dial attributes = %v", d.Attrs)
+			}
+			for _, n := range d.Children {
+				if n.Name != "Number" || pathOf(t, n.Attrs["url"]) != "/twilio/screen?g=scheduling" {
+					t.Errorf("member %s is not screened: %v", n.Text, n.Attrs)
+				}
+			}
+		})
+	}
+}
+
+func TestWithheldCallerIDShowsMainLine(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, harnessOpts{})
+	for _, from := range []string{"anonymous", "+266696687", "", "12345"} {
+		doc := h.callStep("/twilio/menu?n=0", callForm("Digits", "0", "From", from))
+		d, _ := dialed(t, doc)
+		if d.Attrs["callerId"] != "+14258692644" {
+			t.Errorf("From=%q: callerId = %q, want the main line", from, d.Attrs["callerId"])
+		}
+	}
+}
+
+func TestGroupTherapyInformation(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, harnessOpts{})
+	doc := h.callStep("/twilio/menu?n=0", callForm("Digits", "1"))
+	said := doc.Said()
+	for _, want := range []string{"licensed therapist", "social skills", "goals", "press 0", "client portal"} {
+		if !strings.Contains(said, want) {
+			t.Errorf("group information lacks %q: %q", want, said)
+		}
+	}
+	action := gatherAction(t, doc)
+	if action != "/twilio/info/choice?id=groups&n=0" {
+		t.Fatalf("info gather action = %s", action)
+	}
+
+	t.Run("then scheduling", func(t *testing.T) {
+		_, to := dialed(t, h.callStep(action, callForm("Digits", "0")))
+		if diff := cmp.Diff(schedulers, to); diff != "" {
+			t.Errorf("dialled (-want +got):\n%s", diff)
+		}
+	})
+	t.Run("hear it again", func(t *testing.T) {
+		again := h.callStep(action, callForm("SpeechResult", "again please"))
+		if !strings.Contains(again.Said(), "licensed therapist") {
+			t.Errorf("repeat did not read the information again: %q", again.Said())
+		}
+	})
+	t.Run("back to the main menu", func(t *testing.T) {
+		menu := h.callStep(action, callForm("Digits", "9"))
+		if gatherAction(t, menu) != "/twilio/menu?n=0" || strings.Contains(menu.Said(), "Thank you for calling") {
+			t.Errorf("did not return to the main menu without the greeting: %q", menu.Said())
+		}
+	})
+	t.Run("invalid key", func(t *testing.T) {
+		retry := h.callStep(action, callForm("Digits", "7"))
+		if !strings.Contains(retry.Said(), "not an option") || gatherAction(t, retry) != "/twilio/info/choice?id=groups&n=1" {
+			t.Errorf("invalid key after information: %q", retry.Said())
+		}
+	})
+	t.Run("audio instead of text", func(t *testing.T) {
+		yaml := strings.Replace(string(config.DefaultYAML()), "    title: Group therapy\n", "    title: Group therapy\n    audioUrl: https://cdn.example.org/groups.mp3\n", 1)
+		ah := newHarness(t, harnessOpts{yaml: yaml})
+		doc := ah.callStep("/twilio/menu?n=0", callForm("Digits", "1"))
+		if p := doc.First("Play"); p == nil || p.Text != "https://cdn.example.org/groups.mp3" {
+			t.Errorf("no <Play> of the audio URL: %+v", doc)
+		}
+	})
+}
+
+func TestExtensions(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, harnessOpts{})
+	for _, tt := range []struct {
+		name string
+		form url.Values
+	}{
+		{"dialled with pound", callForm("Digits", "201#")},
+		{"dialled then paused", callForm("Digits", "201")},
+		{"said the name", callForm("SpeechResult", "billing")},
+		{"said the number", callForm("SpeechResult", "extension two oh one")},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			doc := h.callStep("/twilio/menu?n=0", tt.form)
+			d, to := dialed(t, doc)
+			if diff := cmp.Diff([]string{"+14255550150"}, to); diff != "" {
+				t.Errorf("dialled (-want +got):\n%s", diff)
+			}
+			if !strings.Contains(doc.Said(), "Billing") {
+				t.Errorf("caller is not told where they are going: %q", doc.Said())
+			}
+			if pathOf(t, d.Attrs["action"]) != "/twilio/ring/result?g=ext-201&s=0" {
+				t.Errorf("dial action = %s", d.Attrs["action"])
+			}
+		})
+	}
+	t.Run("extension during the greeting with a later try count", func(t *testing.T) {
+		_, to := dialed(t, h.callStep("/twilio/menu?n=2", callForm("Digits", "100")))
+		if diff := cmp.Diff(schedulers, to); diff != "" {
+			t.Errorf("dialled (-want +got):\n%s", diff)
+		}
+	})
+}
+
+func TestWrongKeysRepromptThenRouteOn(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name     string
+		opts     harnessOpts
+		form     url.Values
+		reprompt string
+	}{
+		{"invalid key, open", harnessOpts{at: mondayMorning}, callForm("Digits", "7"), "not an option"},
+		{"unknown extension, open", harnessOpts{at: mondayMorning}, callForm("Digits", "555"), "not an option"},
+		{"unrecognised speech, open", harnessOpts{at: mondayMorning}, callForm("SpeechResult", "what is the weather"), "not an option"},
+		{"no input, open", harnessOpts{at: mondayMorning}, callForm(), "didn't hear"},
+		{"invalid key, closed", harnessOpts{at: saturdayMidday}, callForm("Digits", "7"), "not an option"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			h := newHarness(t, tt.opts)
+			path := "/twilio/menu?n=0"
+			for try := 1; try < 3; try++ {
+				doc := h.callStep(path, tt.form)
+				if !strings.Contains(doc.Said(), tt.reprompt) {
+					t.Fatalf("try %d: said %q, want %q", try, doc.Said(), tt.reprompt)
+				}
+				if !strings.Contains(doc.Said(), "press 0") {
+					t.Fatalf("try %d: menu not repeated: %q", try, doc.Said())
+				}
+				path = gatherAction(t, doc)
+			}
+			if path != "/twilio/menu?n=2" {
+				t.Fatalf("after two failures the action is %s", path)
+			}
+			third := h.callStep(path, tt.form)
+			if tt.opts.at == mondayMorning {
+				_, to := dialed(t, third)
+				if diff := cmp.Diff(schedulers, to); diff != "" {
+					t.Errorf("third failure while open dialled (-want +got):\n%s", diff)
+				}
+			} else if third.First("Dial") != nil || !strings.Contains(third.Said(), "nobody is able to take your call") {
+				t.Errorf("third failure while closed: said %q", third.Said())
+			}
+		})
+	}
+}
+
+func TestUnansweredRingGroupIsNotADeadEnd(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, harnessOpts{})
+	for _, status := range []string{"no-answer", "busy", "failed", "canceled"} {
+		t.Run(status, func(t *testing.T) {
+			doc := h.callStep("/twilio/ring/result?g=scheduling&s=0", callForm("DialCallStatus", status, "DialCallSid", "CAchild"))
+			if doc.First("Dial") != nil {
+				t.Errorf("ring-all group rang again")
+			}
+			if !strings.Contains(doc.Said(), "nobody is able to take your call") {
+				t.Errorf("caller not told: %q", doc.Said())
+			}
+		})
+	}
+	t.Run("a screened leg that was declined", func(t *testing.T) {
+		doc := h.callStep("/twilio/ring/result?g=scheduling&s=0", callForm("DialCallStatus", "completed", "DialCallDuration", "0"))
+		if !strings.Contains(doc.Said(), "nobody is able") {
+			t.Errorf("declined leg treated as a conversation: %q", doc.Said())
+		}
+	})
+	t.Run("after a conversation", func(t *testing.T) {
+		doc := h.callStep("/twilio/ring/result?g=scheduling&s=0", callForm("DialCallStatus", "completed", "DialCallDuration", "184"))
+		if doc.Last().Name != "Hangup" || !strings.Contains(doc.Said(), "Goodbye") {
+			t.Errorf("after a conversation: %q", doc.Said())
+		}
+	})
+}
+
+func TestRingInOrder(t *testing.T) {
+	t.Parallel()
+	yaml := strings.Replace(string(config.DefaultYAML()), "    strategy: all\n", "    strategy: order\n", 1)
+	yaml = strings.Replace(yaml, "    ringSeconds: 25\n    maxRingSeconds: 25\n", "    ringSeconds: 15\n    maxRingSeconds: 40\n", 1)
+	h := newHarness(t, harnessOpts{yaml: yaml})
+	doc := h.callStep("/twilio/menu?n=0", callForm("Digits", "0"))
+	wantSteps := []struct {
+		member  string
+		timeout string
+	}{{"+14255550101", "15"}, {"+14255550102", "15"}, {"+14255550103", "10"}}
+	for i, want := range wantSteps {
+		d, to := dialed(t, doc)
+		if len(to) != 1 || to[0] != want.member || d.Attrs["timeout"] != want.timeout {
+			t.Fatalf("step %d dialled %v for %s s, want %s for %s s", i, to, d.Attrs["timeout"], want.member, want.timeout)
+		}
+		doc = h.callStep(pathOf(t, d.Attrs["action"]), callForm("DialCallStatus", "no-answer"))
+	}
+	if doc.First("Dial") != nil || !strings.Contains(doc.Said(), "nobody is able") {
+		t.Errorf("after the last member: %q", doc.Said())
+	}
+}
+
+func TestScreening(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, harnessOpts{})
+	leg := callForm("CallSid", "CAleg", "ParentCallSid", "CA0123456789abcdef0123456789abcdef", "From", "+14258692644", "To", "+14255550101")
+	doc := h.step("/twilio/screen?g=scheduling", leg)
+	g := doc.First("Gather")
+	if g == nil || g.Attrs["numDigits"] != "1" || !strings.Contains(doc.Said(), "main line") || !strings.Contains(doc.Said(), "Press 1") {
+		t.Fatalf("whisper = %q", doc.Said())
+	}
+	if doc.Last().Name != "Hangup" {
+		t.Errorf("a voicemail that never presses 1 is not dropped: last verb %s", doc.Last().Name)
+	}
+	action := pathOf(t, g.Attrs["action"])
+	accepted := h.step(action, url.Values{"CallSid": {"CAleg"}, "Digits": {"1"}})
+	if len(accepted.Children) != 0 {
+		t.Errorf("pressing 1 does not bridge: %+v", accepted.Children)
+	}
+	for _, digits := range []string{"", "2", "*"} {
+		declined := h.step(action, url.Values{"CallSid": {"CAleg"}, "Digits": {digits}})
+		if declined.Last() == nil || declined.Last().Name != "Hangup" {
+			t.Errorf("Digits=%q: the leg is not dropped", digits)
+		}
+	}
+}
+
+func TestAfterHours(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, harnessOpts{at: saturdayMidday})
+	for _, tt := range []struct {
+		name, digits, want string
+	}{
+		{"scheduling", "0", "nobody is able"},
+		{"extension that does not ring after hours", "201", "does not take calls while the office is closed"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			doc := h.callStep("/twilio/menu?n=0", callForm("Digits", tt.digits))
+			if doc.First("Dial") != nil {
+				t.Errorf("a phone rang after hours")
+			}
+			if !strings.Contains(doc.Said(), tt.want) {
+				t.Errorf("said %q, want %q", doc.Said(), tt.want)
+			}
+		})
+	}
+	t.Run("extension that rings after hours", func(t *testing.T) {
+		yaml := strings.Replace(string(config.DefaultYAML()), "    dial: \"+14255550150\"\n    afterHours: false", "    dial: \"+14255550150\"\n    afterHours: true", 1)
+		ah := newHarness(t, harnessOpts{at: saturdayMidday, yaml: yaml})
+		_, to := dialed(t, ah.callStep("/twilio/menu?n=0", callForm("Digits", "201")))
+		if len(to) != 1 || to[0] != "+14255550150" {
+			t.Errorf("dialled %v", to)
+		}
+	})
+}
+
+func TestInternalErrorIsAnApologyNotA5xx(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, harnessOpts{})
+	for _, path := range []string{
+		"/twilio/ring/result?g=scheduling&s=notanumber",
+		"/twilio/info/choice?id=missing&n=0",
+		"/twilio/info?id=missing",
+	} {
+		doc := h.callStep(path, callForm("DialCallStatus", "no-answer"))
+		if !strings.Contains(doc.Said(), "something went wrong") || gatherAction(t, doc) != "/twilio/menu?n=0" {
+			t.Errorf("%s: said %q", path, doc.Said())
+		}
+	}
+	if !strings.Contains(h.logs.String(), "call step failed") {
+		t.Errorf("the failure was not logged:\n%s", h.logs)
+	}
+}
+
+func TestSignatureChecks(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, harnessOpts{})
+	form := callForm()
+	signed := func(u string, f url.Values) string { return signature(u, f) }
+	for _, tt := range []struct {
+		name string
+		sig  string
+		form url.Values
+	}{
+		{"unsigned", "", form},
+		{"wrong signature", "bm90IGEgc2lnbmF0dXJl", form},
+		{"signed for another URL", signed(testBase+"/twilio/status", form), form},
+		{"signed for another host", signed("https://evil.example.org/twilio/voice", form), form},
+		{"params changed after signing", signed(testBase+"/twilio/voice", form), callForm("From", "+12065550199")},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			req := newPost("/twilio/voice", tt.form)
+			if tt.sig != "" {
+				req.Header.Set("X-Twilio-Signature", tt.sig)
+			}
+			rec := serve(h, req)
+			if rec.Code != http.StatusForbidden {
+				t.Errorf("status %d, want 403", rec.Code)
+			}
+		})
+	}
+	if !strings.Contains(h.logs.String(), "checked_url="+testBase+"/twilio/voice") {
+		t.Errorf("signature failures do not log the URL that was checked:\n%s", h.logs)
+	}
+	t.Run("signed with a query string", func(t *testing.T) {
+		if rec := h.post("/twilio/menu?n=1", callForm("Digits", "0"), true); rec.Code != http.StatusOK {
+			t.Errorf("status %d", rec.Code)
+		}
+	})
+	t.Run("status callback", func(t *testing.T) {
+		if rec := h.post("/twilio/status", callForm("CallStatus", "completed", "CallDuration", "42"), true); rec.Code != http.StatusNoContent {
+			t.Errorf("status %d", rec.Code)
+		}
+		if rec := h.post("/twilio/status", callForm("CallStatus", "completed"), false); rec.Code != http.StatusForbidden {
+			t.Errorf("unsigned status callback: %d", rec.Code)
+		}
+	})
+}
+
+func TestBadRequests(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, harnessOpts{})
+	big := callForm("SpeechResult", strings.Repeat("a", 70*1024))
+	if rec := h.post("/twilio/menu?n=0", big, true); rec.Code != http.StatusRequestEntityTooLarge {
+		t.Errorf("oversized body: %d, want 413", rec.Code)
+	}
+	if rec := h.post("/twilio/voice", url.Values{"From": {callerFrom}}, true); rec.Code != http.StatusBadRequest || !strings.Contains(rec.Body.String(), "CallSid") {
+		t.Errorf("missing CallSid: %d %s", rec.Code, rec.Body)
+	}
+	malformed := newRawPost("/twilio/voice", "CallSid=CA1&From=%zz")
+	if rec := serve(h, malformed); rec.Code != http.StatusBadRequest {
+		t.Errorf("malformed body: %d, want 400", rec.Code)
+	}
+}
+
+func TestSpeechIsNeverTwiML(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, harnessOpts{})
+	for _, speech := range []string{`<Dial>+19005550000</Dial>`, `"/><Hangup/><Say a="`, "]]><Hangup/>"} {
+		rec := h.post("/twilio/menu?n=0", callForm("SpeechResult", speech), true)
+		doc, err := twimldocParse(rec.Body.Bytes())
+		if err != nil {
+			t.Fatalf("speech %q broke the document: %v", speech, err)
+		}
+		if doc.First("Dial") != nil || doc.First("Hangup") != nil {
+			t.Errorf("speech %q became TwiML: %s", speech, rec.Body)
+		}
+	}
+}
+
+func TestHealthAndReadiness(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, harnessOpts{})
+	get := func(path string) int {
+		rec := serve(h, newGet(path))
+		return rec.Code
+	}
+	if c := get("/healthz"); c != http.StatusOK {
+		t.Errorf("/healthz = %d", c)
+	}
+	if c := get("/readyz"); c != http.StatusOK {
+		t.Errorf("/readyz with Redis up = %d", c)
+	}
+	h.redis.Kill()
+	if c := get("/readyz"); c != http.StatusServiceUnavailable {
+		t.Errorf("/readyz with Redis down = %d, want 503", c)
+	}
+	if c := get("/healthz"); c != http.StatusOK {
+		t.Errorf("/healthz with Redis down = %d", c)
+	}
+	// Calls are still answered while Redis is down.
+	h.callStep("/twilio/voice", callForm())
+}

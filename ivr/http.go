@@ -1,0 +1,116 @@
+package ivr
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+	"github.com/twilio/twilio-go/twiml"
+)
+
+// Step is one step of the call flow: it turns a webhook into TwiML.
+type Step func(Call) ([]twiml.Element, error)
+
+// Handler adapts a Step to Echo. It always answers a webhook that carries a
+// CallSid with 200 and TwiML: a step that fails or panics becomes an apology
+// followed by the main menu, because any other answer makes Twilio play its
+// generic error and hang up on the caller.
+func (f *Flow) Handler(step Step) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		req := c.Request()
+		if err := req.ParseForm(); err != nil {
+			return formError(err)
+		}
+		sid := req.PostForm.Get("CallSid")
+		if sid == "" {
+			return echo.NewHTTPError(http.StatusBadRequest, "missing CallSid: this URL takes Twilio voice webhooks")
+		}
+		line := f.line()
+		call := Call{
+			Sid:    sid,
+			From:   req.PostForm.Get("From"),
+			To:     req.PostForm.Get("To"),
+			Digits: req.PostForm.Get("Digits"),
+			Speech: req.PostForm.Get("SpeechResult"),
+			Line:   line,
+			Open:   line.OpenAt(f.now()),
+			Query:  req.URL.Query(),
+			Form:   req.PostForm,
+		}
+		return c.Blob(http.StatusOK, "text/xml; charset=utf-8", f.run(c, step, call))
+	}
+}
+
+// run executes a step and renders its TwiML, turning any failure into the
+// apology document.
+func (f *Flow) run(c echo.Context, step Step, call Call) (doc []byte) {
+	defer func() {
+		if r := recover(); r != nil {
+			f.fail(c, call, fmt.Errorf("panic: %v", r))
+			doc = f.apology(call)
+		}
+	}()
+	els, err := step(call)
+	if err != nil {
+		f.fail(c, call, err)
+		return f.apology(call)
+	}
+	xml, err := twiml.Voice(els)
+	if err != nil {
+		f.fail(c, call, fmt.Errorf("render twiml: %w", err))
+		return f.apology(call)
+	}
+	return []byte(xml)
+}
+
+func (f *Flow) fail(c echo.Context, call Call, err error) {
+	f.log.Error("call step failed; caller hears an apology and the main menu",
+		slog.String("request_id", c.Response().Header().Get(echo.HeaderXRequestID)),
+		slog.String("call_sid", call.Sid),
+		slog.String("path", c.Path()),
+		slog.String("error", err.Error()))
+}
+
+// apology tells the caller something went wrong and returns them to the
+// main menu. It does not depend on anything that can fail but rendering,
+// and falls back to a fixed document if even that does.
+func (f *Flow) apology(call Call) []byte {
+	if call.Line != nil {
+		els := f.mainMenu(call, 0, say(call.Line, call.Line.Prompts.Apology))
+		if xml, err := twiml.Voice(els); err == nil {
+			return []byte(xml)
+		}
+	}
+	return []byte(`<?xml version="1.0" encoding="UTF-8"?><Response><Say>We're sorry, something went wrong. Please hold.</Say><Redirect method="POST">` +
+		f.URL(PathVoice) + `</Redirect></Response>`)
+}
+
+// formError maps a body that cannot be read to 413 or 400.
+func formError(err error) error {
+	var maxErr *http.MaxBytesError
+	var he *echo.HTTPError
+	switch {
+	case errors.As(err, &maxErr):
+		return echo.NewHTTPError(http.StatusRequestEntityTooLarge, "request body too large")
+	case errors.As(err, &he):
+		return he
+	}
+	return echo.NewHTTPError(http.StatusBadRequest, "malformed form body: "+err.Error())
+}
+
+// Status takes Twilio's call status callbacks. It records the outcome in the
+// log (no numbers) and answers 204.
+func (f *Flow) Status(c echo.Context) error {
+	req := c.Request()
+	if err := req.ParseForm(); err != nil {
+		return formError(err)
+	}
+	f.log.Info("call status",
+		slog.String("request_id", c.Response().Header().Get(echo.HeaderXRequestID)),
+		slog.String("call_sid", req.PostForm.Get("CallSid")),
+		slog.String("status", req.PostForm.Get("CallStatus")),
+		slog.String("duration", req.PostForm.Get("CallDuration")))
+	return c.NoContent(http.StatusNoContent)
+}

@@ -1,0 +1,76 @@
+package ivr
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/switchboard-clinic/switchboard/routing"
+	"github.com/twilio/twilio-go/twiml"
+)
+
+// info reads an information message and gathers the caller's next step.
+func (f *Flow) info(c Call, id string, n int, preamble ...twiml.Element) ([]twiml.Element, error) {
+	l := c.Line
+	msg, ok := l.Info[id]
+	if !ok {
+		return nil, fmt.Errorf("info: unknown message %q", id)
+	}
+	action := f.URL(PathInfoChoice, "id", id, "n", strconv.Itoa(n))
+	inner := append([]twiml.Element(nil), preamble...)
+	if n == 0 {
+		if msg.AudioURL != "" {
+			inner = append(inner, &twiml.VoicePlay{Url: msg.AudioURL})
+		} else {
+			inner = append(inner, say(l, msg.Say))
+		}
+	}
+	if p := routing.OptionsPrompt(msg.Options); p != "" {
+		inner = append(inner, say(l, p))
+	}
+	g := &twiml.VoiceGather{
+		Input:               "dtmf speech",
+		Action:              action,
+		Method:              "POST",
+		Timeout:             strconv.Itoa(l.GatherSeconds),
+		NumDigits:           "1",
+		SpeechTimeout:       "auto",
+		Language:            l.Language,
+		Hints:               strings.Join(l.Hints(msg.Options, false), ", "),
+		ActionOnEmptyResult: "true",
+		InnerElements:       inner,
+	}
+	return []twiml.Element{g, redirect(action)}, nil
+}
+
+// Info answers a request for an information message (used by the simulator
+// and links; menus reach it through their actions).
+func (f *Flow) Info(c Call) ([]twiml.Element, error) {
+	return f.info(c, c.Query.Get("id"), 0)
+}
+
+// InfoChoice handles the caller's answer after an information message.
+func (f *Flow) InfoChoice(c Call) ([]twiml.Element, error) {
+	l := c.Line
+	id := c.Query.Get("id")
+	msg, ok := l.Info[id]
+	if !ok {
+		return nil, fmt.Errorf("info choice: unknown message %q", id)
+	}
+	n := tries(c.Query)
+	choice := l.Choose(msg.Options, c.Digits, c.Speech, false)
+	if choice.Kind == routing.ChoiceOption {
+		return f.act(c, choice.Option.Action, "info", func() []twiml.Element {
+			els, _ := f.info(c, id, 0)
+			return els
+		})
+	}
+	if n+1 >= l.MaxTries {
+		return f.routeOn(c, "info-retries")
+	}
+	prompt := l.Prompts.Invalid
+	if choice.Kind == routing.ChoiceNone {
+		prompt = l.Prompts.NoInput
+	}
+	return f.info(c, id, n+1, say(l, prompt))
+}

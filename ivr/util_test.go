@@ -1,0 +1,33 @@
+package ivr_test
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+
+	"github.com/switchboard-clinic/switchboard/twimldoc"
+	"github.com/switchboard-clinic/switchboard/webhook"
+)
+
+func signature(u string, f url.Values) string { return webhook.Sign(testToken, u, f) }
+
+func newPost(path string, form url.Values) *http.Request {
+	return newRawPost(path, form.Encode())
+}
+
+func newRawPost(path, body string) *http.Request {
+	req := httptest.NewRequest(http.MethodPost, path, strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	return req
+}
+
+func newGet(path string) *http.Request { return httptest.NewRequest(http.MethodGet, path, nil) }
+
+func serve(h *harness, req *http.Request) *httptest.ResponseRecorder {
+	rec := httptest.NewRecorder()
+	h.srv.ServeHTTP(rec, req)
+	return rec
+}
+
+func twimldocParse(b []byte) (*twimldoc.Node, error) { return twimldoc.Parse(b) }

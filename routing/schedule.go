@@ -1,0 +1,143 @@
+package routing
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Window is one opening period within a day, in minutes after local midnight.
+// Close is exclusive: a window 09:00-17:00 is open at 16:59 and closed at 17:00.
+type Window struct {
+	Open  int
+	Close int
+}
+
+// String renders the window as "09:00-17:00".
+func (w Window) String() string {
+	return fmt.Sprintf("%s-%s", clock(w.Open), clock(w.Close))
+}
+
+func clock(min int) string {
+	return fmt.Sprintf("%02d:%02d", min/60, min%60)
+}
+
+// Closure is a whole day on which the practice is closed, whatever the weekly
+// hours say (a public holiday or the practice's own closure).
+type Closure struct {
+	Date time.Time // local midnight of the day
+	Name string
+}
+
+// Schedule answers whether the practice is open, in its own time zone.
+type Schedule struct {
+	Location *time.Location
+	// Week holds the opening windows for each weekday, indexed by time.Weekday.
+	Week [7][]Window
+	// Closed lists whole-day closures. Use ClosureOn to consult it.
+	Closed []Closure
+}
+
+// ClosureOn reports the closure that covers the local day of t, if any.
+func (s Schedule) ClosureOn(t time.Time) (Closure, bool) {
+	lt := t.In(s.loc())
+	y, m, d := lt.Date()
+	for _, c := range s.Closed {
+		cy, cm, cd := c.Date.Date()
+		if cy == y && cm == m && cd == d {
+			return c, true
+		}
+	}
+	return Closure{}, false
+}
+
+// IsOpen reports whether t falls inside an opening window on a day that is
+// not a closure.
+func (s Schedule) IsOpen(t time.Time) bool {
+	if _, closed := s.ClosureOn(t); closed {
+		return false
+	}
+	lt := t.In(s.loc())
+	minute := lt.Hour()*60 + lt.Minute()
+	for _, w := range s.Week[lt.Weekday()] {
+		if minute >= w.Open && minute < w.Close {
+			return true
+		}
+	}
+	return false
+}
+
+// NextOpen returns the next instant at or after t when the practice opens, and
+// false when no opening exists in the next 60 days (a schedule with no hours).
+func (s Schedule) NextOpen(t time.Time) (time.Time, bool) {
+	if s.IsOpen(t) {
+		return t, true
+	}
+	loc := s.loc()
+	lt := t.In(loc)
+	day := time.Date(lt.Year(), lt.Month(), lt.Day(), 0, 0, 0, 0, loc)
+	for i := 0; i < 60; i++ {
+		d := day.AddDate(0, 0, i)
+		if _, closed := s.ClosureOn(d); closed {
+			continue
+		}
+		windows := append([]Window(nil), s.Week[d.Weekday()]...)
+		sort.Slice(windows, func(a, b int) bool { return windows[a].Open < windows[b].Open })
+		for _, w := range windows {
+			open := time.Date(d.Year(), d.Month(), d.Day(), w.Open/60, w.Open%60, 0, 0, loc)
+			if !open.Before(t) {
+				return open, true
+			}
+		}
+	}
+	return time.Time{}, false
+}
+
+// Describe renders the weekly hours for people, e.g.
+// "Monday to Friday 08:00-18:00; Saturday 09:00-12:00".
+func (s Schedule) Describe() string {
+	var parts []string
+	days := []time.Weekday{time.Monday, time.Tuesday, time.Wednesday, time.Thursday, time.Friday, time.Saturday, time.Sunday}
+	for i := 0; i < len(days); {
+		j := i
+		for j+1 < len(days) && sameWindows(s.Week[days[i]], s.Week[days[j+1]]) {
+			j++
+		}
+		if len(s.Week[days[i]]) > 0 {
+			name := days[i].String()
+			if j > i {
+				name += " to " + days[j].String()
+			}
+			var ws []string
+			for _, w := range s.Week[days[i]] {
+				ws = append(ws, w.String())
+			}
+			parts = append(parts, name+" "+strings.Join(ws, ", "))
+		}
+		i = j + 1
+	}
+	if len(parts) == 0 {
+		return "no regular hours"
+	}
+	return strings.Join(parts, "; ")
+}
+
+func sameWindows(a, b []Window) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func (s Schedule) loc() *time.Location {
+	if s.Location == nil {
+		return time.UTC
+	}
+	return s.Location
+}

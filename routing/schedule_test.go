@@ -1,0 +1,103 @@
+package routing_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/switchboard-clinic/switchboard/routing"
+)
+
+func pacific(t testing.TB) *time.Location {
+	t.Helper()
+	loc, err := time.LoadLocation("America/Los_Angeles")
+	if err != nil {
+		t.Fatalf("load zone: %v", err)
+	}
+	return loc
+}
+
+func weekdays(w ...routing.Window) [7][]routing.Window {
+	var week [7][]routing.Window
+	for d := time.Monday; d <= time.Friday; d++ {
+		week[d] = w
+	}
+	return week
+}
+
+func TestScheduleIsOpen(t *testing.T) {
+	t.Parallel()
+	loc := pacific(t)
+	s := routing.Schedule{
+		Location: loc,
+		Week:     weekdays(routing.Window{Open: 8 * 60, Close: 12 * 60}, routing.Window{Open: 13 * 60, Close: 18 * 60}),
+		Closed:   []routing.Closure{{Date: time.Date(2026, 12, 25, 0, 0, 0, 0, loc), Name: "Christmas Day"}},
+	}
+	tests := []struct {
+		name string
+		at   time.Time
+		want bool
+	}{
+		{"monday at opening", time.Date(2026, 11, 30, 8, 0, 0, 0, loc), true},
+		{"monday a minute before opening", time.Date(2026, 11, 30, 7, 59, 0, 0, loc), false},
+		{"lunch break", time.Date(2026, 11, 30, 12, 30, 0, 0, loc), false},
+		{"afternoon", time.Date(2026, 11, 30, 17, 59, 59, 0, loc), true},
+		{"closing time is closed", time.Date(2026, 11, 30, 18, 0, 0, 0, loc), false},
+		{"saturday", time.Date(2026, 11, 28, 10, 0, 0, 0, loc), false},
+		{"holiday on a friday", time.Date(2026, 12, 25, 10, 0, 0, 0, loc), false},
+		// 17:30 UTC on a Monday is 09:30 in Seattle (PST, UTC-8).
+		{"instant given in UTC", time.Date(2026, 11, 30, 17, 30, 0, 0, time.UTC), true},
+		// 16:30 UTC on a Monday in July is 09:30 PDT (UTC-7).
+		{"daylight saving time", time.Date(2026, 7, 13, 16, 30, 0, 0, time.UTC), true},
+		{"early morning in UTC is the evening before locally", time.Date(2026, 12, 1, 3, 0, 0, 0, time.UTC), false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			if got := s.IsOpen(tt.at); got != tt.want {
+				t.Errorf("IsOpen(%v) = %v, want %v", tt.at, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestScheduleNextOpen(t *testing.T) {
+	t.Parallel()
+	loc := pacific(t)
+	s := routing.Schedule{
+		Location: loc,
+		Week:     weekdays(routing.Window{Open: 9 * 60, Close: 17 * 60}),
+		Closed:   []routing.Closure{{Date: time.Date(2026, 11, 30, 0, 0, 0, 0, loc), Name: "Staff training"}},
+	}
+	tests := []struct {
+		name string
+		at   time.Time
+		want time.Time
+	}{
+		{"open now", time.Date(2026, 12, 1, 10, 0, 0, 0, loc), time.Date(2026, 12, 1, 10, 0, 0, 0, loc)},
+		{"before opening", time.Date(2026, 12, 1, 6, 0, 0, 0, loc), time.Date(2026, 12, 1, 9, 0, 0, 0, loc)},
+		{"friday evening skips the weekend and a closure", time.Date(2026, 11, 27, 18, 0, 0, 0, loc), time.Date(2026, 12, 1, 9, 0, 0, 0, loc)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			got, ok := s.NextOpen(tt.at)
+			if !ok || !got.Equal(tt.want) {
+				t.Errorf("NextOpen(%v) = %v, %v; want %v", tt.at, got, ok, tt.want)
+			}
+		})
+	}
+	if _, ok := (routing.Schedule{Location: loc}).NextOpen(time.Now()); ok {
+		t.Error("NextOpen on a schedule without hours found an opening")
+	}
+}
+
+func TestScheduleDescribe(t *testing.T) {
+	t.Parallel()
+	week := weekdays(routing.Window{Open: 8 * 60, Close: 18 * 60})
+	week[time.Saturday] = []routing.Window{{Open: 9 * 60, Close: 12 * 60}}
+	got := routing.Schedule{Week: week}.Describe()
+	want := "Monday to Friday 08:00-18:00; Saturday 09:00-12:00"
+	if got != want {
+		t.Errorf("Describe() = %q, want %q", got, want)
+	}
+}

@@ -1,0 +1,115 @@
+// Package server assembles Switchboard's HTTP surface: the Echo instance, its
+// middleware and every route (see routes.go), from dependencies built by the
+// caller.
+package server
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+	"github.com/redis/go-redis/v9"
+	"github.com/switchboard-clinic/switchboard/ivr"
+	"github.com/switchboard-clinic/switchboard/store"
+)
+
+// Deps are what the server needs. Validator may be nil only in local mode.
+type Deps struct {
+	Flow      *ivr.Flow
+	Validator ivr.Validator // nil: local mode, webhooks are not checked
+	BaseURL   string
+	Logger    *slog.Logger
+	Redis     redis.UniversalClient
+	// ReadyTimeout bounds the Redis ping behind /readyz.
+	ReadyTimeout time.Duration
+}
+
+// Server is Switchboard's HTTP handler.
+type Server struct {
+	deps Deps
+	echo *echo.Echo
+}
+
+// New builds the server and its routes.
+func New(d Deps) (*Server, error) {
+	switch {
+	case d.Flow == nil:
+		return nil, errors.New("server: Flow is required")
+	case d.BaseURL == "":
+		return nil, errors.New("server: BaseURL is required")
+	case d.Logger == nil:
+		return nil, errors.New("server: Logger is required")
+	case d.Redis == nil:
+		return nil, errors.New("server: Redis is required")
+	}
+	if d.ReadyTimeout <= 0 {
+		d.ReadyTimeout = 500 * time.Millisecond
+	}
+	e := echo.New()
+	e.HideBanner = true
+	e.HidePort = true
+	s := &Server{deps: d, echo: e}
+	e.Use(middleware.RequestID())
+	e.Use(s.requestLog())
+	e.Use(middleware.Recover())
+	if err := s.routes(); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// ServeHTTP serves a request.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.echo.ServeHTTP(w, r)
+}
+
+// requestLog writes one line per request: what was asked, the answer, the
+// request id and the CallSid. Numbers and bodies are never logged.
+func (s *Server) requestLog() echo.MiddlewareFunc {
+	return middleware.RequestLoggerWithConfig(middleware.RequestLoggerConfig{
+		LogStatus:    true,
+		LogMethod:    true,
+		LogURIPath:   true,
+		LogRoutePath: true,
+		LogLatency:   true,
+		LogRequestID: true,
+		LogError:     true,
+		LogValuesFunc: func(c echo.Context, v middleware.RequestLoggerValues) error {
+			attrs := []slog.Attr{
+				slog.String("request_id", v.RequestID),
+				slog.String("method", v.Method),
+				slog.String("path", v.URIPath),
+				slog.String("route", v.RoutePath),
+				slog.Int("status", v.Status),
+				slog.Duration("latency", v.Latency),
+			}
+			if sid := c.Request().PostForm.Get("CallSid"); sid != "" {
+				attrs = append(attrs, slog.String("call_sid", sid))
+			}
+			level := slog.LevelInfo
+			if v.Error != nil {
+				attrs = append(attrs, slog.String("error", v.Error.Error()))
+				if v.Status >= 500 {
+					level = slog.LevelError
+				}
+			}
+			s.deps.Logger.LogAttrs(c.Request().Context(), level, "request", attrs...)
+			return nil
+		},
+	})
+}
+
+func (s *Server) healthz(c echo.Context) error {
+	return c.String(http.StatusOK, "ok\n")
+}
+
+func (s *Server) readyz(c echo.Context) error {
+	if err := store.Ping(context.WithoutCancel(c.Request().Context()), s.deps.Redis, s.deps.ReadyTimeout); err != nil {
+		return c.String(http.StatusServiceUnavailable, "redis: unreachable\n")
+	}
+	return c.String(http.StatusOK, "ready\n")
+}

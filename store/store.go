@@ -1,0 +1,68 @@
+// Package store connects Switchboard to Redis: a real server given by a URL,
+// with timeouts short enough for a phone call, or an embedded in-memory
+// server for demos that keeps nothing across restarts.
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/alicebob/miniredis/v2"
+	"github.com/redis/go-redis/v9"
+)
+
+// Connect returns a client for the Redis at rawURL (redis://, rediss:// or
+// unix://). timeout bounds each command; go-redis's defaults (5 s timeouts,
+// several retries) would leave a caller in silence while Redis is down.
+func Connect(rawURL string, timeout time.Duration) (redis.UniversalClient, error) {
+	if timeout <= 0 {
+		return nil, errors.New("store: timeout must be positive")
+	}
+	opt, err := redis.ParseURL(rawURL)
+	if err != nil {
+		return nil, fmt.Errorf("store: parse REDIS_URL: %w", err)
+	}
+	opt.DialTimeout = max(timeout, 500*time.Millisecond)
+	opt.ReadTimeout = timeout
+	opt.WriteTimeout = timeout
+	opt.PoolTimeout = timeout
+	opt.MaxRetries = 1
+	opt.ContextTimeoutEnabled = true
+	return redis.NewClient(opt), nil
+}
+
+// Embedded is an in-process Redis (miniredis) for running without a server.
+// Everything in it is lost when the process exits.
+type Embedded struct {
+	server *miniredis.Miniredis
+	Client redis.UniversalClient
+}
+
+// StartEmbedded starts an embedded Redis on a loopback port.
+func StartEmbedded() (*Embedded, error) {
+	m := miniredis.NewMiniRedis()
+	if err := m.StartAddr("127.0.0.1:0"); err != nil {
+		return nil, fmt.Errorf("store: start embedded redis: %w", err)
+	}
+	client := redis.NewClient(&redis.Options{Addr: m.Addr(), MaxRetries: 1, ContextTimeoutEnabled: true})
+	return &Embedded{server: m, Client: client}, nil
+}
+
+// Close stops the embedded server and its client.
+func (e *Embedded) Close() error {
+	err := e.Client.Close()
+	e.server.Close()
+	return err
+}
+
+// Ping reports whether Redis answers within timeout.
+func Ping(ctx context.Context, c redis.UniversalClient, timeout time.Duration) error {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	if err := c.Ping(ctx).Err(); err != nil {
+		return fmt.Errorf("store: ping redis: %w", err)
+	}
+	return nil
+}
