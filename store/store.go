@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/alicebob/miniredis/v2"
@@ -29,8 +30,23 @@ func Connect(rawURL string, timeout time.Duration) (redis.UniversalClient, error
 	opt.WriteTimeout = timeout
 	opt.PoolTimeout = timeout
 	opt.MaxRetries = 1
+	opt.DialerRetries = 1
 	opt.ContextTimeoutEnabled = true
 	return redis.NewClient(opt), nil
+}
+
+// logger routes go-redis's internal messages (dial retries) to slog.
+type logger struct{ log *slog.Logger }
+
+func (l logger) Printf(_ context.Context, format string, v ...any) {
+	l.log.Warn("redis client", slog.String("message", fmt.Sprintf(format, v...)))
+}
+
+// RouteClientLogs sends go-redis's own log lines (otherwise printed to
+// stderr) to log. go-redis keeps one logger per process, so the binary's
+// main calls this once.
+func RouteClientLogs(log *slog.Logger) {
+	redis.SetLogger(logger{log: log})
 }
 
 // Embedded is an in-process Redis (miniredis) for running without a server.

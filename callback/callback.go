@@ -1,0 +1,133 @@
+// Package callback is the callback-request domain: the Request a caller
+// leaves, its states and outcomes, and the Redis-backed Queue that records
+// each request exactly once (keyed by CallSid) and lets staff claim and work
+// requests oldest first. A local Spool keeps requests that could not reach
+// Redis until it is back.
+package callback
+
+import (
+	"errors"
+	"time"
+)
+
+// Status is where a request stands in the queue.
+type Status string
+
+// The statuses of a request.
+const (
+	StatusPending   Status = "pending"   // waiting for staff, in the queue
+	StatusClaimed   Status = "claimed"   // a staff member is working it
+	StatusDone      Status = "done"      // finished with an outcome
+	StatusCancelled Status = "cancelled" // withdrawn without a call
+)
+
+// Outcome is the result of a call-back attempt.
+type Outcome string
+
+// The outcomes staff record.
+const (
+	OutcomeReached       Outcome = "reached"
+	OutcomeLeftVoicemail Outcome = "left-voicemail"
+	OutcomeNoAnswer      Outcome = "no-answer"
+	OutcomeWrongNumber   Outcome = "wrong-number"
+	OutcomeOther         Outcome = "other"
+)
+
+// ParseOutcome checks an outcome named by a client.
+func ParseOutcome(s string) (Outcome, error) {
+	switch o := Outcome(s); o {
+	case OutcomeReached, OutcomeLeftVoicemail, OutcomeNoAnswer, OutcomeWrongNumber, OutcomeOther:
+		return o, nil
+	}
+	return "", ErrBadOutcome
+}
+
+// RequeuesByDefault reports whether an outcome puts the request back in the
+// queue unless the caller of Complete says otherwise: the client still needs
+// a call.
+func (o Outcome) RequeuesByDefault() bool {
+	return o == OutcomeNoAnswer || o == OutcomeLeftVoicemail
+}
+
+// Consent is a yes/no answer a caller gave, or unknown when not asked.
+type Consent string
+
+// The consent answers.
+const (
+	ConsentUnknown Consent = ""
+	ConsentYes     Consent = "yes"
+	ConsentNo      Consent = "no"
+)
+
+// Message is the caller's optional voice message and its transcription.
+type Message struct {
+	RecordingSID        string `json:"recordingSid,omitempty"`
+	RecordingURL        string `json:"-"` // fetched by Switchboard only; never given to browsers
+	DurationSeconds     int    `json:"durationSeconds,omitempty"`
+	Transcription       string `json:"transcription,omitempty"`
+	TranscriptionStatus string `json:"transcriptionStatus,omitempty"`
+}
+
+// Event is one entry of a request's history.
+type Event struct {
+	At   time.Time `json:"at"`
+	Who  string    `json:"who"`
+	What string    `json:"what"`
+	Note string    `json:"note,omitempty"`
+}
+
+// Request is a caller's request to be called back.
+type Request struct {
+	ID             string    `json:"id"` // ULID: sorts by creation time
+	CallSID        string    `json:"callSid"`
+	CallerNumber   string    `json:"callerNumber,omitempty"` // E.164, or empty when withheld
+	CallbackNumber string    `json:"callbackNumber"`         // E.164
+	Reason         string    `json:"reason"`                 // where in the menu it was asked for
+	VoicemailOK    Consent   `json:"voicemailOk"`            // may we leave a voicemail
+	NamePracticeOK Consent   `json:"namePracticeOk"`         // may a voicemail name the practice
+	Message        *Message  `json:"message,omitempty"`
+	CreatedAt      time.Time `json:"createdAt"`
+	Status         Status    `json:"status"`
+	ClaimedBy      string    `json:"claimedBy,omitempty"`
+	ClaimedAt      time.Time `json:"claimedAt,omitzero"`
+	Attempts       int       `json:"attempts"`
+	Outcome        Outcome   `json:"outcome,omitempty"`
+	FinishedAt     time.Time `json:"finishedAt,omitzero"`
+	UpdatedAt      time.Time `json:"updatedAt"`
+	History        []Event   `json:"history,omitempty"`
+}
+
+// Capture is what the call flow knows when a caller confirms a number: the
+// fields that create a request.
+type Capture struct {
+	CallSID        string
+	CallerNumber   string
+	CallbackNumber string
+	Reason         string
+	At             time.Time
+}
+
+// Errors the queue returns; the API maps them to status codes.
+var (
+	ErrNotFound   = errors.New("callback request not found")
+	ErrConflict   = errors.New("callback request is not in a state that allows this")
+	ErrBadOutcome = errors.New("unknown outcome (reached, left-voicemail, no-answer, wrong-number, other)")
+	ErrBadCursor  = errors.New("bad cursor")
+)
+
+// ConflictError says why a transition was refused: the current status and
+// who holds the claim.
+type ConflictError struct {
+	Status    Status
+	ClaimedBy string
+}
+
+func (e *ConflictError) Error() string {
+	if e.ClaimedBy != "" {
+		return "callback request is " + string(e.Status) + " by " + e.ClaimedBy
+	}
+	return "callback request is " + string(e.Status)
+}
+
+// Unwrap makes errors.Is(err, ErrConflict) true.
+func (e *ConflictError) Unwrap() error { return ErrConflict }

@@ -1,0 +1,437 @@
+package callback
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/oklog/ulid/v2"
+	"github.com/redis/go-redis/v9"
+)
+
+// Queue stores callback requests in Redis. It is safe for concurrent use and
+// across instances: every multi-key change is one Lua script.
+type Queue struct {
+	rdb       redis.UniversalClient
+	prefix    string
+	now       func() time.Time
+	claimTTL  time.Duration
+	retention time.Duration
+
+	idMu    sync.Mutex
+	entropy *ulid.MonotonicEntropy
+}
+
+// Options configure a Queue. Client is required.
+type Options struct {
+	Client redis.UniversalClient
+	// Prefix starts every key (default "switchboard:"); the hash tag {cb} is
+	// appended so all keys share one Cluster slot.
+	Prefix string
+	Now    func() time.Time
+	// ClaimTTL is how long a claim may stay unfinished before the request
+	// returns to the queue (default 30 minutes).
+	ClaimTTL time.Duration
+	// Retention is how long finished requests are kept (default 30 days).
+	// Pending and claimed requests are never deleted.
+	Retention time.Duration
+}
+
+// NewQueue returns a Queue over opts.Client.
+func NewQueue(opts Options) (*Queue, error) {
+	if opts.Client == nil {
+		return nil, errors.New("callback queue: Client is required")
+	}
+	if opts.Prefix == "" {
+		opts.Prefix = "switchboard:"
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.ClaimTTL <= 0 {
+		opts.ClaimTTL = 30 * time.Minute
+	}
+	if opts.Retention <= 0 {
+		opts.Retention = 30 * 24 * time.Hour
+	}
+	return &Queue{
+		rdb:       opts.Client,
+		prefix:    opts.Prefix + "{cb}:",
+		now:       opts.Now,
+		claimTTL:  opts.ClaimTTL,
+		retention: opts.Retention,
+		entropy:   ulid.Monotonic(rand.Reader, 0),
+	}, nil
+}
+
+// Op is one write to the queue that can be retried safely: applied to Redis
+// at once, or kept in the spool and replayed later, any number of times.
+type Op struct {
+	Kind    string    `json:"kind"` // "create" or "update"
+	CallSID string    `json:"callSid"`
+	ID      string    `json:"id,omitempty"`   // create: the id the request gets if it is new
+	Mode    string    `json:"mode,omitempty"` // update: "set" or "fill"
+	Fields  []string  `json:"fields"`         // field/value pairs of the request hash
+	Event   string    `json:"event"`          // history event (JSON), "" for none
+	At      time.Time `json:"at"`
+}
+
+func (q *Queue) newID(t time.Time) string {
+	q.idMu.Lock()
+	defer q.idMu.Unlock()
+	return ulid.MustNew(ulid.Timestamp(t), q.entropy).String()
+}
+
+func ms(t time.Time) string { return strconv.FormatInt(t.UnixMilli(), 10) }
+
+func eventJSON(at time.Time, who, what, note string) string {
+	b, _ := json.Marshal(Event{At: at.UTC(), Who: who, What: what, Note: note})
+	return string(b)
+}
+
+// CreateOp is the write that records a captured request.
+func (q *Queue) CreateOp(c Capture) Op {
+	at := c.At
+	if at.IsZero() {
+		at = q.now()
+	}
+	id := q.newID(at)
+	return Op{
+		Kind: "create", CallSID: c.CallSID, ID: id, At: at,
+		Fields: []string{
+			"id", id, "sid", c.CallSID, "from", c.CallerNumber, "num", c.CallbackNumber, "rsn", c.Reason,
+			"ts", ms(at), "st", string(StatusPending), "att", "0", "upd", ms(at),
+		},
+		Event: eventJSON(at, "caller", "created", "reason: "+c.Reason),
+	}
+}
+
+// ConsentOp records the caller's consent answers.
+func (q *Queue) ConsentOp(callSID string, voicemail, namePractice Consent) Op {
+	at := q.now()
+	return Op{
+		Kind: "update", CallSID: callSID, Mode: "set", At: at,
+		Fields: []string{"cvm", string(voicemail), "cnm", string(namePractice)},
+		Event:  eventJSON(at, "caller", "consent", fmt.Sprintf("voicemail: %s; name the practice: %s", voicemail, namePractice)),
+	}
+}
+
+// MessageOp attaches the caller's voice message.
+func (q *Queue) MessageOp(callSID string, m Message) Op {
+	at := q.now()
+	return Op{
+		Kind: "update", CallSID: callSID, Mode: "set", At: at,
+		Fields: []string{"rsid", m.RecordingSID, "rurl", m.RecordingURL, "rdur", strconv.Itoa(m.DurationSeconds)},
+		Event:  eventJSON(at, "caller", "voice message", fmt.Sprintf("%d seconds", m.DurationSeconds)),
+	}
+}
+
+// TranscriptionOp attaches the transcription of the voice message.
+func (q *Queue) TranscriptionOp(callSID, text, status string) Op {
+	at := q.now()
+	return Op{
+		Kind: "update", CallSID: callSID, Mode: "set", At: at,
+		Fields: []string{"tx", text, "txs", status},
+		Event:  eventJSON(at, "twilio", "transcription "+status, ""),
+	}
+}
+
+// Apply performs op. For a create it returns the request's id and whether
+// it is new; for an update, ErrNotFound when the call has no request (yet).
+func (q *Queue) Apply(ctx context.Context, op Op) (id string, created bool, err error) {
+	callKey := q.prefix + "c:" + op.CallSID
+	switch op.Kind {
+	case "create":
+		args := append([]any{q.prefix, op.ID, op.Event}, strs(op.Fields)...)
+		res, err := scriptCreate.Run(ctx, q.rdb, []string{callKey}, args...).Slice()
+		if err != nil {
+			return "", false, fmt.Errorf("create callback request: %w", err)
+		}
+		return res[1].(string), res[0].(int64) == 1, nil
+	case "update":
+		args := append([]any{q.prefix, op.Event, op.Mode}, strs(op.Fields)...)
+		id, err := scriptUpdate.Run(ctx, q.rdb, []string{callKey}, args...).Text()
+		if errors.Is(err, redis.Nil) {
+			return "", false, ErrNotFound
+		}
+		if err != nil {
+			return "", false, fmt.Errorf("update callback request: %w", err)
+		}
+		return id, false, nil
+	}
+	return "", false, fmt.Errorf("apply: unknown op kind %q", op.Kind)
+}
+
+func strs(ss []string) []any {
+	out := make([]any, len(ss))
+	for i, s := range ss {
+		out[i] = s
+	}
+	return out
+}
+
+// Get returns a request with its history.
+func (q *Queue) Get(ctx context.Context, id string) (*Request, error) {
+	if !validID(id) {
+		return nil, ErrNotFound
+	}
+	pipe := q.rdb.Pipeline()
+	h := pipe.HGetAll(ctx, q.prefix+"r:"+id)
+	hist := pipe.LRange(ctx, q.prefix+"h:"+id, 0, -1)
+	if _, err := pipe.Exec(ctx); err != nil {
+		return nil, fmt.Errorf("get callback request: %w", err)
+	}
+	if len(h.Val()) == 0 {
+		return nil, ErrNotFound
+	}
+	r := decode(h.Val())
+	for _, raw := range hist.Val() {
+		var e Event
+		if json.Unmarshal([]byte(raw), &e) == nil {
+			r.History = append(r.History, e)
+		}
+	}
+	return r, nil
+}
+
+func validID(id string) bool {
+	_, err := ulid.ParseStrict(id)
+	return err == nil
+}
+
+func decode(h map[string]string) *Request {
+	num := func(k string) int64 { n, _ := strconv.ParseInt(h[k], 10, 64); return n }
+	at := func(k string) time.Time {
+		if n := num(k); n > 0 {
+			return time.UnixMilli(n).UTC()
+		}
+		return time.Time{}
+	}
+	r := &Request{
+		ID: h["id"], CallSID: h["sid"], CallerNumber: h["from"], CallbackNumber: h["num"], Reason: h["rsn"],
+		VoicemailOK: Consent(h["cvm"]), NamePracticeOK: Consent(h["cnm"]),
+		CreatedAt: at("ts"), Status: Status(h["st"]), ClaimedBy: h["cby"], ClaimedAt: at("cat"),
+		Attempts: int(num("att")), Outcome: Outcome(h["out"]), FinishedAt: at("fin"), UpdatedAt: at("upd"),
+	}
+	if h["rsid"] != "" || h["tx"] != "" {
+		r.Message = &Message{
+			RecordingSID: h["rsid"], RecordingURL: h["rurl"], DurationSeconds: int(num("rdur")),
+			Transcription: h["tx"], TranscriptionStatus: h["txs"],
+		}
+	}
+	return r
+}
+
+// List returns up to limit requests with the given status and a cursor for
+// the next page ("" at the end). Pending requests come oldest first;
+// claimed ones by claim time; done and cancelled ones (status done lists
+// both) newest first.
+func (q *Queue) List(ctx context.Context, status Status, limit int, cursor string) ([]*Request, string, error) {
+	if limit <= 0 || limit > 500 {
+		limit = 50
+	}
+	var ids []string
+	var err error
+	next := ""
+	switch status {
+	case StatusPending:
+		min := "-"
+		if cursor != "" {
+			if !validID(cursor) {
+				return nil, "", ErrBadCursor
+			}
+			min = "(" + cursor
+		}
+		ids, err = q.rdb.ZRangeByLex(ctx, q.prefix+"pending", &redis.ZRangeBy{Min: min, Max: "+", Count: int64(limit + 1)}).Result()
+		if err == nil && len(ids) > limit {
+			ids = ids[:limit]
+			next = ids[limit-1]
+		}
+	case StatusClaimed, StatusDone, StatusCancelled:
+		offset := 0
+		if cursor != "" {
+			if offset, err = strconv.Atoi(cursor); err != nil || offset < 0 {
+				return nil, "", ErrBadCursor
+			}
+		}
+		key, rev := q.prefix+"claimed", false
+		if status != StatusClaimed {
+			key, rev = q.prefix+"finished", true
+		}
+		by := redis.ZRangeArgs{Key: key, Start: offset, Stop: offset + limit, Rev: rev}
+		ids, err = q.rdb.ZRangeArgs(ctx, by).Result()
+		if err == nil && len(ids) > limit {
+			ids = ids[:limit]
+			next = strconv.Itoa(offset + limit)
+		}
+	default:
+		return nil, "", fmt.Errorf("list: unknown status %q", status)
+	}
+	if err != nil {
+		return nil, "", fmt.Errorf("list callback requests: %w", err)
+	}
+	reqs, err := q.load(ctx, ids)
+	return reqs, next, err
+}
+
+func (q *Queue) load(ctx context.Context, ids []string) ([]*Request, error) {
+	if len(ids) == 0 {
+		return []*Request{}, nil
+	}
+	pipe := q.rdb.Pipeline()
+	cmds := make([]*redis.MapStringStringCmd, len(ids))
+	for i, id := range ids {
+		cmds[i] = pipe.HGetAll(ctx, q.prefix+"r:"+id)
+	}
+	if _, err := pipe.Exec(ctx); err != nil {
+		return nil, fmt.Errorf("load callback requests: %w", err)
+	}
+	out := make([]*Request, 0, len(ids))
+	for _, c := range cmds {
+		if len(c.Val()) > 0 {
+			out = append(out, decode(c.Val()))
+		}
+	}
+	return out, nil
+}
+
+// transition runs one state change and returns the request afterwards.
+func (q *Queue) transition(ctx context.Context, id, action, who, note string, outcome Outcome, requeue bool, cutoff time.Time) (*Request, error) {
+	if !validID(id) {
+		return nil, ErrNotFound
+	}
+	now := q.now()
+	what := action
+	if outcome != "" {
+		what = action + ": " + string(outcome)
+	}
+	rq := "0"
+	if requeue {
+		rq = "1"
+	}
+	res, err := scriptTransition.Run(ctx, q.rdb, []string{q.prefix + "pending"},
+		q.prefix, id, action, who, ms(now), eventJSON(now, who, what, note), string(outcome), rq, ms(cutoff)).StringSlice()
+	if err != nil {
+		return nil, fmt.Errorf("%s callback request: %w", action, err)
+	}
+	switch res[0] {
+	case "notfound":
+		return nil, ErrNotFound
+	case "conflict":
+		return nil, &ConflictError{Status: Status(res[1]), ClaimedBy: res[2]}
+	}
+	if action == "purge" {
+		return nil, nil
+	}
+	return q.Get(ctx, id)
+}
+
+// Claim gives the request to who. Exactly one of several concurrent claims
+// wins; the others get a *ConflictError. Claiming again one's own claim is
+// not an error.
+func (q *Queue) Claim(ctx context.Context, id, who string) (*Request, error) {
+	return q.transition(ctx, id, "claim", who, "", "", false, time.Time{})
+}
+
+// Release returns a request claimed by who to the queue, in its original place.
+func (q *Queue) Release(ctx context.Context, id, who string) (*Request, error) {
+	return q.transition(ctx, id, "release", who, "", "", false, time.Time{})
+}
+
+// Complete records an attempt by who with its outcome and note. With
+// requeue the request goes back to the queue (for no-answer and
+// left-voicemail); otherwise it is done.
+func (q *Queue) Complete(ctx context.Context, id, who string, outcome Outcome, note string, requeue bool) (*Request, error) {
+	if _, err := ParseOutcome(string(outcome)); err != nil {
+		return nil, err
+	}
+	return q.transition(ctx, id, "complete", who, note, outcome, requeue, time.Time{})
+}
+
+// Cancel withdraws a pending request, or one claimed by who.
+func (q *Queue) Cancel(ctx context.Context, id, who, note string) (*Request, error) {
+	return q.transition(ctx, id, "cancel", who, note, "", false, time.Time{})
+}
+
+// AddNote adds a note to the request's history.
+func (q *Queue) AddNote(ctx context.Context, id, who, note string) (*Request, error) {
+	return q.transition(ctx, id, "note", who, note, "", false, time.Time{})
+}
+
+// ExpireClaims returns claims older than the claim TTL to the queue and
+// reports how many.
+func (q *Queue) ExpireClaims(ctx context.Context) (int, error) {
+	cutoff := q.now().Add(-q.claimTTL)
+	ids, err := q.rdb.ZRangeByScore(ctx, q.prefix+"claimed", &redis.ZRangeBy{Min: "-inf", Max: ms(cutoff), Count: 500}).Result()
+	if err != nil {
+		return 0, fmt.Errorf("expire claims: %w", err)
+	}
+	n := 0
+	for _, id := range ids {
+		_, err := q.transition(ctx, id, "expire", "switchboard", "claim expired after "+q.claimTTL.String(), "", false, cutoff)
+		switch {
+		case err == nil:
+			n++
+		case errors.Is(err, ErrConflict), errors.Is(err, ErrNotFound):
+		default:
+			return n, err
+		}
+	}
+	return n, nil
+}
+
+// Purge deletes finished requests older than the retention and reports how
+// many. Pending and claimed requests are never purged.
+func (q *Queue) Purge(ctx context.Context) (int, error) {
+	cutoff := q.now().Add(-q.retention)
+	n := 0
+	for {
+		ids, err := q.rdb.ZRangeByScore(ctx, q.prefix+"finished", &redis.ZRangeBy{Min: "-inf", Max: ms(cutoff), Count: 500}).Result()
+		if err != nil {
+			return n, fmt.Errorf("purge: %w", err)
+		}
+		if len(ids) == 0 {
+			return n, nil
+		}
+		for _, id := range ids {
+			if _, err := q.transition(ctx, id, "purge", "switchboard", "", "", false, cutoff); err != nil && !errors.Is(err, ErrConflict) && !errors.Is(err, ErrNotFound) {
+				return n, err
+			}
+			n++
+		}
+	}
+}
+
+// Stats summarises the queue.
+type Stats struct {
+	Pending       int64
+	Claimed       int64
+	OldestPending time.Time // creation time of the oldest pending request
+}
+
+// Stats counts pending and claimed requests and finds the oldest pending one.
+func (q *Queue) Stats(ctx context.Context) (Stats, error) {
+	pipe := q.rdb.Pipeline()
+	p := pipe.ZCard(ctx, q.prefix+"pending")
+	c := pipe.ZCard(ctx, q.prefix+"claimed")
+	first := pipe.ZRangeByLex(ctx, q.prefix+"pending", &redis.ZRangeBy{Min: "-", Max: "+", Count: 1})
+	if _, err := pipe.Exec(ctx); err != nil {
+		return Stats{}, fmt.Errorf("queue stats: %w", err)
+	}
+	s := Stats{Pending: p.Val(), Claimed: c.Val()}
+	if ids := first.Val(); len(ids) == 1 {
+		if u, err := ulid.ParseStrict(ids[0]); err == nil {
+			s.OldestPending = ulid.Time(u.Time()).UTC()
+		}
+	}
+	return s, nil
+}
+
+// Key returns the full Redis key for a suffix, for tests and tooling.
+func (q *Queue) Key(suffix string) string { return q.prefix + strings.TrimPrefix(suffix, ":") }

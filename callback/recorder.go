@@ -1,0 +1,133 @@
+package callback
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+)
+
+// Recorder is how the call flow records callback requests: each write goes
+// to Redis within a short deadline, and to the fsynced spool when Redis is
+// down, slow or does not know the call yet. A caller is confirmed as soon
+// as either holds the request, so a request is never lost, and every write
+// is idempotent, so it is never recorded twice.
+type Recorder struct {
+	queue   *Queue
+	spool   *Spool
+	timeout time.Duration
+	log     *slog.Logger
+	// orphanTTL is how long an update whose request is unknown stays in the
+	// spool: its create may still sit in another instance's spool.
+	orphanTTL time.Duration
+}
+
+// NewRecorder returns a Recorder; timeout bounds each Redis write.
+func NewRecorder(q *Queue, s *Spool, timeout time.Duration, log *slog.Logger) (*Recorder, error) {
+	switch {
+	case q == nil:
+		return nil, errors.New("callback recorder: queue is required")
+	case s == nil:
+		return nil, errors.New("callback recorder: spool is required")
+	case timeout <= 0:
+		return nil, errors.New("callback recorder: timeout must be positive")
+	case log == nil:
+		return nil, errors.New("callback recorder: logger is required")
+	}
+	return &Recorder{queue: q, spool: s, timeout: timeout, log: log, orphanTTL: 24 * time.Hour}, nil
+}
+
+// Queue is the queue behind the recorder.
+func (r *Recorder) Queue() *Queue { return r.queue }
+
+// Record makes op durable. spooled reports that it went to the spool. An
+// error means neither Redis nor the spool took it.
+func (r *Recorder) Record(ctx context.Context, op Op) (spooled bool, err error) {
+	rctx, cancel := context.WithTimeout(ctx, r.timeout)
+	_, _, rerr := r.queue.Apply(rctx, op)
+	cancel()
+	if rerr == nil {
+		return false, nil
+	}
+	if serr := r.spool.Append(op); serr != nil {
+		return false, fmt.Errorf("record callback %s: redis: %v; spool: %w", op.Kind, rerr, serr)
+	}
+	if errors.Is(rerr, ErrNotFound) {
+		r.log.Info("callback update spooled until its request reaches redis", slog.String("call_sid", op.CallSID))
+	} else {
+		r.log.Warn("redis unavailable: callback write spooled; store degraded until the spool drains",
+			slog.String("call_sid", op.CallSID), slog.String("kind", op.Kind), slog.String("error", rerr.Error()))
+	}
+	return true, nil
+}
+
+// Spooled is the number of writes waiting in the spool.
+func (r *Recorder) Spooled() int { return r.spool.Len() }
+
+// Replay drains the spool into Redis once.
+func (r *Recorder) Replay(ctx context.Context) (int, error) {
+	apply := func(op Op) error {
+		actx, cancel := context.WithTimeout(ctx, r.timeout)
+		defer cancel()
+		_, _, err := r.queue.Apply(actx, op)
+		return err
+	}
+	keep := func(op Op, err error) (retain, stop bool) {
+		if errors.Is(err, ErrNotFound) {
+			if time.Since(op.At) > r.orphanTTL {
+				r.log.Error("dropping a spooled callback update whose request never arrived", slog.String("call_sid", op.CallSID))
+				return false, false
+			}
+			return true, false
+		}
+		return true, true // Redis is still unreachable: try later
+	}
+	n, err := r.spool.Drain(apply, keep)
+	if err != nil {
+		return n, fmt.Errorf("replay spool: %w", err)
+	}
+	if n > 0 {
+		r.log.Info("replayed spooled callback writes into redis", slog.Int("applied", n), slog.Int("left", r.spool.Len()))
+	}
+	return n, nil
+}
+
+// Run replays the spool every interval and does queue upkeep (expired
+// claims, retention) every upkeep interval, until ctx ends.
+func (r *Recorder) Run(ctx context.Context, interval, upkeep time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	lastUpkeep := time.Time{}
+	for {
+		if r.spool.Len() > 0 {
+			if _, err := r.Replay(ctx); err != nil {
+				r.log.Error("spool replay failed", slog.String("error", err.Error()))
+			}
+		}
+		if time.Since(lastUpkeep) >= upkeep {
+			lastUpkeep = time.Now()
+			r.upkeep(ctx)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+func (r *Recorder) upkeep(ctx context.Context) {
+	uctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if n, err := r.queue.ExpireClaims(uctx); err != nil {
+		r.log.Warn("expiring stale claims failed", slog.String("error", err.Error()))
+	} else if n > 0 {
+		r.log.Info("stale claims returned to the queue", slog.Int("count", n))
+	}
+	if n, err := r.queue.Purge(uctx); err != nil {
+		r.log.Warn("retention purge failed", slog.String("error", err.Error()))
+	} else if n > 0 {
+		r.log.Info("finished callback requests deleted after retention", slog.Int("count", n))
+	}
+}

@@ -1,0 +1,133 @@
+package callback
+
+import "github.com/redis/go-redis/v9"
+
+// Every key of the queue starts with the same prefix, which carries the hash
+// tag {cb}, so one script may touch them all on a single Redis, Sentinel or
+// Cluster. Scripts derive request keys from ids with the prefix in ARGV[1];
+// KEYS[1] routes the script to the right node.
+//
+//	<prefix>c:<CallSid>  string: the request id for a call (exactly-once key)
+//	<prefix>r:<id>       hash: the request
+//	<prefix>h:<id>       list: the request's history, JSON events
+//	<prefix>pending      zset, all scores 0, members ids: the queue in id (time) order
+//	<prefix>claimed      zset, score claimed-at ms: claims, for expiry
+//	<prefix>finished     zset, score finished-at ms: done and cancelled, for retention
+
+// scriptCreate records a request once per CallSid. A duplicate (a replayed
+// webhook, a fallback, another instance) fills only fields the existing
+// request lacks, so nothing is recorded twice and no field is lost.
+// KEYS[1] call key. ARGV: prefix, new id, event JSON, then field/value pairs.
+// Returns {created (0/1), id}.
+var scriptCreate = redis.NewScript(`
+local id = redis.call('GET', KEYS[1])
+local created = 0
+if not id then
+  id = ARGV[2]
+  redis.call('SET', KEYS[1], id)
+  created = 1
+end
+local rk = ARGV[1] .. 'r:' .. id
+for i = 4, #ARGV, 2 do
+  local cur = redis.call('HGET', rk, ARGV[i])
+  if not cur or cur == '' then
+    redis.call('HSET', rk, ARGV[i], ARGV[i + 1])
+  end
+end
+if created == 1 then
+  redis.call('RPUSH', ARGV[1] .. 'h:' .. id, ARGV[3])
+  redis.call('ZADD', ARGV[1] .. 'pending', 0, id)
+end
+return {created, id}
+`)
+
+// scriptUpdate sets fields on the request of a call. With mode "fill" only
+// empty fields are set. The event is added only when something changed, so a
+// replay leaves the history as it was.
+// KEYS[1] call key. ARGV: prefix, event JSON, mode, then field/value pairs.
+// Returns the id, or false when the call has no request.
+var scriptUpdate = redis.NewScript(`
+local id = redis.call('GET', KEYS[1])
+if not id then return false end
+local rk = ARGV[1] .. 'r:' .. id
+if redis.call('EXISTS', rk) == 0 then return false end
+local changed = false
+for i = 4, #ARGV, 2 do
+  local cur = redis.call('HGET', rk, ARGV[i])
+  if cur ~= ARGV[i + 1] and (ARGV[3] == 'set' or not cur or cur == '') then
+    redis.call('HSET', rk, ARGV[i], ARGV[i + 1])
+    changed = true
+  end
+end
+if changed and ARGV[2] ~= '' then
+  redis.call('RPUSH', ARGV[1] .. 'h:' .. id, ARGV[2])
+end
+return id
+`)
+
+// scriptTransition moves a request between states atomically: claim,
+// release, complete, cancel, note, expire (a stale claim returns to the
+// queue) and purge (retention).
+// KEYS[1] pending key. ARGV: prefix, id, action, who, now ms, event JSON,
+// outcome, requeue ("1"/"0"), cutoff ms (expire, purge).
+// Returns {"ok", status} or {"notfound"} or {"conflict", status, claimedBy}.
+var scriptTransition = redis.NewScript(`
+local p, id, action, who, now = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
+local rk = p .. 'r:' .. id
+local st = redis.call('HGET', rk, 'st')
+if not st then return {'notfound'} end
+local by = redis.call('HGET', rk, 'cby') or ''
+local function conflict() return {'conflict', st, by} end
+local function toPending()
+  redis.call('HSET', rk, 'st', 'pending', 'cby', '', 'cat', '')
+  redis.call('ZREM', p .. 'claimed', id)
+  redis.call('ZADD', p .. 'pending', 0, id)
+  return 'pending'
+end
+local function toFinished(status)
+  redis.call('HSET', rk, 'st', status, 'fin', now)
+  redis.call('ZREM', p .. 'pending', id)
+  redis.call('ZREM', p .. 'claimed', id)
+  redis.call('ZADD', p .. 'finished', now, id)
+  return status
+end
+local new = st
+if action == 'claim' then
+  if st == 'claimed' and by == who then return {'ok', st} end
+  if st ~= 'pending' then return conflict() end
+  redis.call('HSET', rk, 'st', 'claimed', 'cby', who, 'cat', now)
+  redis.call('ZREM', p .. 'pending', id)
+  redis.call('ZADD', p .. 'claimed', now, id)
+  new = 'claimed'
+elseif action == 'release' then
+  if st ~= 'claimed' or by ~= who then return conflict() end
+  new = toPending()
+elseif action == 'complete' then
+  if st ~= 'claimed' or by ~= who then return conflict() end
+  redis.call('HINCRBY', rk, 'att', 1)
+  redis.call('HSET', rk, 'out', ARGV[7])
+  if ARGV[8] == '1' then new = toPending() else new = toFinished('done') end
+elseif action == 'cancel' then
+  if not (st == 'pending' or (st == 'claimed' and by == who)) then return conflict() end
+  new = toFinished('cancelled')
+elseif action == 'note' then
+  new = st
+elseif action == 'expire' then
+  local cat = tonumber(redis.call('HGET', rk, 'cat') or '0') or 0
+  if st ~= 'claimed' or cat > tonumber(ARGV[9]) then return conflict() end
+  new = toPending()
+elseif action == 'purge' then
+  local fin = tonumber(redis.call('HGET', rk, 'fin') or '0') or 0
+  if (st ~= 'done' and st ~= 'cancelled') or fin > tonumber(ARGV[9]) then return conflict() end
+  local sid = redis.call('HGET', rk, 'sid')
+  if sid then redis.call('DEL', p .. 'c:' .. sid) end
+  redis.call('DEL', rk, p .. 'h:' .. id)
+  redis.call('ZREM', p .. 'finished', id)
+  return {'ok', 'purged'}
+else
+  return redis.error_reply('unknown action ' .. action)
+end
+redis.call('HSET', rk, 'upd', now)
+redis.call('RPUSH', p .. 'h:' .. id, ARGV[6])
+return {'ok', new}
+`)

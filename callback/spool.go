@@ -1,0 +1,200 @@
+package callback
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sync"
+)
+
+// Spool is a local append-only file of writes that could not reach Redis.
+// Each record is fsynced before the caller is told their request is taken,
+// and replayed into Redis when it is back. The file holds client numbers:
+// it is created 0600 and removed when it drains.
+type Spool struct {
+	path string
+
+	drainMu sync.Mutex // one drain at a time
+	mu      sync.Mutex // guards the file and count
+	count   int
+}
+
+// OpenSpool opens (creating when needed) the spool in dir and counts what
+// an earlier run left in it.
+func OpenSpool(dir string) (*Spool, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("open spool: %w", err)
+	}
+	s := &Spool{path: filepath.Join(dir, "callbacks.spool")}
+	ops, err := s.read(0)
+	if err != nil {
+		return nil, err
+	}
+	s.count = len(ops)
+	return s, nil
+}
+
+// Path is the spool file's location.
+func (s *Spool) Path() string { return s.path }
+
+// Len is the number of writes waiting for Redis.
+func (s *Spool) Len() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.count
+}
+
+// Append writes op durably (fsync) at the end of the spool.
+func (s *Spool) Append(op Op) error {
+	line, err := json.Marshal(op)
+	if err != nil {
+		return fmt.Errorf("spool: encode: %w", err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	f, err := os.OpenFile(s.path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("spool: open: %w", err)
+	}
+	if _, err := f.Write(append(line, '\n')); err != nil {
+		f.Close()
+		return fmt.Errorf("spool: write: %w", err)
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return fmt.Errorf("spool: fsync: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("spool: close: %w", err)
+	}
+	s.count++
+	return nil
+}
+
+// read returns the ops stored from byte offset on. A torn last line (a crash
+// during a write that was never acknowledged) is ignored.
+func (s *Spool) read(offset int64) ([]Op, error) {
+	f, err := os.Open(s.path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("spool: open: %w", err)
+	}
+	defer f.Close()
+	if _, err := f.Seek(offset, io.SeekStart); err != nil {
+		return nil, fmt.Errorf("spool: seek: %w", err)
+	}
+	var ops []Op
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 64*1024), 1<<20)
+	for sc.Scan() {
+		var op Op
+		if err := json.Unmarshal(bytes.TrimSpace(sc.Bytes()), &op); err != nil {
+			continue
+		}
+		ops = append(ops, op)
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("spool: read: %w", err)
+	}
+	return ops, nil
+}
+
+// Drain replays the spool through apply, in order. Ops that apply (or that
+// keep says to drop) leave the spool; the rest stay for the next round.
+// apply must be idempotent. Appends may go on during a drain: the lock is
+// held only to snapshot and to rewrite, never while Redis is called.
+// Drain stops at the first error for which keep returns stop.
+func (s *Spool) Drain(apply func(Op) error, keep func(Op, error) (retain, stop bool)) (applied int, err error) {
+	s.drainMu.Lock()
+	defer s.drainMu.Unlock()
+	s.mu.Lock()
+	size, ops, err := s.snapshot()
+	s.mu.Unlock()
+	if err != nil || len(ops) == 0 {
+		return 0, err
+	}
+	var rest []Op
+	for i, op := range ops {
+		aerr := apply(op)
+		if aerr == nil {
+			applied++
+			continue
+		}
+		retain, stop := keep(op, aerr)
+		if retain {
+			rest = append(rest, op)
+		}
+		if stop {
+			rest = append(rest, ops[i+1:]...)
+			break
+		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	later, err := s.read(size)
+	if err != nil {
+		return applied, err
+	}
+	rest = append(rest, later...)
+	if err := s.rewrite(rest); err != nil {
+		return applied, err
+	}
+	s.count = len(rest)
+	return applied, nil
+}
+
+func (s *Spool) snapshot() (int64, []Op, error) {
+	st, err := os.Stat(s.path)
+	if errors.Is(err, os.ErrNotExist) {
+		return 0, nil, nil
+	}
+	if err != nil {
+		return 0, nil, fmt.Errorf("spool: stat: %w", err)
+	}
+	ops, err := s.read(0)
+	return st.Size(), ops, err
+}
+
+// rewrite replaces the spool with ops atomically (write, fsync, rename),
+// or removes it when ops is empty.
+func (s *Spool) rewrite(ops []Op) error {
+	if len(ops) == 0 {
+		if err := os.Remove(s.path); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("spool: remove: %w", err)
+		}
+		return nil
+	}
+	tmp := s.path + ".tmp"
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return fmt.Errorf("spool: rewrite: %w", err)
+	}
+	w := bufio.NewWriter(f)
+	for _, op := range ops {
+		line, _ := json.Marshal(op)
+		w.Write(line)
+		w.WriteByte('\n')
+	}
+	if err := w.Flush(); err != nil {
+		f.Close()
+		return fmt.Errorf("spool: rewrite: %w", err)
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return fmt.Errorf("spool: rewrite fsync: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("spool: rewrite close: %w", err)
+	}
+	if err := os.Rename(tmp, s.path); err != nil {
+		return fmt.Errorf("spool: rewrite rename: %w", err)
+	}
+	return nil
+}
