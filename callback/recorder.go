@@ -62,6 +62,30 @@ func (r *Recorder) Record(ctx context.Context, op Op) (spooled bool, err error) 
 	return true, nil
 }
 
+// Capture records a new request for a call (once per CallSid).
+func (r *Recorder) Capture(ctx context.Context, c Capture) error {
+	_, err := r.Record(ctx, r.queue.CreateOp(c))
+	return err
+}
+
+// SetConsent records the caller's consent answers.
+func (r *Recorder) SetConsent(ctx context.Context, callSID string, voicemail, namePractice Consent) error {
+	_, err := r.Record(ctx, r.queue.ConsentOp(callSID, voicemail, namePractice))
+	return err
+}
+
+// AttachMessage attaches the caller's voice message.
+func (r *Recorder) AttachMessage(ctx context.Context, callSID string, m Message) error {
+	_, err := r.Record(ctx, r.queue.MessageOp(callSID, m))
+	return err
+}
+
+// AttachTranscription attaches the transcription of the voice message.
+func (r *Recorder) AttachTranscription(ctx context.Context, callSID, text, status string) error {
+	_, err := r.Record(ctx, r.queue.TranscriptionOp(callSID, text, status))
+	return err
+}
+
 // Spooled is the number of writes waiting in the spool.
 func (r *Recorder) Spooled() int { return r.spool.Len() }
 

@@ -169,6 +169,7 @@ func (f File) build() (*routing.Line, []Problem) {
 	}
 	l.Menu = b.options("menu", f.Menu, f, true)
 	b.shadowing(l)
+	l.Callback = b.callback(f.Callback)
 	return l, b.problems
 }
 
@@ -554,4 +555,33 @@ func (b *builder) shadowing(l *routing.Line) {
 			}
 		}
 	}
+}
+
+func (b *builder) callback(c Callback) routing.CallbackSettings {
+	out := routing.CallbackSettings{
+		MaxMessageSeconds: c.MaxMessageSeconds,
+		Transcribe:        c.Transcribe,
+		ClaimTTL:          time.Duration(c.ClaimMinutes) * time.Minute,
+		Retention:         time.Duration(c.RetentionDays) * 24 * time.Hour,
+	}
+	if out.MaxMessageSeconds == 0 {
+		out.MaxMessageSeconds = 120
+	}
+	if out.MaxMessageSeconds < 5 || out.MaxMessageSeconds > 600 {
+		b.addf("callback.maxMessageSeconds", "must be between 5 and 600 seconds, got %d", out.MaxMessageSeconds)
+	}
+	if out.Transcribe && out.MaxMessageSeconds > 120 {
+		b.addf("callback.transcribe", "Twilio transcribes only recordings of 2 to 120 seconds: lower maxMessageSeconds to 120 or turn transcription off")
+	}
+	if c.ClaimMinutes == 0 {
+		out.ClaimTTL = 30 * time.Minute
+	} else if c.ClaimMinutes < 1 || c.ClaimMinutes > 24*60 {
+		b.addf("callback.claimMinutes", "must be between 1 and 1440, got %d", c.ClaimMinutes)
+	}
+	if c.RetentionDays == 0 {
+		out.Retention = 30 * 24 * time.Hour
+	} else if c.RetentionDays < 1 || c.RetentionDays > 3650 {
+		b.addf("callback.retentionDays", "must be between 1 and 3650, got %d", c.RetentionDays)
+	}
+	return out
 }

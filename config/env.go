@@ -20,6 +20,8 @@ type Env struct {
 	LogFormat  string // SWITCHBOARD_LOG_FORMAT: text (default) or json
 	// RedisTimeout bounds every Redis call a webhook makes (SWITCHBOARD_REDIS_TIMEOUT, default 300ms).
 	RedisTimeout time.Duration
+	// RedisPrefix starts every Redis key (SWITCHBOARD_REDIS_PREFIX, default "switchboard:").
+	RedisPrefix string
 	// DataDir holds local files such as the callback spool (SWITCHBOARD_DATA_DIR, default ./data).
 	DataDir string
 }
@@ -71,6 +73,10 @@ func FromEnv(getenv func(string) string) (Env, error) {
 			return e, fmt.Errorf("SWITCHBOARD_REDIS_TIMEOUT %q: want a duration up to 5s such as 300ms", v)
 		}
 		e.RedisTimeout = d
+	}
+	e.RedisPrefix = getenv("SWITCHBOARD_REDIS_PREFIX")
+	if e.RedisPrefix == "" {
+		e.RedisPrefix = "switchboard:"
 	}
 	if e.DataDir == "" {
 		e.DataDir = "data"
@@ -126,4 +132,26 @@ func maskURL(raw string) string {
 		u.User = url.UserPassword(u.User.Username(), "xxxxx")
 	}
 	return u.String()
+}
+
+// Client is the environment of the staff CLI commands that talk to a running
+// Switchboard over its API.
+type Client struct {
+	URL   string // SWITCHBOARD_URL, default http://127.0.0.1:8080
+	Token string // SWITCHBOARD_TOKEN: a staff API token
+}
+
+// ClientFromEnv reads the CLI's environment.
+func ClientFromEnv(getenv func(string) string) (Client, error) {
+	c := Client{URL: strings.TrimRight(getenv("SWITCHBOARD_URL"), "/"), Token: getenv("SWITCHBOARD_TOKEN")}
+	if c.URL == "" {
+		c.URL = "http://" + DefaultAddr
+	}
+	if u, err := url.Parse(c.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return c, fmt.Errorf("SWITCHBOARD_URL %q: want a URL such as http://127.0.0.1:8080", c.URL)
+	}
+	if c.Token == "" {
+		return c, fmt.Errorf("SWITCHBOARD_TOKEN is not set: create a token with 'switchboard staff add NAME'")
+	}
+	return c, nil
 }

@@ -37,6 +37,15 @@ type File struct {
 	Extensions []Extension         `yaml:"extensions"`
 	RingGroups map[string]Group    `yaml:"ringGroups"`
 	Info       map[string]Info     `yaml:"info"`
+	Callback   Callback            `yaml:"callback"`
+}
+
+// Callback configures callback requests.
+type Callback struct {
+	MaxMessageSeconds int  `yaml:"maxMessageSeconds"` // default 120
+	Transcribe        bool `yaml:"transcribe"`
+	ClaimMinutes      int  `yaml:"claimMinutes"`  // default 30
+	RetentionDays     int  `yaml:"retentionDays"` // default 30
 }
 
 // Holidays lists the days the practice is closed.

@@ -1,6 +1,7 @@
 package ivr
 
 import (
+	"context"
 	"errors"
 	"log/slog"
 	"net/url"
@@ -18,6 +19,7 @@ type Flow struct {
 	now      func() time.Time
 	log      *slog.Logger
 	callback CallbackFlow
+	capture  *capture // nil when no recorder is configured
 }
 
 // CallbackFlow builds the TwiML that offers a caller a callback. The callback
@@ -29,17 +31,21 @@ type CallbackFlow interface {
 	Offer(call Call, reason string) ([]twiml.Element, error)
 }
 
-// Deps are what a Flow needs. Every field is required except Callback.
+// Deps are what a Flow needs. Line, BaseURL, Now and Logger are required.
 type Deps struct {
 	// Line returns the configuration in force; it is called once per request
 	// so that a reload takes effect on the next step of every call.
 	Line func() *routing.Line
 	// BaseURL is the public base URL Twilio calls (no trailing slash); every
 	// URL in the TwiML is absolute and built from it.
-	BaseURL  string
-	Now      func() time.Time
-	Logger   *slog.Logger
-	Callback CallbackFlow
+	BaseURL string
+	Now     func() time.Time
+	Logger  *slog.Logger
+	// Recorder records callback requests; with it, callers are offered the
+	// callback capture flow. Sealer is then required too.
+	Recorder CallbackRecorder
+	// Sealer protects values carried in TwiML URLs (a keyed callback number).
+	Sealer *Sealer
 }
 
 // New returns a Flow, or an error naming a missing dependency.
@@ -54,15 +60,21 @@ func New(d Deps) (*Flow, error) {
 	case d.Logger == nil:
 		return nil, errors.New("ivr: Logger is required")
 	}
-	f := &Flow{line: d.Line, base: d.BaseURL, now: d.Now, log: d.Logger, callback: d.Callback}
-	if f.callback == nil {
-		f.callback = noCallback{f}
+	f := &Flow{line: d.Line, base: d.BaseURL, now: d.Now, log: d.Logger}
+	f.callback = noCallback{f}
+	if d.Recorder != nil {
+		if d.Sealer == nil {
+			return nil, errors.New("ivr: Sealer is required with a Recorder")
+		}
+		f.capture = &capture{f: f, rec: d.Recorder, sealer: d.Sealer}
+		f.callback = f.capture
 	}
 	return f, nil
 }
 
 // Call is what a webhook tells about the call it belongs to.
 type Call struct {
+	Ctx    context.Context
 	Sid    string
 	From   string // the caller's number as Twilio sent it (may be withheld)
 	To     string

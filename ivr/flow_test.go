@@ -51,8 +51,8 @@ func TestAnswerGreetsWithCrisisLineAndMenu(t *testing.T) {
 		opts       harnessOpts
 		wantClosed bool
 	}{
-		{"open", harnessOpts{at: mondayMorning}, false},
-		{"closed", harnessOpts{at: saturdayMidday}, true},
+		{"open", harnessOpts{At: mondayMorning}, false},
+		{"closed", harnessOpts{At: saturdayMidday}, true},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
@@ -175,7 +175,7 @@ func TestGroupTherapyInformation(t *testing.T) {
 	})
 	t.Run("audio instead of text", func(t *testing.T) {
 		yaml := strings.Replace(string(config.DefaultYAML()), "    title: Group therapy\n", "    title: Group therapy\n    audioUrl: https://cdn.example.org/groups.mp3\n", 1)
-		ah := newHarness(t, harnessOpts{yaml: yaml})
+		ah := newHarness(t, harnessOpts{YAML: yaml})
 		doc := ah.callStep("/twilio/menu?n=0", callForm("Digits", "1"))
 		if p := doc.First("Play"); p == nil || p.Text != "https://cdn.example.org/groups.mp3" {
 			t.Errorf("no <Play> of the audio URL: %+v", doc)
@@ -225,11 +225,11 @@ func TestWrongKeysRepromptThenRouteOn(t *testing.T) {
 		form     url.Values
 		reprompt string
 	}{
-		{"invalid key, open", harnessOpts{at: mondayMorning}, callForm("Digits", "7"), "not an option"},
-		{"unknown extension, open", harnessOpts{at: mondayMorning}, callForm("Digits", "555"), "not an option"},
-		{"unrecognised speech, open", harnessOpts{at: mondayMorning}, callForm("SpeechResult", "what is the weather"), "not an option"},
-		{"no input, open", harnessOpts{at: mondayMorning}, callForm(), "didn't hear"},
-		{"invalid key, closed", harnessOpts{at: saturdayMidday}, callForm("Digits", "7"), "not an option"},
+		{"invalid key, open", harnessOpts{At: mondayMorning}, callForm("Digits", "7"), "not an option"},
+		{"unknown extension, open", harnessOpts{At: mondayMorning}, callForm("Digits", "555"), "not an option"},
+		{"unrecognised speech, open", harnessOpts{At: mondayMorning}, callForm("SpeechResult", "what is the weather"), "not an option"},
+		{"no input, open", harnessOpts{At: mondayMorning}, callForm(), "didn't hear"},
+		{"invalid key, closed", harnessOpts{At: saturdayMidday}, callForm("Digits", "7"), "not an option"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
@@ -249,12 +249,12 @@ func TestWrongKeysRepromptThenRouteOn(t *testing.T) {
 				t.Fatalf("after two failures the action is %s", path)
 			}
 			third := h.callStep(path, tt.form)
-			if tt.opts.at == mondayMorning {
+			if tt.opts.At == mondayMorning {
 				_, to := dialed(t, third)
 				if diff := cmp.Diff(schedulers, to); diff != "" {
 					t.Errorf("third failure while open dialled (-want +got):\n%s", diff)
 				}
-			} else if third.First("Dial") != nil || !strings.Contains(third.Said(), "nobody is able to take your call") {
+			} else if third.First("Dial") != nil || !strings.Contains(third.Said(), "call you back") {
 				t.Errorf("third failure while closed: said %q", third.Said())
 			}
 		})
@@ -293,7 +293,7 @@ func TestRingInOrder(t *testing.T) {
 	t.Parallel()
 	yaml := strings.Replace(string(config.DefaultYAML()), "    strategy: all\n", "    strategy: order\n", 1)
 	yaml = strings.Replace(yaml, "    ringSeconds: 25\n    maxRingSeconds: 25\n", "    ringSeconds: 15\n    maxRingSeconds: 40\n", 1)
-	h := newHarness(t, harnessOpts{yaml: yaml})
+	h := newHarness(t, harnessOpts{YAML: yaml})
 	doc := h.callStep("/twilio/menu?n=0", callForm("Digits", "0"))
 	wantSteps := []struct {
 		member  string
@@ -338,11 +338,11 @@ func TestScreening(t *testing.T) {
 
 func TestAfterHours(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, harnessOpts{at: saturdayMidday})
+	h := newHarness(t, harnessOpts{At: saturdayMidday})
 	for _, tt := range []struct {
 		name, digits, want string
 	}{
-		{"scheduling", "0", "nobody is able"},
+		{"scheduling", "0", "call you back"},
 		{"extension that does not ring after hours", "201", "does not take calls while the office is closed"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
@@ -357,7 +357,7 @@ func TestAfterHours(t *testing.T) {
 	}
 	t.Run("extension that rings after hours", func(t *testing.T) {
 		yaml := strings.Replace(string(config.DefaultYAML()), "    dial: \"+14255550150\"\n    afterHours: false", "    dial: \"+14255550150\"\n    afterHours: true", 1)
-		ah := newHarness(t, harnessOpts{at: saturdayMidday, yaml: yaml})
+		ah := newHarness(t, harnessOpts{At: saturdayMidday, YAML: yaml})
 		_, to := dialed(t, ah.callStep("/twilio/menu?n=0", callForm("Digits", "201")))
 		if len(to) != 1 || to[0] != "+14255550150" {
 			t.Errorf("dialled %v", to)
@@ -378,8 +378,8 @@ func TestInternalErrorIsAnApologyNotA5xx(t *testing.T) {
 			t.Errorf("%s: said %q", path, doc.Said())
 		}
 	}
-	if !strings.Contains(h.logs.String(), "call step failed") {
-		t.Errorf("the failure was not logged:\n%s", h.logs)
+	if !strings.Contains(h.Logs.String(), "call step failed") {
+		t.Errorf("the failure was not logged:\n%s", h.Logs)
 	}
 }
 
@@ -410,8 +410,8 @@ func TestSignatureChecks(t *testing.T) {
 			}
 		})
 	}
-	if !strings.Contains(h.logs.String(), "checked_url="+testBase+"/twilio/voice") {
-		t.Errorf("signature failures do not log the URL that was checked:\n%s", h.logs)
+	if !strings.Contains(h.Logs.String(), "checked_url="+testBase+"/twilio/voice") {
+		t.Errorf("signature failures do not log the URL that was checked:\n%s", h.Logs)
 	}
 	t.Run("signed with a query string", func(t *testing.T) {
 		if rec := h.post("/twilio/menu?n=1", callForm("Digits", "0"), true); rec.Code != http.StatusOK {
@@ -472,7 +472,7 @@ func TestHealthAndReadiness(t *testing.T) {
 	if c := get("/readyz"); c != http.StatusOK {
 		t.Errorf("/readyz with Redis up = %d", c)
 	}
-	h.redis.Kill()
+	h.Redis.Kill()
 	if c := get("/readyz"); c != http.StatusServiceUnavailable {
 		t.Errorf("/readyz with Redis down = %d, want 503", c)
 	}

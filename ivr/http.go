@@ -29,6 +29,7 @@ func (f *Flow) Handler(step Step) echo.HandlerFunc {
 		}
 		line := f.line()
 		call := Call{
+			Ctx:    req.Context(),
 			Sid:    sid,
 			From:   req.PostForm.Get("From"),
 			To:     req.PostForm.Get("To"),
@@ -112,5 +113,28 @@ func (f *Flow) Status(c echo.Context) error {
 		slog.String("call_sid", req.PostForm.Get("CallSid")),
 		slog.String("status", req.PostForm.Get("CallStatus")),
 		slog.String("duration", req.PostForm.Get("CallDuration")))
+	return c.NoContent(http.StatusNoContent)
+}
+
+// Transcription takes Twilio's transcription callback for a voice message.
+// It answers 204 once the transcription is recorded (or spooled), and 503
+// when it could not be kept, so that it is not lost silently.
+func (f *Flow) Transcription(c echo.Context) error {
+	req := c.Request()
+	if err := req.ParseForm(); err != nil {
+		return formError(err)
+	}
+	sid := req.PostForm.Get("CallSid")
+	if sid == "" {
+		return echo.NewHTTPError(http.StatusBadRequest, "missing CallSid")
+	}
+	if f.capture == nil {
+		return echo.NewHTTPError(http.StatusNotFound, "callback capture is not configured")
+	}
+	call := Call{Ctx: req.Context(), Sid: sid, Form: req.PostForm, Query: req.URL.Query()}
+	if err := f.capture.Transcript(call); err != nil {
+		f.fail(c, call, err)
+		return echo.NewHTTPError(http.StatusServiceUnavailable, "transcription not stored; retry")
+	}
 	return c.NoContent(http.StatusNoContent)
 }

@@ -25,9 +25,9 @@ func newRawPost(path, body string) *http.Request {
 func newGet(path string) *http.Request { return httptest.NewRequest(http.MethodGet, path, nil) }
 
 func serve(h *harness, req *http.Request) *httptest.ResponseRecorder {
-	rec := httptest.NewRecorder()
-	h.srv.ServeHTTP(rec, req)
-	return rec
+	return h.Do(req)
 }
 
 func twimldocParse(b []byte) (*twimldoc.Node, error) { return twimldoc.Parse(b) }
+
+func mustGet(path string) *http.Request { return newGet(path) }

@@ -103,8 +103,21 @@ type Line struct {
 	Fallback string
 	// GatherSeconds is the pause that ends a key sequence.
 	GatherSeconds int
-	// CallbackEnabled says whether the callback capture flow is available.
-	CallbackEnabled bool
+	// Callback configures callback capture and the queue.
+	Callback CallbackSettings
+}
+
+// CallbackSettings configure callback requests.
+type CallbackSettings struct {
+	// MaxMessageSeconds bounds the caller's voice message.
+	MaxMessageSeconds int
+	// Transcribe asks Twilio to transcribe messages (only 2 to 120 seconds).
+	Transcribe bool
+	// ClaimTTL is how long a claim may stay unfinished before the request
+	// returns to the queue.
+	ClaimTTL time.Duration
+	// Retention is how long finished requests are kept.
+	Retention time.Duration
 }
 
 // ChoiceKind classifies what the caller said or pressed.

@@ -31,5 +31,25 @@ func (s *Server) routes() error {
 	e.POST(ivr.PathRingResult, f.Handler(f.RingResult), tw...)
 	e.POST(ivr.PathScreen, f.Handler(f.Screen), tw...)
 	e.POST(ivr.PathScreenAnswer, f.Handler(f.ScreenAnswer), tw...)
+	e.POST(ivr.PathCallback, f.Handler(f.CallbackEntry()), tw...)
+	e.POST(ivr.PathCallbackNumber, f.Handler(f.CallbackNumber()), tw...)
+	e.POST(ivr.PathCallbackKeyed, f.Handler(f.CallbackKeyed()), tw...)
+	e.POST(ivr.PathCallbackConfirm, f.Handler(f.CallbackConfirm()), tw...)
+	e.POST(ivr.PathCallbackConsent, f.Handler(f.CallbackConsent()), tw...)
+	e.POST(ivr.PathCallbackRecorded, f.Handler(f.CallbackRecorded()), tw...)
+	e.POST(ivr.PathCallbackDone, f.Handler(f.CallbackDone()), tw...)
+	e.POST(ivr.PathCallbackTranscript, f.Transcription, tw...)
+
+	// Staff API: body limit, then a bearer token on every route.
+	if a := s.deps.API; a != nil {
+		v1 := e.Group("/api/v1", middleware.BodyLimit("64K"), a.RequireStaff)
+		v1.GET("/callbacks", a.List)
+		v1.GET("/callbacks/:id", a.Get)
+		v1.POST("/callbacks/:id/claim", a.Claim)
+		v1.POST("/callbacks/:id/release", a.Release)
+		v1.POST("/callbacks/:id/complete", a.Complete)
+		v1.POST("/callbacks/:id/notes", a.AddNote)
+		v1.POST("/callbacks/:id/cancel", a.Cancel)
+	}
 	return nil
 }

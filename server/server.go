@@ -13,6 +13,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 	"github.com/redis/go-redis/v9"
+	"github.com/switchboard-clinic/switchboard/api"
 	"github.com/switchboard-clinic/switchboard/ivr"
 	"github.com/switchboard-clinic/switchboard/store"
 )
@@ -26,6 +27,10 @@ type Deps struct {
 	Redis     redis.UniversalClient
 	// ReadyTimeout bounds the Redis ping behind /readyz.
 	ReadyTimeout time.Duration
+	// API is the staff JSON API; nil leaves /api/v1 out.
+	API *api.API
+	// Spooled reports callback writes waiting for Redis; nil means none.
+	Spooled func() int
 }
 
 // Server is Switchboard's HTTP handler.
@@ -107,9 +112,27 @@ func (s *Server) healthz(c echo.Context) error {
 	return c.String(http.StatusOK, "ok\n")
 }
 
+// readiness is the body of /readyz.
+type readiness struct {
+	Status  string `json:"status"` // ready, degraded
+	Redis   string `json:"redis"`  // ok, unreachable
+	Spooled int    `json:"spooled"`
+}
+
+// readyz answers 200 when Redis answers and nothing waits in the spool, 503
+// with the reason otherwise.
 func (s *Server) readyz(c echo.Context) error {
+	r := readiness{Status: "ready", Redis: "ok"}
 	if err := store.Ping(context.WithoutCancel(c.Request().Context()), s.deps.Redis, s.deps.ReadyTimeout); err != nil {
-		return c.String(http.StatusServiceUnavailable, "redis: unreachable\n")
+		r.Status, r.Redis = "degraded", "unreachable"
 	}
-	return c.String(http.StatusOK, "ready\n")
+	if s.deps.Spooled != nil {
+		if r.Spooled = s.deps.Spooled(); r.Spooled > 0 {
+			r.Status = "degraded"
+		}
+	}
+	if r.Status != "ready" {
+		return c.JSON(http.StatusServiceUnavailable, r)
+	}
+	return c.JSON(http.StatusOK, r)
 }

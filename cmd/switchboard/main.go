@@ -50,9 +50,11 @@ const usage = `usage: switchboard [command]
 commands:
   serve                 answer Twilio webhooks (the default)
   config check [FILE]   check a line configuration and print its menu tree
+  staff add|list|remove manage staff accounts (REDIS_URL)
+  callbacks ...         work the callback queue (SWITCHBOARD_URL, SWITCHBOARD_TOKEN)
 
 environment: SWITCHBOARD_ADDR, SWITCHBOARD_PUBLIC_URL, TWILIO_AUTH_TOKEN,
-REDIS_URL, SWITCHBOARD_CONFIG (see README.md)
+REDIS_URL, SWITCHBOARD_CONFIG, SWITCHBOARD_URL, SWITCHBOARD_TOKEN (see README.md)
 `
 
 // run is the whole program; main only wires it to the process.
@@ -65,6 +67,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return serve(ctx, getenv, stdout, stderr)
 	case "config":
 		return configCmd(args[1:], getenv, stdout)
+	case "staff":
+		return staffCmd(ctx, args[1:], getenv, stdout)
+	case "callbacks":
+		return callbacksCmd(ctx, args[1:], getenv, stdout)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -111,6 +111,9 @@ func startServe(t *testing.T, vars map[string]string) (base string, stderr *sync
 	t.Helper()
 	addr := freeAddr(t)
 	vars["SWITCHBOARD_ADDR"] = addr
+	if vars["SWITCHBOARD_DATA_DIR"] == "" {
+		vars["SWITCHBOARD_DATA_DIR"] = t.TempDir()
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	stderr = &syncBuffer{}
 	done := make(chan error, 1)

@@ -8,13 +8,17 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"path/filepath"
 	"time"
 
 	"github.com/redis/go-redis/v9"
+	"github.com/switchboard-clinic/switchboard/api"
+	"github.com/switchboard-clinic/switchboard/callback"
 	"github.com/switchboard-clinic/switchboard/config"
 	"github.com/switchboard-clinic/switchboard/ivr"
 	"github.com/switchboard-clinic/switchboard/routing"
 	"github.com/switchboard-clinic/switchboard/server"
+	"github.com/switchboard-clinic/switchboard/staff"
 	"github.com/switchboard-clinic/switchboard/store"
 	"github.com/twilio/twilio-go/client"
 )
@@ -55,11 +59,51 @@ func serve(ctx context.Context, getenv func(string) string, stdout, stderr io.Wr
 	}
 	defer closeRedis()
 
+	queue, err := callback.NewQueue(callback.Options{
+		Client: rdb, Prefix: env.RedisPrefix, Now: time.Now,
+		ClaimTTL: line.Callback.ClaimTTL, Retention: line.Callback.Retention,
+	})
+	if err != nil {
+		return fmt.Errorf("callback queue: %w", err)
+	}
+	spool, err := callback.OpenSpool(filepath.Join(env.DataDir, "spool"))
+	if err != nil {
+		return fmt.Errorf("callback spool (SWITCHBOARD_DATA_DIR=%s): %w", env.DataDir, err)
+	}
+	if n := spool.Len(); n > 0 {
+		log.Warn("callback spool holds writes from an earlier run; replaying them into redis", slog.Int("spooled", n))
+	}
+	recorder, err := callback.NewRecorder(queue, spool, env.RedisTimeout, log)
+	if err != nil {
+		return fmt.Errorf("callback recorder: %w", err)
+	}
+	staffStore, err := staff.NewStore(rdb, env.RedisPrefix, time.Now)
+	if err != nil {
+		return fmt.Errorf("staff store: %w", err)
+	}
+	if env.RedisURL == "" {
+		token, err := staffStore.Add(ctx, "demo")
+		if err != nil {
+			return fmt.Errorf("demo staff account: %w", err)
+		}
+		fmt.Fprintf(stdout, "Embedded store: a staff account \"demo\" exists until Switchboard stops. Its API token:\n%s\n", token)
+	}
+	sealer, err := stateSealer(env)
+	if err != nil {
+		return err
+	}
+	staffAPI, err := api.New(queue, staffStore, log, 2*time.Second)
+	if err != nil {
+		return fmt.Errorf("staff api: %w", err)
+	}
+
 	flow, err := ivr.New(ivr.Deps{
-		Line:    func() *routing.Line { return line },
-		BaseURL: env.PublicURL,
-		Now:     time.Now,
-		Logger:  log,
+		Line:     func() *routing.Line { return line },
+		BaseURL:  env.PublicURL,
+		Now:      time.Now,
+		Logger:   log,
+		Recorder: recorder,
+		Sealer:   sealer,
 	})
 	if err != nil {
 		return fmt.Errorf("build call flow: %w", err)
@@ -69,7 +113,10 @@ func serve(ctx context.Context, getenv func(string) string, stdout, stderr io.Wr
 		v := client.NewRequestValidator(env.AuthToken)
 		validator = &v
 	}
-	srv, err := server.New(server.Deps{Flow: flow, Validator: validator, BaseURL: env.PublicURL, Logger: log, Redis: rdb})
+	srv, err := server.New(server.Deps{
+		Flow: flow, Validator: validator, BaseURL: env.PublicURL, Logger: log, Redis: rdb,
+		API: staffAPI, Spooled: recorder.Spooled,
+	})
 	if err != nil {
 		return fmt.Errorf("build server: %w", err)
 	}
@@ -90,20 +137,55 @@ func serve(ctx context.Context, getenv func(string) string, stdout, stderr io.Wr
 		slog.String("voice_webhook", env.PublicURL+ivr.PathVoice))
 	fmt.Fprintf(stdout, "Switchboard is answering %s at %s%s\n", line.MainNumber, env.PublicURL, ivr.PathVoice)
 
+	bgCtx, stopBackground := context.WithCancel(context.WithoutCancel(ctx))
+	bgDone := make(chan struct{})
+	go func() {
+		defer close(bgDone)
+		recorder.Run(bgCtx, 2*time.Second, time.Minute)
+	}()
+
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
+	var serveErr error
 	select {
 	case err := <-errc:
-		return fmt.Errorf("serve: %w", err)
+		serveErr = fmt.Errorf("serve: %w", err)
 	case <-ctx.Done():
 	}
 	log.Info("shutting down: finishing requests in flight")
 	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
-	if err := hs.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return fmt.Errorf("shutdown: %w", err)
+	if err := hs.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) && serveErr == nil {
+		serveErr = fmt.Errorf("shutdown: %w", err)
 	}
-	return nil
+	stopBackground()
+	<-bgDone
+	// One last attempt to hand spooled requests to Redis; what stays is kept
+	// on disk and replayed at the next start.
+	if spool.Len() > 0 {
+		if _, err := recorder.Replay(shutdownCtx); err != nil {
+			log.Warn("spool not drained at shutdown; kept on disk", slog.String("error", err.Error()))
+		}
+		if n := spool.Len(); n > 0 {
+			log.Warn("callback writes remain in the spool for the next start", slog.Int("spooled", n), slog.String("path", spool.Path()))
+		}
+	}
+	return serveErr
+}
+
+// stateSealer protects values carried in TwiML URLs. With a Twilio auth
+// token every instance derives the same key from it; in local mode a random
+// key serves the one instance.
+func stateSealer(env config.Env) (*ivr.Sealer, error) {
+	secret := []byte(env.AuthToken)
+	if env.LocalMode() {
+		secret = ivr.RandomSecret()
+	}
+	s, err := ivr.NewSealer(secret)
+	if err != nil {
+		return nil, fmt.Errorf("call state sealer: %w", err)
+	}
+	return s, nil
 }
 
 // openRedis connects to REDIS_URL or starts the embedded store.

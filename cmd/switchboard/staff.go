@@ -1,0 +1,67 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"text/tabwriter"
+	"time"
+
+	"github.com/switchboard-clinic/switchboard/config"
+	"github.com/switchboard-clinic/switchboard/staff"
+	"github.com/switchboard-clinic/switchboard/store"
+)
+
+const staffUsage = `usage: switchboard staff add NAME | list | remove NAME
+(staff accounts live in the Redis at REDIS_URL)`
+
+// staffCmd manages staff accounts directly in Redis.
+func staffCmd(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+	if len(args) == 0 {
+		return &exitError{code: 2, err: fmt.Errorf("%s", staffUsage)}
+	}
+	env, err := config.FromEnv(getenv)
+	if err != nil {
+		return &exitError{code: 2, err: err}
+	}
+	if env.RedisURL == "" {
+		return &exitError{code: 2, err: fmt.Errorf("staff accounts live in Redis: set REDIS_URL " +
+			"(a 'serve' without REDIS_URL keeps its embedded store to itself and prints a demo token when it starts)")}
+	}
+	rdb, err := store.Connect(env.RedisURL, 2*time.Second)
+	if err != nil {
+		return err
+	}
+	defer rdb.Close()
+	s, err := staff.NewStore(rdb, env.RedisPrefix, time.Now)
+	if err != nil {
+		return err
+	}
+	switch {
+	case args[0] == "add" && len(args) == 2:
+		token, err := s.Add(ctx, args[1])
+		if err != nil {
+			return fmt.Errorf("staff add %s: %w", args[1], err)
+		}
+		fmt.Fprintf(stdout, "Added %s. Keep this API token; it is not stored and cannot be shown again:\n%s\n", args[1], token)
+		return nil
+	case args[0] == "list" && len(args) == 1:
+		accts, err := s.List(ctx)
+		if err != nil {
+			return err
+		}
+		tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "NAME\tCREATED")
+		for _, a := range accts {
+			fmt.Fprintf(tw, "%s\t%s\n", a.Name, a.Created.Format(time.RFC3339))
+		}
+		return tw.Flush()
+	case args[0] == "remove" && len(args) == 2:
+		if err := s.Remove(ctx, args[1]); err != nil {
+			return fmt.Errorf("staff remove %s: %w", args[1], err)
+		}
+		fmt.Fprintf(stdout, "Removed %s; its token no longer works.\n", args[1])
+		return nil
+	}
+	return &exitError{code: 2, err: fmt.Errorf("%s", staffUsage)}
+}

@@ -1,0 +1,168 @@
+// Package testserver assembles a whole Switchboard for tests: the real
+// configuration loader, call flow, callback queue and spool, staff store,
+// API and Echo router, on a real redis-server that the test owns.
+package testserver
+
+import (
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/switchboard-clinic/switchboard/api"
+	"github.com/switchboard-clinic/switchboard/callback"
+	"github.com/switchboard-clinic/switchboard/config"
+	"github.com/switchboard-clinic/switchboard/internal/redistest"
+	"github.com/switchboard-clinic/switchboard/ivr"
+	"github.com/switchboard-clinic/switchboard/routing"
+	"github.com/switchboard-clinic/switchboard/server"
+	"github.com/switchboard-clinic/switchboard/staff"
+	"github.com/switchboard-clinic/switchboard/store"
+	"github.com/switchboard-clinic/switchboard/webhook"
+	"github.com/twilio/twilio-go/client"
+)
+
+// Token and Base are the Twilio auth token and public URL of test servers.
+const (
+	Token = "0123456789abcdef0123456789abcdef"
+	Base  = "https://phone.example.org"
+)
+
+// Logs collects log output written from handler goroutines.
+type Logs struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *Logs) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+// String returns everything logged so far.
+func (l *Logs) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// Options shape a test server.
+type Options struct {
+	At   time.Time // the clock; zero means a Monday morning when the practice is open
+	YAML string    // the line configuration; empty means the built-in default
+	// RedisArgs are extra redis-server arguments.
+	RedisArgs []string
+}
+
+// Server is a Switchboard under test.
+type Server struct {
+	T        testing.TB
+	HTTP     *server.Server
+	Logs     *Logs
+	Redis    *redistest.Server
+	Queue    *callback.Queue
+	Recorder *callback.Recorder
+	Staff    *staff.Store
+	Line     *routing.Line
+}
+
+// MondayMorning is 10:00 in Seattle on Monday 2026-11-30 (open).
+var MondayMorning = time.Date(2026, 11, 30, 18, 0, 0, 0, time.UTC)
+
+// New starts a redis-server and builds a Switchboard on it.
+func New(t testing.TB, o Options) *Server {
+	t.Helper()
+	if o.At.IsZero() {
+		o.At = MondayMorning
+	}
+	var line *routing.Line
+	var err error
+	if o.YAML == "" {
+		line, err = config.LoadFile("")
+	} else {
+		line, err = config.Load("test.yaml", []byte(o.YAML))
+	}
+	if err != nil {
+		t.Fatalf("load config: %v", err)
+	}
+	logs := &Logs{}
+	log := slog.New(slog.NewTextHandler(logs, nil))
+	now := func() time.Time { return o.At }
+	rs := redistest.Start(t, o.RedisArgs...)
+	rdb, err := store.Connect(rs.URL(), 300*time.Millisecond)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { rdb.Close() })
+	q, err := callback.NewQueue(callback.Options{Client: rdb, Prefix: "test:", Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sp, err := callback.OpenSpool(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec, err := callback.NewRecorder(q, sp, 300*time.Millisecond, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := staff.NewStore(rdb, "test:", now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sealer, err := ivr.NewSealer([]byte(Token))
+	if err != nil {
+		t.Fatal(err)
+	}
+	flow, err := ivr.New(ivr.Deps{
+		Line: func() *routing.Line { return line }, BaseURL: Base, Now: now, Logger: log,
+		Recorder: rec, Sealer: sealer,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := api.New(q, st, log, time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := client.NewRequestValidator(Token)
+	srv, err := server.New(server.Deps{
+		Flow: flow, Validator: &v, BaseURL: Base, Logger: log, Redis: rdb, API: a, Spooled: rec.Spooled,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &Server{T: t, HTTP: srv, Logs: logs, Redis: rs, Queue: q, Recorder: rec, Staff: st, Line: line}
+}
+
+// Post sends a form to pathAndQuery, signed as Twilio signs it when sign is true.
+func (s *Server) Post(pathAndQuery string, form url.Values, sign bool) *httptest.ResponseRecorder {
+	req := httptest.NewRequest(http.MethodPost, pathAndQuery, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if sign {
+		req.Header.Set("X-Twilio-Signature", webhook.Sign(Token, Base+pathAndQuery, form))
+	}
+	return s.Do(req)
+}
+
+// Do serves any request through the router.
+func (s *Server) Do(req *http.Request) *httptest.ResponseRecorder {
+	rec := httptest.NewRecorder()
+	s.HTTP.ServeHTTP(rec, req)
+	return rec
+}
+
+// AddStaff creates a staff account and returns its token.
+func (s *Server) AddStaff(name string) string {
+	s.T.Helper()
+	tok, err := s.Staff.Add(s.T.Context(), name)
+	if err != nil {
+		s.T.Fatalf("add staff %s: %v", name, err)
+	}
+	return tok
+}

@@ -1,0 +1,363 @@
+package ivr
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"time"
+
+	"github.com/switchboard-clinic/switchboard/callback"
+	"github.com/switchboard-clinic/switchboard/phone"
+	"github.com/twilio/twilio-go/twiml"
+)
+
+// Paths of the callback capture flow.
+const (
+	PathCallback           = "/twilio/callback"
+	PathCallbackNumber     = "/twilio/callback/number"
+	PathCallbackKeyed      = "/twilio/callback/keyed"
+	PathCallbackConfirm    = "/twilio/callback/confirm"
+	PathCallbackConsent    = "/twilio/callback/consent"
+	PathCallbackRecorded   = "/twilio/callback/recorded"
+	PathCallbackDone       = "/twilio/callback/done"
+	PathCallbackTranscript = "/twilio/callback/transcript"
+)
+
+// CallbackRecorder records callback requests durably; callback.Recorder
+// implements it. Each method is idempotent per CallSid.
+type CallbackRecorder interface {
+	Capture(ctx context.Context, c callback.Capture) error
+	SetConsent(ctx context.Context, callSID string, voicemail, namePractice callback.Consent) error
+	AttachMessage(ctx context.Context, callSID string, m callback.Message) error
+	AttachTranscription(ctx context.Context, callSID, text, status string) error
+}
+
+var _ CallbackRecorder = (*callback.Recorder)(nil)
+
+// capture is the callback capture flow: which number, consent, an optional
+// message, and a confirmation that says when to expect the call.
+type capture struct {
+	f      *Flow
+	rec    CallbackRecorder
+	sealer *Sealer
+}
+
+// callbackNumber is the caller's own number when it can be called back.
+func callbackNumber(from string) (string, bool) {
+	n, ok := CallerNumber(from)
+	if !ok {
+		return "", false
+	}
+	if _, err := phone.Check(n); err != nil {
+		return "", false
+	}
+	return n, true
+}
+
+func (k *capture) gather(c Call, action string, inner ...twiml.Element) []twiml.Element {
+	return []twiml.Element{
+		&twiml.VoiceGather{
+			Input: "dtmf", NumDigits: "1", Timeout: strconv.Itoa(max(c.Line.GatherSeconds, 5)),
+			Action: action, Method: "POST", ActionOnEmptyResult: "true", InnerElements: inner,
+		},
+		redirect(action),
+	}
+}
+
+// Offer starts the flow: use the number the caller is calling from, or key
+// one in when it is withheld or cannot be called.
+func (k *capture) Offer(c Call, reason string) ([]twiml.Element, error) {
+	l := c.Line
+	intro := say(l, "I can take a request for us to call you back.")
+	n, ok := callbackNumber(c.From)
+	if !ok {
+		return k.keyedPrompt(c, reason, 0, intro), nil
+	}
+	action := k.f.URL(PathCallbackNumber, "r", reason, "n", "0")
+	return k.askCallerID(c, n, action, intro), nil
+}
+
+func (k *capture) askCallerID(c Call, number, action string, preamble ...twiml.Element) []twiml.Element {
+	l := c.Line
+	inner := append(append([]twiml.Element(nil), preamble...),
+		say(l, fmt.Sprintf("We would call you back at the number you are calling from, ending in %s. To use that number, press 1. To enter a different number, press 2.", phone.SpokenLastFour(number))))
+	return k.gather(c, action, inner...)
+}
+
+// Entry answers a redirect into the flow (PathCallback?r=reason).
+func (k *capture) Entry(c Call) ([]twiml.Element, error) {
+	return k.Offer(c, reasonOf(c))
+}
+
+func reasonOf(c Call) string {
+	if r := c.Query.Get("r"); r != "" {
+		return r
+	}
+	return "menu"
+}
+
+// Number handles "press 1 for this number, 2 for another".
+func (k *capture) Number(c Call) ([]twiml.Element, error) {
+	reason, n := reasonOf(c), tries(c.Query)
+	number, ok := callbackNumber(c.From)
+	switch {
+	case !ok || c.Digits == "2":
+		return k.keyedPrompt(c, reason, 0), nil
+	case c.Digits == "1":
+		return k.create(c, number, reason)
+	}
+	if n+1 >= c.Line.MaxTries {
+		return k.giveUp(c)
+	}
+	action := k.f.URL(PathCallbackNumber, "r", reason, "n", strconv.Itoa(n+1))
+	return k.askCallerID(c, number, action, say(c.Line, c.Line.Prompts.Invalid)), nil
+}
+
+func (k *capture) keyedPrompt(c Call, reason string, n int, preamble ...twiml.Element) []twiml.Element {
+	l := c.Line
+	action := k.f.URL(PathCallbackKeyed, "r", reason, "n", strconv.Itoa(n))
+	inner := append(append([]twiml.Element(nil), preamble...),
+		say(l, "Please enter the phone number we should call, with the area code, then press the pound key. For a number outside the United States, press star, then the country code and number."))
+	return []twiml.Element{
+		&twiml.VoiceGather{
+			Input: "dtmf", FinishOnKey: "#", Timeout: "8", Action: action, Method: "POST",
+			ActionOnEmptyResult: "true", InnerElements: inner,
+		},
+		redirect(action),
+	}
+}
+
+// Keyed checks a keyed number and reads it back for confirmation.
+func (k *capture) Keyed(c Call) ([]twiml.Element, error) {
+	l := c.Line
+	reason, n := reasonOf(c), tries(c.Query)
+	number, err := phone.FromKeypad(c.Digits)
+	if err != nil {
+		if n+1 >= l.MaxTries {
+			return k.giveUp(c)
+		}
+		msg := "Sorry, " + err.Error() + "."
+		if c.Digits == "" {
+			msg = l.Prompts.NoInput
+		}
+		return k.keyedPrompt(c, reason, n+1, say(l, msg)), nil
+	}
+	return k.confirmPrompt(c, reason, n, number), nil
+}
+
+func (k *capture) confirmPrompt(c Call, reason string, n int, number string, preamble ...twiml.Element) []twiml.Element {
+	action := k.f.URL(PathCallbackConfirm, "r", reason, "n", strconv.Itoa(n), "num", k.sealer.Seal(number))
+	inner := append(append([]twiml.Element(nil), preamble...),
+		say(c.Line, fmt.Sprintf("You entered %s. If that is correct, press 1. To enter it again, press 2.", phone.Spoken(number))))
+	return k.gather(c, action, inner...)
+}
+
+// Confirm handles the read-back: 1 records the request, 2 starts over.
+func (k *capture) Confirm(c Call) ([]twiml.Element, error) {
+	l := c.Line
+	reason, n := reasonOf(c), tries(c.Query)
+	number, err := k.sealer.Open(c.Query.Get("num"))
+	if err != nil {
+		return nil, fmt.Errorf("callback confirm: %w", err)
+	}
+	switch c.Digits {
+	case "1":
+		return k.create(c, number, reason)
+	case "2":
+		if n+1 >= l.MaxTries {
+			return k.giveUp(c)
+		}
+		return k.keyedPrompt(c, reason, n+1), nil
+	}
+	if n+1 >= l.MaxTries {
+		return k.giveUp(c)
+	}
+	return k.confirmPrompt(c, reason, n+1, number, say(l, l.Prompts.Invalid)), nil
+}
+
+// create records the request as soon as the number is confirmed, so a
+// caller who hangs up during the rest of the flow is still called back.
+func (k *capture) create(c Call, number, reason string) ([]twiml.Element, error) {
+	caller, _ := CallerNumber(c.From)
+	err := k.rec.Capture(context.WithoutCancel(c.Ctx), callback.Capture{
+		CallSID: c.Sid, CallerNumber: caller, CallbackNumber: number, Reason: reason, At: k.f.now(),
+	})
+	if err != nil {
+		k.f.log.Error("callback request could not be saved anywhere", slog.String("call_sid", c.Sid), slog.String("error", err.Error()))
+		return k.notSaved(c)
+	}
+	return k.consentPrompt(c, "vm", 0, say(c.Line, "Thank you. Your request is saved.")), nil
+}
+
+// notSaved is for the rare case where neither Redis nor the spool took the
+// request: the caller is told, and offered a person or the menu.
+func (k *capture) notSaved(c Call) ([]twiml.Element, error) {
+	l := c.Line
+	sorry := say(l, "I'm sorry, I could not save your request.")
+	if c.Open {
+		return k.f.ring(c, l.Fallback, 0, sorry, say(l, l.Prompts.Connecting))
+	}
+	return k.f.mainMenu(c, 0, sorry, say(l, l.Prompts.Crisis)), nil
+}
+
+// giveUp ends an attempt that failed too often: to a person when open, to
+// the main menu with the crisis line when closed. Never a hangup.
+func (k *capture) giveUp(c Call) ([]twiml.Element, error) {
+	l := c.Line
+	sorry := say(l, "Sorry, I could not take your number.")
+	if c.Open {
+		return k.f.ring(c, l.Fallback, 0, sorry, say(l, l.Prompts.Connecting))
+	}
+	return k.f.mainMenu(c, 0, sorry, say(l, l.Prompts.Crisis)), nil
+}
+
+func (k *capture) consentPrompt(c Call, q string, n int, preamble ...twiml.Element) []twiml.Element {
+	text := "If we miss you, may we leave a voicemail at that number? Press 1 for yes, or 2 for no."
+	if q == "name" {
+		text = fmt.Sprintf("May that voicemail mention %s by name? Press 1 for yes, or 2 for no.", c.Line.Practice)
+	}
+	action := k.f.URL(PathCallbackConsent, "q", q, "n", strconv.Itoa(n))
+	return k.gather(c, action, append(append([]twiml.Element(nil), preamble...), say(c.Line, text))...)
+}
+
+// Consent takes the two consent answers, asked once each. A caller who does
+// not answer is recorded as "no", the private choice.
+func (k *capture) Consent(c Call) ([]twiml.Element, error) {
+	l := c.Line
+	q, n := c.Query.Get("q"), tries(c.Query)
+	var answer callback.Consent
+	switch c.Digits {
+	case "1":
+		answer = callback.ConsentYes
+	case "2":
+		answer = callback.ConsentNo
+	default:
+		if n+1 < l.MaxTries {
+			return k.consentPrompt(c, q, n+1, say(l, l.Prompts.Invalid)), nil
+		}
+		answer = callback.ConsentNo
+	}
+	if q == "vm" && answer == callback.ConsentYes {
+		return k.consentPrompt(c, "name", 0), nil
+	}
+	vm, name := callback.ConsentNo, callback.ConsentNo
+	if q == "name" {
+		vm, name = callback.ConsentYes, answer
+	}
+	if err := k.rec.SetConsent(context.WithoutCancel(c.Ctx), c.Sid, vm, name); err != nil {
+		k.f.log.Error("consent could not be saved", slog.String("call_sid", c.Sid), slog.String("error", err.Error()))
+	}
+	return k.messagePrompt(c), nil
+}
+
+func (k *capture) messagePrompt(c Call) []twiml.Element {
+	l := c.Line
+	cb := l.Callback
+	rec := &twiml.VoiceRecord{
+		Action: k.f.URL(PathCallbackRecorded), Method: "POST", MaxLength: strconv.Itoa(cb.MaxMessageSeconds),
+		FinishOnKey: "#", PlayBeep: "true", Timeout: "5",
+	}
+	if cb.Transcribe && cb.MaxMessageSeconds <= 120 {
+		rec.Transcribe = "true"
+		rec.TranscribeCallback = k.f.URL(PathCallbackTranscript)
+	}
+	return []twiml.Element{
+		say(l, "If you like, leave a short message after the tone, such as the best time to reach you. "+
+			"Please do not include details about your health. Press the pound key when you are done, or simply hang up."),
+		rec,
+		redirect(k.f.URL(PathCallbackDone)),
+	}
+}
+
+// Recorded attaches the voice message, then confirms.
+func (k *capture) Recorded(c Call) ([]twiml.Element, error) {
+	sid := c.Form.Get("RecordingSid")
+	dur, _ := strconv.Atoi(c.Form.Get("RecordingDuration"))
+	if sid != "" && dur > 0 {
+		m := callback.Message{RecordingSID: sid, RecordingURL: c.Form.Get("RecordingUrl"), DurationSeconds: dur}
+		if err := k.rec.AttachMessage(context.WithoutCancel(c.Ctx), c.Sid, m); err != nil {
+			k.f.log.Error("voice message could not be attached", slog.String("call_sid", c.Sid), slog.String("error", err.Error()))
+		}
+	}
+	return k.Done(c)
+}
+
+// Done confirms the request and says when to expect the call.
+func (k *capture) Done(c Call) ([]twiml.Element, error) {
+	l := c.Line
+	return []twiml.Element{
+		say(l, "Thank you. We have your request, and "+k.when(c)+"."),
+		say(l, "If this becomes an emergency, please call 9 1 1. If you are in crisis, you can call or text 9 8 8 at any time."),
+		say(l, l.Prompts.Goodbye),
+		&twiml.VoiceHangup{},
+	}, nil
+}
+
+// when says when the practice will call back.
+func (k *capture) when(c Call) string {
+	now := k.f.now()
+	if c.Open {
+		return "someone will call you back as soon as possible during today's office hours"
+	}
+	next, ok := c.Line.Schedule.NextOpen(now)
+	if !ok {
+		return "someone will call you back as soon as possible"
+	}
+	loc := c.Line.Schedule.Location
+	ln, lnext := now.In(loc), next.In(loc)
+	clock := lnext.Format("3:04 PM")
+	switch {
+	case sameDay(ln, lnext):
+		return "someone will call you back after we open at " + clock + " today"
+	case sameDay(ln.AddDate(0, 0, 1), lnext):
+		return "someone will call you back after we open tomorrow at " + clock
+	}
+	return "someone will call you back after we open on " + lnext.Format("Monday, January 2") + " at " + clock
+}
+
+func sameDay(a, b time.Time) bool {
+	ay, am, ad := a.Date()
+	by, bm, bd := b.Date()
+	return ay == by && am == bm && ad == bd
+}
+
+// Transcript takes Twilio's transcription callback.
+func (k *capture) Transcript(c Call) error {
+	return k.rec.AttachTranscription(context.WithoutCancel(c.Ctx), c.Sid, c.Form.Get("TranscriptionText"), c.Form.Get("TranscriptionStatus"))
+}
+
+var errNoCapture = errors.New("callback capture is not configured")
+
+// captureStep runs a step of the capture flow, or fails (an apology and the
+// main menu) when no recorder is configured.
+func (f *Flow) captureStep(step func(*capture, Call) ([]twiml.Element, error)) Step {
+	return func(c Call) ([]twiml.Element, error) {
+		if f.capture == nil {
+			return nil, errNoCapture
+		}
+		return step(f.capture, c)
+	}
+}
+
+// CallbackEntry answers PathCallback.
+func (f *Flow) CallbackEntry() Step { return f.captureStep((*capture).Entry) }
+
+// CallbackNumber answers PathCallbackNumber.
+func (f *Flow) CallbackNumber() Step { return f.captureStep((*capture).Number) }
+
+// CallbackKeyed answers PathCallbackKeyed.
+func (f *Flow) CallbackKeyed() Step { return f.captureStep((*capture).Keyed) }
+
+// CallbackConfirm answers PathCallbackConfirm.
+func (f *Flow) CallbackConfirm() Step { return f.captureStep((*capture).Confirm) }
+
+// CallbackConsent answers PathCallbackConsent.
+func (f *Flow) CallbackConsent() Step { return f.captureStep((*capture).Consent) }
+
+// CallbackRecorded answers PathCallbackRecorded.
+func (f *Flow) CallbackRecorded() Step { return f.captureStep((*capture).Recorded) }
+
+// CallbackDone answers PathCallbackDone.
+func (f *Flow) CallbackDone() Step { return f.captureStep((*capture).Done) }

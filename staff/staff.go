@@ -1,0 +1,173 @@
+// Package staff keeps the accounts of the people who work the callback
+// queue and checks their API tokens. Only a hash of each token is stored; a
+// token is shown once, when the account is created.
+package staff
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// Account is a staff member.
+type Account struct {
+	Name    string    `json:"name"`
+	Created time.Time `json:"created"`
+}
+
+// Errors of the store.
+var (
+	ErrExists       = errors.New("a staff account with that name exists")
+	ErrNotFound     = errors.New("no staff account with that name")
+	ErrBadName      = errors.New("a staff name is 1 to 32 lowercase letters, digits, dots, dashes or underscores, starting with a letter")
+	ErrUnauthorized = errors.New("invalid or revoked token")
+)
+
+var validName = regexp.MustCompile(`^[a-z][a-z0-9._-]{0,31}$`)
+
+// Store keeps accounts in Redis under <prefix>{staff}:.
+type Store struct {
+	rdb    redis.UniversalClient
+	prefix string
+	now    func() time.Time
+}
+
+// NewStore returns a Store. prefix defaults to "switchboard:".
+func NewStore(rdb redis.UniversalClient, prefix string, now func() time.Time) (*Store, error) {
+	if rdb == nil {
+		return nil, errors.New("staff store: redis client is required")
+	}
+	if prefix == "" {
+		prefix = "switchboard:"
+	}
+	if now == nil {
+		now = time.Now
+	}
+	return &Store{rdb: rdb, prefix: prefix + "{staff}:", now: now}, nil
+}
+
+// scriptAdd creates an account unless the name is taken.
+// KEYS: user key, id key, names set. ARGV: name, id, hash, created ms.
+var scriptAdd = redis.NewScript(`
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+redis.call('HSET', KEYS[1], 'name', ARGV[1], 'id', ARGV[2], 'hash', ARGV[3], 'created', ARGV[4])
+redis.call('SET', KEYS[2], ARGV[1])
+redis.call('SADD', KEYS[3], ARGV[1])
+return 1
+`)
+
+func hashSecret(secret string) string {
+	sum := sha256.Sum256([]byte(secret))
+	return hex.EncodeToString(sum[:])
+}
+
+// Add creates an account and returns its API token. The token is not
+// stored: it cannot be shown again, only replaced (remove and add).
+func (s *Store) Add(ctx context.Context, name string) (string, error) {
+	if !validName.MatchString(name) {
+		return "", ErrBadName
+	}
+	idb := make([]byte, 8)
+	secret := make([]byte, 32)
+	if _, err := rand.Read(idb); err != nil {
+		return "", fmt.Errorf("add staff: %w", err)
+	}
+	if _, err := rand.Read(secret); err != nil {
+		return "", fmt.Errorf("add staff: %w", err)
+	}
+	id := hex.EncodeToString(idb)
+	sec := base64.RawURLEncoding.EncodeToString(secret)
+	ok, err := scriptAdd.Run(ctx, s.rdb, []string{s.prefix + "u:" + name, s.prefix + "id:" + id, s.prefix + "names"},
+		name, id, hashSecret(sec), strconv.FormatInt(s.now().UnixMilli(), 10)).Int()
+	if err != nil {
+		return "", fmt.Errorf("add staff %s: %w", name, err)
+	}
+	if ok == 0 {
+		return "", ErrExists
+	}
+	return "sbt_" + id + "_" + sec, nil
+}
+
+// List returns every account, sorted by name.
+func (s *Store) List(ctx context.Context) ([]Account, error) {
+	names, err := s.rdb.SMembers(ctx, s.prefix+"names").Result()
+	if err != nil {
+		return nil, fmt.Errorf("list staff: %w", err)
+	}
+	sort.Strings(names)
+	out := make([]Account, 0, len(names))
+	for _, n := range names {
+		h, err := s.rdb.HGetAll(ctx, s.prefix+"u:"+n).Result()
+		if err != nil {
+			return nil, fmt.Errorf("list staff: %w", err)
+		}
+		if len(h) == 0 {
+			continue
+		}
+		out = append(out, toAccount(h))
+	}
+	return out, nil
+}
+
+func toAccount(h map[string]string) Account {
+	ms, _ := strconv.ParseInt(h["created"], 10, 64)
+	return Account{Name: h["name"], Created: time.UnixMilli(ms).UTC()}
+}
+
+// Remove deletes an account; its token stops working at once.
+func (s *Store) Remove(ctx context.Context, name string) error {
+	id, err := s.rdb.HGet(ctx, s.prefix+"u:"+name, "id").Result()
+	if errors.Is(err, redis.Nil) {
+		return ErrNotFound
+	}
+	if err != nil {
+		return fmt.Errorf("remove staff %s: %w", name, err)
+	}
+	pipe := s.rdb.TxPipeline()
+	pipe.Del(ctx, s.prefix+"u:"+name, s.prefix+"id:"+id)
+	pipe.SRem(ctx, s.prefix+"names", name)
+	if _, err := pipe.Exec(ctx); err != nil {
+		return fmt.Errorf("remove staff %s: %w", name, err)
+	}
+	return nil
+}
+
+// Authenticate returns the account a token belongs to. The secret is
+// compared in constant time.
+func (s *Store) Authenticate(ctx context.Context, token string) (Account, error) {
+	rest, ok := strings.CutPrefix(token, "sbt_")
+	if !ok {
+		return Account{}, ErrUnauthorized
+	}
+	id, secret, ok := strings.Cut(rest, "_")
+	if !ok || len(id) != 16 || secret == "" {
+		return Account{}, ErrUnauthorized
+	}
+	name, err := s.rdb.Get(ctx, s.prefix+"id:"+id).Result()
+	if errors.Is(err, redis.Nil) {
+		return Account{}, ErrUnauthorized
+	}
+	if err != nil {
+		return Account{}, fmt.Errorf("authenticate: %w", err)
+	}
+	h, err := s.rdb.HGetAll(ctx, s.prefix+"u:"+name).Result()
+	if err != nil {
+		return Account{}, fmt.Errorf("authenticate: %w", err)
+	}
+	if h["id"] != id || subtle.ConstantTimeCompare([]byte(hashSecret(secret)), []byte(h["hash"])) != 1 {
+		return Account{}, ErrUnauthorized
+	}
+	return toAccount(h), nil
+}
