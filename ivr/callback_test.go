@@ -239,3 +239,39 @@ func TestCallbackWithRedisDownIsStillConfirmedAndArrivesLater(t *testing.T) {
 		t.Errorf("/readyz after the spool drained: %d %s", ready.Code, ready.Body)
 	}
 }
+
+func TestCallbackWebhooksAnswerInTimeWhileRedisIsPaused(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, harnessOpts{})
+	h.Redis.Pause()
+	paused := true
+	defer func() {
+		if paused {
+			h.Redis.Resume()
+		}
+	}()
+	start := time.Now()
+	n := 0
+	for ; time.Since(start) < 5*time.Second; n++ {
+		form := callForm("Digits", "1", "CallSid", "CApause"+strings.Repeat("0", 3)+string(rune('a'+n%26))+time.Now().Format("150405.000000"))
+		t0 := time.Now()
+		doc := h.callStep("/twilio/callback/number?n=0&r=menu", form)
+		if took := time.Since(t0); took >= time.Second {
+			t.Fatalf("webhook %d took %v with Redis paused", n, took)
+		}
+		if !strings.Contains(doc.Said(), "saved") {
+			t.Fatalf("webhook %d: caller not confirmed: %q", n, doc.Said())
+		}
+	}
+	h.Redis.Resume()
+	paused = false
+	deadline := time.Now().Add(10 * time.Second)
+	for h.Recorder.Spooled() > 0 && time.Now().Before(deadline) {
+		if _, err := h.Recorder.Replay(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := len(h.requests(t)); got != n {
+		t.Errorf("%d requests after Redis resumed, want %d", got, n)
+	}
+}

@@ -108,6 +108,12 @@ func freeAddr(t *testing.T) string {
 // startServe runs "switchboard serve" until the test ends and waits until it
 // answers /healthz.
 func startServe(t *testing.T, vars map[string]string) (base string, stderr *syncBuffer) {
+	base, _, stderr = startServeOut(t, vars)
+	return base, stderr
+}
+
+// startServeOut is startServe that also returns what serve printed on stdout.
+func startServeOut(t *testing.T, vars map[string]string) (base string, stdout, stderr *syncBuffer) {
 	t.Helper()
 	addr := freeAddr(t)
 	vars["SWITCHBOARD_ADDR"] = addr
@@ -115,9 +121,9 @@ func startServe(t *testing.T, vars map[string]string) (base string, stderr *sync
 		vars["SWITCHBOARD_DATA_DIR"] = t.TempDir()
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	stderr = &syncBuffer{}
+	stderr, stdout = &syncBuffer{}, &syncBuffer{}
 	done := make(chan error, 1)
-	go func() { done <- run(ctx, nil, env(vars), &syncBuffer{}, stderr) }()
+	go func() { done <- run(ctx, nil, env(vars), stdout, stderr) }()
 	t.Cleanup(func() {
 		cancel()
 		if err := <-done; err != nil {
@@ -134,12 +140,12 @@ func startServe(t *testing.T, vars map[string]string) (base string, stderr *sync
 		}
 		if resp, err := http.Get(base + "/healthz"); err == nil {
 			resp.Body.Close()
-			return base, stderr
+			return base, stdout, stderr
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
 	t.Fatalf("serve did not answer within 10s:\n%s", stderr)
-	return "", nil
+	return "", nil, nil
 }
 
 func TestServeLocalModeWithEmbeddedStore(t *testing.T) {

@@ -81,12 +81,11 @@ func serve(ctx context.Context, getenv func(string) string, stdout, stderr io.Wr
 	if err != nil {
 		return fmt.Errorf("staff store: %w", err)
 	}
+	demoToken := ""
 	if env.RedisURL == "" {
-		token, err := staffStore.Add(ctx, "demo")
-		if err != nil {
+		if demoToken, err = staffStore.Add(ctx, "demo"); err != nil {
 			return fmt.Errorf("demo staff account: %w", err)
 		}
-		fmt.Fprintf(stdout, "Embedded store: a staff account \"demo\" exists until Switchboard stops. Its API token:\n%s\n", token)
 	}
 	sealer, err := stateSealer(env)
 	if err != nil {
@@ -136,6 +135,9 @@ func serve(ctx context.Context, getenv func(string) string, stdout, stderr io.Wr
 	log.Info("switchboard listening", slog.String("addr", ln.Addr().String()), slog.String("env", env.String()),
 		slog.String("voice_webhook", env.PublicURL+ivr.PathVoice))
 	fmt.Fprintf(stdout, "Switchboard is answering %s at %s%s\n", line.MainNumber, env.PublicURL, ivr.PathVoice)
+	if demoToken != "" {
+		fmt.Fprintf(stdout, "Embedded store: staff account \"demo\" lasts until Switchboard stops. Its API token (SWITCHBOARD_TOKEN):\n%s\n", demoToken)
+	}
 
 	bgCtx, stopBackground := context.WithCancel(context.WithoutCancel(ctx))
 	bgDone := make(chan struct{})

@@ -1,0 +1,139 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/switchboard-clinic/switchboard/api"
+	"github.com/switchboard-clinic/switchboard/internal/redistest"
+	"github.com/switchboard-clinic/switchboard/webhook"
+)
+
+// runOut runs the binary's run with vars and returns stdout.
+func runOut(t *testing.T, vars map[string]string, args ...string) (string, error) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	err := run(t.Context(), args, env(vars), &stdout, &stderr)
+	return stdout.String(), err
+}
+
+func lastLine(s string) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	return lines[len(lines)-1]
+}
+
+// signedPost posts a webhook to a served Switchboard, signed with token.
+func signedPost(t *testing.T, base, token, path string, form url.Values) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, base+path, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("X-Twilio-Signature", webhook.Sign(token, base+path, form))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := readBody(t, resp)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("POST %s: %d %s", path, resp.StatusCode, body)
+	}
+}
+
+func TestStaffAndCallbacksCommands(t *testing.T) {
+	t.Parallel()
+	rs := redistest.Start(t)
+	const twilioToken = "abc123"
+	vars := map[string]string{"REDIS_URL": rs.URL(), "TWILIO_AUTH_TOKEN": twilioToken}
+	base, _ := startServe(t, vars)
+
+	out, err := runOut(t, vars, "staff", "add", "ana")
+	if err != nil {
+		t.Fatalf("staff add: %v", err)
+	}
+	ana := lastLine(out)
+	if !strings.HasPrefix(ana, "sbt_") {
+		t.Fatalf("staff add did not end with a token: %q", out)
+	}
+	out, _ = runOut(t, vars, "staff", "add", "ben")
+	ben := lastLine(out)
+	if _, err := runOut(t, vars, "staff", "add", "ana"); err == nil {
+		t.Error("adding ana twice succeeded")
+	}
+	if out, err := runOut(t, vars, "staff", "list"); err != nil || !strings.Contains(out, "ana") || !strings.Contains(out, "ben") || strings.Contains(out, ana) {
+		t.Errorf("staff list = %q, %v", out, err)
+	}
+
+	// A signed call asks for a callback from its caller ID.
+	form := url.Values{"CallSid": {"CAcli0000000000000000000000000001"}, "From": {"+12065550142"}, "To": {"+14258692644"}}
+	signedPost(t, base, twilioToken, "/twilio/voice", form)
+	form.Set("Digits", "1")
+	signedPost(t, base, twilioToken, "/twilio/callback/number?n=0&r=menu", form)
+	signedPost(t, base, twilioToken, "/twilio/callback/number?n=0&r=menu", form) // replayed
+
+	cli := map[string]string{"SWITCHBOARD_URL": base, "SWITCHBOARD_TOKEN": ana}
+	out, err = runOut(t, cli, "callbacks", "list")
+	if err != nil {
+		t.Fatalf("callbacks list: %v", err)
+	}
+	if strings.Count(out, "+12065550142") != 1 || !strings.Contains(out, "1 request(s)") {
+		t.Fatalf("callbacks list shows the request once with its number:\n%s", out)
+	}
+	id := strings.Fields(strings.Split(out, "\n")[1])[0]
+
+	if _, err := runOut(t, cli, "callbacks", "claim", id); err != nil {
+		t.Fatalf("claim: %v", err)
+	}
+	_, err = runOut(t, map[string]string{"SWITCHBOARD_URL": base, "SWITCHBOARD_TOKEN": ben}, "callbacks", "claim", id)
+	var se *api.StatusError
+	if !errors.As(err, &se) || se.Code != http.StatusConflict || !strings.Contains(se.Message, "ana") {
+		t.Errorf("second claim: %v, want a 409 naming ana", err)
+	}
+	out, err = runOut(t, cli, "callbacks", "complete", id, "--outcome", "reached", "--note", "booked")
+	if err != nil || !strings.Contains(out, "done") {
+		t.Errorf("complete: %v\n%s", err, out)
+	}
+	out, err = runOut(t, cli, "callbacks", "show", id)
+	if err != nil || !strings.Contains(out, "booked") || !strings.Contains(out, "claim") {
+		t.Errorf("show: %v\n%s", err, out)
+	}
+	if out, err := runOut(t, cli, "callbacks", "list", "--status", "done", "--json"); err != nil || !strings.Contains(out, `"outcome": "reached"`) {
+		t.Errorf("list done --json: %v\n%s", err, out)
+	}
+	if _, err := runOut(t, cli, "callbacks", "complete", id); err == nil {
+		t.Error("complete without an outcome succeeded")
+	}
+	if _, err := runOut(t, map[string]string{"SWITCHBOARD_URL": base}, "callbacks", "list"); err == nil || !strings.Contains(err.Error(), "SWITCHBOARD_TOKEN") {
+		t.Errorf("without a token: %v", err)
+	}
+	if out, err := runOut(t, vars, "staff", "remove", "ana"); err != nil || !strings.Contains(out, "Removed") {
+		t.Errorf("staff remove: %v %s", err, out)
+	}
+	_, err = runOut(t, cli, "callbacks", "list")
+	if !errors.As(err, &se) || se.Code != http.StatusUnauthorized {
+		t.Errorf("removed token: %v, want 401", err)
+	}
+}
+
+func TestEmbeddedStorePrintsADemoToken(t *testing.T) {
+	t.Parallel()
+	base, stdout, _ := startServeOut(t, map[string]string{})
+	token := lastLine(stdout.String())
+	if !strings.HasPrefix(token, "sbt_") {
+		t.Fatalf("serve on the embedded store did not print a token:\n%s", stdout)
+	}
+	out, err := runOut(t, map[string]string{"SWITCHBOARD_URL": base, "SWITCHBOARD_TOKEN": token}, "callbacks", "list")
+	if err != nil || !strings.Contains(out, "0 request(s)") {
+		t.Errorf("callbacks list with the demo token: %v\n%s", err, out)
+	}
+}
+
+func TestStaffNeedsRedis(t *testing.T) {
+	t.Parallel()
+	_, err := runOut(t, map[string]string{}, "staff", "list")
+	if err == nil || !strings.Contains(err.Error(), "REDIS_URL") {
+		t.Errorf("staff without REDIS_URL: %v", err)
+	}
+}
