@@ -135,6 +135,18 @@ func (a *API) ctx(c echo.Context) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(c.Request().Context(), a.timeout)
 }
 
+// respond runs one queue operation within the request's time budget and
+// writes the request it returns, or the error.
+func (a *API) respond(c echo.Context, op func(context.Context) (*callback.Request, error)) error {
+	ctx, cancel := a.ctx(c)
+	defer cancel()
+	r, err := op(ctx)
+	if err != nil {
+		return a.respondError(c, err)
+	}
+	return c.JSON(http.StatusOK, r)
+}
+
 // listResponse is the body of GET /callbacks.
 type listResponse struct {
 	Callbacks []*callback.Request `json:"callbacks"`
@@ -171,35 +183,23 @@ func (a *API) List(c echo.Context) error {
 
 // Get answers GET /api/v1/callbacks/:id.
 func (a *API) Get(c echo.Context) error {
-	ctx, cancel := a.ctx(c)
-	defer cancel()
-	r, err := a.queue.Get(ctx, c.Param("id"))
-	if err != nil {
-		return a.respondError(c, err)
-	}
-	return c.JSON(http.StatusOK, r)
+	return a.respond(c, func(ctx context.Context) (*callback.Request, error) {
+		return a.queue.Get(ctx, c.Param("id"))
+	})
 }
 
 // Claim answers POST /api/v1/callbacks/:id/claim.
 func (a *API) Claim(c echo.Context) error {
-	ctx, cancel := a.ctx(c)
-	defer cancel()
-	r, err := a.queue.Claim(ctx, c.Param("id"), who(c))
-	if err != nil {
-		return a.respondError(c, err)
-	}
-	return c.JSON(http.StatusOK, r)
+	return a.respond(c, func(ctx context.Context) (*callback.Request, error) {
+		return a.queue.Claim(ctx, c.Param("id"), who(c))
+	})
 }
 
 // Release answers POST /api/v1/callbacks/:id/release.
 func (a *API) Release(c echo.Context) error {
-	ctx, cancel := a.ctx(c)
-	defer cancel()
-	r, err := a.queue.Release(ctx, c.Param("id"), who(c))
-	if err != nil {
-		return a.respondError(c, err)
-	}
-	return c.JSON(http.StatusOK, r)
+	return a.respond(c, func(ctx context.Context) (*callback.Request, error) {
+		return a.queue.Release(ctx, c.Param("id"), who(c))
+	})
 }
 
 // completeBody is the body of POST .../complete.
@@ -228,13 +228,9 @@ func (a *API) Complete(c echo.Context) error {
 	if body.Requeue != nil {
 		requeue = *body.Requeue
 	}
-	ctx, cancel := a.ctx(c)
-	defer cancel()
-	r, err := a.queue.Complete(ctx, c.Param("id"), who(c), outcome, body.Note, requeue)
-	if err != nil {
-		return a.respondError(c, err)
-	}
-	return c.JSON(http.StatusOK, r)
+	return a.respond(c, func(ctx context.Context) (*callback.Request, error) {
+		return a.queue.Complete(ctx, c.Param("id"), who(c), outcome, body.Note, requeue)
+	})
 }
 
 // noteBody is the body of POST .../notes and .../cancel.
@@ -251,13 +247,9 @@ func (a *API) AddNote(c echo.Context) error {
 	if err := checkNote(body.Note, true); err != nil {
 		return a.respondError(c, err)
 	}
-	ctx, cancel := a.ctx(c)
-	defer cancel()
-	r, err := a.queue.AddNote(ctx, c.Param("id"), who(c), body.Note)
-	if err != nil {
-		return a.respondError(c, err)
-	}
-	return c.JSON(http.StatusOK, r)
+	return a.respond(c, func(ctx context.Context) (*callback.Request, error) {
+		return a.queue.AddNote(ctx, c.Param("id"), who(c), body.Note)
+	})
 }
 
 // Cancel answers POST /api/v1/callbacks/:id/cancel.
@@ -269,13 +261,9 @@ func (a *API) Cancel(c echo.Context) error {
 	if err := checkNote(body.Note, false); err != nil {
 		return a.respondError(c, err)
 	}
-	ctx, cancel := a.ctx(c)
-	defer cancel()
-	r, err := a.queue.Cancel(ctx, c.Param("id"), who(c), body.Note)
-	if err != nil {
-		return a.respondError(c, err)
-	}
-	return c.JSON(http.StatusOK, r)
+	return a.respond(c, func(ctx context.Context) (*callback.Request, error) {
+		return a.queue.Cancel(ctx, c.Param("id"), who(c), body.Note)
+	})
 }
 
 const maxNote = 2000

@@ -186,31 +186,26 @@ func (k *capture) create(c Call, number, reason string) ([]twiml.Element, error)
 	})
 	if err != nil {
 		k.f.log.Error("callback request could not be saved anywhere", slog.String("call_sid", c.Sid), slog.String("error", err.Error()))
-		return k.notSaved(c)
+		return k.bail(c, "I'm sorry, I could not save your request.")
 	}
 	return k.consentPrompt(c, "vm", 0, say(c.Line, "Thank you. Your request is saved.")), nil
 }
 
-// notSaved is for the rare case where neither Redis nor the spool took the
-// request: the caller is told, and offered a person or the menu.
-func (k *capture) notSaved(c Call) ([]twiml.Element, error) {
+// bail ends a capture that cannot go on (the number was not understood, or
+// neither Redis nor the spool took the request): the caller hears why, then
+// a person when open, or the crisis line and the main menu when closed.
+// Never a hangup.
+func (k *capture) bail(c Call, why string) ([]twiml.Element, error) {
 	l := c.Line
-	sorry := say(l, "I'm sorry, I could not save your request.")
+	sorry := say(l, why)
 	if c.Open {
 		return k.f.ring(c, l.Fallback, 0, sorry, say(l, l.Prompts.Connecting))
 	}
 	return k.f.mainMenu(c, 0, sorry, say(l, l.Prompts.Crisis)), nil
 }
 
-// giveUp ends an attempt that failed too often: to a person when open, to
-// the main menu with the crisis line when closed. Never a hangup.
 func (k *capture) giveUp(c Call) ([]twiml.Element, error) {
-	l := c.Line
-	sorry := say(l, "Sorry, I could not take your number.")
-	if c.Open {
-		return k.f.ring(c, l.Fallback, 0, sorry, say(l, l.Prompts.Connecting))
-	}
-	return k.f.mainMenu(c, 0, sorry, say(l, l.Prompts.Crisis)), nil
+	return k.bail(c, "Sorry, I could not take your number.")
 }
 
 func (k *capture) consentPrompt(c Call, q string, n int, preamble ...twiml.Element) []twiml.Element {
