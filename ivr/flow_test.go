@@ -482,3 +482,27 @@ func TestHealthAndReadiness(t *testing.T) {
 	// Calls are still answered while Redis is down.
 	h.callStep("/twilio/voice", callForm())
 }
+
+func TestMemberKindsAndUnscreenedGroups(t *testing.T) {
+	t.Parallel()
+	yaml := strings.Replace(string(config.DefaultYAML()),
+		`members: ["+14255550101", "+14255550102", "+14255550103"]`,
+		`members: ["+14255550101", "sip:desk@clinic.sip.twilio.com", "client:frontdesk"]`, 1)
+	yaml = strings.Replace(yaml, "    screen: true\n    callerId: caller", "    screen: false\n    callerId: main", 1)
+	h := newHarness(t, harnessOpts{YAML: yaml})
+	d, _ := dialed(t, h.callStep("/twilio/menu?n=0", callForm("Digits", "0")))
+	got := map[string]string{}
+	for _, n := range d.Children {
+		got[n.Name] = n.Text
+		if n.Attrs["url"] != "" {
+			t.Errorf("%s is screened although the group says screen: false", n.Name)
+		}
+	}
+	want := map[string]string{"Number": "+14255550101", "Sip": "sip:desk@clinic.sip.twilio.com", "Client": "frontdesk"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("dial nouns (-want +got):\n%s", diff)
+	}
+	if d.Attrs["callerId"] != "+14258692644" {
+		t.Errorf("callerId = %q, want the main line (callerId: main)", d.Attrs["callerId"])
+	}
+}
