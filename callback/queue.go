@@ -303,14 +303,19 @@ func (q *Queue) load(ctx context.Context, ids []string) ([]*Request, error) {
 
 // transition runs one state change and returns the request afterwards.
 func (q *Queue) transition(ctx context.Context, id, action, who, note string, outcome Outcome, requeue bool, cutoff time.Time) (*Request, error) {
-	if !validID(id) {
-		return nil, ErrNotFound
-	}
-	now := q.now()
 	what := action
 	if outcome != "" {
 		what = action + ": " + string(outcome)
 	}
+	return q.transitionAs(ctx, id, action, what, who, note, outcome, requeue, cutoff)
+}
+
+// transitionAs is transition with the history entry's wording given.
+func (q *Queue) transitionAs(ctx context.Context, id, action, what, who, note string, outcome Outcome, requeue bool, cutoff time.Time) (*Request, error) {
+	if !validID(id) {
+		return nil, ErrNotFound
+	}
+	now := q.now()
 	rq := "0"
 	if requeue {
 		rq = "1"
@@ -362,6 +367,51 @@ func (q *Queue) Cancel(ctx context.Context, id, who, note string) (*Request, err
 // AddNote adds a note to the request's history.
 func (q *Queue) AddNote(ctx context.Context, id, who, note string) (*Request, error) {
 	return q.transition(ctx, id, "note", who, note, "", false, time.Time{})
+}
+
+// Log writes an event (what, e.g. "number revealed", "message played") to
+// the request's history, whatever its status.
+func (q *Queue) Log(ctx context.Context, id, who, what string) (*Request, error) {
+	return q.transitionAs(ctx, id, "note", what, who, "", "", false, time.Time{})
+}
+
+// CallPlaced records that who, holding the claim, rang the client: an
+// attempt, counted once even when the outcome is recorded afterwards.
+func (q *Queue) CallPlaced(ctx context.Context, id, who, note string) (*Request, error) {
+	return q.transitionAs(ctx, id, "callplaced", "call placed", who, note, "", false, time.Time{})
+}
+
+// SearchFinished returns up to limit done or cancelled requests, newest
+// first, whose callback number ends in last4 (when given) and that were
+// created on day in loc (when day is not zero). It looks at the newest
+// 2,000 finished requests, which covers a clinic's retention period.
+func (q *Queue) SearchFinished(ctx context.Context, last4 string, day time.Time, loc *time.Location, limit int) ([]*Request, error) {
+	ids, err := q.rdb.ZRevRange(ctx, q.prefix+"finished", 0, 1999).Result()
+	if err != nil {
+		return nil, fmt.Errorf("search finished requests: %w", err)
+	}
+	all, err := q.load(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := []*Request{}
+	for _, r := range all {
+		if last4 != "" && !strings.HasSuffix(r.CallbackNumber, last4) {
+			continue
+		}
+		if !day.IsZero() {
+			y, m, d := r.CreatedAt.In(loc).Date()
+			dy, dm, dd := day.Date()
+			if y != dy || m != dm || d != dd {
+				continue
+			}
+		}
+		out = append(out, r)
+		if len(out) == limit {
+			break
+		}
+	}
+	return out, nil
 }
 
 // ExpireClaims returns claims older than the claim TTL to the queue and

@@ -447,3 +447,76 @@ func TestRetentionDeletesOnlyFinishedRequests(t *testing.T) {
 		}
 	}
 }
+
+func TestCallPlacedCountsOneAttempt(t *testing.T) {
+	t.Parallel()
+	rs := redistest.Start(t)
+	c := newClock()
+	q := newQueue(t, rs.Client(), c)
+	ctx := t.Context()
+	id := create(t, q, capture("CAcall", c.Now()))
+	if _, err := q.CallPlaced(ctx, id, "ana", ""); !errors.Is(err, callback.ErrConflict) {
+		t.Errorf("call placed without a claim: %v", err)
+	}
+	if _, err := q.Claim(ctx, id, "ana"); err != nil {
+		t.Fatal(err)
+	}
+	r, err := q.CallPlaced(ctx, id, "ana", "")
+	if err != nil || r.Attempts != 1 {
+		t.Fatalf("after a placed call: %+v, %v", r, err)
+	}
+	// The outcome of that call does not count it again; the next one does.
+	r, _ = q.Complete(ctx, id, "ana", callback.OutcomeNoAnswer, "", true)
+	if r.Attempts != 1 {
+		t.Errorf("attempts after its outcome = %d, want 1", r.Attempts)
+	}
+	q.Claim(ctx, id, "ana")
+	r, _ = q.Complete(ctx, id, "ana", callback.OutcomeReached, "called from desk phone", false)
+	if r.Attempts != 2 {
+		t.Errorf("attempts after a second call = %d, want 2", r.Attempts)
+	}
+	if _, err := q.Log(ctx, id, "ana", "number revealed"); err != nil {
+		t.Fatal(err)
+	}
+	r, _ = q.Get(ctx, id)
+	if last := r.History[len(r.History)-1]; last.What != "number revealed" || last.Who != "ana" {
+		t.Errorf("last event = %+v", last)
+	}
+}
+
+func TestSearchFinished(t *testing.T) {
+	t.Parallel()
+	rs := redistest.Start(t)
+	c := newClock()
+	q := newQueue(t, rs.Client(), c)
+	ctx := t.Context()
+	numbers := []string{"+12065550142", "+12065550199", "+14255550142"}
+	for i, n := range numbers {
+		cp := capture(fmt.Sprintf("CAs%d", i), c.Now().Add(time.Duration(i)*24*time.Hour))
+		cp.CallbackNumber = n
+		id := create(t, q, cp)
+		q.Claim(ctx, id, "ana")
+		if _, err := q.Complete(ctx, id, "ana", callback.OutcomeReached, "", false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	create(t, q, capture("CApending", c.Now())) // pending: never in the done list
+	tests := []struct {
+		last4 string
+		day   time.Time
+		want  int
+	}{
+		{"", time.Time{}, 3},
+		{"0142", time.Time{}, 2},
+		{"0199", time.Time{}, 1},
+		{"9999", time.Time{}, 0},
+		{"", c.Now().Add(24 * time.Hour), 1},
+		{"0142", c.Now().Add(24 * time.Hour), 0},
+	}
+	for _, tt := range tests {
+		got, err := q.SearchFinished(ctx, tt.last4, tt.day, time.UTC, 50)
+		if err != nil || len(got) != tt.want {
+			t.Errorf("SearchFinished(%q, %v) = %d results, %v; want %d", tt.last4, tt.day, len(got), err, tt.want)
+		}
+	}
+}

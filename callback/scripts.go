@@ -66,8 +66,9 @@ return id
 `)
 
 // scriptTransition moves a request between states atomically: claim,
-// release, complete, cancel, note, expire (a stale claim returns to the
-// queue) and purge (retention).
+// release, complete, cancel, note (any event in the history), callplaced
+// (the console rang the client: an attempt), expire (a stale claim returns
+// to the queue) and purge (retention).
 // KEYS[1] pending key. ARGV: prefix, id, action, who, now ms, event JSON,
 // outcome, requeue ("1"/"0"), cutoff ms (expire, purge).
 // Returns {"ok", status} or {"notfound"} or {"conflict", status, claimedBy}.
@@ -79,7 +80,7 @@ if not st then return {'notfound'} end
 local by = redis.call('HGET', rk, 'cby') or ''
 local function conflict() return {'conflict', st, by} end
 local function toPending()
-  redis.call('HSET', rk, 'st', 'pending', 'cby', '', 'cat', '')
+  redis.call('HSET', rk, 'st', 'pending', 'cby', '', 'cat', '', 'cpl', '')
   redis.call('ZREM', p .. 'claimed', id)
   redis.call('ZADD', p .. 'pending', 0, id)
   return 'pending'
@@ -95,7 +96,7 @@ local new = st
 if action == 'claim' then
   if st == 'claimed' and by == who then return {'ok', st} end
   if st ~= 'pending' then return conflict() end
-  redis.call('HSET', rk, 'st', 'claimed', 'cby', who, 'cat', now)
+  redis.call('HSET', rk, 'st', 'claimed', 'cby', who, 'cat', now, 'cpl', '')
   redis.call('ZREM', p .. 'pending', id)
   redis.call('ZADD', p .. 'claimed', now, id)
   new = 'claimed'
@@ -104,14 +105,19 @@ elseif action == 'release' then
   new = toPending()
 elseif action == 'complete' then
   if st ~= 'claimed' or by ~= who then return conflict() end
-  redis.call('HINCRBY', rk, 'att', 1)
-  redis.call('HSET', rk, 'out', ARGV[7])
+  -- A call placed from the console already counted this attempt.
+  if redis.call('HGET', rk, 'cpl') ~= '1' then redis.call('HINCRBY', rk, 'att', 1) end
+  redis.call('HSET', rk, 'out', ARGV[7], 'cpl', '')
   if ARGV[8] == '1' then new = toPending() else new = toFinished('done') end
 elseif action == 'cancel' then
   if not (st == 'pending' or (st == 'claimed' and by == who)) then return conflict() end
   new = toFinished('cancelled')
 elseif action == 'note' then
   new = st
+elseif action == 'callplaced' then
+  if st ~= 'claimed' or by ~= who then return conflict() end
+  redis.call('HINCRBY', rk, 'att', 1)
+  redis.call('HSET', rk, 'cpl', '1')
 elseif action == 'expire' then
   local cat = tonumber(redis.call('HGET', rk, 'cat') or '0') or 0
   if st ~= 'claimed' or cat > tonumber(ARGV[9]) then return conflict() end

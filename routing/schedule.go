@@ -141,3 +141,35 @@ func (s Schedule) loc() *time.Location {
 	}
 	return s.Location
 }
+
+// BusinessDuration is how much opening time lies between from and to: the
+// age of a request counted in business hours, so that a request left on a
+// Friday evening is not overdue at 09:05 on Monday.
+func (s Schedule) BusinessDuration(from, to time.Time) time.Duration {
+	if !to.After(from) {
+		return 0
+	}
+	loc := s.loc()
+	lf := from.In(loc)
+	day := time.Date(lf.Year(), lf.Month(), lf.Day(), 0, 0, 0, 0, loc)
+	var total time.Duration
+	for ; day.Before(to); day = day.AddDate(0, 0, 1) {
+		if _, closed := s.ClosureOn(day); closed {
+			continue
+		}
+		for _, w := range s.Week[day.Weekday()] {
+			open := time.Date(day.Year(), day.Month(), day.Day(), w.Open/60, w.Open%60, 0, 0, loc)
+			closeAt := time.Date(day.Year(), day.Month(), day.Day(), w.Close/60, w.Close%60, 0, 0, loc)
+			if open.Before(from) {
+				open = from
+			}
+			if closeAt.After(to) {
+				closeAt = to
+			}
+			if closeAt.After(open) {
+				total += closeAt.Sub(open)
+			}
+		}
+	}
+	return total
+}

@@ -101,3 +101,35 @@ func TestScheduleDescribe(t *testing.T) {
 		t.Errorf("Describe() = %q, want %q", got, want)
 	}
 }
+
+func TestBusinessDuration(t *testing.T) {
+	t.Parallel()
+	loc := pacific(t)
+	s := routing.Schedule{
+		Location: loc,
+		Week:     weekdays(routing.Window{Open: 9 * 60, Close: 17 * 60}),
+		Closed:   []routing.Closure{{Date: time.Date(2026, 12, 25, 0, 0, 0, 0, loc), Name: "Christmas Day"}},
+	}
+	at := func(d, h, m int) time.Time { return time.Date(2026, 12, d, h, m, 0, 0, loc) }
+	tests := []struct {
+		name     string
+		from, to time.Time
+		want     time.Duration
+	}{
+		{"within one day", at(1, 10, 0), at(1, 12, 30), 150 * time.Minute},
+		{"before opening counts nothing", at(1, 6, 0), at(1, 9, 0), 0},
+		{"evening to next morning", at(1, 16, 0), at(2, 10, 0), 2 * time.Hour},
+		{"friday evening to monday 09:05", at(4, 18, 0), at(7, 9, 5), 5 * time.Minute},
+		{"over a holiday", at(24, 16, 0), at(28, 10, 0), 2 * time.Hour},
+		{"to before from", at(2, 10, 0), at(1, 10, 0), 0},
+		{"a whole week", at(7, 0, 0), at(14, 0, 0), 40 * time.Hour},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			if got := s.BusinessDuration(tt.from, tt.to); got != tt.want {
+				t.Errorf("BusinessDuration = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}

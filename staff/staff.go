@@ -19,12 +19,16 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+	"golang.org/x/crypto/bcrypt"
 )
 
 // Account is a staff member.
 type Account struct {
 	Name    string    `json:"name"`
 	Created time.Time `json:"created"`
+	// Phone is where "call back" rings this staff member first (E.164).
+	Phone       string `json:"phone,omitempty"`
+	HasPassword bool   `json:"hasPassword"`
 }
 
 // Errors of the store.
@@ -123,7 +127,107 @@ func (s *Store) List(ctx context.Context) ([]Account, error) {
 
 func toAccount(h map[string]string) Account {
 	ms, _ := strconv.ParseInt(h["created"], 10, 64)
-	return Account{Name: h["name"], Created: time.UnixMilli(ms).UTC()}
+	return Account{Name: h["name"], Created: time.UnixMilli(ms).UTC(), Phone: h["phone"], HasPassword: h["pw"] != ""}
+}
+
+// Get returns one account.
+func (s *Store) Get(ctx context.Context, name string) (Account, error) {
+	h, err := s.rdb.HGetAll(ctx, s.prefix+"u:"+name).Result()
+	if err != nil {
+		return Account{}, fmt.Errorf("get staff %s: %w", name, err)
+	}
+	if len(h) == 0 {
+		return Account{}, ErrNotFound
+	}
+	return toAccount(h), nil
+}
+
+// setField sets one field of an existing account.
+func (s *Store) setField(ctx context.Context, name, field, value string) error {
+	n, err := scriptSetField.Run(ctx, s.rdb, []string{s.prefix + "u:" + name}, field, value).Int()
+	if err != nil {
+		return fmt.Errorf("update staff %s: %w", name, err)
+	}
+	if n == 0 {
+		return ErrNotFound
+	}
+	return nil
+}
+
+var scriptSetField = redis.NewScript(`
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+return 1
+`)
+
+// ErrWeakPassword is returned for passwords too short to resist guessing.
+var ErrWeakPassword = errors.New("a password needs at least 12 characters")
+
+// SetPassword sets the password for signing in to the console (stored as a
+// bcrypt hash).
+func (s *Store) SetPassword(ctx context.Context, name, password string) error {
+	if len([]rune(password)) < 12 {
+		return ErrWeakPassword
+	}
+	if len(password) > 72 {
+		return errors.New("a password can have at most 72 bytes")
+	}
+	hash, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.DefaultCost)
+	if err != nil {
+		return fmt.Errorf("hash password: %w", err)
+	}
+	return s.setField(ctx, name, "pw", string(hash))
+}
+
+// CheckPassword returns the account when name and password match.
+func (s *Store) CheckPassword(ctx context.Context, name, password string) (Account, error) {
+	h, err := s.rdb.HGetAll(ctx, s.prefix+"u:"+name).Result()
+	if err != nil {
+		return Account{}, fmt.Errorf("check password: %w", err)
+	}
+	hash := h["pw"]
+	if hash == "" {
+		// Spend the same time as a real check so names cannot be probed.
+		_ = bcrypt.CompareHashAndPassword([]byte(dummyHash), []byte(password))
+		return Account{}, ErrUnauthorized
+	}
+	if bcrypt.CompareHashAndPassword([]byte(hash), []byte(password)) != nil {
+		return Account{}, ErrUnauthorized
+	}
+	return toAccount(h), nil
+}
+
+// dummyHash is a bcrypt hash (cost 10) of a password nobody has.
+const dummyHash = "$2a$10$WQZnZDVcIL6aQ8Ob9Uc3/uC6CsT9BytUV14I5GZNxVh0dkFSSXwNy"
+
+// SetPhone sets the phone that "call back" rings for this staff member.
+func (s *Store) SetPhone(ctx context.Context, name, e164 string) error {
+	return s.setField(ctx, name, "phone", e164)
+}
+
+// SignInFailures counts failed sign-ins for key (an account or an address)
+// in a 15-minute window and returns the count so far.
+func (s *Store) SignInFailures(ctx context.Context, key string, add bool) (int64, error) {
+	k := s.prefix + "fail:" + key
+	if !add {
+		n, err := s.rdb.Get(ctx, k).Int64()
+		if errors.Is(err, redis.Nil) {
+			return 0, nil
+		}
+		return n, err
+	}
+	pipe := s.rdb.TxPipeline()
+	incr := pipe.Incr(ctx, k)
+	pipe.Expire(ctx, k, 15*time.Minute)
+	if _, err := pipe.Exec(ctx); err != nil {
+		return 0, fmt.Errorf("count sign-in failure: %w", err)
+	}
+	return incr.Val(), nil
+}
+
+// ClearSignInFailures forgets the failures for key after a good sign-in.
+func (s *Store) ClearSignInFailures(ctx context.Context, key string) error {
+	return s.rdb.Del(ctx, s.prefix+"fail:"+key).Err()
 }
 
 // Remove deletes an account; its token stops working at once.

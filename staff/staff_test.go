@@ -68,3 +68,56 @@ func TestAccounts(t *testing.T) {
 		t.Errorf("second remove: %v", err)
 	}
 }
+
+func TestPasswordPhoneAndThrottle(t *testing.T) {
+	t.Parallel()
+	rs := redistest.Start(t)
+	s, err := staff.NewStore(rs.Client(), "test:", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := t.Context()
+	if _, err := s.Add(ctx, "ana"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetPassword(ctx, "ana", "short"); !errors.Is(err, staff.ErrWeakPassword) {
+		t.Errorf("short password: %v", err)
+	}
+	if err := s.SetPassword(ctx, "nobody", "a long enough password"); !errors.Is(err, staff.ErrNotFound) {
+		t.Errorf("password for a missing account: %v", err)
+	}
+	if _, err := s.CheckPassword(ctx, "ana", "a long enough password"); !errors.Is(err, staff.ErrUnauthorized) {
+		t.Errorf("check before a password is set: %v", err)
+	}
+	if err := s.SetPassword(ctx, "ana", "correct horse battery"); err != nil {
+		t.Fatal(err)
+	}
+	if a, err := s.CheckPassword(ctx, "ana", "correct horse battery"); err != nil || a.Name != "ana" || !a.HasPassword {
+		t.Errorf("good password: %+v, %v", a, err)
+	}
+	for _, pw := range []string{"correct horse batterY", "", "correct horse battery "} {
+		if _, err := s.CheckPassword(ctx, "ana", pw); !errors.Is(err, staff.ErrUnauthorized) {
+			t.Errorf("password %q: %v", pw, err)
+		}
+	}
+	if err := s.SetPhone(ctx, "ana", "+14255550111"); err != nil {
+		t.Fatal(err)
+	}
+	if a, _ := s.Get(ctx, "ana"); a.Phone != "+14255550111" {
+		t.Errorf("phone = %q", a.Phone)
+	}
+	for i := 1; i <= 3; i++ {
+		if n, err := s.SignInFailures(ctx, "ana", true); err != nil || n != int64(i) {
+			t.Fatalf("failure %d counted as %d, %v", i, n, err)
+		}
+	}
+	if n, _ := s.SignInFailures(ctx, "ana", false); n != 3 {
+		t.Errorf("failures = %d", n)
+	}
+	if err := s.ClearSignInFailures(ctx, "ana"); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := s.SignInFailures(ctx, "ana", false); n != 0 {
+		t.Errorf("failures after clearing = %d", n)
+	}
+}

@@ -1,0 +1,144 @@
+// Package twilioapi is the part of Twilio's REST API that Switchboard calls:
+// ringing a staff member and connecting them to a client, sending a
+// notification SMS, and fetching or deleting a voice message's recording.
+// Every call is bounded by the http.Client's timeout (twilio-go takes no
+// context).
+package twilioapi
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/twilio/twilio-go"
+	"github.com/twilio/twilio-go/client"
+	openapi "github.com/twilio/twilio-go/rest/api/v2010"
+	"github.com/twilio/twilio-go/twiml"
+)
+
+// Client talks to Twilio with one account's credentials.
+type Client struct {
+	sid, token string
+	http       *http.Client
+	rest       *twilio.RestClient
+}
+
+// New returns a Client. hc may be nil for a default client with a 10-second
+// timeout; tests pass one whose transport reaches a fake Twilio.
+func New(accountSID, authToken string, hc *http.Client) (*Client, error) {
+	if accountSID == "" || authToken == "" {
+		return nil, errors.New("twilio api: TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN are required")
+	}
+	if hc == nil {
+		hc = &http.Client{Timeout: 10 * time.Second}
+	}
+	if hc.CheckRedirect == nil {
+		hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	}
+	base := &client.Client{Credentials: client.NewCredentials(accountSID, authToken), HTTPClient: hc}
+	base.SetAccountSid(accountSID)
+	return &Client{sid: accountSID, token: authToken, http: hc, rest: twilio.NewRestClientWithParams(twilio.ClientParams{Client: base})}, nil
+}
+
+// Error is a failure that staff can read: what Twilio said, with its code.
+type Error struct {
+	Op      string
+	Code    int // Twilio's error code, 0 when the request never reached Twilio
+	Status  int // HTTP status
+	Message string
+}
+
+func (e *Error) Error() string {
+	if e.Code != 0 {
+		return fmt.Sprintf("%s: Twilio error %d: %s", e.Op, e.Code, e.Message)
+	}
+	return fmt.Sprintf("%s: %s", e.Op, e.Message)
+}
+
+func wrap(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	var te *client.TwilioRestError
+	if errors.As(err, &te) {
+		return &Error{Op: op, Code: te.Code, Status: te.Status, Message: te.Message}
+	}
+	return &Error{Op: op, Message: "Twilio could not be reached: " + err.Error()}
+}
+
+// CallBack rings staffPhone from the practice's main number; when the staff
+// member answers they hear who is being called and are connected to the
+// client, who sees the main number as caller ID. It returns the call's SID.
+func (c *Client) CallBack(staffPhone, clientNumber, mainNumber string) (string, error) {
+	doc, err := twiml.Voice([]twiml.Element{
+		&twiml.VoiceSay{Message: "Connecting you to a client who asked us to call back. Please hold."},
+		&twiml.VoiceDial{CallerId: mainNumber, Timeout: "30", InnerElements: []twiml.Element{&twiml.VoiceNumber{PhoneNumber: clientNumber}}},
+		&twiml.VoiceSay{Message: "The client did not answer. Record the outcome in the console."},
+	})
+	if err != nil {
+		return "", fmt.Errorf("call back: build twiml: %w", err)
+	}
+	p := &openapi.CreateCallParams{}
+	p.SetTo(staffPhone)
+	p.SetFrom(mainNumber)
+	p.SetTwiml(doc)
+	p.SetTimeout(30)
+	call, err := c.rest.Api.CreateCall(p)
+	if err != nil {
+		return "", wrap("call back", err)
+	}
+	if call.Sid == nil {
+		return "", &Error{Op: "call back", Message: "Twilio answered without a call SID"}
+	}
+	return *call.Sid, nil
+}
+
+// SendSMS sends body to one number from the practice's number.
+func (c *Client) SendSMS(to, from, body string) error {
+	p := &openapi.CreateMessageParams{}
+	p.SetTo(to)
+	p.SetFrom(from)
+	p.SetBody(body)
+	_, err := c.rest.Api.CreateMessage(p)
+	return wrap("send sms", err)
+}
+
+// DeleteRecording deletes a recording from Twilio.
+func (c *Client) DeleteRecording(recordingSID string) error {
+	return wrap("delete recording", c.rest.Api.DeleteRecording(recordingSID, &openapi.DeleteRecordingParams{}))
+}
+
+// FetchRecording streams a recording as MP3. Only recordings of this
+// account on api.twilio.com are fetched: the URL came from a webhook, and
+// this must never become a way to make Switchboard fetch other URLs.
+func (c *Client) FetchRecording(ctx context.Context, recordingURL string) (io.ReadCloser, string, error) {
+	u, err := url.Parse(recordingURL)
+	if err != nil || u.Scheme != "https" || u.Host != "api.twilio.com" ||
+		!strings.HasPrefix(u.Path, "/2010-04-01/Accounts/"+c.sid+"/Recordings/") {
+		return nil, "", &Error{Op: "fetch recording", Message: "not a recording of this Twilio account"}
+	}
+	u.Path = strings.TrimSuffix(strings.TrimSuffix(u.Path, ".json"), ".mp3") + ".mp3"
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	if err != nil {
+		return nil, "", fmt.Errorf("fetch recording: %w", err)
+	}
+	req.SetBasicAuth(c.sid, c.token)
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return nil, "", wrap("fetch recording", err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		resp.Body.Close()
+		return nil, "", &Error{Op: "fetch recording", Status: resp.StatusCode, Message: "Twilio answered " + resp.Status}
+	}
+	ct := resp.Header.Get("Content-Type")
+	if ct == "" {
+		ct = "audio/mpeg"
+	}
+	return resp.Body, ct, nil
+}
