@@ -21,6 +21,17 @@ type Recorder struct {
 	// orphanTTL is how long an update whose request is unknown stays in the
 	// spool: its create may still sit in another instance's spool.
 	orphanTTL time.Duration
+	onCreate  func(callSID string)
+}
+
+// OnCreate sets a function called (in its own goroutine) each time a new
+// request reaches Redis, directly or from the spool. Set it before use.
+func (r *Recorder) OnCreate(f func(callSID string)) { r.onCreate = f }
+
+func (r *Recorder) created(op Op) {
+	if r.onCreate != nil && op.Kind == "create" {
+		go r.onCreate(op.CallSID)
+	}
 }
 
 // NewRecorder returns a Recorder; timeout bounds each Redis write.
@@ -45,9 +56,12 @@ func (r *Recorder) Queue() *Queue { return r.queue }
 // error means neither Redis nor the spool took it.
 func (r *Recorder) Record(ctx context.Context, op Op) (spooled bool, err error) {
 	rctx, cancel := context.WithTimeout(ctx, r.timeout)
-	_, _, rerr := r.queue.Apply(rctx, op)
+	_, created, rerr := r.queue.Apply(rctx, op)
 	cancel()
 	if rerr == nil {
+		if created {
+			r.created(op)
+		}
 		return false, nil
 	}
 	if serr := r.spool.Append(op); serr != nil {
@@ -94,7 +108,10 @@ func (r *Recorder) Replay(ctx context.Context) (int, error) {
 	apply := func(op Op) error {
 		actx, cancel := context.WithTimeout(ctx, r.timeout)
 		defer cancel()
-		_, _, err := r.queue.Apply(actx, op)
+		_, created, err := r.queue.Apply(actx, op)
+		if err == nil && created {
+			r.created(op)
+		}
 		return err
 	}
 	keep := func(op Op, err error) (retain, stop bool) {

@@ -563,6 +563,22 @@ func (b *builder) callback(c Callback) routing.CallbackSettings {
 		Transcribe:        c.Transcribe,
 		ClaimTTL:          time.Duration(c.ClaimMinutes) * time.Minute,
 		Retention:         time.Duration(c.RetentionDays) * 24 * time.Hour,
+		Deadline:          time.Duration(c.DeadlineHours * float64(time.Hour)),
+		DeleteRecordings:  c.DeleteRecordings,
+	}
+	switch {
+	case c.DeadlineHours == 0:
+		out.Deadline = 4 * time.Hour
+	case c.DeadlineHours < 0.25 || c.DeadlineHours > 80:
+		b.addf("callback.deadlineHours", "must be between 0.25 and 80 office hours, got %v", c.DeadlineHours)
+	}
+	for i, n := range c.NotifySMS {
+		e, ok := e164(n)
+		if !ok {
+			b.addf(fmt.Sprintf("callback.notifySms[%d]", i), "%q is not an E.164 phone number", n)
+			continue
+		}
+		out.NotifySMS = append(out.NotifySMS, e)
 	}
 	if out.MaxMessageSeconds == 0 {
 		out.MaxMessageSeconds = 120

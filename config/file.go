@@ -46,6 +46,13 @@ type Callback struct {
 	Transcribe        bool `yaml:"transcribe"`
 	ClaimMinutes      int  `yaml:"claimMinutes"`  // default 30
 	RetentionDays     int  `yaml:"retentionDays"` // default 30
+	// DeadlineHours is how long a request may wait, in office hours (default 4).
+	DeadlineHours float64 `yaml:"deadlineHours"`
+	// DeleteRecordings deletes a message's recording from Twilio when its
+	// request is completed.
+	DeleteRecordings bool `yaml:"deleteRecordings"`
+	// NotifySMS lists numbers told by SMS (no client details) of each new request.
+	NotifySMS []string `yaml:"notifySms"`
 }
 
 // Holidays lists the days the practice is closed.

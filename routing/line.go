@@ -118,6 +118,12 @@ type CallbackSettings struct {
 	ClaimTTL time.Duration
 	// Retention is how long finished requests are kept.
 	Retention time.Duration
+	// Deadline is how long a request may wait, counted in office hours.
+	Deadline time.Duration
+	// DeleteRecordings deletes recordings from Twilio on completion.
+	DeleteRecordings bool
+	// NotifySMS are numbers that get an SMS (no client details) per new request.
+	NotifySMS []string
 }
 
 // ChoiceKind classifies what the caller said or pressed.

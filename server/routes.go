@@ -2,6 +2,7 @@ package server
 
 import (
 	"fmt"
+	"net/http"
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
@@ -50,6 +51,30 @@ func (s *Server) routes() error {
 		v1.POST("/callbacks/:id/complete", a.Complete)
 		v1.POST("/callbacks/:id/notes", a.AddNote)
 		v1.POST("/callbacks/:id/cancel", a.Cancel)
+	}
+
+	// Staff console: security headers and a body limit everywhere; a session
+	// (and, for forms, its CSRF token) on everything but sign-in and assets.
+	if x := s.deps.Console; x != nil {
+		e.GET("/staff", func(c echo.Context) error { return c.Redirect(http.StatusMovedPermanently, "/staff/") })
+		st := e.Group("/staff", x.Headers, middleware.BodyLimit("64K"))
+		st.GET("/static/:name", x.Static)
+		st.GET("/signin", x.SignInForm)
+		st.POST("/signin", x.SignIn)
+		in := st.Group("", x.RequireSession)
+		in.GET("/", x.QueuePage)
+		in.GET("/queue/rows", x.QueueRows)
+		in.POST("/signout", x.SignOut)
+		in.GET("/requests/:id", x.RequestPage)
+		in.POST("/requests/:id/claim", x.Claim)
+		in.POST("/requests/:id/release", x.Release)
+		in.POST("/requests/:id/complete", x.Complete)
+		in.POST("/requests/:id/note", x.Note)
+		in.POST("/requests/:id/reveal", x.Reveal)
+		in.POST("/requests/:id/call", x.Call)
+		in.GET("/requests/:id/audio", x.Audio)
+		in.GET("/done", x.DonePage)
+		in.POST("/done", x.DonePage)
 	}
 	return nil
 }

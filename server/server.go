@@ -14,6 +14,7 @@ import (
 	"github.com/labstack/echo/v4/middleware"
 	"github.com/redis/go-redis/v9"
 	"github.com/switchboard-clinic/switchboard/api"
+	"github.com/switchboard-clinic/switchboard/console"
 	"github.com/switchboard-clinic/switchboard/ivr"
 	"github.com/switchboard-clinic/switchboard/store"
 )
@@ -31,6 +32,8 @@ type Deps struct {
 	API *api.API
 	// Spooled reports callback writes waiting for Redis; nil means none.
 	Spooled func() int
+	// Console is the staff web console; nil leaves /staff out.
+	Console *console.Console
 }
 
 // Server is Switchboard's HTTP handler.
@@ -57,6 +60,10 @@ func New(d Deps) (*Server, error) {
 	e := echo.New()
 	e.HideBanner = true
 	e.HidePort = true
+	// Sign-in throttling keys on the client address: take it from the
+	// connection, never from headers a client can forge. Behind a proxy the
+	// per-account limit still applies.
+	e.IPExtractor = echo.ExtractIPDirect()
 	s := &Server{deps: d, echo: e}
 	e.Use(middleware.RequestID())
 	e.Use(s.requestLog())

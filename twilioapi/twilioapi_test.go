@@ -3,6 +3,7 @@ package twilioapi_test
 import (
 	"errors"
 	"io"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -106,5 +107,27 @@ func TestFetchRecordingOnlyFromThisAccount(t *testing.T) {
 	}
 	if err := c.DeleteRecording("RE123"); err != nil {
 		t.Errorf("delete: %v", err)
+	}
+}
+
+func TestNotifierSendsNoClientDetails(t *testing.T) {
+	t.Parallel()
+	fake := faketwilio.Start(t, sid, token)
+	c, _ := twilioapi.New(sid, token, fake.HTTPClient(5*time.Second))
+	n, err := twilioapi.NewNotifier(c, "+14258692644", []string{"+14255550111", "+14255550112"}, "Evergreen Psychotherapy", slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n.NewRequest("CAsecret")
+	reqs := fake.Requests()
+	if len(reqs) != 2 {
+		t.Fatalf("%d messages, want 2", len(reqs))
+	}
+	for i, r := range reqs {
+		body := r.Form.Get("Body")
+		if r.Form.Get("From") != "+14258692644" || r.Form.Get("To") != []string{"+14255550111", "+14255550112"}[i] ||
+			!strings.Contains(body, "new callback request") || strings.Contains(body, "CAsecret") || strings.ContainsAny(body, "0123456789") {
+			t.Errorf("message %d = %v", i, r.Form)
+		}
 	}
 }

@@ -17,7 +17,7 @@ import (
 func runOut(t *testing.T, vars map[string]string, args ...string) (string, error) {
 	t.Helper()
 	var stdout, stderr bytes.Buffer
-	err := run(t.Context(), args, env(vars), &stdout, &stderr)
+	err := run(t.Context(), args, env(vars), strings.NewReader(""), &stdout, &stderr)
 	return stdout.String(), err
 }
 

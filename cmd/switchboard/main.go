@@ -20,7 +20,7 @@ func main() {
 	// instead of bare lines on stderr.
 	store.RouteClientLogs(slog.New(slog.NewTextHandler(os.Stderr, nil)))
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
+	err := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr)
 	stop()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "switchboard:", err)
@@ -50,7 +50,7 @@ const usage = `usage: switchboard [command]
 commands:
   serve                 answer Twilio webhooks (the default)
   config check [FILE]   check a line configuration and print its menu tree
-  staff add|list|remove manage staff accounts (REDIS_URL)
+  staff ...             manage staff accounts: add, list, remove, passwd, phone (REDIS_URL)
   callbacks ...         work the callback queue (SWITCHBOARD_URL, SWITCHBOARD_TOKEN)
 
 environment: SWITCHBOARD_ADDR, SWITCHBOARD_PUBLIC_URL, TWILIO_AUTH_TOKEN,
@@ -58,7 +58,7 @@ REDIS_URL, SWITCHBOARD_CONFIG, SWITCHBOARD_URL, SWITCHBOARD_TOKEN (see README.md
 `
 
 // run is the whole program; main only wires it to the process.
-func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		return serve(ctx, getenv, stdout, stderr)
 	}
@@ -68,7 +68,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case "config":
 		return configCmd(args[1:], getenv, stdout)
 	case "staff":
-		return staffCmd(ctx, args[1:], getenv, stdout)
+		return staffCmd(ctx, args[1:], getenv, stdin, stdout)
 	case "callbacks":
 		return callbacksCmd(ctx, args[1:], getenv, stdout)
 	case "help", "-h", "--help":

@@ -51,7 +51,7 @@ func TestConfigCheck(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			var stdout, stderr bytes.Buffer
-			err := run(t.Context(), tt.args, env(tt.env), &stdout, &stderr)
+			err := run(t.Context(), tt.args, env(tt.env), strings.NewReader(""), &stdout, &stderr)
 			code := 0
 			if err != nil {
 				code = exitCode(err)
@@ -71,7 +71,7 @@ func TestConfigCheck(t *testing.T) {
 func TestServeRefusesPublicAddressWithoutToken(t *testing.T) {
 	t.Parallel()
 	var stdout, stderr bytes.Buffer
-	err := run(t.Context(), []string{"serve"}, env(map[string]string{"SWITCHBOARD_ADDR": "0.0.0.0:0"}), &stdout, &stderr)
+	err := run(t.Context(), []string{"serve"}, env(map[string]string{"SWITCHBOARD_ADDR": "0.0.0.0:0"}), strings.NewReader(""), &stdout, &stderr)
 	if err == nil || !strings.Contains(err.Error(), "refusing to listen") {
 		t.Fatalf("serve on 0.0.0.0 without a token: %v", err)
 	}
@@ -123,7 +123,7 @@ func startServeOut(t *testing.T, vars map[string]string) (base string, stdout, s
 	ctx, cancel := context.WithCancel(context.Background())
 	stderr, stdout = &syncBuffer{}, &syncBuffer{}
 	done := make(chan error, 1)
-	go func() { done <- run(ctx, nil, env(vars), stdout, stderr) }()
+	go func() { done <- run(ctx, nil, env(vars), strings.NewReader(""), stdout, stderr) }()
 	t.Cleanup(func() {
 		cancel()
 		if err := <-done; err != nil {

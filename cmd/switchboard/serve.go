@@ -9,17 +9,20 @@ import (
 	"net"
 	"net/http"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 	"github.com/switchboard-clinic/switchboard/api"
 	"github.com/switchboard-clinic/switchboard/callback"
 	"github.com/switchboard-clinic/switchboard/config"
+	"github.com/switchboard-clinic/switchboard/console"
 	"github.com/switchboard-clinic/switchboard/ivr"
 	"github.com/switchboard-clinic/switchboard/routing"
 	"github.com/switchboard-clinic/switchboard/server"
 	"github.com/switchboard-clinic/switchboard/staff"
 	"github.com/switchboard-clinic/switchboard/store"
+	"github.com/switchboard-clinic/switchboard/twilioapi"
 	"github.com/twilio/twilio-go/client"
 )
 
@@ -95,6 +98,10 @@ func serve(ctx context.Context, getenv func(string) string, stdout, stderr io.Wr
 	if err != nil {
 		return fmt.Errorf("staff api: %w", err)
 	}
+	staffConsole, err := newConsole(env, line, queue, staffStore, recorder, rdb, log)
+	if err != nil {
+		return err
+	}
 
 	flow, err := ivr.New(ivr.Deps{
 		Line:     func() *routing.Line { return line },
@@ -114,7 +121,7 @@ func serve(ctx context.Context, getenv func(string) string, stdout, stderr io.Wr
 	}
 	srv, err := server.New(server.Deps{
 		Flow: flow, Validator: validator, BaseURL: env.PublicURL, Logger: log, Redis: rdb,
-		API: staffAPI, Spooled: recorder.Spooled,
+		API: staffAPI, Spooled: recorder.Spooled, Console: staffConsole,
 	})
 	if err != nil {
 		return fmt.Errorf("build server: %w", err)
@@ -205,4 +212,40 @@ func openRedis(env config.Env, log *slog.Logger) (redis.UniversalClient, func(),
 		return nil, nil, err
 	}
 	return rdb, func() { _ = rdb.Close() }, nil
+}
+
+// newConsole builds the staff console and, with Twilio credentials, its
+// REST client and the new-request SMS.
+func newConsole(env config.Env, line *routing.Line, q *callback.Queue, st *staff.Store, rec *callback.Recorder,
+	rdb redis.UniversalClient, log *slog.Logger) (*console.Console, error) {
+	sessions, err := console.NewSessions(rdb, env.RedisPrefix, 8*time.Hour, 12*time.Hour, time.Now)
+	if err != nil {
+		return nil, fmt.Errorf("console sessions: %w", err)
+	}
+	var tw console.Twilio
+	if env.AccountSID != "" && env.AuthToken != "" {
+		client, err := twilioapi.New(env.AccountSID, env.AuthToken, nil)
+		if err != nil {
+			return nil, err
+		}
+		tw = client
+		if len(line.Callback.NotifySMS) > 0 {
+			n, err := twilioapi.NewNotifier(client, line.MainNumber, line.Callback.NotifySMS, line.Practice, log)
+			if err != nil {
+				return nil, err
+			}
+			rec.OnCreate(n.NewRequest)
+		}
+	} else {
+		log.Warn("TWILIO_ACCOUNT_SID not set: the console cannot play voice messages or place calls, and no new-request SMS is sent")
+	}
+	c, err := console.New(console.Deps{
+		Queue: q, Staff: st, Sessions: sessions, Line: func() *routing.Line { return line }, Now: time.Now, Logger: log,
+		Twilio: tw, Secure: strings.HasPrefix(env.PublicURL, "https://"), Deadline: line.Callback.Deadline,
+		DeleteRecordings: line.Callback.DeleteRecordings,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("staff console: %w", err)
+	}
+	return c, nil
 }

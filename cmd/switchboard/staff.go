@@ -1,22 +1,30 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"fmt"
 	"io"
+	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/switchboard-clinic/switchboard/config"
+	"github.com/switchboard-clinic/switchboard/phone"
 	"github.com/switchboard-clinic/switchboard/staff"
 	"github.com/switchboard-clinic/switchboard/store"
 )
 
-const staffUsage = `usage: switchboard staff add NAME | list | remove NAME
+const staffUsage = `usage:
+  switchboard staff add NAME            create an account; prints its API token last
+  switchboard staff list
+  switchboard staff remove NAME
+  switchboard staff passwd NAME         set a console password (read from standard input)
+  switchboard staff phone NAME +1...    the phone "call back" rings for NAME
 (staff accounts live in the Redis at REDIS_URL)`
 
 // staffCmd manages staff accounts directly in Redis.
-func staffCmd(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+func staffCmd(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout io.Writer) error {
 	if len(args) == 0 {
 		return &exitError{code: 2, err: fmt.Errorf("%s", staffUsage)}
 	}
@@ -56,6 +64,27 @@ func staffCmd(ctx context.Context, args []string, getenv func(string) string, st
 			fmt.Fprintf(tw, "%s\t%s\n", a.Name, a.Created.Format(time.RFC3339))
 		}
 		return tw.Flush()
+	case args[0] == "passwd" && len(args) == 2:
+		fmt.Fprintf(stdout, "New console password for %s (at least 12 characters), then Enter:\n", args[1])
+		line, err := bufio.NewReader(stdin).ReadString('\n')
+		if err != nil && line == "" {
+			return fmt.Errorf("staff passwd: read password: %w", err)
+		}
+		if err := s.SetPassword(ctx, args[1], strings.TrimRight(line, "\r\n")); err != nil {
+			return fmt.Errorf("staff passwd %s: %w", args[1], err)
+		}
+		fmt.Fprintf(stdout, "Password set for %s.\n", args[1])
+		return nil
+	case args[0] == "phone" && len(args) == 3:
+		n, err := phone.Check(args[2])
+		if err != nil {
+			return &exitError{code: 2, err: fmt.Errorf("staff phone: %q: %v (give E.164, e.g. +14255550111)", args[2], err)}
+		}
+		if err := s.SetPhone(ctx, args[1], n); err != nil {
+			return fmt.Errorf("staff phone %s: %w", args[1], err)
+		}
+		fmt.Fprintf(stdout, "Call back will ring %s at %s.\n", args[1], n)
+		return nil
 	case args[0] == "remove" && len(args) == 2:
 		if err := s.Remove(ctx, args[1]); err != nil {
 			return fmt.Errorf("staff remove %s: %w", args[1], err)

@@ -16,12 +16,15 @@ import (
 	"github.com/switchboard-clinic/switchboard/api"
 	"github.com/switchboard-clinic/switchboard/callback"
 	"github.com/switchboard-clinic/switchboard/config"
+	"github.com/switchboard-clinic/switchboard/console"
+	"github.com/switchboard-clinic/switchboard/internal/faketwilio"
 	"github.com/switchboard-clinic/switchboard/internal/redistest"
 	"github.com/switchboard-clinic/switchboard/ivr"
 	"github.com/switchboard-clinic/switchboard/routing"
 	"github.com/switchboard-clinic/switchboard/server"
 	"github.com/switchboard-clinic/switchboard/staff"
 	"github.com/switchboard-clinic/switchboard/store"
+	"github.com/switchboard-clinic/switchboard/twilioapi"
 	"github.com/switchboard-clinic/switchboard/webhook"
 	"github.com/twilio/twilio-go/client"
 )
@@ -57,7 +60,12 @@ type Options struct {
 	YAML string    // the line configuration; empty means the built-in default
 	// RedisArgs are extra redis-server arguments.
 	RedisArgs []string
+	// Twilio starts a fake Twilio REST API for the console to use.
+	Twilio bool
 }
+
+// AccountSID is the Twilio account of test servers.
+const AccountSID = "AC0123456789abcdef0123456789abcdef"
 
 // Server is a Switchboard under test.
 type Server struct {
@@ -69,6 +77,8 @@ type Server struct {
 	Recorder *callback.Recorder
 	Staff    *staff.Store
 	Line     *routing.Line
+	Fake     *faketwilio.Server // nil unless Options.Twilio
+	Sessions *console.Sessions
 }
 
 // MondayMorning is 10:00 in Seattle on Monday 2026-11-30 (open).
@@ -130,14 +140,35 @@ func New(t testing.TB, o Options) *Server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	v := client.NewRequestValidator(Token)
-	srv, err := server.New(server.Deps{
-		Flow: flow, Validator: &v, BaseURL: Base, Logger: log, Redis: rdb, API: a, Spooled: rec.Spooled,
+	sessions, err := console.NewSessions(rdb, "test:", 8*time.Hour, 12*time.Hour, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fake *faketwilio.Server
+	var tw console.Twilio
+	if o.Twilio {
+		fake = faketwilio.Start(t, AccountSID, Token)
+		c, err := twilioapi.New(AccountSID, Token, fake.HTTPClient(2*time.Second))
+		if err != nil {
+			t.Fatal(err)
+		}
+		tw = c
+	}
+	cons, err := console.New(console.Deps{
+		Queue: q, Staff: st, Sessions: sessions, Line: func() *routing.Line { return line }, Now: now, Logger: log,
+		Twilio: tw, Secure: true, Deadline: line.Callback.Deadline, DeleteRecordings: line.Callback.DeleteRecordings,
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &Server{T: t, HTTP: srv, Logs: logs, Redis: rs, Queue: q, Recorder: rec, Staff: st, Line: line}
+	v := client.NewRequestValidator(Token)
+	srv, err := server.New(server.Deps{
+		Flow: flow, Validator: &v, BaseURL: Base, Logger: log, Redis: rdb, API: a, Spooled: rec.Spooled, Console: cons,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &Server{T: t, HTTP: srv, Logs: logs, Redis: rs, Queue: q, Recorder: rec, Staff: st, Line: line, Fake: fake, Sessions: sessions}
 }
 
 // Post sends a form to pathAndQuery, signed as Twilio signs it when sign is true.

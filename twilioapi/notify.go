@@ -1,0 +1,35 @@
+package twilioapi
+
+import (
+	"errors"
+	"log/slog"
+)
+
+// Notifier tells staff by SMS that a new callback request is waiting. The
+// message names the practice only: never the caller's number or anything
+// they said.
+type Notifier struct {
+	client *Client
+	from   string
+	to     []string
+	body   string
+	log    *slog.Logger
+}
+
+// NewNotifier returns a Notifier that texts to from the practice's number.
+func NewNotifier(c *Client, from string, to []string, practice string, log *slog.Logger) (*Notifier, error) {
+	if c == nil || from == "" || log == nil {
+		return nil, errors.New("notifier: client, from number and logger are required")
+	}
+	return &Notifier{client: c, from: from, to: to, log: log,
+		body: practice + ": a new callback request is waiting in the staff console."}, nil
+}
+
+// NewRequest sends the notification to every number; failures are logged.
+func (n *Notifier) NewRequest(string) {
+	for _, to := range n.to {
+		if err := n.client.SendSMS(to, n.from, n.body); err != nil {
+			n.log.Warn("new-request SMS not sent", slog.String("error", err.Error()))
+		}
+	}
+}
