@@ -62,6 +62,8 @@ type Options struct {
 	RedisArgs []string
 	// Twilio starts a fake Twilio REST API for the console to use.
 	Twilio bool
+	// PlainHTTP serves the console to a browser over http (cookies not Secure).
+	PlainHTTP bool
 }
 
 // AccountSID is the Twilio account of test servers.
@@ -156,7 +158,7 @@ func New(t testing.TB, o Options) *Server {
 	}
 	cons, err := console.New(console.Deps{
 		Queue: q, Staff: st, Sessions: sessions, Line: func() *routing.Line { return line }, Now: now, Logger: log,
-		Twilio: tw, Secure: true, Deadline: line.Callback.Deadline, DeleteRecordings: line.Callback.DeleteRecordings,
+		Twilio: tw, Secure: !o.PlainHTTP, Deadline: line.Callback.Deadline, DeleteRecordings: line.Callback.DeleteRecordings,
 	})
 	if err != nil {
 		t.Fatal(err)

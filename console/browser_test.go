@@ -1,0 +1,158 @@
+package console_test
+
+import (
+	"context"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/switchboard-clinic/switchboard/internal/testserver"
+)
+
+// chromium finds Debian's chromium; under CI=true its absence fails the test.
+func chromium(t *testing.T) string {
+	t.Helper()
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	if os.Getenv("CI") == "true" {
+		t.Fatal("chromium is required under CI=true (apt-get install chromium)")
+	}
+	t.Skip("chromium not installed (apt-get install chromium)")
+	return ""
+}
+
+// artifactDir is where screenshots go: $ARTIFACTS_DIR or ./artifacts at the
+// repository root.
+func artifactDir(t *testing.T) string {
+	dir := os.Getenv("ARTIFACTS_DIR")
+	if dir == "" {
+		dir = filepath.Join("..", "artifacts")
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// signInBrowser opens a fresh browser context (its own cookies) and signs in.
+func signInBrowser(t *testing.T, browserCtx context.Context, base, name, token string) context.Context {
+	t.Helper()
+	ctx, cancel := chromedp.NewContext(browserCtx, chromedp.WithNewBrowserContext())
+	t.Cleanup(cancel)
+	err := chromedp.Do(ctx,
+		chromedp.Navigate(base+"/staff/signin"),
+		chromedp.SetValue(chromedp.ID("name"), name),
+		chromedp.SetValue(chromedp.ID("secret"), token),
+		chromedp.Submit(chromedp.ID("secret")),
+		chromedp.WaitVisible(chromedp.ID("count-pending")),
+	)
+	if err != nil {
+		t.Fatalf("%s signs in: %v", name, err)
+	}
+	return ctx
+}
+
+func text(t *testing.T, ctx context.Context, sel string) string {
+	t.Helper()
+	s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
+	if err != nil {
+		t.Fatalf("read %s: %v", sel, err)
+	}
+	return s
+}
+
+func TestBrowserWorksACallback(t *testing.T) {
+	exe := chromium(t)
+	s := testserver.New(t, testserver.Options{Twilio: true, PlainHTTP: true})
+	web := httptest.NewServer(s.HTTP)
+	t.Cleanup(web.Close)
+	anaToken, benToken := s.AddStaff("ana"), s.AddStaff("ben")
+
+	// A caller asks for a callback: signed webhooks through the real router.
+	form := url.Values{"CallSid": {"CAbrowser000000000000000000000001"}, "From": {"+12065550142"}, "To": {"+14258692644"}, "Digits": {"2"}}
+	if rec := s.Post("/twilio/menu?n=0", form, true); rec.Code != 200 {
+		t.Fatalf("menu webhook: %d", rec.Code)
+	}
+	form.Set("Digits", "1")
+	if rec := s.Post("/twilio/callback/number?n=0&r=menu", form, true); rec.Code != 200 || !strings.Contains(rec.Body.String(), "saved") {
+		t.Fatalf("callback webhook: %d %s", rec.Code, rec.Body)
+	}
+
+	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(exe), chromedp.NoSandbox, chromedp.DisableGPU, chromedp.WindowSize(1200, 900),
+		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-quic", true),
+		chromedp.UserDataDir(t.TempDir()))...)
+	defer cancelAlloc()
+	browser, cancelBrowser := chromedp.NewContext(alloc)
+	defer cancelBrowser()
+	if err := chromedp.Do(browser); err != nil {
+		t.Fatalf("start chromium: %v", err)
+	}
+	deadline, cancelDeadline := context.WithTimeout(browser, 90*time.Second)
+	defer cancelDeadline()
+
+	ana := signInBrowser(t, deadline, web.URL, "ana", anaToken)
+	ben := signInBrowser(t, deadline, web.URL, "ben", benToken)
+
+	if got := text(t, ana, "table.queue tbody"); !strings.Contains(got, "…0142") || strings.Contains(got, "5550142") {
+		t.Fatalf("queue row = %q, want the masked number", got)
+	}
+	shot, err := chromedp.Run(ana, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Fatalf("screenshot: %v", err)
+	}
+	if err := os.WriteFile(filepath.Join(artifactDir(t), "queue.png"), shot, 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	// Ana claims from the queue; Ben, whose page still shows the Claim
+	// button, tries a moment later and sees the conflict.
+	if err := chromedp.Do(ana, chromedp.Click(chromedp.CSS("table.queue tbody button")), chromedp.WaitVisible(chromedp.ID("reveal"))); err != nil {
+		t.Fatalf("ana claims: %v", err)
+	}
+	if err := chromedp.Do(ben, chromedp.Click(chromedp.CSS("table.queue tbody button")), chromedp.WaitVisible(chromedp.CSS("p.error"))); err != nil {
+		t.Fatalf("ben claims: %v", err)
+	}
+	if got := text(t, ben, "p.error"); !strings.Contains(got, "ana is working on this request") {
+		t.Errorf("ben sees %q", got)
+	}
+
+	if err := chromedp.Do(ana, chromedp.Click(chromedp.ID("reveal")), chromedp.WaitNotPresent(chromedp.ID("reveal"))); err != nil {
+		t.Fatalf("reveal: %v", err)
+	}
+	if got := text(t, ana, "h1"); !strings.Contains(got, "+12065550142") {
+		t.Errorf("after reveal the heading is %q", got)
+	}
+	if got := text(t, ana, "ol.history"); !strings.Contains(got, "number revealed") {
+		t.Errorf("history lacks the reveal: %q", got)
+	}
+
+	// Keyboard and labels: the outcome form is reachable by its labels.
+	err = chromedp.Do(ana,
+		chromedp.SetValue(chromedp.ID("outcome"), "reached"),
+		chromedp.SendKeys(chromedp.ID("note"), "booked an intake"),
+		chromedp.Click(chromedp.ID("complete")),
+		chromedp.WaitVisible(chromedp.CSS("p.flash")),
+	)
+	if err != nil {
+		t.Fatalf("complete: %v", err)
+	}
+	if got := text(t, ana, "p.flash"); !strings.Contains(got, "Recorded: reached") {
+		t.Errorf("flash = %q", got)
+	}
+	if err := chromedp.Do(ana, chromedp.Navigate(web.URL+"/staff/done"), chromedp.WaitVisible(chromedp.CSS("main table"))); err != nil {
+		t.Fatalf("done list: %v", err)
+	}
+	if got := text(t, ana, "main table tbody"); !strings.Contains(got, "…0142") || !strings.Contains(got, "reached") {
+		t.Errorf("done list = %q", got)
+	}
+}
