@@ -86,6 +86,16 @@ func TestBrowserWorksACallback(t *testing.T) {
 	if rec := s.Post("/twilio/callback/number?n=0&r=menu", form, true); rec.Code != 200 || !strings.Contains(rec.Body.String(), "saved") {
 		t.Fatalf("callback webhook: %d %s", rec.Code, rec.Body)
 	}
+	form.Del("Digits")
+	form.Set("RecordingSid", "RE0123456789abcdef0123456789abcdef")
+	form.Set("RecordingUrl", "https://api.twilio.com/2010-04-01/Accounts/"+testserver.AccountSID+"/Recordings/RE0123456789abcdef0123456789abcdef")
+	form.Set("RecordingDuration", "11")
+	if rec := s.Post("/twilio/callback/recorded", form, true); rec.Code != 200 {
+		t.Fatalf("recording webhook: %d", rec.Code)
+	}
+	if err := s.Staff.SetPhone(t.Context(), "ana", "+14255550111"); err != nil {
+		t.Fatal(err)
+	}
 
 	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(exe), chromedp.NoSandbox, chromedp.DisableGPU, chromedp.WindowSize(1200, 900),
@@ -134,6 +144,36 @@ func TestBrowserWorksACallback(t *testing.T) {
 	}
 	if got := text(t, ana, "ol.history"); !strings.Contains(got, "number revealed") {
 		t.Errorf("history lacks the reveal: %q", got)
+	}
+
+	// The voice message plays from Switchboard, never from a Twilio URL.
+	played, err := chromedp.Run(ana, chromedp.Evaluate[string](`(async () => {
+		const a = document.querySelector("audio");
+		if (!a || new URL(a.src).origin !== location.origin) { return "player missing or not same-origin: " + (a && a.src); }
+		const r = await fetch(a.src);
+		const b = await r.arrayBuffer();
+		return r.status + " " + r.headers.get("Content-Type") + " " + b.byteLength;
+	})()`, chromedp.EvalAsValue, chromedp.EvalAwaitPromise))
+	if err != nil || played != "200 audio/mpeg 17" {
+		t.Errorf("playing the message: %q, %v", played, err)
+	}
+	if html, _ := chromedp.Run(ana, chromedp.OuterHTML(chromedp.CSS("html"))); strings.Contains(html, "api.twilio.com") {
+		t.Error("the page holds a Twilio URL")
+	}
+
+	// Call back rings ana's phone through (fake) Twilio.
+	if err := chromedp.Do(ana, chromedp.Click(chromedp.ID("call")), chromedp.WaitVisible(chromedp.CSS("p.flash"))); err != nil {
+		t.Fatalf("call back: %v", err)
+	}
+	if got := text(t, ana, "p.flash"); !strings.Contains(got, "Calling your phone") {
+		t.Errorf("after call back: %q", got)
+	}
+	var placed bool
+	for _, r := range s.Fake.Requests() {
+		placed = placed || (strings.HasSuffix(r.Path, "/Calls.json") && r.Form.Get("To") == "+14255550111")
+	}
+	if !placed {
+		t.Error("no call reached the fake Twilio")
 	}
 
 	// Keyboard and labels: the outcome form is reachable by its labels.

@@ -137,3 +137,31 @@ func TestStaffNeedsRedis(t *testing.T) {
 		t.Errorf("staff without REDIS_URL: %v", err)
 	}
 }
+
+func TestStaffPasswdAndPhone(t *testing.T) {
+	t.Parallel()
+	rs := redistest.Start(t)
+	vars := map[string]string{"REDIS_URL": rs.URL()}
+	if _, err := runOut(t, vars, "staff", "add", "ana"); err != nil {
+		t.Fatal(err)
+	}
+	passwd := func(pw string) error {
+		var out bytes.Buffer
+		return run(t.Context(), []string{"staff", "passwd", "ana"}, env(vars), strings.NewReader(pw+"\n"), &out, &out)
+	}
+	if err := passwd("short"); err == nil || !strings.Contains(err.Error(), "12 characters") {
+		t.Errorf("short password: %v", err)
+	}
+	if err := passwd("correct horse battery"); err != nil {
+		t.Errorf("passwd: %v", err)
+	}
+	if out, err := runOut(t, vars, "staff", "phone", "ana", "+14255550111"); err != nil || !strings.Contains(out, "+14255550111") {
+		t.Errorf("phone: %v %s", err, out)
+	}
+	if _, err := runOut(t, vars, "staff", "phone", "ana", "555-0111"); err == nil {
+		t.Error("a phone that is not E.164 was accepted")
+	}
+	if _, err := runOut(t, vars, "staff", "phone", "nobody", "+14255550111"); err == nil {
+		t.Error("phone for a missing account succeeded")
+	}
+}
