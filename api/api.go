@@ -18,6 +18,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/switchboard-clinic/switchboard/callback"
+	"github.com/switchboard-clinic/switchboard/config"
 	"github.com/switchboard-clinic/switchboard/staff"
 )
 
@@ -47,6 +48,46 @@ type API struct {
 	auth    Authenticator
 	log     *slog.Logger
 	timeout time.Duration
+	reload  func() (string, error)
+}
+
+// OnReload sets what POST /api/v1/admin/reload runs: it re-reads the
+// configuration and returns its version, or the reason it was refused.
+func (a *API) OnReload(f func() (string, error)) { a.reload = f }
+
+// reloadResponse is the body of a reload.
+type reloadResponse struct {
+	Version  string   `json:"version,omitempty"`
+	Error    string   `json:"error,omitempty"`
+	Problems []string `json:"problems,omitempty"`
+}
+
+// Reload answers POST /api/v1/admin/reload for administrators: 200 with the
+// new version, or 422 with the file's problems (the running configuration
+// stays).
+func (a *API) Reload(c echo.Context) error {
+	acct, _ := c.Get(staffKey).(staff.Account)
+	if !acct.Admin {
+		return c.JSON(http.StatusForbidden, errorBody{"reloading the configuration is for administrators (switchboard staff add NAME --admin)"})
+	}
+	if a.reload == nil {
+		return c.JSON(http.StatusNotFound, errorBody{"reload is not available"})
+	}
+	v, err := a.reload()
+	if err != nil {
+		body := reloadResponse{Error: "configuration refused; the running one stays"}
+		if ce, ok := config.AsError(err); ok {
+			for _, p := range ce.Problems {
+				body.Problems = append(body.Problems, p.String())
+			}
+		} else {
+			body.Problems = []string{err.Error()}
+		}
+		a.log.Warn("configuration reload refused", slog.String("by", acct.Name), slog.String("error", err.Error()))
+		return c.JSON(http.StatusUnprocessableEntity, body)
+	}
+	a.log.Info("configuration reloaded", slog.String("by", acct.Name), slog.String("version", v))
+	return c.JSON(http.StatusOK, reloadResponse{Version: v})
 }
 
 // New returns the API. timeout bounds the Redis work of each request.

@@ -1,6 +1,8 @@
 package config
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	_ "embed"
 	"errors"
 	"fmt"
@@ -186,6 +188,8 @@ func Load(source string, data []byte) (*routing.Line, error) {
 		addLines(data, problems)
 		return nil, &Error{Source: source, Problems: problems}
 	}
+	sum := sha256.Sum256(data)
+	line.Version = hex.EncodeToString(sum[:4])
 	return line, nil
 }
 

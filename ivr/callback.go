@@ -75,7 +75,7 @@ func (k *capture) Offer(c Call, reason string) ([]twiml.Element, error) {
 	if !ok {
 		return k.keyedPrompt(c, reason, 0, intro), nil
 	}
-	action := k.f.URL(PathCallbackNumber, "r", reason, "n", "0")
+	action := k.f.callURL(c, PathCallbackNumber, "r", reason, "n", "0")
 	return k.askCallerID(c, n, action, intro), nil
 }
 
@@ -111,13 +111,13 @@ func (k *capture) Number(c Call) ([]twiml.Element, error) {
 	if n+1 >= c.Line.MaxTries {
 		return k.giveUp(c)
 	}
-	action := k.f.URL(PathCallbackNumber, "r", reason, "n", strconv.Itoa(n+1))
+	action := k.f.callURL(c, PathCallbackNumber, "r", reason, "n", strconv.Itoa(n+1))
 	return k.askCallerID(c, number, action, say(c.Line, c.Line.Prompts.Invalid)), nil
 }
 
 func (k *capture) keyedPrompt(c Call, reason string, n int, preamble ...twiml.Element) []twiml.Element {
 	l := c.Line
-	action := k.f.URL(PathCallbackKeyed, "r", reason, "n", strconv.Itoa(n))
+	action := k.f.callURL(c, PathCallbackKeyed, "r", reason, "n", strconv.Itoa(n))
 	inner := append(append([]twiml.Element(nil), preamble...),
 		say(l, "Please enter the phone number we should call, with the area code, then press the pound key. For a number outside the United States, press star, then the country code and number."))
 	return []twiml.Element{
@@ -148,7 +148,7 @@ func (k *capture) Keyed(c Call) ([]twiml.Element, error) {
 }
 
 func (k *capture) confirmPrompt(c Call, reason string, n int, number string, preamble ...twiml.Element) []twiml.Element {
-	action := k.f.URL(PathCallbackConfirm, "r", reason, "n", strconv.Itoa(n), "num", k.sealer.Seal(number))
+	action := k.f.callURL(c, PathCallbackConfirm, "r", reason, "n", strconv.Itoa(n), "num", k.sealer.Seal(number))
 	inner := append(append([]twiml.Element(nil), preamble...),
 		say(c.Line, fmt.Sprintf("You entered %s. If that is correct, press 1. To enter it again, press 2.", phone.Spoken(number))))
 	return k.gather(c, action, inner...)
@@ -213,7 +213,7 @@ func (k *capture) consentPrompt(c Call, q string, n int, preamble ...twiml.Eleme
 	if q == "name" {
 		text = fmt.Sprintf("May that voicemail mention %s by name? Press 1 for yes, or 2 for no.", c.Line.Practice)
 	}
-	action := k.f.URL(PathCallbackConsent, "q", q, "n", strconv.Itoa(n))
+	action := k.f.callURL(c, PathCallbackConsent, "q", q, "n", strconv.Itoa(n))
 	return k.gather(c, action, append(append([]twiml.Element(nil), preamble...), say(c.Line, text))...)
 }
 
@@ -251,18 +251,18 @@ func (k *capture) messagePrompt(c Call) []twiml.Element {
 	l := c.Line
 	cb := l.Callback
 	rec := &twiml.VoiceRecord{
-		Action: k.f.URL(PathCallbackRecorded), Method: "POST", MaxLength: strconv.Itoa(cb.MaxMessageSeconds),
+		Action: k.f.callURL(c, PathCallbackRecorded), Method: "POST", MaxLength: strconv.Itoa(cb.MaxMessageSeconds),
 		FinishOnKey: "#", PlayBeep: "true", Timeout: "5",
 	}
 	if cb.Transcribe && cb.MaxMessageSeconds <= 120 {
 		rec.Transcribe = "true"
-		rec.TranscribeCallback = k.f.URL(PathCallbackTranscript)
+		rec.TranscribeCallback = k.f.callURL(c, PathCallbackTranscript)
 	}
 	return []twiml.Element{
 		say(l, "If you like, leave a short message after the tone, such as the best time to reach you. "+
 			"Please do not include details about your health. Press the pound key when you are done, or simply hang up."),
 		rec,
-		redirect(k.f.URL(PathCallbackDone)),
+		redirect(k.f.callURL(c, PathCallbackDone)),
 	}
 }
 

@@ -23,7 +23,7 @@ func (f *Flow) ring(c Call, group string, s int, preamble ...twiml.Element) ([]t
 		return nil, fmt.Errorf("ring: group %q has no step %d", group, s)
 	}
 	dial := &twiml.VoiceDial{
-		Action:         f.URL(PathRingResult, "g", group, "s", strconv.Itoa(s)),
+		Action:         f.callURL(c, PathRingResult, "g", group, "s", strconv.Itoa(s)),
 		Method:         "POST",
 		Timeout:        strconv.Itoa(step.Timeout),
 		CallerId:       f.callerID(c, g),
@@ -31,7 +31,7 @@ func (f *Flow) ring(c Call, group string, s int, preamble ...twiml.Element) ([]t
 	}
 	screen := ""
 	if g.Screen {
-		screen = f.URL(PathScreen, "g", group)
+		screen = f.callURL(c, PathScreen, "g", group)
 	}
 	for _, m := range step.Members {
 		switch m.Kind {
@@ -105,7 +105,7 @@ func (f *Flow) RingResult(c Call) ([]twiml.Element, error) {
 // bridged only when they press 1, so a voicemail greeting never takes it.
 func (f *Flow) Screen(c Call) ([]twiml.Element, error) {
 	l := c.Line
-	action := f.URL(PathScreenAnswer, "g", c.Query.Get("g"))
+	action := f.callURL(c, PathScreenAnswer, "g", c.Query.Get("g"))
 	return []twiml.Element{
 		&twiml.VoiceGather{
 			Input:               "dtmf",

@@ -14,7 +14,7 @@ import (
 
 // Flow answers Twilio's voice webhooks for one phone line.
 type Flow struct {
-	line     func() *routing.Line
+	line     func(version string) *routing.Line
 	base     string
 	now      func() time.Time
 	log      *slog.Logger
@@ -33,9 +33,10 @@ type CallbackFlow interface {
 
 // Deps are what a Flow needs. Line, BaseURL, Now and Logger are required.
 type Deps struct {
-	// Line returns the configuration in force; it is called once per request
-	// so that a reload takes effect on the next step of every call.
-	Line func() *routing.Line
+	// Line returns the configuration of a given version (the "cv" parameter
+	// a call carries in its URLs), or the one in force for "" or a version
+	// no longer known. It is called once per request.
+	Line func(version string) *routing.Line
 	// BaseURL is the public base URL Twilio calls (no trailing slash); every
 	// URL in the TwiML is absolute and built from it.
 	BaseURL string
@@ -89,6 +90,16 @@ type Call struct {
 // URL builds an absolute URL for path with the given query parameters, in a
 // stable order so that signatures and tests are reproducible.
 func (f *Flow) URL(path string, kv ...string) string {
+	return buildURL(f.base, path, kv...)
+}
+
+// callURL is URL for a step of call c: it carries the version of the
+// configuration the call started with, so that a reload does not change a
+// call in progress.
+func (f *Flow) callURL(c Call, path string, kv ...string) string {
+	if c.Line != nil && c.Line.Version != "" {
+		kv = append(kv, "cv", c.Line.Version)
+	}
 	return buildURL(f.base, path, kv...)
 }
 

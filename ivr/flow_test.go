@@ -3,6 +3,8 @@ package ivr_test
 import (
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
@@ -504,5 +506,45 @@ func TestMemberKindsAndUnscreenedGroups(t *testing.T) {
 	}
 	if d.Attrs["callerId"] != "+14258692644" {
 		t.Errorf("callerId = %q, want the main line (callerId: main)", d.Attrs["callerId"])
+	}
+}
+
+func TestReloadKeepsCallsInProgressOnTheirConfiguration(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "line.yaml")
+	write := func(invalid string) {
+		doc := strings.Replace(string(config.DefaultYAML()), "prompts:\n", "prompts:\n  invalid: "+invalid+"\n", 1)
+		if err := os.WriteFile(path, []byte(doc), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("Sorry, that key does nothing.")
+	h := newHarness(t, harnessOpts{ConfigPath: path})
+	first := h.callStep("/twilio/voice", callForm())
+	oldAction := strings.TrimPrefix(first.First("Gather").Attrs["action"], testBase)
+	if !strings.Contains(oldAction, "cv="+h.App.Live.Current().Version) {
+		t.Fatalf("the call's URLs do not carry its configuration version: %s", oldAction)
+	}
+
+	write("That is not one of the choices.")
+	if _, err := h.App.Live.Reload(); err != nil {
+		t.Fatalf("reload: %v", err)
+	}
+	if got := h.callStep(oldAction, callForm("Digits", "7")).Said(); !strings.Contains(got, "does nothing") {
+		t.Errorf("the call in progress switched configuration: %q", got)
+	}
+	if got := h.callStep("/twilio/menu?n=0", callForm("CallSid", "CAnew", "Digits", "7")).Said(); !strings.Contains(got, "not one of the choices") {
+		t.Errorf("a new call did not get the new configuration: %q", got)
+	}
+
+	// A broken file is refused and the running configuration stays.
+	if err := os.WriteFile(path, []byte("practice: [unclosed"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.App.Live.Reload(); err == nil {
+		t.Fatal("a broken file was accepted")
+	}
+	if got := h.callStep("/twilio/menu?n=0", callForm("Digits", "7")).Said(); !strings.Contains(got, "not one of the choices") {
+		t.Errorf("after a refused reload: %q", got)
 	}
 }

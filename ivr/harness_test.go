@@ -86,11 +86,24 @@ func callForm(extra ...string) url.Values {
 	return f
 }
 
-// pathOf strips the test base URL from an absolute URL found in TwiML.
+// pathOf strips the test base URL from an absolute URL found in TwiML, and
+// the configuration version every step carries (checked by TestReload...).
 func pathOf(t testing.TB, u string) string {
 	t.Helper()
 	if !strings.HasPrefix(u, testBase+"/") {
 		t.Fatalf("URL %q is not under the public base %s", u, testBase)
 	}
-	return strings.TrimPrefix(u, testBase)
+	parsed, err := url.Parse(u)
+	if err != nil {
+		t.Fatalf("URL %q: %v", u, err)
+	}
+	q := parsed.Query()
+	if q.Get("cv") == "" {
+		t.Fatalf("URL %q does not carry the configuration version", u)
+	}
+	q.Del("cv")
+	if len(q) == 0 {
+		return parsed.Path
+	}
+	return parsed.Path + "?" + q.Encode()
 }

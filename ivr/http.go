@@ -27,7 +27,7 @@ func (f *Flow) Handler(step Step) echo.HandlerFunc {
 		if sid == "" {
 			return echo.NewHTTPError(http.StatusBadRequest, "missing CallSid: this URL takes Twilio voice webhooks")
 		}
-		line := f.line()
+		line := f.line(req.URL.Query().Get("cv"))
 		call := Call{
 			Ctx:    req.Context(),
 			Sid:    sid,

@@ -16,7 +16,7 @@ func (f *Flow) info(c Call, id string, n int, preamble ...twiml.Element) ([]twim
 	if !ok {
 		return nil, fmt.Errorf("info: unknown message %q", id)
 	}
-	action := f.URL(PathInfoChoice, "id", id, "n", strconv.Itoa(n))
+	action := f.callURL(c, PathInfoChoice, "id", id, "n", strconv.Itoa(n))
 	inner := append([]twiml.Element(nil), preamble...)
 	if n == 0 {
 		if msg.AudioURL != "" {

@@ -38,7 +38,7 @@ func (f *Flow) Answer(c Call) ([]twiml.Element, error) {
 // caller who says nothing is sent to the same action with an empty result.
 func (f *Flow) mainMenu(c Call, n int, preamble ...twiml.Element) []twiml.Element {
 	l := c.Line
-	action := f.URL(PathMenu, "n", strconv.Itoa(n))
+	action := f.callURL(c, PathMenu, "n", strconv.Itoa(n))
 	inner := append(append([]twiml.Element(nil), preamble...), say(l, l.MenuPrompt()))
 	if len(l.Extensions) > 0 && l.Prompts.Extensions != "" {
 		inner = append(inner, say(l, l.Prompts.Extensions))

@@ -85,6 +85,9 @@ type Prompts struct {
 // Line is the whole description of a phone line: what the practice is
 // called, when it is open, what callers hear and where their calls go.
 type Line struct {
+	// Version identifies the configuration (a hash of its file), so that a
+	// call can finish on the configuration it started with after a reload.
+	Version    string
 	Practice   string
 	MainNumber string // E.164
 	Voice      string

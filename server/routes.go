@@ -51,6 +51,7 @@ func (s *Server) routes() error {
 		v1.POST("/callbacks/:id/complete", a.Complete)
 		v1.POST("/callbacks/:id/notes", a.AddNote)
 		v1.POST("/callbacks/:id/cancel", a.Cancel)
+		v1.POST("/admin/reload", a.Reload)
 	}
 
 	// Staff console: security headers and a body limit everywhere; a session

@@ -29,6 +29,8 @@ type Account struct {
 	// Phone is where "call back" rings this staff member first (E.164).
 	Phone       string `json:"phone,omitempty"`
 	HasPassword bool   `json:"hasPassword"`
+	// Admin may reload the configuration through the API.
+	Admin bool `json:"admin"`
 }
 
 // Errors of the store.
@@ -127,7 +129,7 @@ func (s *Store) List(ctx context.Context) ([]Account, error) {
 
 func toAccount(h map[string]string) Account {
 	ms, _ := strconv.ParseInt(h["created"], 10, 64)
-	return Account{Name: h["name"], Created: time.UnixMilli(ms).UTC(), Phone: h["phone"], HasPassword: h["pw"] != ""}
+	return Account{Name: h["name"], Created: time.UnixMilli(ms).UTC(), Phone: h["phone"], HasPassword: h["pw"] != "", Admin: h["admin"] == "1"}
 }
 
 // Get returns one account.
@@ -199,6 +201,15 @@ func (s *Store) CheckPassword(ctx context.Context, name, password string) (Accou
 
 // dummyHash is a bcrypt hash (cost 10) of a password nobody has.
 const dummyHash = "$2a$10$WQZnZDVcIL6aQ8Ob9Uc3/uC6CsT9BytUV14I5GZNxVh0dkFSSXwNy"
+
+// SetAdmin grants or withdraws the administrator role.
+func (s *Store) SetAdmin(ctx context.Context, name string, admin bool) error {
+	v := ""
+	if admin {
+		v = "1"
+	}
+	return s.setField(ctx, name, "admin", v)
+}
 
 // SetPhone sets the phone that "call back" rings for this staff member.
 func (s *Store) SetPhone(ctx context.Context, name, e164 string) error {

@@ -8,22 +8,17 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"os/signal"
 	"path/filepath"
-	"strings"
+	"syscall"
 	"time"
 
 	"github.com/redis/go-redis/v9"
-	"github.com/switchboard-clinic/switchboard/api"
-	"github.com/switchboard-clinic/switchboard/callback"
+	"github.com/switchboard-clinic/switchboard/app"
 	"github.com/switchboard-clinic/switchboard/config"
-	"github.com/switchboard-clinic/switchboard/console"
 	"github.com/switchboard-clinic/switchboard/ivr"
-	"github.com/switchboard-clinic/switchboard/routing"
-	"github.com/switchboard-clinic/switchboard/server"
-	"github.com/switchboard-clinic/switchboard/staff"
 	"github.com/switchboard-clinic/switchboard/store"
-	"github.com/switchboard-clinic/switchboard/twilioapi"
-	"github.com/twilio/twilio-go/client"
 )
 
 // newLogger builds the process logger in the configured format.
@@ -62,70 +57,32 @@ func serve(ctx context.Context, getenv func(string) string, stdout, stderr io.Wr
 	}
 	defer closeRedis()
 
-	queue, err := callback.NewQueue(callback.Options{
-		Client: rdb, Prefix: env.RedisPrefix, Now: time.Now,
-		ClaimTTL: line.Callback.ClaimTTL, Retention: line.Callback.Retention,
+	if env.AccountSID == "" {
+		log.Warn("TWILIO_ACCOUNT_SID not set: the console cannot play voice messages or place calls, and no new-request SMS is sent")
+	}
+	live := config.NewLive(env.ConfigPath, line)
+	var stateSecret []byte
+	if env.LocalMode() {
+		stateSecret = ivr.RandomSecret() // one local instance: any key will do
+	}
+	a, err := app.Build(app.Options{
+		Env: env, Live: live, Redis: rdb, Now: time.Now, Logger: log,
+		SpoolDir: filepath.Join(env.DataDir, "spool"), StateSecret: stateSecret,
 	})
 	if err != nil {
-		return fmt.Errorf("callback queue: %w", err)
+		return err
 	}
-	spool, err := callback.OpenSpool(filepath.Join(env.DataDir, "spool"))
-	if err != nil {
-		return fmt.Errorf("callback spool (SWITCHBOARD_DATA_DIR=%s): %w", env.DataDir, err)
-	}
+	recorder, spool := a.Recorder, a.Spool
 	if n := spool.Len(); n > 0 {
 		log.Warn("callback spool holds writes from an earlier run; replaying them into redis", slog.Int("spooled", n))
 	}
-	recorder, err := callback.NewRecorder(queue, spool, env.RedisTimeout, log)
-	if err != nil {
-		return fmt.Errorf("callback recorder: %w", err)
-	}
-	staffStore, err := staff.NewStore(rdb, env.RedisPrefix, time.Now)
-	if err != nil {
-		return fmt.Errorf("staff store: %w", err)
-	}
 	demoToken := ""
 	if env.RedisURL == "" {
-		if demoToken, err = staffStore.Add(ctx, "demo"); err != nil {
+		if demoToken, err = a.Staff.Add(ctx, "demo"); err != nil {
 			return fmt.Errorf("demo staff account: %w", err)
 		}
 	}
-	sealer, err := stateSealer(env)
-	if err != nil {
-		return err
-	}
-	staffAPI, err := api.New(queue, staffStore, log, 2*time.Second)
-	if err != nil {
-		return fmt.Errorf("staff api: %w", err)
-	}
-	staffConsole, err := newConsole(env, line, queue, staffStore, recorder, rdb, log)
-	if err != nil {
-		return err
-	}
-
-	flow, err := ivr.New(ivr.Deps{
-		Line:     func() *routing.Line { return line },
-		BaseURL:  env.PublicURL,
-		Now:      time.Now,
-		Logger:   log,
-		Recorder: recorder,
-		Sealer:   sealer,
-	})
-	if err != nil {
-		return fmt.Errorf("build call flow: %w", err)
-	}
-	var validator ivr.Validator
-	if !env.LocalMode() {
-		v := client.NewRequestValidator(env.AuthToken)
-		validator = &v
-	}
-	srv, err := server.New(server.Deps{
-		Flow: flow, Validator: validator, BaseURL: env.PublicURL, Logger: log, Redis: rdb,
-		API: staffAPI, Spooled: recorder.Spooled, Console: staffConsole,
-	})
-	if err != nil {
-		return fmt.Errorf("build server: %w", err)
-	}
+	srv := a.Server
 
 	ln, err := net.Listen("tcp", env.Addr)
 	if err != nil {
@@ -145,6 +102,20 @@ func serve(ctx context.Context, getenv func(string) string, stdout, stderr io.Wr
 	if demoToken != "" {
 		fmt.Fprintf(stdout, "Embedded store: staff account \"demo\" lasts until Switchboard stops. Its API token (SWITCHBOARD_TOKEN):\n%s\n", demoToken)
 	}
+
+	// SIGHUP re-reads the configuration; a bad file is refused and logged.
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	go func() {
+		for range hup {
+			if v, err := a.Reload(); err != nil {
+				log.Error("SIGHUP: configuration refused; the running one stays", slog.String("error", err.Error()))
+			} else {
+				log.Info("SIGHUP: configuration reloaded", slog.String("version", v))
+			}
+		}
+	}()
 
 	bgCtx, stopBackground := context.WithCancel(context.WithoutCancel(ctx))
 	bgDone := make(chan struct{})
@@ -182,21 +153,6 @@ func serve(ctx context.Context, getenv func(string) string, stdout, stderr io.Wr
 	return serveErr
 }
 
-// stateSealer protects values carried in TwiML URLs. With a Twilio auth
-// token every instance derives the same key from it; in local mode a random
-// key serves the one instance.
-func stateSealer(env config.Env) (*ivr.Sealer, error) {
-	secret := []byte(env.AuthToken)
-	if env.LocalMode() {
-		secret = ivr.RandomSecret()
-	}
-	s, err := ivr.NewSealer(secret)
-	if err != nil {
-		return nil, fmt.Errorf("call state sealer: %w", err)
-	}
-	return s, nil
-}
-
 // openRedis connects to REDIS_URL or starts the embedded store.
 func openRedis(env config.Env, log *slog.Logger) (redis.UniversalClient, func(), error) {
 	if env.RedisURL == "" {
@@ -212,40 +168,4 @@ func openRedis(env config.Env, log *slog.Logger) (redis.UniversalClient, func(),
 		return nil, nil, err
 	}
 	return rdb, func() { _ = rdb.Close() }, nil
-}
-
-// newConsole builds the staff console and, with Twilio credentials, its
-// REST client and the new-request SMS.
-func newConsole(env config.Env, line *routing.Line, q *callback.Queue, st *staff.Store, rec *callback.Recorder,
-	rdb redis.UniversalClient, log *slog.Logger) (*console.Console, error) {
-	sessions, err := console.NewSessions(rdb, env.RedisPrefix, 8*time.Hour, 12*time.Hour, time.Now)
-	if err != nil {
-		return nil, fmt.Errorf("console sessions: %w", err)
-	}
-	var tw console.Twilio
-	if env.AccountSID != "" && env.AuthToken != "" {
-		client, err := twilioapi.New(env.AccountSID, env.AuthToken, nil)
-		if err != nil {
-			return nil, err
-		}
-		tw = client
-		if len(line.Callback.NotifySMS) > 0 {
-			n, err := twilioapi.NewNotifier(client, line.MainNumber, line.Callback.NotifySMS, line.Practice, log)
-			if err != nil {
-				return nil, err
-			}
-			rec.OnCreate(n.NewRequest)
-		}
-	} else {
-		log.Warn("TWILIO_ACCOUNT_SID not set: the console cannot play voice messages or place calls, and no new-request SMS is sent")
-	}
-	c, err := console.New(console.Deps{
-		Queue: q, Staff: st, Sessions: sessions, Line: func() *routing.Line { return line }, Now: time.Now, Logger: log,
-		Twilio: tw, Secure: strings.HasPrefix(env.PublicURL, "https://"), Deadline: line.Callback.Deadline,
-		DeleteRecordings: line.Callback.DeleteRecordings,
-	})
-	if err != nil {
-		return nil, fmt.Errorf("staff console: %w", err)
-	}
-	return c, nil
 }

@@ -16,7 +16,7 @@ import (
 )
 
 const staffUsage = `usage:
-  switchboard staff add NAME            create an account; prints its API token last
+  switchboard staff add NAME [--admin]  create an account; prints its API token last
   switchboard staff list
   switchboard staff remove NAME
   switchboard staff passwd NAME         set a console password (read from standard input)
@@ -46,10 +46,15 @@ func staffCmd(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	switch {
-	case args[0] == "add" && len(args) == 2:
+	case args[0] == "add" && (len(args) == 2 || (len(args) == 3 && args[2] == "--admin")):
 		token, err := s.Add(ctx, args[1])
 		if err != nil {
 			return fmt.Errorf("staff add %s: %w", args[1], err)
+		}
+		if len(args) == 3 {
+			if err := s.SetAdmin(ctx, args[1], true); err != nil {
+				return fmt.Errorf("staff add %s: %w", args[1], err)
+			}
 		}
 		fmt.Fprintf(stdout, "Added %s. Keep this API token; it is not stored and cannot be shown again:\n%s\n", args[1], token)
 		return nil
@@ -59,9 +64,9 @@ func staffCmd(ctx context.Context, args []string, getenv func(string) string, st
 			return err
 		}
 		tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "NAME\tCREATED")
+		fmt.Fprintln(tw, "NAME\tCREATED\tADMIN\tPASSWORD\tPHONE")
 		for _, a := range accts {
-			fmt.Fprintf(tw, "%s\t%s\n", a.Name, a.Created.Format(time.RFC3339))
+			fmt.Fprintf(tw, "%s\t%s\t%v\t%v\t%s\n", a.Name, a.Created.Format(time.RFC3339), a.Admin, a.HasPassword, phone.Mask(a.Phone))
 		}
 		return tw.Flush()
 	case args[0] == "passwd" && len(args) == 2:

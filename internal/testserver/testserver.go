@@ -13,20 +13,17 @@ import (
 	"testing"
 	"time"
 
-	"github.com/switchboard-clinic/switchboard/api"
+	"github.com/switchboard-clinic/switchboard/app"
 	"github.com/switchboard-clinic/switchboard/callback"
 	"github.com/switchboard-clinic/switchboard/config"
 	"github.com/switchboard-clinic/switchboard/console"
 	"github.com/switchboard-clinic/switchboard/internal/faketwilio"
 	"github.com/switchboard-clinic/switchboard/internal/redistest"
-	"github.com/switchboard-clinic/switchboard/ivr"
 	"github.com/switchboard-clinic/switchboard/routing"
 	"github.com/switchboard-clinic/switchboard/server"
 	"github.com/switchboard-clinic/switchboard/staff"
 	"github.com/switchboard-clinic/switchboard/store"
-	"github.com/switchboard-clinic/switchboard/twilioapi"
 	"github.com/switchboard-clinic/switchboard/webhook"
-	"github.com/twilio/twilio-go/client"
 )
 
 // Token and Base are the Twilio auth token and public URL of test servers.
@@ -58,6 +55,8 @@ func (l *Logs) String() string {
 type Options struct {
 	At   time.Time // the clock; zero means a Monday morning when the practice is open
 	YAML string    // the line configuration; empty means the built-in default
+	// ConfigPath loads (and reloads) the configuration from a file instead.
+	ConfigPath string
 	// RedisArgs are extra redis-server arguments.
 	RedisArgs []string
 	// Twilio starts a fake Twilio REST API for the console to use.
@@ -81,6 +80,7 @@ type Server struct {
 	Line     *routing.Line
 	Fake     *faketwilio.Server // nil unless Options.Twilio
 	Sessions *console.Sessions
+	App      *app.App
 }
 
 // MondayMorning is 10:00 in Seattle on Monday 2026-11-30 (open).
@@ -94,9 +94,12 @@ func New(t testing.TB, o Options) *Server {
 	}
 	var line *routing.Line
 	var err error
-	if o.YAML == "" {
+	switch {
+	case o.ConfigPath != "":
+		line, err = config.LoadFile(o.ConfigPath)
+	case o.YAML == "":
 		line, err = config.LoadFile("")
-	} else {
+	default:
 		line, err = config.Load("test.yaml", []byte(o.YAML))
 	}
 	if err != nil {
@@ -111,66 +114,23 @@ func New(t testing.TB, o Options) *Server {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { rdb.Close() })
-	q, err := callback.NewQueue(callback.Options{Client: rdb, Prefix: "test:", Now: now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	sp, err := callback.OpenSpool(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	rec, err := callback.NewRecorder(q, sp, 300*time.Millisecond, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := staff.NewStore(rdb, "test:", now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sealer, err := ivr.NewSealer([]byte(Token))
-	if err != nil {
-		t.Fatal(err)
-	}
-	flow, err := ivr.New(ivr.Deps{
-		Line: func() *routing.Line { return line }, BaseURL: Base, Now: now, Logger: log,
-		Recorder: rec, Sealer: sealer,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, err := api.New(q, st, log, time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sessions, err := console.NewSessions(rdb, "test:", 8*time.Hour, 12*time.Hour, now)
-	if err != nil {
-		t.Fatal(err)
-	}
+	env := config.Env{PublicURL: Base, AuthToken: Token, RedisPrefix: "test:", RedisTimeout: 300 * time.Millisecond}
 	var fake *faketwilio.Server
-	var tw console.Twilio
+	var hc *http.Client
 	if o.Twilio {
 		fake = faketwilio.Start(t, AccountSID, Token)
-		c, err := twilioapi.New(AccountSID, Token, fake.HTTPClient(2*time.Second))
-		if err != nil {
-			t.Fatal(err)
-		}
-		tw = c
+		env.AccountSID = AccountSID
+		hc = fake.HTTPClient(2 * time.Second)
 	}
-	cons, err := console.New(console.Deps{
-		Queue: q, Staff: st, Sessions: sessions, Line: func() *routing.Line { return line }, Now: now, Logger: log,
-		Twilio: tw, Secure: !o.PlainHTTP, Deadline: line.Callback.Deadline, DeleteRecordings: line.Callback.DeleteRecordings,
+	a, err := app.Build(app.Options{
+		Env: env, Live: config.NewLive(o.ConfigPath, line), Redis: rdb, Now: now, Logger: log,
+		SpoolDir: t.TempDir(), TwilioHTTP: hc, InsecureCookies: o.PlainHTTP,
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	v := client.NewRequestValidator(Token)
-	srv, err := server.New(server.Deps{
-		Flow: flow, Validator: &v, BaseURL: Base, Logger: log, Redis: rdb, API: a, Spooled: rec.Spooled, Console: cons,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &Server{T: t, HTTP: srv, Logs: logs, Redis: rs, Queue: q, Recorder: rec, Staff: st, Line: line, Fake: fake, Sessions: sessions}
+	return &Server{T: t, HTTP: a.Server, Logs: logs, Redis: rs, Queue: a.Queue, Recorder: a.Recorder, Staff: a.Staff,
+		Line: line, Fake: fake, Sessions: a.Sessions, App: a}
 }
 
 // Post sends a form to pathAndQuery, signed as Twilio signs it when sign is true.
