@@ -5,6 +5,7 @@
 package app
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -18,6 +19,7 @@ import (
 	"github.com/switchboard-clinic/switchboard/config"
 	"github.com/switchboard-clinic/switchboard/console"
 	"github.com/switchboard-clinic/switchboard/ivr"
+	"github.com/switchboard-clinic/switchboard/metrics"
 	"github.com/switchboard-clinic/switchboard/server"
 	"github.com/switchboard-clinic/switchboard/staff"
 	"github.com/switchboard-clinic/switchboard/twilioapi"
@@ -54,6 +56,7 @@ type App struct {
 	Staff    *staff.Store
 	Sessions *console.Sessions
 	Live     *config.Live
+	Metrics  *metrics.Metrics
 }
 
 // Build assembles a Switchboard. Without an auth token webhooks are not
@@ -67,10 +70,11 @@ func Build(o Options) (*App, error) {
 	}
 	line := o.Live.Current()
 	a := &App{Live: o.Live}
+	a.Metrics = metrics.New(func(ctx context.Context) (metrics.QueueState, error) { return a.queueState(ctx, o.Now) })
 	var err error
 	if a.Queue, err = callback.NewQueue(callback.Options{
 		Client: o.Redis, Prefix: o.Env.RedisPrefix, Now: o.Now,
-		ClaimTTL: line.Callback.ClaimTTL, Retention: line.Callback.Retention,
+		ClaimTTL: line.Callback.ClaimTTL, Retention: line.Callback.Retention, Observer: a.Metrics,
 	}); err != nil {
 		return nil, fmt.Errorf("callback queue: %w", err)
 	}
@@ -97,7 +101,7 @@ func Build(o Options) (*App, error) {
 	}
 	if a.Flow, err = ivr.New(ivr.Deps{
 		Line: o.Live.Line, BaseURL: o.Env.PublicURL, Now: o.Now, Logger: o.Logger,
-		Recorder: a.Recorder, Sealer: sealer,
+		Recorder: a.Recorder, Sealer: sealer, Events: a.Metrics,
 	}); err != nil {
 		return nil, fmt.Errorf("call flow: %w", err)
 	}
@@ -117,7 +121,7 @@ func Build(o Options) (*App, error) {
 	}
 	if a.Server, err = server.New(server.Deps{
 		Flow: a.Flow, Validator: validator, BaseURL: o.Env.PublicURL, Logger: o.Logger, Redis: o.Redis,
-		API: staffAPI, Spooled: a.Recorder.Spooled, Console: cons,
+		API: staffAPI, Spooled: a.Recorder.Spooled, Console: cons, Metrics: a.Metrics,
 	}); err != nil {
 		return nil, fmt.Errorf("server: %w", err)
 	}
@@ -166,4 +170,26 @@ func (a *App) Reload() (string, error) {
 		return "", err
 	}
 	return line.Version, nil
+}
+
+// queueState reads the queue for the metrics: depth, claims, the oldest
+// pending request, how many of the oldest 200 are overdue, and the spool.
+func (a *App) queueState(ctx context.Context, now func() time.Time) (metrics.QueueState, error) {
+	st := metrics.QueueState{Spooled: a.Recorder.Spooled()}
+	stats, err := a.Queue.Stats(ctx)
+	if err != nil {
+		return st, err
+	}
+	st.Pending, st.Claimed, st.OldestPending = int(stats.Pending), int(stats.Claimed), stats.OldestPending
+	line := a.Live.Current()
+	pending, _, err := a.Queue.List(ctx, callback.StatusPending, 200, "")
+	if err != nil {
+		return st, err
+	}
+	for _, r := range pending {
+		if line.Schedule.BusinessDuration(r.CreatedAt, now()) > line.Callback.Deadline {
+			st.Overdue++
+		}
+	}
+	return st, nil
 }

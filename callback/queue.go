@@ -23,6 +23,7 @@ type Queue struct {
 	now       func() time.Time
 	claimTTL  time.Duration
 	retention time.Duration
+	observer  Observer
 
 	idMu    sync.Mutex
 	entropy *ulid.MonotonicEntropy
@@ -41,7 +42,22 @@ type Options struct {
 	// Retention is how long finished requests are kept (default 30 days).
 	// Pending and claimed requests are never deleted.
 	Retention time.Duration
+	// Observer is told of events for metrics; nil ignores them.
+	Observer Observer
 }
+
+// Observer is told what happens to requests (metrics implements it).
+type Observer interface {
+	// Callback reports created, spooled, claimed or completed (with its outcome).
+	Callback(event, outcome string)
+	// RedisError reports a Redis command that failed or timed out.
+	RedisError()
+}
+
+type noObserver struct{}
+
+func (noObserver) Callback(string, string) {}
+func (noObserver) RedisError()             {}
 
 // NewQueue returns a Queue over opts.Client.
 func NewQueue(opts Options) (*Queue, error) {
@@ -60,12 +76,16 @@ func NewQueue(opts Options) (*Queue, error) {
 	if opts.Retention <= 0 {
 		opts.Retention = 30 * 24 * time.Hour
 	}
+	if opts.Observer == nil {
+		opts.Observer = noObserver{}
+	}
 	return &Queue{
 		rdb:       opts.Client,
 		prefix:    opts.Prefix + "{cb}:",
 		now:       opts.Now,
 		claimTTL:  opts.ClaimTTL,
 		retention: opts.Retention,
+		observer:  opts.Observer,
 		entropy:   ulid.Monotonic(rand.Reader, 0),
 	}, nil
 }
@@ -341,7 +361,11 @@ func (q *Queue) transitionAs(ctx context.Context, id, action, what, who, note st
 // wins; the others get a *ConflictError. Claiming again one's own claim is
 // not an error.
 func (q *Queue) Claim(ctx context.Context, id, who string) (*Request, error) {
-	return q.transition(ctx, id, "claim", who, "", "", false, time.Time{})
+	r, err := q.transition(ctx, id, "claim", who, "", "", false, time.Time{})
+	if err == nil {
+		q.observer.Callback("claimed", "")
+	}
+	return r, err
 }
 
 // Release returns a request claimed by who to the queue, in its original place.
@@ -356,7 +380,11 @@ func (q *Queue) Complete(ctx context.Context, id, who string, outcome Outcome, n
 	if _, err := ParseOutcome(string(outcome)); err != nil {
 		return nil, err
 	}
-	return q.transition(ctx, id, "complete", who, note, outcome, requeue, time.Time{})
+	r, err := q.transition(ctx, id, "complete", who, note, outcome, requeue, time.Time{})
+	if err == nil {
+		q.observer.Callback("completed", string(outcome))
+	}
+	return r, err
 }
 
 // Cancel withdraws a pending request, or one claimed by who.

@@ -21,16 +21,20 @@ type Recorder struct {
 	// orphanTTL is how long an update whose request is unknown stays in the
 	// spool: its create may still sit in another instance's spool.
 	orphanTTL time.Duration
-	onCreate  func(callSID string)
+	onCreate  []func(callSID string)
 }
 
-// OnCreate sets a function called (in its own goroutine) each time a new
-// request reaches Redis, directly or from the spool. Set it before use.
-func (r *Recorder) OnCreate(f func(callSID string)) { r.onCreate = f }
+// OnCreate adds a function called (in its own goroutine) each time a new
+// request reaches Redis, directly or from the spool. Add them before use.
+func (r *Recorder) OnCreate(f func(callSID string)) { r.onCreate = append(r.onCreate, f) }
 
 func (r *Recorder) created(op Op) {
-	if r.onCreate != nil && op.Kind == "create" {
-		go r.onCreate(op.CallSID)
+	if op.Kind != "create" {
+		return
+	}
+	r.queue.observer.Callback("created", "")
+	for _, f := range r.onCreate {
+		go f(op.CallSID)
 	}
 }
 
@@ -64,8 +68,14 @@ func (r *Recorder) Record(ctx context.Context, op Op) (spooled bool, err error) 
 		}
 		return false, nil
 	}
+	if !errors.Is(rerr, ErrNotFound) {
+		r.queue.observer.RedisError()
+	}
 	if serr := r.spool.Append(op); serr != nil {
 		return false, fmt.Errorf("record callback %s: redis: %v; spool: %w", op.Kind, rerr, serr)
+	}
+	if op.Kind == "create" {
+		r.queue.observer.Callback("spooled", "")
 	}
 	if errors.Is(rerr, ErrNotFound) {
 		r.log.Info("callback update spooled until its request reaches redis", slog.String("call_sid", op.CallSID))

@@ -83,6 +83,9 @@ func answered(status, duration string) bool {
 // the caller is offered a callback.
 func (f *Flow) RingResult(c Call) ([]twiml.Element, error) {
 	l := c.Line
+	if _, known := l.Groups[c.Query.Get("g")]; known {
+		f.events.RingOutcome(c.Query.Get("g"), dialStatus(c.Form.Get("DialCallStatus")))
+	}
 	if answered(c.Form.Get("DialCallStatus"), c.Form.Get("DialCallDuration")) {
 		return []twiml.Element{say(l, l.Prompts.Goodbye), &twiml.VoiceHangup{}}, nil
 	}
@@ -129,4 +132,13 @@ func (f *Flow) ScreenAnswer(c Call) ([]twiml.Element, error) {
 		return []twiml.Element{}, nil
 	}
 	return []twiml.Element{say(c.Line, "The call was not accepted. Goodbye."), &twiml.VoiceHangup{}}, nil
+}
+
+// dialStatus keeps metric labels to Twilio's known DialCallStatus values.
+func dialStatus(s string) string {
+	switch s {
+	case "completed", "answered", "busy", "no-answer", "failed", "canceled":
+		return s
+	}
+	return "other"
 }

@@ -20,7 +20,22 @@ type Flow struct {
 	log      *slog.Logger
 	callback CallbackFlow
 	capture  *capture // nil when no recorder is configured
+	events   Events
 }
+
+// Events is told what callers do, for metrics (metrics.Metrics implements
+// it). Labels never hold a number or anything a caller said.
+type Events interface {
+	CallStarted(entry string)
+	MenuChoice(menu, choice string)
+	RingOutcome(group, status string)
+}
+
+type noEvents struct{}
+
+func (noEvents) CallStarted(string)         {}
+func (noEvents) MenuChoice(string, string)  {}
+func (noEvents) RingOutcome(string, string) {}
 
 // CallbackFlow builds the TwiML that offers a caller a callback. The callback
 // package provides the real one; without it callers are told nobody can take
@@ -47,6 +62,8 @@ type Deps struct {
 	Recorder CallbackRecorder
 	// Sealer protects values carried in TwiML URLs (a keyed callback number).
 	Sealer *Sealer
+	// Events is told of calls, choices and ring outcomes; nil ignores them.
+	Events Events
 }
 
 // New returns a Flow, or an error naming a missing dependency.
@@ -61,7 +78,10 @@ func New(d Deps) (*Flow, error) {
 	case d.Logger == nil:
 		return nil, errors.New("ivr: Logger is required")
 	}
-	f := &Flow{line: d.Line, base: d.BaseURL, now: d.Now, log: d.Logger}
+	f := &Flow{line: d.Line, base: d.BaseURL, now: d.Now, log: d.Logger, events: d.Events}
+	if f.events == nil {
+		f.events = noEvents{}
+	}
 	f.callback = noCallback{f}
 	if d.Recorder != nil {
 		if d.Sealer == nil {

@@ -59,6 +59,7 @@ func (f *Flow) InfoChoice(c Call) ([]twiml.Element, error) {
 	}
 	n := tries(c.Query)
 	choice := l.Choose(msg.Options, c.Digits, c.Speech, false)
+	f.events.MenuChoice("info "+id, choiceLabel(choice))
 	if choice.Kind == routing.ChoiceOption {
 		return f.act(c, choice.Option.Action, "info", func() []twiml.Element {
 			els, _ := f.info(c, id, 0)

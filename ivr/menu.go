@@ -27,6 +27,7 @@ const (
 // press so that callers can dial an extension at once.
 func (f *Flow) Answer(c Call) ([]twiml.Element, error) {
 	l := c.Line
+	f.events.CallStarted("voice")
 	intro := []twiml.Element{say(l, l.Prompts.Greeting), say(l, l.Prompts.Crisis)}
 	if !c.Open {
 		intro = append(intro, say(l, l.Prompts.Closed))
@@ -68,6 +69,7 @@ func (f *Flow) MenuChoice(c Call) ([]twiml.Element, error) {
 	l := c.Line
 	n := tries(c.Query)
 	choice := l.Choose(l.Menu, c.Digits, c.Speech, true)
+	f.events.MenuChoice("main", choiceLabel(choice))
 	switch choice.Kind {
 	case routing.ChoiceOption:
 		return f.act(c, choice.Option.Action, "menu", func() []twiml.Element { return f.mainMenu(c, 0) })
@@ -146,4 +148,17 @@ type noCallback struct{ f *Flow }
 
 func (n noCallback) Offer(c Call, reason string) ([]twiml.Element, error) {
 	return n.f.mainMenu(c, 0, say(c.Line, c.Line.Prompts.Unavailable)), nil
+}
+
+// choiceLabel names a choice for metrics: the action, never the input.
+func choiceLabel(c routing.Choice) string {
+	switch c.Kind {
+	case routing.ChoiceOption:
+		return c.Option.Action.String()
+	case routing.ChoiceExtension:
+		return "extension " + c.Extension.Number
+	case routing.ChoiceNone:
+		return "none"
+	}
+	return "invalid"
 }

@@ -19,7 +19,8 @@ type Validator interface {
 // from the configured public base URL and the request URI, never from Host
 // or X-Forwarded-* headers, which differ behind proxies and tunnels. A nil
 // validator means local mode: requests pass unchecked.
-func VerifySignature(v Validator, baseURL string, log *slog.Logger) (echo.MiddlewareFunc, error) {
+// onFail, when not nil, is called for each refused request (metrics).
+func VerifySignature(v Validator, baseURL string, log *slog.Logger, onFail func()) (echo.MiddlewareFunc, error) {
 	if baseURL == "" || log == nil {
 		return nil, errors.New("verify signature: base URL and logger are required")
 	}
@@ -39,6 +40,9 @@ func VerifySignature(v Validator, baseURL string, log *slog.Logger) (echo.Middle
 			url := baseURL + req.URL.RequestURI()
 			sig := req.Header.Get("X-Twilio-Signature")
 			if sig == "" || !v.Validate(url, params, sig) {
+				if onFail != nil {
+					onFail()
+				}
 				log.Warn("twilio signature check failed: if this is Twilio, SWITCHBOARD_PUBLIC_URL must be the base of the URL configured at Twilio",
 					slog.String("request_id", c.Response().Header().Get(echo.HeaderXRequestID)),
 					slog.String("checked_url", url),

@@ -18,12 +18,15 @@ func (s *Server) routes() error {
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
 
-	verify, err := ivr.VerifySignature(s.deps.Validator, s.deps.BaseURL, s.deps.Logger)
+	if s.deps.Metrics != nil {
+		e.GET("/metrics", echo.WrapHandler(s.deps.Metrics.Handler()))
+	}
+	verify, err := ivr.VerifySignature(s.deps.Validator, s.deps.BaseURL, s.deps.Logger, s.deps.Metrics.SignatureFailure)
 	if err != nil {
 		return fmt.Errorf("server routes: %w", err)
 	}
 	// Twilio webhooks: body limit, then the signature check on every route.
-	tw := []echo.MiddlewareFunc{middleware.BodyLimit(maxWebhookBody), verify}
+	tw := []echo.MiddlewareFunc{s.timeWebhooks, middleware.BodyLimit(maxWebhookBody), verify}
 	e.POST(ivr.PathVoice, f.Handler(f.Answer), tw...)
 	e.POST(ivr.PathStatus, f.Status, tw...)
 	e.POST(ivr.PathMenu, f.Handler(f.MenuChoice), tw...)

@@ -16,6 +16,7 @@ import (
 	"github.com/switchboard-clinic/switchboard/api"
 	"github.com/switchboard-clinic/switchboard/console"
 	"github.com/switchboard-clinic/switchboard/ivr"
+	"github.com/switchboard-clinic/switchboard/metrics"
 	"github.com/switchboard-clinic/switchboard/store"
 )
 
@@ -34,6 +35,8 @@ type Deps struct {
 	Spooled func() int
 	// Console is the staff web console; nil leaves /staff out.
 	Console *console.Console
+	// Metrics serves /metrics and times webhooks; nil leaves both out.
+	Metrics *metrics.Metrics
 }
 
 // Server is Switchboard's HTTP handler.
@@ -142,4 +145,14 @@ func (s *Server) readyz(c echo.Context) error {
 		return c.JSON(http.StatusServiceUnavailable, r)
 	}
 	return c.JSON(http.StatusOK, r)
+}
+
+// timeWebhooks records how long each Twilio webhook took, by route.
+func (s *Server) timeWebhooks(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		start := time.Now()
+		err := next(c)
+		s.deps.Metrics.ObserveWebhook(c.Path(), time.Since(start))
+		return err
+	}
 }

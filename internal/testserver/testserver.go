@@ -28,7 +28,7 @@ import (
 
 // Token and Base are the Twilio auth token and public URL of test servers.
 const (
-	Token = "0123456789abcdef0123456789abcdef"
+	Token = "5ecre7a0be5ecre7a0be5ecre7a0be99"
 	Base  = "https://phone.example.org"
 )
 

@@ -1,0 +1,73 @@
+package ivr_test
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+)
+
+func TestMetricsCountTheCall(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, harnessOpts{})
+	h.callStep("/twilio/voice", callForm())
+	h.callStep("/twilio/menu?n=0", callForm("Digits", "0"))
+	h.callStep("/twilio/ring/result?g=scheduling&s=0", callForm("DialCallStatus", "no-answer"))
+	h.callStep("/twilio/callback/number?n=0&r=unanswered", callForm("Digits", "1"))
+	h.callStep("/twilio/menu?n=0", callForm("Digits", "7"))
+	h.post("/twilio/voice", callForm(), false) // unsigned: refused
+	rec := h.Do(newGet("/metrics"))
+	if rec.Code != http.StatusOK {
+		t.Fatalf("/metrics: %d", rec.Code)
+	}
+	body := rec.Body.String()
+	for _, want := range []string{
+		`switchboard_calls_total{entry="voice"} 1`,
+		`switchboard_menu_choices_total{choice="ring scheduling",menu="main"} 1`,
+		`switchboard_menu_choices_total{choice="invalid",menu="main"} 1`,
+		`switchboard_ring_outcomes_total{group="scheduling",status="no-answer"} 1`,
+		`switchboard_callback_requests_total{event="created",outcome=""} 1`,
+		`switchboard_signature_failures_total 1`,
+		`switchboard_webhook_seconds_count{route="/twilio/voice"} 2`,
+		`switchboard_callback_queue_pending 1`,
+		`switchboard_spool_depth 0`,
+		`switchboard_redis_errors_total 0`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+	if strings.Contains(body, "2065550142") {
+		t.Error("/metrics contains the caller's number")
+	}
+}
+
+// TestLogsOfAWholeCallHoldNoNumberOrSecret walks a call through the menu,
+// an unanswered ring, a callback with a keyed number and a message, and
+// scans everything logged.
+func TestLogsOfAWholeCallHoldNoNumberOrSecret(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, harnessOpts{})
+	token := h.AddStaff("ana")
+	h.callStep("/twilio/voice", callForm())
+	h.callStep("/twilio/menu?n=0", callForm("SpeechResult", "scheduling please"))
+	h.callStep("/twilio/ring/result?g=scheduling&s=0", callForm("DialCallStatus", "busy"))
+	h.callStep("/twilio/callback/number?n=0&r=unanswered", callForm("Digits", "2"))
+	keyed := h.callStep("/twilio/callback/keyed?n=0&r=unanswered", callForm("Digits", "4255550199"))
+	h.callStep(gatherAction(t, keyed), callForm("Digits", "1"))
+	h.callStep("/twilio/callback/consent?q=vm&n=0", callForm("Digits", "2"))
+	h.callStep("/twilio/callback/recorded", callForm("RecordingSid", "RE1", "RecordingDuration", "5", "RecordingUrl", "https://api.twilio.com/x"))
+	h.post("/twilio/callback/transcript", callForm("TranscriptionText", "my number is 425 555 0199", "TranscriptionStatus", "completed"), true)
+	h.post("/twilio/voice", callForm("From", "+12065550142"), false)
+	req := newGet("/api/v1/callbacks")
+	req.Header.Set("Authorization", "Bearer "+token)
+	h.Do(req)
+	logs := h.Logs.String()
+	if !strings.Contains(logs, "call_sid=") || !strings.Contains(logs, "request_id=") || !strings.Contains(logs, "route=/twilio/menu") {
+		t.Fatalf("request lines lack their fields:\n%s", logs)
+	}
+	for _, secret := range []string{"2065550142", "4255550199", "425 555 0199", testToken, token, strings.TrimPrefix(token, "sbt_")} {
+		if strings.Contains(logs, secret) {
+			t.Errorf("the logs contain %q", secret)
+		}
+	}
+}

@@ -1,0 +1,157 @@
+// Package metrics exposes Switchboard's Prometheus metrics: calls, menu
+// choices, ring outcomes, callback requests, the queue, webhook latency,
+// Redis errors, the spool and signature failures. No label ever holds a
+// caller's number or anything they said.
+package metrics
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// QueueState is read at each scrape.
+type QueueState struct {
+	Pending, Claimed, Overdue int
+	OldestPending            time.Time // zero when nothing is pending
+	Spooled                  int
+}
+
+// Metrics holds the collectors of one process. Its methods are safe for
+// concurrent use; a nil *Metrics ignores every event.
+type Metrics struct {
+	reg        *prometheus.Registry
+	calls      *prometheus.CounterVec
+	choices    *prometheus.CounterVec
+	rings      *prometheus.CounterVec
+	callbacks  *prometheus.CounterVec
+	latency    *prometheus.HistogramVec
+	redisErrs  prometheus.Counter
+	signatures prometheus.Counter
+}
+
+// New registers the metrics. state is called at each scrape (bounded by a
+// short timeout) for the queue and spool gauges; it may be nil.
+func New(state func(context.Context) (QueueState, error)) *Metrics {
+	m := &Metrics{
+		reg: prometheus.NewRegistry(),
+		calls: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "switchboard_calls_total", Help: "Calls answered, by how they entered."}, []string{"entry"}),
+		choices: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "switchboard_menu_choices_total", Help: "Answers to menus: the action chosen, or invalid / none."}, []string{"menu", "choice"}),
+		rings: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "switchboard_ring_outcomes_total", Help: "Ends of ring-group and extension dials, by group and Twilio DialCallStatus."}, []string{"group", "status"}),
+		callbacks: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "switchboard_callback_requests_total", Help: "Callback request events: created, spooled, claimed, completed."}, []string{"event", "outcome"}),
+		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "switchboard_webhook_seconds", Help: "Time to answer Twilio webhooks, by route.",
+			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5}}, []string{"route"}),
+		redisErrs: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "switchboard_redis_errors_total", Help: "Redis commands that failed or timed out."}),
+		signatures: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "switchboard_signature_failures_total", Help: "Webhooks refused for a missing or wrong X-Twilio-Signature."}),
+	}
+	m.reg.MustRegister(m.calls, m.choices, m.rings, m.callbacks, m.latency, m.redisErrs, m.signatures,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	if state != nil {
+		m.reg.MustRegister(&queueCollector{state: state, errs: m.redisErrs})
+	}
+	return m
+}
+
+// Handler serves the metrics in Prometheus's text format.
+func (m *Metrics) Handler() http.Handler {
+	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
+}
+
+// CallStarted counts a call entering at entry ("voice").
+func (m *Metrics) CallStarted(entry string) {
+	if m != nil {
+		m.calls.WithLabelValues(entry).Inc()
+	}
+}
+
+// MenuChoice counts an answer to a menu.
+func (m *Metrics) MenuChoice(menu, choice string) {
+	if m != nil {
+		m.choices.WithLabelValues(menu, choice).Inc()
+	}
+}
+
+// RingOutcome counts the end of a dial.
+func (m *Metrics) RingOutcome(group, status string) {
+	if m != nil {
+		m.rings.WithLabelValues(group, status).Inc()
+	}
+}
+
+// Callback counts a callback request event; outcome is "" except for completed.
+func (m *Metrics) Callback(event, outcome string) {
+	if m != nil {
+		m.callbacks.WithLabelValues(event, outcome).Inc()
+	}
+}
+
+// RedisError counts a failed Redis command.
+func (m *Metrics) RedisError() {
+	if m != nil {
+		m.redisErrs.Inc()
+	}
+}
+
+// SignatureFailure counts a refused webhook.
+func (m *Metrics) SignatureFailure() {
+	if m != nil {
+		m.signatures.Inc()
+	}
+}
+
+// ObserveWebhook records how long a webhook took.
+func (m *Metrics) ObserveWebhook(route string, d time.Duration) {
+	if m != nil {
+		m.latency.WithLabelValues(route).Observe(d.Seconds())
+	}
+}
+
+// queueCollector reads the queue at scrape time.
+type queueCollector struct {
+	state func(context.Context) (QueueState, error)
+	errs  prometheus.Counter
+}
+
+var (
+	descPending = prometheus.NewDesc("switchboard_callback_queue_pending", "Callback requests waiting for staff.", nil, nil)
+	descClaimed = prometheus.NewDesc("switchboard_callback_queue_claimed", "Callback requests being worked.", nil, nil)
+	descOverdue = prometheus.NewDesc("switchboard_callback_queue_overdue", "Pending requests older than the deadline in office hours (of the oldest 200).", nil, nil)
+	descOldest  = prometheus.NewDesc("switchboard_callback_queue_oldest_seconds", "Age of the oldest pending request (0 when none).", nil, nil)
+	descSpooled = prometheus.NewDesc("switchboard_spool_depth", "Callback writes waiting in the local spool for Redis.", nil, nil)
+)
+
+func (q *queueCollector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{descPending, descClaimed, descOverdue, descOldest, descSpooled} {
+		ch <- d
+	}
+}
+
+func (q *queueCollector) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	s, err := q.state(ctx)
+	ch <- prometheus.MustNewConstMetric(descSpooled, prometheus.GaugeValue, float64(s.Spooled))
+	if err != nil {
+		q.errs.Inc()
+		return // the queue gauges are absent while Redis is unreachable
+	}
+	ch <- prometheus.MustNewConstMetric(descPending, prometheus.GaugeValue, float64(s.Pending))
+	ch <- prometheus.MustNewConstMetric(descClaimed, prometheus.GaugeValue, float64(s.Claimed))
+	ch <- prometheus.MustNewConstMetric(descOverdue, prometheus.GaugeValue, float64(s.Overdue))
+	age := 0.0
+	if !s.OldestPending.IsZero() {
+		age = time.Since(s.OldestPending).Seconds()
+	}
+	ch <- prometheus.MustNewConstMetric(descOldest, prometheus.GaugeValue, age)
+}
