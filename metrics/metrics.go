@@ -17,8 +17,8 @@ import (
 // QueueState is read at each scrape.
 type QueueState struct {
 	Pending, Claimed, Overdue int
-	OldestPending            time.Time // zero when nothing is pending
-	Spooled                  int
+	OldestPending             time.Time // zero when nothing is pending
+	Spooled                   int
 }
 
 // Metrics holds the collectors of one process. Its methods are safe for
