@@ -52,6 +52,7 @@ commands:
   config check [FILE]   check a line configuration and print its menu tree
   staff ...             manage staff accounts: add, list, remove, passwd, phone (REDIS_URL)
   callbacks ...         work the callback queue (SWITCHBOARD_URL, SWITCHBOARD_TOKEN)
+  call [--press K ...]  walk a simulated call through Switchboard (see switchboard call --help)
 
 environment: SWITCHBOARD_ADDR, SWITCHBOARD_PUBLIC_URL, TWILIO_AUTH_TOKEN,
 REDIS_URL, SWITCHBOARD_CONFIG, SWITCHBOARD_URL, SWITCHBOARD_TOKEN (see README.md)
@@ -69,6 +70,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return configCmd(args[1:], getenv, stdout)
 	case "staff":
 		return staffCmd(ctx, args[1:], getenv, stdin, stdout)
+	case "call":
+		return callCmd(ctx, args[1:], getenv, stdin, stdout)
 	case "callbacks":
 		return callbacksCmd(ctx, args[1:], getenv, stdout)
 	case "help", "-h", "--help":

@@ -1,0 +1,84 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/switchboard-clinic/switchboard/internal/redistest"
+)
+
+func TestCallSimulatorAgainstARunningService(t *testing.T) {
+	t.Parallel()
+	rs := redistest.Start(t)
+	const token = "simtoken123"
+	vars := map[string]string{"REDIS_URL": rs.URL(), "TWILIO_AUTH_TOKEN": token}
+	base, _ := startServe(t, vars)
+	sim := map[string]string{"SWITCHBOARD_URL": base, "TWILIO_AUTH_TOKEN": token}
+
+	out, err := runOut(t, sim, "call", "--press", "0")
+	if err != nil {
+		t.Fatalf("call --press 0: %v\n%s", err, out)
+	}
+	// Whether it rings depends on the hour it runs: open, the desk rings;
+	// closed, the caller is offered a callback. Both are proper outcomes.
+	if !strings.Contains(out, "dials +14255550101, +14255550102, +14255550103") && !strings.Contains(out, "call you back") {
+		t.Errorf("pressing 0 neither rang scheduling nor offered a callback:\n%s", out)
+	}
+	// Unsigned (wrong token) requests are refused, and the simulator says so.
+	out, err = runOut(t, map[string]string{"SWITCHBOARD_URL": base, "TWILIO_AUTH_TOKEN": "wrong"}, "call", "--press", "0")
+	if err == nil || exitCode(err) != 1 || !strings.Contains(out, "403") {
+		t.Errorf("with the wrong token: %v\n%s", err, out)
+	}
+}
+
+func TestCallSimulatorInProcessAtATime(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		args []string
+		want []string
+	}{
+		{"open: scheduling rings, nobody answers, callback", []string{"--at", "2026-11-30T10:00", "--press", "0", "--dial-result", "no-answer", "--press", "1"},
+			[]string{"(open)", "dials +14255550101", "dial result: no-answer", "nobody is able", "Your request is saved"}},
+		{"closed: scheduling becomes a callback offer", []string{"--at", "2026-11-28T12:00", "--say", "scheduling"},
+			[]string{"(closed)", "Our office is closed", "ending in 0 1 0 0", "Outcome: waiting for the caller"}},
+		{"answered with the whisper", []string{"--at", "2026-11-30T10:00", "--press", "201", "--dial-result", "answered"},
+			[]string{"Connecting you to Billing", "scheduler hears: Call from the Evergreen Psychotherapy main line", "connected to +14255550150", "Goodbye", "Outcome: Switchboard ended the call"}},
+		{"withheld caller ID", []string{"--at", "2026-11-30T10:00", "--from", "anonymous", "--press", "2"},
+			[]string{"enter the phone number"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			out, err := runOut(t, map[string]string{}, append([]string{"call"}, tt.args...)...)
+			if err != nil {
+				t.Fatalf("call: %v\n%s", err, out)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(out, w) {
+					t.Errorf("output lacks %q:\n%s", w, out)
+				}
+			}
+		})
+	}
+}
+
+func TestCallSimulatorScriptAndUsage(t *testing.T) {
+	t.Parallel()
+	script := filepath.Join(t.TempDir(), "call.txt")
+	if err := os.WriteFile(script, []byte("# a caller who wants groups\npress 1\nsay again\nhangup\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err := runOut(t, map[string]string{}, "call", "--at", "2026-11-30T10:00", "--script", script)
+	if err != nil || strings.Count(out, "licensed therapist") != 2 || !strings.Contains(out, "the caller hung up") {
+		t.Errorf("script: %v\n%s", err, out)
+	}
+	if _, err := runOut(t, map[string]string{}, "call", "--dial-result", "maybe"); err == nil || exitCode(err) != 2 {
+		t.Errorf("a bad dial result: %v", err)
+	}
+	if _, err := runOut(t, map[string]string{}, "call", "--at", "yesterday"); err == nil || exitCode(err) != 2 {
+		t.Errorf("a bad time: %v", err)
+	}
+}
