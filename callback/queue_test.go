@@ -32,9 +32,9 @@ func (c *clock) Advance(d time.Duration) {
 
 func newClock() *clock { return &clock{t: time.Date(2026, 11, 30, 18, 0, 0, 0, time.UTC)} }
 
-func newQueue(t *testing.T, rdb redis.UniversalClient, c *clock) *callback.Queue {
+func newQueue(t *testing.T, rdb redis.UniversalClient, prefix string, c *clock) *callback.Queue {
 	t.Helper()
-	q, err := callback.NewQueue(callback.Options{Client: rdb, Prefix: "test:", Now: c.Now, ClaimTTL: 30 * time.Minute, Retention: 30 * 24 * time.Hour})
+	q, err := callback.NewQueue(callback.Options{Client: rdb, Prefix: prefix, Now: c.Now, ClaimTTL: 30 * time.Minute, Retention: 30 * 24 * time.Hour})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,11 +55,9 @@ func create(t *testing.T, q *callback.Queue, c callback.Capture) string {
 	return id
 }
 
-func TestCreateIsExactlyOncePerCall(t *testing.T) {
-	t.Parallel()
-	rs := redistest.Start(t)
+func suiteCreateIsExactlyOncePerCall(t *testing.T, rdb redis.UniversalClient, prefix string) {
 	c := newClock()
-	q := newQueue(t, rs.Client(), c)
+	q := newQueue(t, rdb, prefix, c)
 	ctx := t.Context()
 
 	first := q.CreateOp(capture("CA1", c.Now()))
@@ -108,20 +106,16 @@ func TestCreateIsExactlyOncePerCall(t *testing.T) {
 	}
 }
 
-func TestUpdateForUnknownCall(t *testing.T) {
-	t.Parallel()
-	rs := redistest.Start(t)
-	q := newQueue(t, rs.Client(), newClock())
+func suiteUpdateForUnknownCall(t *testing.T, rdb redis.UniversalClient, prefix string) {
+	q := newQueue(t, rdb, prefix, newClock())
 	if _, _, err := q.Apply(t.Context(), q.MessageOp("CAnone", callback.Message{RecordingSID: "RE1"})); !errors.Is(err, callback.ErrNotFound) {
 		t.Errorf("update for an unknown call: %v, want ErrNotFound", err)
 	}
 }
 
-func TestThousandConcurrentCaptures(t *testing.T) {
-	t.Parallel()
-	rs := redistest.Start(t)
+func suiteThousandConcurrentCaptures(t *testing.T, rdb redis.UniversalClient, prefix string) {
 	c := newClock()
-	q := newQueue(t, rs.Client(), c)
+	q := newQueue(t, rdb, prefix, c)
 	ctx := t.Context()
 	const calls = 1000
 	var wg sync.WaitGroup
@@ -167,11 +161,9 @@ func TestThousandConcurrentCaptures(t *testing.T) {
 	}
 }
 
-func TestFiftyClaimersOneWinner(t *testing.T) {
-	t.Parallel()
-	rs := redistest.Start(t)
+func suiteFiftyClaimersOneWinner(t *testing.T, rdb redis.UniversalClient, prefix string) {
 	c := newClock()
-	q := newQueue(t, rs.Client(), c)
+	q := newQueue(t, rdb, prefix, c)
 	id := create(t, q, capture("CA1", c.Now()))
 	var wg sync.WaitGroup
 	var mu sync.Mutex
@@ -199,11 +191,9 @@ func TestFiftyClaimersOneWinner(t *testing.T) {
 	}
 }
 
-func TestTransitions(t *testing.T) {
-	t.Parallel()
-	rs := redistest.Start(t)
+func suiteTransitions(t *testing.T, rdb redis.UniversalClient, prefix string) {
 	c := newClock()
-	q := newQueue(t, rs.Client(), c)
+	q := newQueue(t, rdb, prefix, c)
 	ctx := t.Context()
 	type step struct {
 		do         func(id string) (*callback.Request, error)
@@ -318,11 +308,9 @@ func TestTransitions(t *testing.T) {
 	})
 }
 
-func TestPendingOrderAndPaging(t *testing.T) {
-	t.Parallel()
-	rs := redistest.Start(t)
+func suitePendingOrderAndPaging(t *testing.T, rdb redis.UniversalClient, prefix string) {
 	c := newClock()
-	q := newQueue(t, rs.Client(), c)
+	q := newQueue(t, rdb, prefix, c)
 	ctx := t.Context()
 	for i := 0; i < 25; i++ {
 		// Created out of order: the queue follows creation time, not arrival.
@@ -379,11 +367,9 @@ func TestPendingOrderAndPaging(t *testing.T) {
 	}
 }
 
-func TestStaleClaimsReturnToTheQueue(t *testing.T) {
-	t.Parallel()
-	rs := redistest.Start(t)
+func suiteStaleClaimsReturnToTheQueue(t *testing.T, rdb redis.UniversalClient, prefix string) {
 	c := newClock()
-	q := newQueue(t, rs.Client(), c)
+	q := newQueue(t, rdb, prefix, c)
 	ctx := t.Context()
 	stale := create(t, q, capture("CAstale", c.Now()))
 	fresh := create(t, q, capture("CAfresh", c.Now()))
@@ -406,12 +392,9 @@ func TestStaleClaimsReturnToTheQueue(t *testing.T) {
 	}
 }
 
-func TestRetentionDeletesOnlyFinishedRequests(t *testing.T) {
-	t.Parallel()
-	rs := redistest.Start(t)
-	rdb := rs.Client()
+func suiteRetentionDeletesOnlyFinishedRequests(t *testing.T, rdb redis.UniversalClient, prefix string) {
 	c := newClock()
-	q := newQueue(t, rdb, c)
+	q := newQueue(t, rdb, prefix, c)
 	ctx := t.Context()
 	done := create(t, q, capture("CAdone", c.Now()))
 	pending := create(t, q, capture("CApending", c.Now()))
@@ -435,24 +418,19 @@ func TestRetentionDeletesOnlyFinishedRequests(t *testing.T) {
 	if _, err := q.Get(ctx, pending); err != nil {
 		t.Errorf("pending request purged: %v", err)
 	}
-	keys, err := rdb.Keys(ctx, "test:*").Result()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, k := range keys {
-		for _, gone := range []string{"r:" + done, "h:" + done, "c:CAdone"} {
-			if k == q.Key(gone) {
-				t.Errorf("key %s survived the purge", k)
-			}
+	for _, gone := range []string{"r:" + done, "h:" + done, "c:CAdone"} {
+		if n, err := rdb.Exists(ctx, q.Key(gone)).Result(); err != nil || n != 0 {
+			t.Errorf("key %s survived the purge (%v)", q.Key(gone), err)
 		}
+	}
+	if n, _ := rdb.Exists(ctx, q.Key("r:"+pending)).Result(); n != 1 {
+		t.Error("the pending request's key is gone")
 	}
 }
 
-func TestCallPlacedCountsOneAttempt(t *testing.T) {
-	t.Parallel()
-	rs := redistest.Start(t)
+func suiteCallPlacedCountsOneAttempt(t *testing.T, rdb redis.UniversalClient, prefix string) {
 	c := newClock()
-	q := newQueue(t, rs.Client(), c)
+	q := newQueue(t, rdb, prefix, c)
 	ctx := t.Context()
 	id := create(t, q, capture("CAcall", c.Now()))
 	if _, err := q.CallPlaced(ctx, id, "ana", ""); !errors.Is(err, callback.ErrConflict) {
@@ -484,11 +462,9 @@ func TestCallPlacedCountsOneAttempt(t *testing.T) {
 	}
 }
 
-func TestSearchFinished(t *testing.T) {
-	t.Parallel()
-	rs := redistest.Start(t)
+func suiteSearchFinished(t *testing.T, rdb redis.UniversalClient, prefix string) {
 	c := newClock()
-	q := newQueue(t, rs.Client(), c)
+	q := newQueue(t, rdb, prefix, c)
 	ctx := t.Context()
 	numbers := []string{"+12065550142", "+12065550199", "+14255550142"}
 	for i, n := range numbers {
@@ -518,5 +494,51 @@ func TestSearchFinished(t *testing.T) {
 		if err != nil || len(got) != tt.want {
 			t.Errorf("SearchFinished(%q, %v) = %d results, %v; want %d", tt.last4, tt.day, len(got), err, tt.want)
 		}
+	}
+}
+
+// storeSuite is the callback store's test suite: every test in it must hold
+// on a single Redis and on a Redis Cluster alike.
+func storeSuite() []struct {
+	name string
+	run  func(t *testing.T, rdb redis.UniversalClient, prefix string)
+} {
+	return []struct {
+		name string
+		run  func(t *testing.T, rdb redis.UniversalClient, prefix string)
+	}{
+		{"CreateIsExactlyOncePerCall", suiteCreateIsExactlyOncePerCall},
+		{"UpdateForUnknownCall", suiteUpdateForUnknownCall},
+		{"ThousandConcurrentCaptures", suiteThousandConcurrentCaptures},
+		{"FiftyClaimersOneWinner", suiteFiftyClaimersOneWinner},
+		{"Transitions", suiteTransitions},
+		{"PendingOrderAndPaging", suitePendingOrderAndPaging},
+		{"StaleClaimsReturnToTheQueue", suiteStaleClaimsReturnToTheQueue},
+		{"RetentionDeletesOnlyFinishedRequests", suiteRetentionDeletesOnlyFinishedRequests},
+		{"CallPlacedCountsOneAttempt", suiteCallPlacedCountsOneAttempt},
+		{"SearchFinished", suiteSearchFinished},
+	}
+}
+
+func TestStoreOnOneServer(t *testing.T) {
+	t.Parallel()
+	for _, tt := range storeSuite() {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			rs := redistest.Start(t)
+			tt.run(t, rs.Client(), "test:")
+		})
+	}
+}
+
+func TestStoreOnACluster(t *testing.T) {
+	t.Parallel()
+	cl := redistest.StartCluster(t, 3)
+	rdb := cl.Client()
+	for i, tt := range storeSuite() {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			tt.run(t, rdb, fmt.Sprintf("t%d:", i))
+		})
 	}
 }

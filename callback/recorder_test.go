@@ -34,7 +34,7 @@ func newRig(t *testing.T, redisArgs ...string) *rig {
 	}
 	t.Cleanup(func() { rdb.Close() })
 	c := newClock()
-	q := newQueue(t, rdb, c)
+	q := newQueue(t, rdb, "test:", c)
 	sp, err := callback.OpenSpool(t.TempDir())
 	if err != nil {
 		t.Fatal(err)

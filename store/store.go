@@ -8,30 +8,60 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/url"
+	"strings"
 	"time"
 
 	"github.com/alicebob/miniredis/v2"
 	"github.com/redis/go-redis/v9"
 )
 
-// Connect returns a client for the Redis at rawURL (redis://, rediss:// or
-// unix://). timeout bounds each command; go-redis's defaults (5 s timeouts,
-// several retries) would leave a caller in silence while Redis is down.
+// Connect returns a client for REDIS_URL. The same code serves three kinds of
+// deployment, through redis.UniversalClient:
+//
+//	redis://[:password@]host:port/0                       one server (also rediss://, unix://)
+//	redis://host:port?master_name=NAME&addr=host2:port2   Sentinel (the hosts are sentinels)
+//	redis+cluster://host:port?addr=host2:port2            Cluster (also any URL with addr= and no master_name)
+//
+// timeout bounds each command; go-redis's defaults (5 s timeouts, several
+// retries and dial attempts) would leave a caller in silence while Redis is
+// down.
 func Connect(rawURL string, timeout time.Duration) (redis.UniversalClient, error) {
 	if timeout <= 0 {
 		return nil, errors.New("store: timeout must be positive")
+	}
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return nil, fmt.Errorf("store: parse REDIS_URL: %w", err)
+	}
+	q := u.Query()
+	dial := max(timeout, 500*time.Millisecond)
+	switch {
+	case strings.HasSuffix(u.Scheme, "+cluster") || (q.Has("addr") && !q.Has("master_name")):
+		u.Scheme = strings.TrimSuffix(u.Scheme, "+cluster")
+		opt, err := redis.ParseClusterURL(u.String())
+		if err != nil {
+			return nil, fmt.Errorf("store: parse cluster REDIS_URL: %w", err)
+		}
+		opt.DialTimeout, opt.ReadTimeout, opt.WriteTimeout, opt.PoolTimeout = dial, timeout, timeout, timeout
+		opt.MaxRetries, opt.DialerRetries, opt.ContextTimeoutEnabled = 1, 1, true
+		opt.MaxRedirects = 3
+		return redis.NewClusterClient(opt), nil
+	case q.Has("master_name"):
+		opt, err := redis.ParseFailoverURL(rawURL)
+		if err != nil {
+			return nil, fmt.Errorf("store: parse sentinel REDIS_URL: %w", err)
+		}
+		opt.DialTimeout, opt.ReadTimeout, opt.WriteTimeout, opt.PoolTimeout = dial, timeout, timeout, timeout
+		opt.MaxRetries, opt.DialerRetries, opt.ContextTimeoutEnabled = 1, 1, true
+		return redis.NewFailoverClient(opt), nil
 	}
 	opt, err := redis.ParseURL(rawURL)
 	if err != nil {
 		return nil, fmt.Errorf("store: parse REDIS_URL: %w", err)
 	}
-	opt.DialTimeout = max(timeout, 500*time.Millisecond)
-	opt.ReadTimeout = timeout
-	opt.WriteTimeout = timeout
-	opt.PoolTimeout = timeout
-	opt.MaxRetries = 1
-	opt.DialerRetries = 1
-	opt.ContextTimeoutEnabled = true
+	opt.DialTimeout, opt.ReadTimeout, opt.WriteTimeout, opt.PoolTimeout = dial, timeout, timeout, timeout
+	opt.MaxRetries, opt.DialerRetries, opt.ContextTimeoutEnabled = 1, 1, true
 	return redis.NewClient(opt), nil
 }
 

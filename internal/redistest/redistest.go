@@ -158,3 +158,79 @@ func freePort(tb testing.TB) int {
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port
 }
+
+// Cluster is a Redis Cluster of real redis-server processes, with no
+// replicas, owned by a test.
+type Cluster struct {
+	tb    testing.TB
+	Nodes []*Server
+}
+
+// StartCluster starts n (at least 3) cluster-enabled servers on free
+// loopback ports, joins them with redis-cli --cluster create, and waits until
+// the cluster is ready. It needs redis-cli as well as redis-server.
+func StartCluster(tb testing.TB, n int) *Cluster {
+	tb.Helper()
+	cli, err := exec.LookPath("redis-cli")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			tb.Fatalf("redis-cli is required under CI=true: %v", err)
+		}
+		tb.Skipf("redis-cli not installed: %v", err)
+	}
+	c := &Cluster{tb: tb}
+	args := []string{"--cluster", "create"}
+	for i := 0; i < n; i++ {
+		s := Start(tb, "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf", "--cluster-node-timeout", "5000")
+		c.Nodes = append(c.Nodes, s)
+		args = append(args, s.Addr())
+	}
+	args = append(args, "--cluster-replicas", "0", "--cluster-yes")
+	if out, err := exec.Command(cli, args...).CombinedOutput(); err != nil {
+		tb.Fatalf("redis-cli --cluster create: %v\n%s", err, out)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for _, s := range c.Nodes {
+		for {
+			out, _ := exec.Command(cli, "-h", "127.0.0.1", "-p", strconv.Itoa(s.Port), "cluster", "info").Output()
+			if strings.Contains(string(out), "cluster_state:ok") {
+				break
+			}
+			if time.Now().After(deadline) {
+				tb.Fatalf("cluster not ready on %s:\n%s", s.Addr(), out)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	return c
+}
+
+// Addrs lists the nodes' addresses.
+func (c *Cluster) Addrs() []string {
+	var out []string
+	for _, s := range c.Nodes {
+		out = append(out, s.Addr())
+	}
+	return out
+}
+
+// URL is a REDIS_URL for the cluster, as Switchboard reads it.
+func (c *Cluster) URL() string {
+	addrs := c.Addrs()
+	u := "redis+cluster://" + addrs[0]
+	for i, a := range addrs[1:] {
+		if i == 0 {
+			u += "?addr=" + a
+		} else {
+			u += "&addr=" + a
+		}
+	}
+	return u
+}
+
+// Client returns a cluster client, closed at cleanup.
+func (c *Cluster) Client() *redis.ClusterClient {
+	cc := redis.NewClusterClient(&redis.ClusterOptions{Addrs: c.Addrs()})
+	c.tb.Cleanup(func() { cc.Close() })
+	return cc
+}
