@@ -102,6 +102,9 @@ func Build(o Options) (*App, error) {
 	if a.Flow, err = ivr.New(ivr.Deps{
 		Line: o.Live.Line, BaseURL: o.Env.PublicURL, Now: o.Now, Logger: o.Logger,
 		Recorder: a.Recorder, Sealer: sealer, Events: a.Metrics,
+		// Without an auth token (local mode, loopback only) the simulator may
+		// set the clock per request.
+		SimulatedTime: o.Env.AuthToken == "",
 	}); err != nil {
 		return nil, fmt.Errorf("call flow: %w", err)
 	}

@@ -182,7 +182,7 @@ func (k *capture) Confirm(c Call) ([]twiml.Element, error) {
 func (k *capture) create(c Call, number, reason string) ([]twiml.Element, error) {
 	caller, _ := CallerNumber(c.From)
 	err := k.rec.Capture(context.WithoutCancel(c.Ctx), callback.Capture{
-		CallSID: c.Sid, CallerNumber: caller, CallbackNumber: number, Reason: reason, At: k.f.now(),
+		CallSID: c.Sid, CallerNumber: caller, CallbackNumber: number, Reason: reason, At: c.Now,
 	})
 	if err != nil {
 		k.f.log.Error("callback request could not be saved anywhere", slog.String("call_sid", c.Sid), slog.String("error", err.Error()))
@@ -292,7 +292,7 @@ func (k *capture) Done(c Call) ([]twiml.Element, error) {
 
 // when says when the practice will call back.
 func (k *capture) when(c Call) string {
-	now := k.f.now()
+	now := c.Now
 	if c.Open {
 		return "someone will call you back as soon as possible during today's office hours"
 	}

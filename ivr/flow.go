@@ -21,6 +21,7 @@ type Flow struct {
 	callback CallbackFlow
 	capture  *capture // nil when no recorder is configured
 	events   Events
+	simTime  bool
 }
 
 // Events is told what callers do, for metrics (metrics.Metrics implements
@@ -64,7 +65,14 @@ type Deps struct {
 	Sealer *Sealer
 	// Events is told of calls, choices and ring outcomes; nil ignores them.
 	Events Events
+	// SimulatedTime lets the call simulator set the clock of each request
+	// with the X-Switchboard-Simulated-Time header. Only for local mode:
+	// with signatures checked, the header is ignored.
+	SimulatedTime bool
 }
+
+// SimulatedTimeHeader carries the call simulator's --at time (RFC 3339).
+const SimulatedTimeHeader = "X-Switchboard-Simulated-Time"
 
 // New returns a Flow, or an error naming a missing dependency.
 func New(d Deps) (*Flow, error) {
@@ -78,7 +86,7 @@ func New(d Deps) (*Flow, error) {
 	case d.Logger == nil:
 		return nil, errors.New("ivr: Logger is required")
 	}
-	f := &Flow{line: d.Line, base: d.BaseURL, now: d.Now, log: d.Logger, events: d.Events}
+	f := &Flow{line: d.Line, base: d.BaseURL, now: d.Now, log: d.Logger, events: d.Events, simTime: d.SimulatedTime}
 	if f.events == nil {
 		f.events = noEvents{}
 	}
@@ -102,7 +110,8 @@ type Call struct {
 	Digits string
 	Speech string
 	Line   *routing.Line
-	Open   bool // whether the practice was open when the request arrived
+	Now    time.Time // when the request arrived (or the simulated time)
+	Open   bool      // whether the practice was open then
 	Query  url.Values
 	Form   url.Values // the whole POST body Twilio sent
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/twilio/twilio-go/twiml"
@@ -28,6 +29,17 @@ func (f *Flow) Handler(step Step) echo.HandlerFunc {
 			return echo.NewHTTPError(http.StatusBadRequest, "missing CallSid: this URL takes Twilio voice webhooks")
 		}
 		line := f.line(req.URL.Query().Get("cv"))
+		now := f.now()
+		if f.simTime {
+			if v := req.Header.Get(SimulatedTimeHeader); v != "" {
+				t, err := time.Parse(time.RFC3339, v)
+				if err != nil {
+					return echo.NewHTTPError(http.StatusBadRequest, SimulatedTimeHeader+" must be RFC 3339")
+				}
+				now = t
+				c.Response().Header().Set(SimulatedTimeHeader, "honoured")
+			}
+		}
 		call := Call{
 			Ctx:    req.Context(),
 			Sid:    sid,
@@ -36,7 +48,8 @@ func (f *Flow) Handler(step Step) echo.HandlerFunc {
 			Digits: req.PostForm.Get("Digits"),
 			Speech: req.PostForm.Get("SpeechResult"),
 			Line:   line,
-			Open:   line.OpenAt(f.now()),
+			Now:    now,
+			Open:   line.OpenAt(now),
 			Query:  req.URL.Query(),
 			Form:   req.PostForm,
 		}

@@ -71,3 +71,16 @@ func TestLogsOfAWholeCallHoldNoNumberOrSecret(t *testing.T) {
 		}
 	}
 }
+
+func TestSimulatedTimeHeaderIsIgnoredWhenSignaturesAreChecked(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, harnessOpts{At: mondayMorning}) // open, with an auth token
+	form := callForm("Digits", "0")
+	req := newPost("/twilio/menu?n=0", form)
+	req.Header.Set("X-Twilio-Signature", signature(testBase+"/twilio/menu?n=0", form))
+	req.Header.Set("X-Switchboard-Simulated-Time", "2026-11-28T12:00:00-08:00") // a Saturday
+	rec := h.Do(req)
+	if rec.Header().Get("X-Switchboard-Simulated-Time") != "" || !strings.Contains(rec.Body.String(), "<Dial") {
+		t.Errorf("a signed service honoured the simulated time: %s", rec.Body)
+	}
+}

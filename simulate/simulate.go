@@ -33,6 +33,10 @@ type HTTP struct {
 	Client *http.Client
 	Target *url.URL
 	Token  string
+	// SimulatedTime (RFC 3339), when set, asks a service in local mode to
+	// answer as if it were that time; a service that checks signatures
+	// ignores it, and Post then fails rather than mislead.
+	SimulatedTime string
 }
 
 // Post implements Transport.
@@ -51,14 +55,24 @@ func (h HTTP) Post(ctx context.Context, fullURL string, form url.Values) (int, [
 	if h.Token != "" {
 		req.Header.Set("X-Twilio-Signature", webhook.Sign(h.Token, fullURL, form))
 	}
+	if h.SimulatedTime != "" {
+		req.Header.Set(simulatedTimeHeader, h.SimulatedTime)
+	}
 	resp, err := h.Client.Do(req)
 	if err != nil {
 		return 0, nil, fmt.Errorf("POST %s: %w", sent.Path, err)
 	}
 	defer resp.Body.Close()
+	if h.SimulatedTime != "" && resp.StatusCode == http.StatusOK && resp.Header.Get(simulatedTimeHeader) != "honoured" {
+		return 0, nil, errors.New("the service ignored --at (it checks signatures, so its clock is its own): use --local to simulate in process")
+	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	return resp.StatusCode, body, err
 }
+
+// simulatedTimeHeader is ivr.SimulatedTimeHeader (not imported: the
+// simulator talks to Switchboard only through HTTP).
+const simulatedTimeHeader = "X-Switchboard-Simulated-Time"
 
 // Handler posts to an in-process Switchboard (its http.Handler).
 type Handler struct {

@@ -34,8 +34,10 @@ Inputs, in order (without any, it asks on standard input):
   --script FILE        one input a line: "press 0", "say groups", "dial no-answer", "record 10", "silence", "hangup"
 Other flags:
   --from NUMBER        the caller's number (default +12065550100; "anonymous" withholds it)
-  --at TIME            simulate in process at this time (2026-11-30T10:00 in the practice's zone, or RFC 3339)
-  --local              simulate in process now, with SWITCHBOARD_CONFIG
+  --at TIME            as if it were TIME (RFC 3339, or 2026-11-30T10:00 in the practice's zone in process):
+                       in process unless SWITCHBOARD_URL is set; a running service honours it only in
+                       local mode (no TWILIO_AUTH_TOKEN)
+  --local              simulate in process with SWITCHBOARD_CONFIG, even when SWITCHBOARD_URL is set
 Against a running service: SWITCHBOARD_URL (default http://127.0.0.1:8080); requests are signed
 with TWILIO_AUTH_TOKEN for SWITCHBOARD_PUBLIC_URL (default SWITCHBOARD_URL) when it is set.
 Exit status: 0 when the call ends properly or waits for more input, 1 on a dead end or an error.`
@@ -85,7 +87,7 @@ func callCmd(ctx context.Context, args []string, getenv func(string) string, std
 	}
 
 	call := &simulate.Call{From: *from, CallSid: "CAsim" + strings.ReplaceAll(time.Now().Format("150405.000000000"), ".", ""), Source: source, Out: stdout}
-	if *at != "" || *local {
+	if *local || (*at != "" && getenv("SWITCHBOARD_URL") == "") {
 		path := getenv("SWITCHBOARD_CONFIG")
 		line, err := config.LoadFile(path)
 		if err != nil {
@@ -113,7 +115,15 @@ func callCmd(ctx context.Context, args []string, getenv func(string) string, std
 		if err != nil {
 			return &exitError{code: 2, err: err}
 		}
-		call.Transport = simulate.HTTP{Client: &http.Client{Timeout: 20 * time.Second}, Target: target, Token: token}
+		tr := simulate.HTTP{Client: &http.Client{Timeout: 20 * time.Second}, Target: target, Token: token}
+		if *at != "" {
+			t, err := parseAt(*at, time.Local)
+			if err != nil {
+				return &exitError{code: 2, err: err}
+			}
+			tr.SimulatedTime = t.Format(time.RFC3339)
+		}
+		call.Transport = tr
 		call.VoiceURL, call.To = public+ivr.PathVoice, "+14258692644"
 	}
 	res, err := call.Run(ctx)

@@ -82,3 +82,24 @@ func TestCallSimulatorScriptAndUsage(t *testing.T) {
 		t.Errorf("a bad time: %v", err)
 	}
 }
+
+func TestCallSimulatorSetsTheClockOfALocalService(t *testing.T) {
+	t.Parallel()
+	base, _ := startServe(t, map[string]string{})
+	for _, tt := range []struct{ at, want string }{
+		{"2026-11-30T10:00:00-08:00", "dials +14255550101"},
+		{"2026-11-28T12:00:00-08:00", "Our office is closed"},
+	} {
+		out, err := runOut(t, map[string]string{"SWITCHBOARD_URL": base}, "call", "--at", tt.at, "--press", "0")
+		if err != nil || !strings.Contains(out, tt.want) {
+			t.Errorf("--at %s: %v\n%s", tt.at, err, out)
+		}
+	}
+	// A service that checks signatures keeps its own clock, and says so.
+	rs := redistest.Start(t)
+	signed, _ := startServe(t, map[string]string{"REDIS_URL": rs.URL(), "TWILIO_AUTH_TOKEN": "tok123"})
+	out, err := runOut(t, map[string]string{"SWITCHBOARD_URL": signed, "TWILIO_AUTH_TOKEN": "tok123"}, "call", "--at", "2026-11-30T10:00:00-08:00", "--press", "0")
+	if err == nil || !strings.Contains(out, "ignored --at") {
+		t.Errorf("--at against a signed service: %v\n%s", err, out)
+	}
+}
