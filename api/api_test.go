@@ -268,3 +268,14 @@ func TestStoreDownIsA503NotAClientError(t *testing.T) {
 		t.Errorf("with Redis down: %d %s", rec.Code, rec.Body)
 	}
 }
+
+// seedOne creates one pending request.
+func seedOne(tb testing.TB, s *testserver.Server) string {
+	tb.Helper()
+	id, _, err := s.Queue.Apply(tb.Context(), s.Queue.CreateOp(callback.Capture{
+		CallSID: "CAfuzz", CallbackNumber: "+12065550142", Reason: "menu", At: testserver.MondayMorning}))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return id
+}

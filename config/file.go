@@ -180,8 +180,8 @@ func LoadFile(path string) (*routing.Line, error) {
 // messages. Every problem is reported in one *Error.
 func Load(source string, data []byte) (*routing.Line, error) {
 	var f File
-	if err := yaml.UnmarshalWithOptions(data, &f, yaml.DisallowUnknownField()); err != nil {
-		return nil, &Error{Source: source, Problems: []Problem{{Path: "(file)", Message: yaml.FormatError(err, false, false)}}}
+	if err := decode(data, &f); err != nil {
+		return nil, &Error{Source: source, Problems: []Problem{{Path: "(file)", Message: err.Error()}}}
 	}
 	line, problems := f.build()
 	if len(problems) > 0 {
@@ -193,8 +193,24 @@ func Load(source string, data []byte) (*routing.Line, error) {
 	return line, nil
 }
 
+// decode parses the YAML strictly. The YAML library panics on some malformed
+// documents (found by fuzzing); that becomes an error like any other, so a
+// bad file never takes the service down.
+func decode(data []byte, f *File) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("the YAML is malformed (the parser gave up: %v)", r)
+		}
+	}()
+	if err := yaml.UnmarshalWithOptions(data, f, yaml.DisallowUnknownField()); err != nil {
+		return errors.New(yaml.FormatError(err, false, false))
+	}
+	return nil
+}
+
 // addLines finds the line of each problem's field in the document.
 func addLines(data []byte, problems []Problem) {
+	defer func() { _ = recover() }() // line numbers are a courtesy; see decode
 	file, err := parser.ParseBytes(data, 0)
 	if err != nil {
 		return
