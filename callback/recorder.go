@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync/atomic"
 	"time"
 )
 
@@ -22,7 +23,14 @@ type Recorder struct {
 	// spool: its create may still sit in another instance's spool.
 	orphanTTL time.Duration
 	onCreate  []func(callSID string)
+	// downUntil (unix nanoseconds) is set after Redis fails: until then
+	// writes go straight to the spool instead of each waiting for a
+	// deadline, and the replayer probes Redis.
+	downUntil atomic.Int64
 }
+
+// breakerWindow is how long writes skip Redis after it failed.
+const breakerWindow = time.Second
 
 // OnCreate adds a function called (in its own goroutine) each time a new
 // request reaches Redis, directly or from the spool. Add them before use.
@@ -59,17 +67,24 @@ func (r *Recorder) Queue() *Queue { return r.queue }
 // Record makes op durable. spooled reports that it went to the spool. An
 // error means neither Redis nor the spool took it.
 func (r *Recorder) Record(ctx context.Context, op Op) (spooled bool, err error) {
-	rctx, cancel := context.WithTimeout(ctx, r.timeout)
-	_, created, rerr := r.queue.Apply(rctx, op)
-	cancel()
-	if rerr == nil {
-		if created {
-			r.created(op)
+	var rerr error
+	if time.Now().UnixNano() < r.downUntil.Load() {
+		rerr = errors.New("redis failed moments ago; not waiting for it again")
+	} else {
+		rctx, cancel := context.WithTimeout(ctx, r.timeout)
+		var created bool
+		_, created, rerr = r.queue.Apply(rctx, op)
+		cancel()
+		if rerr == nil {
+			if created {
+				r.created(op)
+			}
+			return false, nil
 		}
-		return false, nil
-	}
-	if !errors.Is(rerr, ErrNotFound) {
-		r.queue.observer.RedisError()
+		if !errors.Is(rerr, ErrNotFound) {
+			r.queue.observer.RedisError()
+			r.downUntil.Store(time.Now().Add(breakerWindow).UnixNano())
+		}
 	}
 	if serr := r.spool.Append(op); serr != nil {
 		return false, fmt.Errorf("record callback %s: redis: %v; spool: %w", op.Kind, rerr, serr)
@@ -137,6 +152,9 @@ func (r *Recorder) Replay(ctx context.Context) (int, error) {
 	n, err := r.spool.Drain(apply, keep)
 	if err != nil {
 		return n, fmt.Errorf("replay spool: %w", err)
+	}
+	if n > 0 || r.spool.Len() == 0 {
+		r.downUntil.Store(0) // Redis is taking writes again: stop skipping it
 	}
 	if n > 0 {
 		r.log.Info("replayed spooled callback writes into redis", slog.Int("applied", n), slog.Int("left", r.spool.Len()))

@@ -22,6 +22,19 @@ type Spool struct {
 	drainMu sync.Mutex // one drain at a time
 	mu      sync.Mutex // guards the file and count
 	count   int
+
+	batchMu sync.Mutex // guards cur
+	cur     *batch     // appends waiting for the next fsync
+}
+
+// batch is a group of appends made durable by one fsync (group commit): under
+// an outage every webhook spools, and one fsync per request in turn would
+// make the last caller wait for all the others.
+type batch struct {
+	lines  [][]byte
+	leader bool
+	done   chan struct{}
+	err    error
 }
 
 // OpenSpool opens (creating when needed) the spool in dir and counts what
@@ -49,19 +62,49 @@ func (s *Spool) Len() int {
 	return s.count
 }
 
-// Append writes op durably (fsync) at the end of the spool.
+// Append writes op durably (fsync) at the end of the spool. Concurrent
+// appends share fsyncs: the first of a group writes and syncs them all.
 func (s *Spool) Append(op Op) error {
 	line, err := json.Marshal(op)
 	if err != nil {
 		return fmt.Errorf("spool: encode: %w", err)
 	}
+	s.batchMu.Lock()
+	b := s.cur
+	if b == nil {
+		b = &batch{done: make(chan struct{})}
+		s.cur = b
+	}
+	b.lines = append(b.lines, append(line, '\n'))
+	leader := !b.leader
+	b.leader = true
+	s.batchMu.Unlock()
+	if !leader {
+		<-b.done
+		return b.err
+	}
+	// The leader waits for the file; appends arriving meanwhile join its batch.
 	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.batchMu.Lock()
+	s.cur = nil
+	lines := b.lines
+	s.batchMu.Unlock()
+	b.err = s.write(lines)
+	if b.err == nil {
+		s.count += len(lines)
+	}
+	s.mu.Unlock()
+	close(b.done)
+	return b.err
+}
+
+// write appends lines and fsyncs; s.mu must be held.
+func (s *Spool) write(lines [][]byte) error {
 	f, err := os.OpenFile(s.path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
 	if err != nil {
 		return fmt.Errorf("spool: open: %w", err)
 	}
-	if _, err := f.Write(append(line, '\n')); err != nil {
+	if _, err := f.Write(bytes.Join(lines, nil)); err != nil {
 		f.Close()
 		return fmt.Errorf("spool: write: %w", err)
 	}
@@ -72,7 +115,6 @@ func (s *Spool) Append(op Op) error {
 	if err := f.Close(); err != nil {
 		return fmt.Errorf("spool: close: %w", err)
 	}
-	s.count++
 	return nil
 }
 
