@@ -69,7 +69,17 @@ type builder struct {
 	problems []Problem
 }
 
+// maxProblems bounds what one file can report: enough to fix it, never a
+// flood (or quadratic work) from a damaged file.
+const maxProblems = 50
+
 func (b *builder) addf(path, format string, args ...any) {
+	if len(b.problems) == maxProblems {
+		b.problems = append(b.problems, Problem{Path: "(file)", Message: "more problems not shown; fix these first"})
+	}
+	if len(b.problems) > maxProblems {
+		return
+	}
 	b.problems = append(b.problems, Problem{Path: path, Message: fmt.Sprintf(format, args...)})
 }
 
@@ -272,24 +282,25 @@ func (b *builder) holidays(h Holidays, s *routing.Schedule) {
 	}
 }
 
-var (
-	digitsRun = regexp.MustCompile(`(\d)[\s.\-]+(\d)`)
-	has911    = regexp.MustCompile(`(^|\D)911(\D|$)`)
-	has988    = regexp.MustCompile(`(^|\D)988(\D|$)`)
-)
+// spokenNumber is a run of digits, possibly spaced for text-to-speech
+// ("9 1 1", "9-8-8", "9.1.1").
+var spokenNumber = regexp.MustCompile(`\d(?:[\s.\-]*\d)*`)
 
-// hasCrisisNumbers reports whether text names both 911 and 988, however the
-// digits are spaced for text-to-speech ("9 1 1", "9-8-8").
+// hasCrisisNumbers reports whether text names both 911 and 988 as whole
+// numbers, however their digits are spaced. It is linear in the text.
 func hasCrisisNumbers(text string) bool {
-	joined := text
-	for {
-		next := digitsRun.ReplaceAllString(joined, "$1$2")
-		if next == joined {
-			break
-		}
-		joined = next
+	var got911, got988 bool
+	for _, m := range spokenNumber.FindAllString(text, -1) {
+		digits := strings.Map(func(r rune) rune {
+			if r >= '0' && r <= '9' {
+				return r
+			}
+			return -1
+		}, m)
+		got911 = got911 || digits == "911"
+		got988 = got988 || digits == "988"
 	}
-	return has911.MatchString(joined) && has988.MatchString(joined)
+	return got911 && got988
 }
 
 func (b *builder) prompts(p Prompts, practice string) routing.Prompts {

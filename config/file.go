@@ -163,6 +163,10 @@ func (e *Error) Error() string {
 	return b.String()
 }
 
+// maxFileSize is far above any real line's configuration (the default is
+// about 5 KiB) and keeps a damaged or wrong file from costing much.
+const maxFileSize = 1 << 20
+
 // LoadFile reads and validates the configuration at path, or the built-in
 // default when path is empty.
 func LoadFile(path string) (*routing.Line, error) {
@@ -179,6 +183,9 @@ func LoadFile(path string) (*routing.Line, error) {
 // Load parses and validates a configuration document. source names it in
 // messages. Every problem is reported in one *Error.
 func Load(source string, data []byte) (*routing.Line, error) {
+	if len(data) > maxFileSize {
+		return nil, &Error{Source: source, Problems: []Problem{{Path: "(file)", Message: fmt.Sprintf("the file is %d bytes; a line's configuration is at most %d", len(data), maxFileSize)}}}
+	}
 	var f File
 	if err := decode(data, &f); err != nil {
 		return nil, &Error{Source: source, Problems: []Problem{{Path: "(file)", Message: err.Error()}}}
