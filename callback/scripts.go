@@ -19,7 +19,13 @@ import "github.com/redis/go-redis/v9"
 // request lacks, so nothing is recorded twice and no field is lost.
 // KEYS[1] call key. ARGV: prefix, new id, event JSON, then field/value pairs.
 // Returns {created (0/1), id}.
-var scriptCreate = redis.NewScript(`
+var scriptCreate = redis.NewScript(createSource)
+
+// CreateScriptSource is the Lua source of the create script, for
+// benchmarks that run the same Redis command with redis-benchmark.
+func CreateScriptSource() string { return createSource }
+
+const createSource = `
 local id = redis.call('GET', KEYS[1])
 local created = 0
 if not id then
@@ -39,7 +45,7 @@ if created == 1 then
   redis.call('ZADD', ARGV[1] .. 'pending', 0, id)
 end
 return {created, id}
-`)
+`
 
 // scriptUpdate sets fields on the request of a call. With mode "fill" only
 // empty fields are set. The event is added only when something changed, so a

@@ -1,0 +1,328 @@
+// Command driver runs Switchboard's benchmarks and writes BENCHMARKS.md.
+// Every figure is compared with a baseline measured in the same run on the
+// same machine, so the ratios hold on a noisy two-core box. bench/run
+// builds the binaries and calls it.
+package main
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"fmt"
+	"net/url"
+	"os"
+	"os/exec"
+	"regexp"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"github.com/switchboard-clinic/switchboard/callback"
+	"github.com/switchboard-clinic/switchboard/webhook"
+)
+
+const (
+	token  = "benchtoken0123456789abcdef012345"
+	public = "http://phone.bench"
+)
+
+type opts struct {
+	switchboard, baseline, out string
+	duration                   time.Duration
+	rounds                     int
+	queueLarge                 int
+}
+
+func main() {
+	var o opts
+	flag.StringVar(&o.switchboard, "switchboard", "", "switchboard binary")
+	flag.StringVar(&o.baseline, "baseline", "", "baseline binary")
+	flag.StringVar(&o.out, "out", "BENCHMARKS.md", "report")
+	flag.DurationVar(&o.duration, "duration", 4*time.Second, "length of each load run")
+	flag.IntVar(&o.rounds, "rounds", 3, "interleaved rounds per comparison (median reported)")
+	flag.IntVar(&o.queueLarge, "queue", 1000000, "pending requests for the large-queue benchmark")
+	flag.Parse()
+	if o.switchboard == "" || o.baseline == "" {
+		fatalf("usage: driver -switchboard BIN -baseline BIN [-out BENCHMARKS.md]")
+	}
+	r := &report{started: time.Now()}
+	dir, err := os.MkdirTemp("", "switchboard-bench-")
+	if err != nil {
+		fatalf("%v", err)
+	}
+	defer os.RemoveAll(dir)
+
+	redisProc, redisPort := redisServer(dir, "--appendonly", "yes", "--appendfsync", "everysec")
+	defer redisProc.stop()
+	redisURL := fmt.Sprintf("redis://127.0.0.1:%d/0", redisPort)
+	sbPort, plainPort, valPort := freePort(), freePort(), freePort()
+	sb := start(o.switchboard, []string{
+		"SWITCHBOARD_ADDR=127.0.0.1:" + strconv.Itoa(sbPort), "SWITCHBOARD_PUBLIC_URL=" + public, "TWILIO_AUTH_TOKEN=" + token,
+		"REDIS_URL=" + redisURL, "SWITCHBOARD_DATA_DIR=" + dir + "/sb", "SWITCHBOARD_LOG_FORMAT=json",
+	}, dir+"/switchboard.log", "serve")
+	defer sb.stop()
+	sbURL := fmt.Sprintf("http://127.0.0.1:%d", sbPort)
+	waitHTTP(sbURL + "/healthz")
+
+	// The baselines answer with a document as large as the main menu.
+	menuDoc := size(sbURL, "/twilio/voice", url.Values{"CallSid": {"CAsize"}, "From": {"+12065550142"}})
+	plain := start(o.baseline, nil, "", "-addr", "127.0.0.1:"+strconv.Itoa(plainPort), "-size", strconv.Itoa(menuDoc))
+	defer plain.stop()
+	val := start(o.baseline, nil, "", "-addr", "127.0.0.1:"+strconv.Itoa(valPort), "-size", strconv.Itoa(menuDoc), "-validate", "-token", token, "-public", public)
+	defer val.stop()
+	plainURL, valURL := fmt.Sprintf("http://127.0.0.1:%d", plainPort), fmt.Sprintf("http://127.0.0.1:%d", valPort)
+	waitHTTP(plainURL + "/")
+	waitHTTP(valURL + "/")
+
+	ok200 := func(status int, _ []byte) bool { return status == 200 }
+	fixed := func(path string, form url.Values) request {
+		body := []byte(form.Encode())
+		sig := webhook.Sign(token, public+path, form)
+		return func(int, int) (string, []byte, string) { return path, body, sig }
+	}
+	call := url.Values{"CallSid": {"CAbench0000000000000000000000000"}, "From": {"+12065550142"}, "To": {"+14258692644"}, "CallStatus": {"ringing"}}
+	with := func(k, v string) url.Values {
+		f := url.Values{}
+		for kk, vv := range call {
+			f[kk] = vv
+		}
+		f.Set(k, v)
+		return f
+	}
+	scenarios := []struct {
+		name string
+		req  request
+	}{
+		{"main-menu webhook (POST /twilio/voice)", fixed("/twilio/voice", call)},
+		{"menu choice: group information (Digits=1)", fixed("/twilio/menu?n=0", with("Digits", "1"))},
+		{"extension dial (Digits=201)", fixed("/twilio/menu?n=0", with("Digits", "201"))},
+	}
+	baseReq := fixed("/twilio/voice", call)
+	for _, conns := range []int{32, 128} {
+		for _, sc := range scenarios {
+			var sbs, plains, vals []result
+			for round := 0; round < o.rounds; round++ {
+				plains = append(plains, load(plainURL, conns, o.duration, baseReq, ok200))
+				vals = append(vals, load(valURL, conns, o.duration, baseReq, ok200))
+				sbs = append(sbs, load(sbURL, conns, o.duration, sc.req, ok200))
+			}
+			r.webhooks = append(r.webhooks, webhookRow{scenario: sc.name, conns: conns, sb: median(sbs), plain: median(plains), val: median(vals)})
+			fmt.Fprintf(os.Stderr, "%s @%d: %.0f req/s vs validating baseline %.0f\n", sc.name, conns, median(sbs).RPS, median(vals).RPS)
+		}
+	}
+
+	// Callback capture end to end: every request a new call, recorded in
+	// the real Redis (appendfsync everysec).
+	var captured atomic.Int64
+	capture := func(w, i int) (string, []byte, string) {
+		f := url.Values{"CallSid": {fmt.Sprintf("CAcap%03d%09d", w, i)}, "From": {"+12065550142"}, "To": {"+14258692644"}, "Digits": {"1"}}
+		path := "/twilio/callback/number?n=0&r=menu"
+		return path, []byte(f.Encode()), webhook.Sign(token, public+path, f)
+	}
+	saved := func(status int, body []byte) bool {
+		if status == 200 && bytes.Contains(body, []byte("saved")) {
+			captured.Add(1)
+			return true
+		}
+		return false
+	}
+	var caps, menus []result
+	for round := 0; round < o.rounds; round++ {
+		menus = append(menus, load(sbURL, 32, o.duration, scenarios[0].req, ok200))
+		caps = append(caps, load(sbURL, 32, o.duration, capture, saved))
+	}
+	rdb := redis.NewClient(&redis.Options{Addr: fmt.Sprintf("127.0.0.1:%d", redisPort)})
+	defer rdb.Close()
+	stored, err := rdb.ZCard(context.Background(), "switchboard:{cb}:pending").Result()
+	if err != nil {
+		fatalf("count stored requests: %v", err)
+	}
+	r.capture = captureRow{sb: median(caps), menu: median(menus), confirmed: captured.Load(), stored: stored}
+	r.capture.redisBench = redisBenchmark(redisPort)
+	fmt.Fprintf(os.Stderr, "capture: %.0f req/s, confirmed %d, stored %d, redis-benchmark %.0f\n", r.capture.sb.RPS, r.capture.confirmed, stored, r.capture.redisBench)
+	sb.stop()
+
+	r.queue = queueBench(dir, o.queueLarge)
+	r.memory = memoryBench(dir)
+	r.finished = time.Now()
+	if err := os.WriteFile(o.out, []byte(r.markdown(o)), 0o644); err != nil {
+		fatalf("write %s: %v", o.out, err)
+	}
+	fmt.Fprintf(os.Stderr, "wrote %s in %s\n", o.out, r.finished.Sub(r.started).Round(time.Second))
+}
+
+// size returns the length of one answer.
+func size(base, path string, form url.Values) int {
+	status, body := postOnce(base, path, form)
+	if status != 200 {
+		fatalf("POST %s: %d %s", path, status, body)
+	}
+	return len(body)
+}
+
+func postOnce(base, path string, form url.Values) (int, []byte) {
+	var status int
+	var got []byte
+	load(base, 1, 50*time.Millisecond, func(int, int) (string, []byte, string) {
+		return path, []byte(form.Encode()), webhook.Sign(token, public+path, form)
+	}, func(s int, b []byte) bool { status, got = s, b; return true })
+	return status, got
+}
+
+// redisBenchmark runs redis-benchmark with the Redis command one capture
+// makes (one EVALSHA of the create script with the same arguments).
+func redisBenchmark(port int) float64 {
+	rdb := redis.NewClient(&redis.Options{Addr: fmt.Sprintf("127.0.0.1:%d", port)})
+	defer rdb.Close()
+	ctx := context.Background()
+	q, _ := callback.NewQueue(callback.Options{Client: rdb, Prefix: "rb:"})
+	op := q.CreateOp(callback.Capture{CallSID: "CAx", CallerNumber: "+12065550142", CallbackNumber: "+12065550142", Reason: "menu", At: time.Now()})
+	if _, _, err := q.Apply(ctx, op); err != nil {
+		fatalf("load script: %v", err)
+	}
+	sha, err := rdb.ScriptLoad(ctx, callback.CreateScriptSource()).Result()
+	if err != nil {
+		fatalf("script load: %v", err)
+	}
+	args := []string{"-p", strconv.Itoa(port), "-c", "32", "-n", "200000", "-r", "1000000000", "-q",
+		"EVALSHA", sha, "1", "rb:{cb}:c:CA__rand_int__", "rb:{cb}:", "__rand_int__", op.Event}
+	for i := 0; i < len(op.Fields); i += 2 {
+		v := op.Fields[i+1]
+		if op.Fields[i] == "id" || op.Fields[i] == "sid" {
+			v = "__rand_int__"
+		}
+		args = append(args, op.Fields[i], v)
+	}
+	out, err := exec.Command("redis-benchmark", args...).CombinedOutput()
+	if err != nil {
+		fatalf("redis-benchmark: %v\n%s", err, out)
+	}
+	m := regexp.MustCompile(`([0-9.]+) requests per second`).FindSubmatch(out)
+	if m == nil {
+		fatalf("redis-benchmark output: %s", out)
+	}
+	rps, _ := strconv.ParseFloat(string(m[1]), 64)
+	return rps
+}
+
+// queueBench measures the staff queue's first page and a claim with a small
+// and a large queue.
+func queueBench(dir string, large int) queueRow {
+	p, port := redisServer(dir, "--appendonly", "no")
+	defer p.stop()
+	rdb := redis.NewClient(&redis.Options{Addr: fmt.Sprintf("127.0.0.1:%d", port), PoolSize: 64})
+	defer rdb.Close()
+	q, _ := callback.NewQueue(callback.Options{Client: rdb, Prefix: "q:"})
+	ctx := context.Background()
+	fill := func(from, to int) {
+		var wg sync.WaitGroup
+		next := atomic.Int64{}
+		next.Store(int64(from))
+		base := time.Now().Add(-time.Hour)
+		for w := 0; w < 64; w++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for {
+					i := next.Add(1) - 1
+					if i >= int64(to) {
+						return
+					}
+					op := q.CreateOp(callback.Capture{CallSID: fmt.Sprintf("CAq%08d", i), CallbackNumber: "+12065550142", Reason: "menu",
+						At: base.Add(time.Duration(i) * time.Millisecond)})
+					if _, _, err := q.Apply(ctx, op); err != nil {
+						fatalf("fill queue: %v", err)
+					}
+				}
+			}()
+		}
+		wg.Wait()
+	}
+	measure := func() (page, claim time.Duration) {
+		var pages, claims []time.Duration
+		for i := 0; i < 300; i++ {
+			t0 := time.Now()
+			reqs, _, err := q.List(ctx, callback.StatusPending, 50, "")
+			pages = append(pages, time.Since(t0))
+			if err != nil || len(reqs) == 0 {
+				fatalf("list: %v", err)
+			}
+			t0 = time.Now()
+			if _, err := q.Claim(ctx, reqs[0].ID, "bench"); err != nil {
+				fatalf("claim: %v", err)
+			}
+			claims = append(claims, time.Since(t0))
+		}
+		return medianDur(pages), medianDur(claims)
+	}
+	var row queueRow
+	fill(0, 1000)
+	row.smallPage, row.smallClaim = measure()
+	t0 := time.Now()
+	fill(1000, large)
+	row.fillTime = time.Since(t0)
+	row.large = large
+	row.largePage, row.largeClaim = measure()
+	return row
+}
+
+// memoryBench measures Redis memory per request (created, consent and a
+// voice message, no transcription) from INFO memory.
+func memoryBench(dir string) float64 {
+	p, port := redisServer(dir, "--appendonly", "no")
+	defer p.stop()
+	rdb := redis.NewClient(&redis.Options{Addr: fmt.Sprintf("127.0.0.1:%d", port), PoolSize: 64})
+	defer rdb.Close()
+	q, _ := callback.NewQueue(callback.Options{Client: rdb, Prefix: "m:"})
+	ctx := context.Background()
+	used := func() int64 {
+		info, _ := rdb.Info(ctx, "memory").Result()
+		m := regexp.MustCompile(`used_memory:(\d+)`).FindStringSubmatch(info)
+		n, _ := strconv.ParseInt(m[1], 10, 64)
+		return n
+	}
+	// Load the scripts first so that they do not count.
+	q.Apply(ctx, q.CreateOp(callback.Capture{CallSID: "CAwarm", CallbackNumber: "+12065550142", Reason: "menu"}))
+	q.Apply(ctx, q.ConsentOp("CAwarm", callback.ConsentYes, callback.ConsentNo))
+	before := used()
+	const n = 100000
+	var wg sync.WaitGroup
+	for w := 0; w < 32; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < n; i += 32 {
+				sid := fmt.Sprintf("CA%032d", i)
+				q.Apply(ctx, q.CreateOp(callback.Capture{CallSID: sid, CallerNumber: "+12065550142", CallbackNumber: "+12065550142", Reason: "unanswered"}))
+				q.Apply(ctx, q.ConsentOp(sid, callback.ConsentYes, callback.ConsentNo))
+				q.Apply(ctx, q.MessageOp(sid, callback.Message{RecordingSID: "RE" + sid, RecordingURL: "https://api.twilio.com/2010-04-01/Accounts/AC0123456789abcdef0123456789abcdef/Recordings/RE" + sid, DurationSeconds: 23}))
+			}
+		}()
+	}
+	wg.Wait()
+	return float64(used()-before) / n
+}
+
+func medianDur(ds []time.Duration) time.Duration {
+	c := append([]time.Duration(nil), ds...)
+	for i := 1; i < len(c); i++ {
+		for j := i; j > 0 && c[j] < c[j-1]; j-- {
+			c[j], c[j-1] = c[j-1], c[j]
+		}
+	}
+	return c[len(c)/2]
+}
+
+func machine() string {
+	cpu := "unknown CPU"
+	if data, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		if m := regexp.MustCompile(`model name\s*:\s*(.+)`).FindSubmatch(data); m != nil {
+			cpu = strings.TrimSpace(string(m[1]))
+		}
+	}
+	return fmt.Sprintf("%d cores (%s), %s, %s/%s", runtime.NumCPU(), cpu, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+}
