@@ -22,6 +22,7 @@ type Flow struct {
 	capture  *capture // nil when no recorder is configured
 	events   Events
 	simTime  bool
+	cache    *docCache // nil: no caching (tests that inspect elements)
 }
 
 // Events is told what callers do, for metrics (metrics.Metrics implements
@@ -86,7 +87,8 @@ func New(d Deps) (*Flow, error) {
 	case d.Logger == nil:
 		return nil, errors.New("ivr: Logger is required")
 	}
-	f := &Flow{line: d.Line, base: d.BaseURL, now: d.Now, log: d.Logger, events: d.Events, simTime: d.SimulatedTime}
+	f := &Flow{line: d.Line, base: d.BaseURL, now: d.Now, log: d.Logger, events: d.Events, simTime: d.SimulatedTime,
+		cache: &docCache{docs: map[string]preRendered{}}}
 	if f.events == nil {
 		f.events = noEvents{}
 	}

@@ -71,12 +71,7 @@ func (f *Flow) run(c echo.Context, step Step, call Call) (doc []byte) {
 		f.fail(c, call, err)
 		return f.apology(call)
 	}
-	xml, err := twiml.Voice(els)
-	if err != nil {
-		f.fail(c, call, fmt.Errorf("render twiml: %w", err))
-		return f.apology(call)
-	}
-	return []byte(xml)
+	return render(els)
 }
 
 func (f *Flow) fail(c echo.Context, call Call, err error) {
@@ -92,10 +87,7 @@ func (f *Flow) fail(c echo.Context, call Call, err error) {
 // and falls back to a fixed document if even that does.
 func (f *Flow) apology(call Call) []byte {
 	if call.Line != nil {
-		els := f.mainMenu(call, 0, say(call.Line, call.Line.Prompts.Apology))
-		if xml, err := twiml.Voice(els); err == nil {
-			return []byte(xml)
-		}
+		return render(f.menuPage(call, 0, call.Line.Prompts.Apology))
 	}
 	return []byte(`<?xml version="1.0" encoding="UTF-8"?><Response><Say>We're sorry, something went wrong. Please hold.</Say><Redirect method="POST">` +
 		f.URL(PathVoice) + `</Redirect></Response>`)

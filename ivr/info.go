@@ -10,12 +10,25 @@ import (
 )
 
 // info reads an information message and gathers the caller's next step.
-func (f *Flow) info(c Call, id string, n int, preamble ...twiml.Element) ([]twiml.Element, error) {
+// The document is cached: it depends on the configuration, id, n and the
+// prompt only.
+func (f *Flow) info(c Call, id string, n int, prompt string) ([]twiml.Element, error) {
 	l := c.Line
 	msg, ok := l.Info[id]
 	if !ok {
 		return nil, fmt.Errorf("info: unknown message %q", id)
 	}
+	return f.memo(fmt.Sprintf("info|%s|%s|%d|%s", l.Version, id, n, prompt), func() []twiml.Element {
+		var preamble []twiml.Element
+		if prompt != "" {
+			preamble = append(preamble, say(l, prompt))
+		}
+		return f.infoPage(c, msg, id, n, preamble)
+	}), nil
+}
+
+func (f *Flow) infoPage(c Call, msg routing.Info, id string, n int, preamble []twiml.Element) []twiml.Element {
+	l := c.Line
 	action := f.callURL(c, PathInfoChoice, "id", id, "n", strconv.Itoa(n))
 	inner := append([]twiml.Element(nil), preamble...)
 	if n == 0 {
@@ -40,13 +53,13 @@ func (f *Flow) info(c Call, id string, n int, preamble ...twiml.Element) ([]twim
 		ActionOnEmptyResult: "true",
 		InnerElements:       inner,
 	}
-	return []twiml.Element{g, redirect(action)}, nil
+	return []twiml.Element{g, redirect(action)}
 }
 
 // Info answers a request for an information message (used by the simulator
 // and links; menus reach it through their actions).
 func (f *Flow) Info(c Call) ([]twiml.Element, error) {
-	return f.info(c, c.Query.Get("id"), 0)
+	return f.info(c, c.Query.Get("id"), 0, "")
 }
 
 // InfoChoice handles the caller's answer after an information message.
@@ -62,7 +75,7 @@ func (f *Flow) InfoChoice(c Call) ([]twiml.Element, error) {
 	f.events.MenuChoice("info "+id, choiceLabel(choice))
 	if choice.Kind == routing.ChoiceOption {
 		return f.act(c, choice.Option.Action, "info", func() []twiml.Element {
-			els, _ := f.info(c, id, 0)
+			els, _ := f.info(c, id, 0, "")
 			return els
 		})
 	}
@@ -73,5 +86,5 @@ func (f *Flow) InfoChoice(c Call) ([]twiml.Element, error) {
 	if choice.Kind == routing.ChoiceNone {
 		prompt = l.Prompts.NoInput
 	}
-	return f.info(c, id, n+1, say(l, prompt))
+	return f.info(c, id, n+1, prompt)
 }

@@ -28,11 +28,24 @@ const (
 func (f *Flow) Answer(c Call) ([]twiml.Element, error) {
 	l := c.Line
 	f.events.CallStarted("voice")
-	intro := []twiml.Element{say(l, l.Prompts.Greeting), say(l, l.Prompts.Crisis)}
-	if !c.Open {
-		intro = append(intro, say(l, l.Prompts.Closed))
-	}
-	return f.mainMenu(c, 0, intro...), nil
+	return f.memo(fmt.Sprintf("answer|%s|%v", l.Version, c.Open), func() []twiml.Element {
+		intro := []twiml.Element{say(l, l.Prompts.Greeting), say(l, l.Prompts.Crisis)}
+		if !c.Open {
+			intro = append(intro, say(l, l.Prompts.Closed))
+		}
+		return f.mainMenu(c, 0, intro...)
+	}), nil
+}
+
+// menuPage is the main menu after an optional sentence (an invalid key, no
+// input, an apology), cached: it does not depend on the caller.
+func (f *Flow) menuPage(c Call, n int, prompt string) []twiml.Element {
+	return f.memo(fmt.Sprintf("menu|%s|%d|%s", c.Line.Version, n, prompt), func() []twiml.Element {
+		if prompt == "" {
+			return f.mainMenu(c, n)
+		}
+		return f.mainMenu(c, n, say(c.Line, prompt))
+	})
 }
 
 // mainMenu gathers a choice from the main menu after the given preamble. A
@@ -72,7 +85,7 @@ func (f *Flow) MenuChoice(c Call) ([]twiml.Element, error) {
 	f.events.MenuChoice("main", choiceLabel(choice))
 	switch choice.Kind {
 	case routing.ChoiceOption:
-		return f.act(c, choice.Option.Action, "menu", func() []twiml.Element { return f.mainMenu(c, 0) })
+		return f.act(c, choice.Option.Action, "menu", func() []twiml.Element { return f.menuPage(c, 0, "") })
 	case routing.ChoiceExtension:
 		return f.extension(c, choice.Extension)
 	}
@@ -83,7 +96,7 @@ func (f *Flow) MenuChoice(c Call) ([]twiml.Element, error) {
 	if choice.Kind == routing.ChoiceNone {
 		msg = l.Prompts.NoInput
 	}
-	return f.mainMenu(c, n+1, say(l, msg)), nil
+	return f.menuPage(c, n+1, msg), nil
 }
 
 // act carries out a menu action. again renders the current menu for a
@@ -103,13 +116,13 @@ func (f *Flow) act(c Call, a routing.Action, reason string, again func() []twiml
 		}
 		return f.extension(c, ext)
 	case routing.ActionInfo:
-		return f.info(c, a.Target, 0)
+		return f.info(c, a.Target, 0, "")
 	case routing.ActionCallback:
 		return f.callback.Offer(c, reason)
 	case routing.ActionRepeat:
 		return again(), nil
 	case routing.ActionMenu:
-		return f.mainMenu(c, 0), nil
+		return f.menuPage(c, 0, ""), nil
 	}
 	return nil, fmt.Errorf("menu action: unknown kind %q", a.Kind)
 }
@@ -139,7 +152,7 @@ func (f *Flow) routeOn(c Call, reason string) ([]twiml.Element, error) {
 // MenuPage re-reads the main menu without the greeting (a safe place to send
 // a caller after an error).
 func (f *Flow) MenuPage(c Call) ([]twiml.Element, error) {
-	return f.mainMenu(c, 0), nil
+	return f.menuPage(c, 0, ""), nil
 }
 
 // noCallback stands in until callback capture is configured: it says that
@@ -147,7 +160,7 @@ func (f *Flow) MenuPage(c Call) ([]twiml.Element, error) {
 type noCallback struct{ f *Flow }
 
 func (n noCallback) Offer(c Call, reason string) ([]twiml.Element, error) {
-	return n.f.mainMenu(c, 0, say(c.Line, c.Line.Prompts.Unavailable)), nil
+	return n.f.menuPage(c, 0, c.Line.Prompts.Unavailable), nil
 }
 
 // choiceLabel names a choice for metrics: the action, never the input.
