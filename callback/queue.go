@@ -110,9 +110,52 @@ func (q *Queue) newID(t time.Time) string {
 
 func ms(t time.Time) string { return strconv.FormatInt(t.UnixMilli(), 10) }
 
+// storedEvent is an Event as kept in Redis: short keys and the time in unix
+// milliseconds, because every request carries its history (memory per
+// request is measured in bench/).
+type storedEvent struct {
+	T int64  `json:"t"`
+	W string `json:"w"`
+	E string `json:"e"`
+	N string `json:"n,omitempty"`
+}
+
 func eventJSON(at time.Time, who, what, note string) string {
-	b, _ := json.Marshal(Event{At: at.UTC(), Who: who, What: what, Note: note})
+	b, _ := json.Marshal(storedEvent{T: at.UnixMilli(), W: who, E: what, N: note})
 	return string(b)
+}
+
+func decodeEvent(raw string) (Event, bool) {
+	var e storedEvent
+	if json.Unmarshal([]byte(raw), &e) != nil {
+		return Event{}, false
+	}
+	return Event{At: time.UnixMilli(e.T).UTC(), Who: e.W, What: e.E, Note: e.N}, true
+}
+
+// recordingPrefix starts the URL of every recording Twilio reports. A URL of
+// that form is stored as its account and recording SIDs (short values keep
+// the request's hash in Redis's compact encoding); any other is kept whole.
+const recordingPrefix = "https://api.twilio.com/2010-04-01/Accounts/"
+
+// A URL of that form is not stored at all: the recording's SID and the
+// account's credentials (which alone can fetch it) rebuild it.
+func recordingFields(m Message) []string {
+	if rest, ok := strings.CutPrefix(m.RecordingURL, recordingPrefix); ok {
+		if _, sid, ok := strings.Cut(rest, "/Recordings/"); ok && sid == m.RecordingSID {
+			return []string{"rsid", m.RecordingSID, "rdur", strconv.Itoa(m.DurationSeconds)}
+		}
+	}
+	return []string{"rsid", m.RecordingSID, "rurl", m.RecordingURL, "rdur", strconv.Itoa(m.DurationSeconds)}
+}
+
+// callerField stores the caller's number only when it is not the callback
+// number (the usual case keeps one copy).
+func callerField(c Capture) string {
+	if c.CallerNumber == c.CallbackNumber {
+		return "="
+	}
+	return c.CallerNumber
 }
 
 // CreateOp is the write that records a captured request.
@@ -125,10 +168,10 @@ func (q *Queue) CreateOp(c Capture) Op {
 	return Op{
 		Kind: "create", CallSID: c.CallSID, ID: id, At: at,
 		Fields: []string{
-			"id", id, "sid", c.CallSID, "from", c.CallerNumber, "num", c.CallbackNumber, "rsn", c.Reason,
-			"ts", ms(at), "st", string(StatusPending), "att", "0", "upd", ms(at),
+			"id", id, "sid", c.CallSID, "from", callerField(c), "num", c.CallbackNumber, "rsn", c.Reason,
+			"st", string(StatusPending),
 		},
-		Event: eventJSON(at, "caller", "created", "reason: "+c.Reason),
+		Event: eventJSON(at, "caller", "created", ""),
 	}
 }
 
@@ -138,7 +181,7 @@ func (q *Queue) ConsentOp(callSID string, voicemail, namePractice Consent) Op {
 	return Op{
 		Kind: "update", CallSID: callSID, Mode: "set", At: at,
 		Fields: []string{"cvm", string(voicemail), "cnm", string(namePractice)},
-		Event:  eventJSON(at, "caller", "consent", fmt.Sprintf("voicemail: %s; name the practice: %s", voicemail, namePractice)),
+		Event:  eventJSON(at, "caller", "consent", ""),
 	}
 }
 
@@ -147,8 +190,8 @@ func (q *Queue) MessageOp(callSID string, m Message) Op {
 	at := q.now()
 	return Op{
 		Kind: "update", CallSID: callSID, Mode: "set", At: at,
-		Fields: []string{"rsid", m.RecordingSID, "rurl", m.RecordingURL, "rdur", strconv.Itoa(m.DurationSeconds)},
-		Event:  eventJSON(at, "caller", "voice message", fmt.Sprintf("%d seconds", m.DurationSeconds)),
+		Fields: recordingFields(m),
+		Event:  eventJSON(at, "caller", "voice message", ""),
 	}
 }
 
@@ -165,17 +208,17 @@ func (q *Queue) TranscriptionOp(callSID, text, status string) Op {
 // Apply performs op. For a create it returns the request's id and whether
 // it is new; for an update, ErrNotFound when the call has no request (yet).
 func (q *Queue) Apply(ctx context.Context, op Op) (id string, created bool, err error) {
-	callKey := q.prefix + "c:" + op.CallSID
+	callKey := q.prefix + "calls"
 	switch op.Kind {
 	case "create":
-		args := append([]any{q.prefix, op.ID, op.Event}, strs(op.Fields)...)
+		args := append([]any{q.prefix, op.ID, op.Event, op.CallSID}, strs(op.Fields)...)
 		res, err := scriptCreate.Run(ctx, q.rdb, []string{callKey}, args...).Slice()
 		if err != nil {
 			return "", false, fmt.Errorf("create callback request: %w", err)
 		}
 		return res[1].(string), res[0].(int64) == 1, nil
 	case "update":
-		args := append([]any{q.prefix, op.Event, op.Mode}, strs(op.Fields)...)
+		args := append([]any{q.prefix, op.Event, op.Mode, op.CallSID}, strs(op.Fields)...)
 		id, err := scriptUpdate.Run(ctx, q.rdb, []string{callKey}, args...).Text()
 		if errors.Is(err, redis.Nil) {
 			return "", false, ErrNotFound
@@ -212,12 +255,31 @@ func (q *Queue) Get(ctx context.Context, id string) (*Request, error) {
 	}
 	r := decode(h.Val())
 	for _, raw := range hist.Val() {
-		var e Event
-		if json.Unmarshal([]byte(raw), &e) == nil {
+		if e, ok := decodeEvent(raw); ok {
 			r.History = append(r.History, e)
+			r.UpdatedAt = latest(r.UpdatedAt, e.At)
 		}
 	}
 	return r, nil
+}
+
+func latest(ts ...time.Time) time.Time {
+	var out time.Time
+	for _, t := range ts {
+		if t.After(out) {
+			out = t
+		}
+	}
+	return out
+}
+
+// idTime is the creation time a request's ULID carries (millisecond precision).
+func idTime(id string) time.Time {
+	u, err := ulid.ParseStrict(id)
+	if err != nil {
+		return time.Time{}
+	}
+	return ulid.Time(u.Time()).UTC()
 }
 
 func validID(id string) bool {
@@ -235,10 +297,16 @@ func decode(h map[string]string) *Request {
 	}
 	r := &Request{
 		ID: h["id"], CallSID: h["sid"], CallerNumber: h["from"], CallbackNumber: h["num"], Reason: h["rsn"],
+		// UpdatedAt is set from the history by Get, and from the request's
+		// latest state change in lists.
 		VoicemailOK: Consent(h["cvm"]), NamePracticeOK: Consent(h["cnm"]),
-		CreatedAt: at("ts"), Status: Status(h["st"]), ClaimedBy: h["cby"], ClaimedAt: at("cat"),
-		Attempts: int(num("att")), Outcome: Outcome(h["out"]), FinishedAt: at("fin"), UpdatedAt: at("upd"),
+		CreatedAt: idTime(h["id"]), Status: Status(h["st"]), ClaimedBy: h["cby"], ClaimedAt: at("cat"),
+		Attempts: int(num("att")), Outcome: Outcome(h["out"]), FinishedAt: at("fin"),
 	}
+	if r.CallerNumber == "=" {
+		r.CallerNumber = r.CallbackNumber
+	}
+	r.UpdatedAt = latest(r.CreatedAt, r.ClaimedAt, r.FinishedAt)
 	if h["rsid"] != "" || h["tx"] != "" {
 		r.Message = &Message{
 			RecordingSID: h["rsid"], RecordingURL: h["rurl"], DurationSeconds: int(num("rdur")),
@@ -509,6 +577,15 @@ func (q *Queue) Stats(ctx context.Context) (Stats, error) {
 		}
 	}
 	return s, nil
+}
+
+// URLFor is the Twilio URL of a message's recording: the one Twilio reported
+// when it was not of the usual form, else the usual form for account.
+func (m Message) URLFor(account string) string {
+	if m.RecordingURL != "" {
+		return m.RecordingURL
+	}
+	return recordingPrefix + account + "/Recordings/" + m.RecordingSID
 }
 
 // Key returns the full Redis key for a suffix, for tests and tooling.

@@ -418,10 +418,13 @@ func suiteRetentionDeletesOnlyFinishedRequests(t *testing.T, rdb redis.Universal
 	if _, err := q.Get(ctx, pending); err != nil {
 		t.Errorf("pending request purged: %v", err)
 	}
-	for _, gone := range []string{"r:" + done, "h:" + done, "c:CAdone"} {
+	for _, gone := range []string{"r:" + done, "h:" + done} {
 		if n, err := rdb.Exists(ctx, q.Key(gone)).Result(); err != nil || n != 0 {
 			t.Errorf("key %s survived the purge (%v)", q.Key(gone), err)
 		}
+	}
+	if ok, _ := rdb.HExists(ctx, q.Key("calls"), "CAdone").Result(); ok {
+		t.Error("the call's exactly-once entry survived the purge")
 	}
 	if n, _ := rdb.Exists(ctx, q.Key("r:"+pending)).Result(); n != 1 {
 		t.Error("the pending request's key is gone")

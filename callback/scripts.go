@@ -7,7 +7,7 @@ import "github.com/redis/go-redis/v9"
 // Cluster. Scripts derive request keys from ids with the prefix in ARGV[1];
 // KEYS[1] routes the script to the right node.
 //
-//	<prefix>c:<CallSid>  string: the request id for a call (exactly-once key)
+//	<prefix>calls        hash: CallSid -> request id (the exactly-once key)
 //	<prefix>r:<id>       hash: the request
 //	<prefix>h:<id>       list: the request's history, JSON events
 //	<prefix>pending      zset, all scores 0, members ids: the queue in id (time) order
@@ -17,8 +17,8 @@ import "github.com/redis/go-redis/v9"
 // scriptCreate records a request once per CallSid. A duplicate (a replayed
 // webhook, a fallback, another instance) fills only fields the existing
 // request lacks, so nothing is recorded twice and no field is lost.
-// KEYS[1] call key. ARGV: prefix, new id, event JSON, then field/value pairs.
-// Returns {created (0/1), id}.
+// KEYS[1] the calls hash (CallSid -> id). ARGV: prefix, new id, event JSON,
+// CallSid, then field/value pairs. Returns {created (0/1), id}.
 var scriptCreate = redis.NewScript(createSource)
 
 // CreateScriptSource is the Lua source of the create script, for
@@ -26,39 +26,38 @@ var scriptCreate = redis.NewScript(createSource)
 func CreateScriptSource() string { return createSource }
 
 const createSource = `
-local id = redis.call('GET', KEYS[1])
-local created = 0
+local id = redis.call('HGET', KEYS[1], ARGV[4])
 if not id then
   id = ARGV[2]
-  redis.call('SET', KEYS[1], id)
-  created = 1
+  redis.call('HSET', KEYS[1], ARGV[4], id)
+  redis.call('HSET', ARGV[1] .. 'r:' .. id, unpack(ARGV, 5))
+  redis.call('RPUSH', ARGV[1] .. 'h:' .. id, ARGV[3])
+  redis.call('ZADD', ARGV[1] .. 'pending', 0, id)
+  return {1, id}
 end
 local rk = ARGV[1] .. 'r:' .. id
-for i = 4, #ARGV, 2 do
+for i = 5, #ARGV, 2 do
   local cur = redis.call('HGET', rk, ARGV[i])
   if not cur or cur == '' then
     redis.call('HSET', rk, ARGV[i], ARGV[i + 1])
   end
 end
-if created == 1 then
-  redis.call('RPUSH', ARGV[1] .. 'h:' .. id, ARGV[3])
-  redis.call('ZADD', ARGV[1] .. 'pending', 0, id)
-end
-return {created, id}
+return {0, id}
 `
 
 // scriptUpdate sets fields on the request of a call. With mode "fill" only
 // empty fields are set. The event is added only when something changed, so a
 // replay leaves the history as it was.
-// KEYS[1] call key. ARGV: prefix, event JSON, mode, then field/value pairs.
+// KEYS[1] the calls hash. ARGV: prefix, event JSON, mode, CallSid, then
+// field/value pairs.
 // Returns the id, or false when the call has no request.
 var scriptUpdate = redis.NewScript(`
-local id = redis.call('GET', KEYS[1])
+local id = redis.call('HGET', KEYS[1], ARGV[4])
 if not id then return false end
 local rk = ARGV[1] .. 'r:' .. id
 if redis.call('EXISTS', rk) == 0 then return false end
 local changed = false
-for i = 4, #ARGV, 2 do
+for i = 5, #ARGV, 2 do
   local cur = redis.call('HGET', rk, ARGV[i])
   if cur ~= ARGV[i + 1] and (ARGV[3] == 'set' or not cur or cur == '') then
     redis.call('HSET', rk, ARGV[i], ARGV[i + 1])
@@ -132,14 +131,13 @@ elseif action == 'purge' then
   local fin = tonumber(redis.call('HGET', rk, 'fin') or '0') or 0
   if (st ~= 'done' and st ~= 'cancelled') or fin > tonumber(ARGV[9]) then return conflict() end
   local sid = redis.call('HGET', rk, 'sid')
-  if sid then redis.call('DEL', p .. 'c:' .. sid) end
+  if sid then redis.call('HDEL', p .. 'calls', sid) end
   redis.call('DEL', rk, p .. 'h:' .. id)
   redis.call('ZREM', p .. 'finished', id)
   return {'ok', 'purged'}
 else
   return redis.error_reply('unknown action ' .. action)
 end
-redis.call('HSET', rk, 'upd', now)
 redis.call('RPUSH', p .. 'h:' .. id, ARGV[6])
 return {'ok', new}
 `)

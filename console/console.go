@@ -59,6 +59,7 @@ var _ Staff = (*staff.Store)(nil)
 
 // Twilio is what the console asks of Twilio's REST API.
 type Twilio interface {
+	AccountSID() string
 	CallBack(staffPhone, clientNumber, mainNumber string) (string, error)
 	FetchRecording(ctx context.Context, recordingURL string) (io.ReadCloser, string, error)
 	DeleteRecording(recordingSID string) error

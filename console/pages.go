@@ -351,7 +351,7 @@ func (x *Console) Audio(c echo.Context) error {
 	if r.Status != callback.StatusClaimed || r.ClaimedBy != s.Name {
 		return echo.NewHTTPError(http.StatusForbidden, "claim the request to play its message")
 	}
-	if r.Message == nil || r.Message.RecordingURL == "" {
+	if r.Message == nil || r.Message.RecordingSID == "" {
 		return echo.NewHTTPError(http.StatusNotFound, "this request has no voice message")
 	}
 	if x.d.Twilio == nil {
@@ -365,7 +365,7 @@ func (x *Console) Audio(c echo.Context) error {
 			return x.unavailable(c, err)
 		}
 	}
-	body, ct, err := x.d.Twilio.FetchRecording(c.Request().Context(), r.Message.RecordingURL)
+	body, ct, err := x.d.Twilio.FetchRecording(c.Request().Context(), r.Message.URLFor(x.d.Twilio.AccountSID()))
 	if err != nil {
 		x.d.Logger.Warn("recording fetch failed", slog.String("request", r.ID), slog.String("error", err.Error()))
 		return echo.NewHTTPError(http.StatusBadGateway, "the recording could not be fetched from Twilio")

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/switchboard-clinic/switchboard/callback"
@@ -44,16 +45,18 @@ type capture struct {
 	sealer *Sealer
 }
 
-// callbackNumber is the caller's own number when it can be called back.
+// callbackNumber is the caller's own number when it can be called back
+// (one parse: phone numbers are the costliest part of a capture).
 func callbackNumber(from string) (string, bool) {
-	n, ok := CallerNumber(from)
-	if !ok {
-		return "", false
+	if withheld(from) || !strings.HasPrefix(from, "+") {
+		n, ok := CallerNumber(from)
+		if !ok {
+			return "", false
+		}
+		from = n
 	}
-	if _, err := phone.Check(n); err != nil {
-		return "", false
-	}
-	return n, true
+	n, err := phone.Check(from)
+	return n, err == nil
 }
 
 func (k *capture) gather(c Call, action string, inner ...twiml.Element) []twiml.Element {
@@ -71,7 +74,7 @@ func (k *capture) gather(c Call, action string, inner ...twiml.Element) []twiml.
 func (k *capture) Offer(c Call, reason string) ([]twiml.Element, error) {
 	l := c.Line
 	intro := say(l, "I can take a request for us to call you back.")
-	n, ok := callbackNumber(c.From)
+	n, ok := k.f.numbers.callback(c.From)
 	if !ok {
 		return k.keyedPrompt(c, reason, 0, intro), nil
 	}
@@ -101,12 +104,12 @@ func reasonOf(c Call) string {
 // Number handles "press 1 for this number, 2 for another".
 func (k *capture) Number(c Call) ([]twiml.Element, error) {
 	reason, n := reasonOf(c), tries(c.Query)
-	number, ok := callbackNumber(c.From)
+	number, ok := k.f.numbers.callback(c.From)
 	switch {
 	case !ok || c.Digits == "2":
 		return k.keyedPrompt(c, reason, 0), nil
 	case c.Digits == "1":
-		return k.create(c, number, reason)
+		return k.create(c, number, number, reason)
 	}
 	if n+1 >= c.Line.MaxTries {
 		return k.giveUp(c)
@@ -164,7 +167,8 @@ func (k *capture) Confirm(c Call) ([]twiml.Element, error) {
 	}
 	switch c.Digits {
 	case "1":
-		return k.create(c, number, reason)
+		caller, _ := k.f.numbers.caller(c.From)
+		return k.create(c, caller, number, reason)
 	case "2":
 		if n+1 >= l.MaxTries {
 			return k.giveUp(c)
@@ -179,8 +183,7 @@ func (k *capture) Confirm(c Call) ([]twiml.Element, error) {
 
 // create records the request as soon as the number is confirmed, so a
 // caller who hangs up during the rest of the flow is still called back.
-func (k *capture) create(c Call, number, reason string) ([]twiml.Element, error) {
-	caller, _ := CallerNumber(c.From)
+func (k *capture) create(c Call, caller, number, reason string) ([]twiml.Element, error) {
 	err := k.rec.Capture(context.WithoutCancel(c.Ctx), callback.Capture{
 		CallSID: c.Sid, CallerNumber: caller, CallbackNumber: number, Reason: reason, At: c.Now,
 	})
@@ -188,7 +191,7 @@ func (k *capture) create(c Call, number, reason string) ([]twiml.Element, error)
 		k.f.log.Error("callback request could not be saved anywhere", slog.String("call_sid", c.Sid), slog.String("error", err.Error()))
 		return k.bail(c, "I'm sorry, I could not save your request.")
 	}
-	return k.consentPrompt(c, "vm", 0, say(c.Line, "Thank you. Your request is saved.")), nil
+	return k.consentPrompt(c, "vm", 0, "Thank you. Your request is saved."), nil
 }
 
 // bail ends a capture that cannot go on (the number was not understood, or
@@ -208,13 +211,21 @@ func (k *capture) giveUp(c Call) ([]twiml.Element, error) {
 	return k.bail(c, "Sorry, I could not take your number.")
 }
 
-func (k *capture) consentPrompt(c Call, q string, n int, preamble ...twiml.Element) []twiml.Element {
-	text := "If we miss you, may we leave a voicemail at that number? Press 1 for yes, or 2 for no."
-	if q == "name" {
-		text = fmt.Sprintf("May that voicemail mention %s by name? Press 1 for yes, or 2 for no.", c.Line.Practice)
-	}
-	action := k.f.callURL(c, PathCallbackConsent, "q", q, "n", strconv.Itoa(n))
-	return k.gather(c, action, append(append([]twiml.Element(nil), preamble...), say(c.Line, text))...)
+// consentPrompt asks one consent question after an optional sentence. It
+// holds nothing of the caller's, so it is cached.
+func (k *capture) consentPrompt(c Call, q string, n int, before string) []twiml.Element {
+	return k.f.memo(fmt.Sprintf("consent|%s|%s|%d|%s", c.Line.Version, q, n, before), func() []twiml.Element {
+		text := "If we miss you, may we leave a voicemail at that number? Press 1 for yes, or 2 for no."
+		if q == "name" {
+			text = fmt.Sprintf("May that voicemail mention %s by name? Press 1 for yes, or 2 for no.", c.Line.Practice)
+		}
+		action := k.f.callURL(c, PathCallbackConsent, "q", q, "n", strconv.Itoa(n))
+		var inner []twiml.Element
+		if before != "" {
+			inner = append(inner, say(c.Line, before))
+		}
+		return k.gather(c, action, append(inner, say(c.Line, text))...)
+	})
 }
 
 // Consent takes the two consent answers, asked once each. A caller who does
@@ -230,12 +241,12 @@ func (k *capture) Consent(c Call) ([]twiml.Element, error) {
 		answer = callback.ConsentNo
 	default:
 		if n+1 < l.MaxTries {
-			return k.consentPrompt(c, q, n+1, say(l, l.Prompts.Invalid)), nil
+			return k.consentPrompt(c, q, n+1, l.Prompts.Invalid), nil
 		}
 		answer = callback.ConsentNo
 	}
 	if q == "vm" && answer == callback.ConsentYes {
-		return k.consentPrompt(c, "name", 0), nil
+		return k.consentPrompt(c, "name", 0, ""), nil
 	}
 	vm, name := callback.ConsentNo, callback.ConsentNo
 	if q == "name" {

@@ -3,6 +3,7 @@ package ivr
 import (
 	"fmt"
 	"strconv"
+	"sync"
 
 	"github.com/nyaruka/phonenumbers"
 	"github.com/switchboard-clinic/switchboard/routing"
@@ -50,19 +51,65 @@ func (f *Flow) ring(c Call, group string, s int, preamble ...twiml.Element) ([]t
 // the group says so and Twilio gave a real number, the main line otherwise.
 func (f *Flow) callerID(c Call, g routing.Group) string {
 	if g.CallerID == routing.CallerIDCaller {
-		if n, ok := CallerNumber(c.From); ok {
+		if n, ok := f.numbers.caller(c.From); ok {
 			return n
 		}
 	}
 	return c.Line.MainNumber
 }
 
+// numberCache remembers what recent callers' numbers parse to: every step
+// of a call carries the same From, and parsing a phone number properly is
+// the costliest thing a webhook does. It forgets everything when full.
+type numberCache struct {
+	mu      sync.Mutex
+	callers map[string]cachedNumber
+	backs   map[string]cachedNumber
+}
+
+type cachedNumber struct {
+	n  string
+	ok bool
+}
+
+const maxCachedNumbers = 8192
+
+func newNumberCache() *numberCache {
+	return &numberCache{callers: map[string]cachedNumber{}, backs: map[string]cachedNumber{}}
+}
+
+func (nc *numberCache) get(m map[string]cachedNumber, from string, parse func(string) (string, bool)) (string, bool) {
+	nc.mu.Lock()
+	v, hit := m[from]
+	nc.mu.Unlock()
+	if hit {
+		return v.n, v.ok
+	}
+	n, ok := parse(from)
+	nc.mu.Lock()
+	if len(m) >= maxCachedNumbers {
+		clear(m)
+	}
+	m[from] = cachedNumber{n, ok}
+	nc.mu.Unlock()
+	return n, ok
+}
+
+// caller is CallerNumber, remembered.
+func (nc *numberCache) caller(from string) (string, bool) {
+	return nc.get(nc.callers, from, CallerNumber)
+}
+
+// callback is callbackNumber, remembered.
+func (nc *numberCache) callback(from string) (string, bool) {
+	return nc.get(nc.backs, from, callbackNumber)
+}
+
 // CallerNumber returns the caller's number in E.164 when Twilio sent a real
 // one, and false for a withheld ("anonymous", "+266696687", empty) or invalid
 // caller ID.
 func CallerNumber(from string) (string, bool) {
-	switch from {
-	case "", "anonymous", "Anonymous", "+266696687", "+7378742833", "+2562533", "+8656696", "restricted", "unknown":
+	if withheld(from) {
 		return "", false
 	}
 	n, err := phonenumbers.Parse(from, "US")
@@ -141,4 +188,13 @@ func dialStatus(s string) string {
 		return s
 	}
 	return "other"
+}
+
+// withheld reports the values Twilio sends for a withheld caller ID.
+func withheld(from string) bool {
+	switch from {
+	case "", "anonymous", "Anonymous", "+266696687", "+7378742833", "+2562533", "+8656696", "restricted", "unknown":
+		return true
+	}
+	return false
 }

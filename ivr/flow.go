@@ -23,6 +23,7 @@ type Flow struct {
 	events   Events
 	simTime  bool
 	cache    *docCache // nil: no caching (tests that inspect elements)
+	numbers  *numberCache
 }
 
 // Events is told what callers do, for metrics (metrics.Metrics implements
@@ -88,7 +89,7 @@ func New(d Deps) (*Flow, error) {
 		return nil, errors.New("ivr: Logger is required")
 	}
 	f := &Flow{line: d.Line, base: d.BaseURL, now: d.Now, log: d.Logger, events: d.Events, simTime: d.SimulatedTime,
-		cache: &docCache{docs: map[string]preRendered{}}}
+		cache: &docCache{docs: map[string]preRendered{}}, numbers: newNumberCache()}
 	if f.events == nil {
 		f.events = noEvents{}
 	}

@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"net/http"
+	"strconv"
 	"net/http/httptest"
 	"net/url"
 	"strings"
@@ -55,5 +56,26 @@ func BenchmarkBaselineValidate(b *testing.B) {
 		}
 		rec.Header().Set("Content-Type", "text/xml")
 		rec.Write(doc)
+	}
+}
+
+// BenchmarkCapture measures a callback capture (a new call each time) into
+// a real redis-server through the whole router.
+func BenchmarkCapture(b *testing.B) {
+	s := testserver.New(b, testserver.Options{})
+	i := 0
+	b.ReportAllocs()
+	for b.Loop() {
+		i++
+		form := url.Values{"CallSid": {"CAcap" + strconv.Itoa(i)}, "From": {"+12065550142"}, "To": {"+14258692644"}, "Digits": {"1"}}
+		path := "/twilio/callback/number?n=0&r=menu"
+		req := httptest.NewRequest(http.MethodPost, path, strings.NewReader(form.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("X-Twilio-Signature", webhook.Sign(testserver.Token, testserver.Base+path, form))
+		rec := httptest.NewRecorder()
+		s.HTTP.ServeHTTP(rec, req)
+		if rec.Code != 200 || !strings.Contains(rec.Body.String(), "saved") {
+			b.Fatal(rec.Code, rec.Body.String())
+		}
 	}
 }

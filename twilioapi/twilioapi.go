@@ -71,6 +71,9 @@ func wrap(op string, err error) error {
 	return &Error{Op: op, Message: "Twilio could not be reached: " + err.Error()}
 }
 
+// AccountSID is the account the client acts for.
+func (c *Client) AccountSID() string { return c.sid }
+
 // CallBack rings staffPhone from the practice's main number; when the staff
 // member answers they hear who is being called and are connected to the
 // client, who sees the main number as caller ID. It returns the call's SID.

@@ -138,6 +138,9 @@ func main() {
 	rdb := redis.NewClient(&redis.Options{Addr: fmt.Sprintf("127.0.0.1:%d", redisPort)})
 	defer rdb.Close()
 	stored, err := rdb.ZCard(context.Background(), "switchboard:{cb}:pending").Result()
+	if calls, _ := rdb.HLen(context.Background(), "switchboard:{cb}:calls").Result(); calls != stored {
+		fatalf("%d calls recorded for %d requests", calls, stored)
+	}
 	if err != nil {
 		fatalf("count stored requests: %v", err)
 	}
@@ -189,7 +192,7 @@ func redisBenchmark(port int) float64 {
 		fatalf("script load: %v", err)
 	}
 	args := []string{"-p", strconv.Itoa(port), "-c", "32", "-n", "200000", "-r", "1000000000", "-q",
-		"EVALSHA", sha, "1", "rb:{cb}:c:CA__rand_int__", "rb:{cb}:", "__rand_int__", op.Event}
+		"EVALSHA", sha, "1", "rb:{cb}:calls", "rb:{cb}:", "__rand_int__", op.Event, "CA__rand_int__"}
 	for i := 0; i < len(op.Fields); i += 2 {
 		v := op.Fields[i+1]
 		if op.Fields[i] == "id" || op.Fields[i] == "sid" {
