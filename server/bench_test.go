@@ -2,9 +2,9 @@ package server_test
 
 import (
 	"net/http"
-	"strconv"
 	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 
