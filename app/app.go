@@ -124,7 +124,7 @@ func Build(o Options) (*App, error) {
 	}
 	if a.Server, err = server.New(server.Deps{
 		Flow: a.Flow, Validator: validator, BaseURL: o.Env.PublicURL, Logger: o.Logger, Redis: o.Redis,
-		API: staffAPI, Spooled: a.Recorder.Spooled, Console: cons, Metrics: a.Metrics,
+		API: staffAPI, Spooled: a.Recorder.Spooled, SpoolCheck: a.Spool.Check, Console: cons, Metrics: a.Metrics,
 	}); err != nil {
 		return nil, fmt.Errorf("server: %w", err)
 	}

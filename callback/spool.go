@@ -52,6 +52,28 @@ func OpenSpool(dir string) (*Spool, error) {
 	return s, nil
 }
 
+// Check reports whether the spool can take a write now: it writes, syncs
+// and removes a small probe file beside the spool, which fails on a full
+// disk, a read-only file system or a broken spool file.
+func (s *Spool) Check() error {
+	if st, err := os.Stat(s.path); err == nil && st.IsDir() {
+		return fmt.Errorf("spool: %s is a directory", s.path)
+	}
+	probe := s.path + ".probe"
+	f, err := os.OpenFile(probe, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return fmt.Errorf("spool: cannot write in %s: %w", filepath.Dir(s.path), err)
+	}
+	_, werr := f.Write(make([]byte, 4096))
+	serr := f.Sync()
+	f.Close()
+	os.Remove(probe)
+	if werr != nil || serr != nil {
+		return fmt.Errorf("spool: cannot write in %s: %v", filepath.Dir(s.path), errors.Join(werr, serr))
+	}
+	return nil
+}
+
 // Path is the spool file's location.
 func (s *Spool) Path() string { return s.path }
 

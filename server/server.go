@@ -33,6 +33,8 @@ type Deps struct {
 	API *api.API
 	// Spooled reports callback writes waiting for Redis; nil means none.
 	Spooled func() int
+	// SpoolCheck reports whether the spool can take a write; nil skips it.
+	SpoolCheck func() error
 	// Console is the staff web console; nil leaves /staff out.
 	Console *console.Console
 	// Metrics serves /metrics and times webhooks; nil leaves both out.
@@ -126,19 +128,26 @@ func (s *Server) healthz(c echo.Context) error {
 type readiness struct {
 	Status  string `json:"status"` // ready, degraded
 	Redis   string `json:"redis"`  // ok, unreachable
+	Spool   string `json:"spool"`  // ok, or why it cannot be written
 	Spooled int    `json:"spooled"`
 }
 
 // readyz answers 200 when Redis answers and nothing waits in the spool, 503
 // with the reason otherwise.
 func (s *Server) readyz(c echo.Context) error {
-	r := readiness{Status: "ready", Redis: "ok"}
+	r := readiness{Status: "ready", Redis: "ok", Spool: "ok"}
 	if err := store.Ping(context.WithoutCancel(c.Request().Context()), s.deps.Redis, s.deps.ReadyTimeout); err != nil {
 		r.Status, r.Redis = "degraded", "unreachable"
 	}
 	if s.deps.Spooled != nil {
 		if r.Spooled = s.deps.Spooled(); r.Spooled > 0 {
 			r.Status = "degraded"
+		}
+	}
+	if s.deps.SpoolCheck != nil {
+		if err := s.deps.SpoolCheck(); err != nil {
+			r.Status, r.Spool = "degraded", err.Error()
+			s.deps.Logger.Error("the callback spool cannot be written: requests are lost if Redis fails too", slog.String("error", err.Error()))
 		}
 	}
 	if r.Status != "ready" {

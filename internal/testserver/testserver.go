@@ -63,6 +63,8 @@ type Options struct {
 	Twilio bool
 	// PlainHTTP serves the console to a browser over http (cookies not Secure).
 	PlainHTTP bool
+	// SpoolDir holds the callback spool; empty means a temporary directory.
+	SpoolDir string
 }
 
 // AccountSID is the Twilio account of test servers.
@@ -122,9 +124,13 @@ func New(t testing.TB, o Options) *Server {
 		env.AccountSID = AccountSID
 		hc = fake.HTTPClient(2 * time.Second)
 	}
+	spoolDir := o.SpoolDir
+	if spoolDir == "" {
+		spoolDir = t.TempDir()
+	}
 	a, err := app.Build(app.Options{
 		Env: env, Live: config.NewLive(o.ConfigPath, line), Redis: rdb, Now: now, Logger: log,
-		SpoolDir: t.TempDir(), TwilioHTTP: hc, InsecureCookies: o.PlainHTTP,
+		SpoolDir: spoolDir, TwilioHTTP: hc, InsecureCookies: o.PlainHTTP,
 	})
 	if err != nil {
 		t.Fatal(err)
