@@ -369,3 +369,28 @@ func TestStaticAssets(t *testing.T) {
 		t.Error("static serves files outside its folder")
 	}
 }
+
+func TestSlowTwilioIsAClearErrorWithinItsTimeout(t *testing.T) {
+	t.Parallel()
+	s := testserver.New(t, testserver.Options{Twilio: true}) // Twilio client timeout: 2 s
+	id := seed(t, s, "CAslow", client, testserver.MondayMorning, nil)
+	ana := signIn(t, s, "ana", s.AddStaff("ana"))
+	if err := s.Staff.SetPhone(t.Context(), "ana", "+14255550111"); err != nil {
+		t.Fatal(err)
+	}
+	ana.post("/staff/requests/" + id + "/claim")
+	s.Fake.Delay(5 * time.Second)
+	start := time.Now()
+	rec := ana.post("/staff/requests/" + id + "/call")
+	took := time.Since(start)
+	if rec.Code != http.StatusBadGateway || !strings.Contains(rec.Body.String(), "could not be reached") {
+		t.Errorf("slow Twilio: %d", rec.Code)
+	}
+	if took > 4*time.Second {
+		t.Errorf("the page waited %v, past the 2 s Twilio timeout", took)
+	}
+	r, err := s.Queue.Get(t.Context(), id)
+	if err != nil || r.Status != callback.StatusClaimed || r.ClaimedBy != "ana" || r.Attempts != 0 {
+		t.Errorf("after a failed call: %+v, %v", r, err)
+	}
+}

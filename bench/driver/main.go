@@ -152,7 +152,14 @@ func main() {
 	r.queue = queueBench(dir, o.queueLarge)
 	r.memory = memoryBench(dir)
 	r.finished = time.Now()
-	if err := os.WriteFile(o.out, []byte(r.markdown(o)), 0o644); err != nil {
+	doc := r.markdown(o)
+	// The fuzzing record is written by hand after long runs: keep it.
+	if old, err := os.ReadFile(o.out); err == nil {
+		if i := strings.Index(string(old), "\n## Fuzzing"); i >= 0 {
+			doc += string(old[i:])
+		}
+	}
+	if err := os.WriteFile(o.out, []byte(doc), 0o644); err != nil {
 		fatalf("write %s: %v", o.out, err)
 	}
 	fmt.Fprintf(os.Stderr, "wrote %s in %s\n", o.out, r.finished.Sub(r.started).Round(time.Second))
