@@ -118,8 +118,11 @@ func main() {
 	// Callback capture end to end: every request a new call, recorded in
 	// the real Redis (appendfsync everysec).
 	var captured atomic.Int64
+	var round int
 	capture := func(w, i int) (string, []byte, string) {
-		f := url.Values{"CallSid": {fmt.Sprintf("CAcap%03d%09d", w, i)}, "From": {"+12065550142"}, "To": {"+14258692644"}, "Digits": {"1"}}
+		// A new call every time, across rounds too (a repeat would be a
+		// replay: cheaper, and not recorded twice).
+		f := url.Values{"CallSid": {fmt.Sprintf("CAcap%d%03d%09d", round, w, i)}, "From": {"+12065550142"}, "To": {"+14258692644"}, "Digits": {"1"}}
 		path := "/twilio/callback/number?n=0&r=menu"
 		return path, []byte(f.Encode()), webhook.Sign(token, public+path, f)
 	}
@@ -131,7 +134,7 @@ func main() {
 		return false
 	}
 	var caps, menus []result
-	for round := 0; round < o.rounds; round++ {
+	for round = 0; round < o.rounds; round++ {
 		menus = append(menus, load(sbURL, 32, o.duration, scenarios[0].req, ok200))
 		caps = append(caps, load(sbURL, 32, o.duration, capture, saved))
 	}
