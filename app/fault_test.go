@@ -3,7 +3,6 @@ package app_test
 import (
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -14,9 +13,7 @@ import (
 
 	"github.com/switchboard-clinic/switchboard/app"
 	"github.com/switchboard-clinic/switchboard/callback"
-	"github.com/switchboard-clinic/switchboard/config"
 	"github.com/switchboard-clinic/switchboard/internal/redistest"
-	"github.com/switchboard-clinic/switchboard/store"
 	"github.com/switchboard-clinic/switchboard/twimldoc"
 	"github.com/switchboard-clinic/switchboard/webhook"
 )
@@ -30,28 +27,10 @@ import (
 func TestFaultsDuringFiveHundredCalls(t *testing.T) {
 	t.Parallel()
 	rs := redistest.Start(t, "--appendonly", "yes", "--appendfsync", "always")
-	line, err := config.LoadFile("")
-	if err != nil {
-		t.Fatal(err)
-	}
 	var apps []*app.App
 	var servers []*httptest.Server
 	for i := 0; i < 2; i++ {
-		rdb, err := store.Connect(rs.URL(), 300*time.Millisecond)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { rdb.Close() })
-		a, err := app.Build(app.Options{
-			Env:  config.Env{PublicURL: public, AuthToken: token, RedisPrefix: "fault:", RedisTimeout: 300 * time.Millisecond},
-			Live: config.NewLive("", line), Redis: rdb, Now: func() time.Time { return monday },
-			Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), SpoolDir: t.TempDir(),
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		srv := httptest.NewServer(a.Server)
-		t.Cleanup(srv.Close)
+		a, srv := instance(t, rs.URL())
 		apps, servers = append(apps, a), append(servers, srv)
 	}
 	client := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 200}}
