@@ -97,6 +97,12 @@ type Request struct {
 	History        []Event   `json:"history,omitempty"`
 }
 
+// HeldBy reports whether who holds the claim on the request: only they may
+// see its full number, play its message or call the client.
+func (r *Request) HeldBy(who string) bool {
+	return r.Status == StatusClaimed && r.ClaimedBy == who
+}
+
 // Capture is what the call flow knows when a caller confirms a number: the
 // fields that create a request.
 type Capture struct {

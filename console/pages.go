@@ -48,7 +48,7 @@ func (x *Console) item(r *callback.Request, viewer string, revealed bool) item {
 	now := x.d.Now()
 	age := l.Schedule.BusinessDuration(r.CreatedAt, now)
 	it := item{
-		Request: r, Mine: r.Status == callback.StatusClaimed && r.ClaimedBy == viewer,
+		Request: r, Mine: r.HeldBy(viewer),
 		Number: phone.Mask(r.CallbackNumber), Age: humanDuration(age),
 		Overdue: r.Status != callback.StatusDone && r.Status != callback.StatusCancelled && age > x.d.Deadline,
 		Created: r.CreatedAt.In(l.Schedule.Location).Format("Mon Jan 2, 3:04 PM"),
@@ -327,7 +327,7 @@ func (x *Console) Reveal(c echo.Context) error {
 	if err != nil {
 		return x.unavailable(c, err)
 	}
-	if r.Status != callback.StatusClaimed || r.ClaimedBy != s.Name {
+	if !r.HeldBy(s.Name) {
 		return x.requestPage(c, http.StatusForbidden, r, false, "Claim the request to see the full number.")
 	}
 	if r, err = x.d.Queue.Log(ctx, r.ID, s.Name, "number revealed"); err != nil {
@@ -348,7 +348,7 @@ func (x *Console) Audio(c echo.Context) error {
 	if err != nil {
 		return x.unavailable(c, err)
 	}
-	if r.Status != callback.StatusClaimed || r.ClaimedBy != s.Name {
+	if !r.HeldBy(s.Name) {
 		return echo.NewHTTPError(http.StatusForbidden, "claim the request to play its message")
 	}
 	if r.Message == nil || r.Message.RecordingSID == "" {
@@ -389,7 +389,7 @@ func (x *Console) Call(c echo.Context) error {
 	if err != nil {
 		return x.unavailable(c, err)
 	}
-	if r.Status != callback.StatusClaimed || r.ClaimedBy != s.Name {
+	if !r.HeldBy(s.Name) {
 		return x.requestPage(c, http.StatusConflict, r, false, "Claim the request before calling.")
 	}
 	ctx, cancel := x.ctx(c)
