@@ -8,9 +8,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/nyaruka/phonenumbers"
 	"github.com/rickar/cal/v2"
 	"github.com/rickar/cal/v2/us"
+	"github.com/switchboard-clinic/switchboard/internal/phone"
 	"github.com/switchboard-clinic/switchboard/routing"
 )
 
@@ -103,7 +103,7 @@ func (f File) build() (*routing.Line, []Problem) {
 	}
 	if f.MainNumber == "" {
 		b.addf("mainNumber", "the main line number is required")
-	} else if n, ok := e164(f.MainNumber); !ok {
+	} else if n, ok := phone.E164(f.MainNumber); !ok {
 		b.addf("mainNumber", "%q is not an E.164 phone number such as +14258692644", f.MainNumber)
 	} else {
 		l.MainNumber = n
@@ -463,7 +463,6 @@ func (b *builder) group(path, name string, g Group) (routing.Group, bool) {
 }
 
 var (
-	e164Syntax      = regexp.MustCompile(`^\+[1-9]\d{6,14}$`)
 	extensionNumber = regexp.MustCompile(`^\d{2,6}$`)
 	languageTag     = regexp.MustCompile(`^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$`)
 	sipURI          = regexp.MustCompile(`^sip:[A-Za-z0-9._~!$&'()*+,;=%-]+@[A-Za-z0-9.-]+(:\d+)?(;[A-Za-z0-9=._-]+)*$`)
@@ -482,26 +481,13 @@ func parseMember(s string) (routing.Member, error) {
 			return m, fmt.Errorf("%q is not a Twilio Client identity such as client:frontdesk", s)
 		}
 	default:
-		n, ok := e164(s)
+		n, ok := phone.E164(s)
 		if !ok {
 			return m, fmt.Errorf("%q is not an E.164 phone number (+ and country code), a sip: URI or a client: identity", s)
 		}
 		m.Address = n
 	}
 	return m, nil
-}
-
-// e164 accepts a phone number only when it is written in E.164 form and is a
-// valid number.
-func e164(s string) (string, bool) {
-	if !e164Syntax.MatchString(s) {
-		return "", false
-	}
-	n, err := phonenumbers.Parse(s, "")
-	if err != nil || !phonenumbers.IsValidNumber(n) {
-		return "", false
-	}
-	return phonenumbers.Format(n, phonenumbers.E164), true
 }
 
 func (b *builder) extensions(exts []Extension, groups map[string]Group, l *routing.Line) {
@@ -584,7 +570,7 @@ func (b *builder) callback(c Callback) routing.CallbackSettings {
 		b.addf("callback.deadlineHours", "must be between 0.25 and 80 office hours, got %v", c.DeadlineHours)
 	}
 	for i, n := range c.NotifySMS {
-		e, ok := e164(n)
+		e, ok := phone.E164(n)
 		if !ok {
 			b.addf(fmt.Sprintf("callback.notifySms[%d]", i), "%q is not an E.164 phone number", n)
 			continue

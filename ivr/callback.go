@@ -9,8 +9,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/switchboard-clinic/switchboard/callback"
-	"github.com/switchboard-clinic/switchboard/phone"
+	"github.com/switchboard-clinic/switchboard/internal/callback"
+	"github.com/switchboard-clinic/switchboard/internal/phone"
 	"github.com/twilio/twilio-go/twiml"
 )
 
@@ -48,8 +48,8 @@ type capture struct {
 // callbackNumber is the caller's own number when it can be called back
 // (one parse: phone numbers are the costliest part of a capture).
 func callbackNumber(from string) (string, bool) {
-	if withheld(from) || !strings.HasPrefix(from, "+") {
-		n, ok := CallerNumber(from)
+	if phone.Withheld(from) || !strings.HasPrefix(from, "+") {
+		n, ok := phone.Caller(from)
 		if !ok {
 			return "", false
 		}

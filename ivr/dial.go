@@ -5,7 +5,7 @@ import (
 	"strconv"
 	"sync"
 
-	"github.com/nyaruka/phonenumbers"
+	"github.com/switchboard-clinic/switchboard/internal/phone"
 	"github.com/switchboard-clinic/switchboard/routing"
 	"github.com/twilio/twilio-go/twiml"
 )
@@ -95,28 +95,14 @@ func (nc *numberCache) get(m map[string]cachedNumber, from string, parse func(st
 	return n, ok
 }
 
-// caller is CallerNumber, remembered.
+// caller is phone.Caller, remembered.
 func (nc *numberCache) caller(from string) (string, bool) {
-	return nc.get(nc.callers, from, CallerNumber)
+	return nc.get(nc.callers, from, phone.Caller)
 }
 
 // callback is callbackNumber, remembered.
 func (nc *numberCache) callback(from string) (string, bool) {
 	return nc.get(nc.backs, from, callbackNumber)
-}
-
-// CallerNumber returns the caller's number in E.164 when Twilio sent a real
-// one, and false for a withheld ("anonymous", "+266696687", empty) or invalid
-// caller ID.
-func CallerNumber(from string) (string, bool) {
-	if withheld(from) {
-		return "", false
-	}
-	n, err := phonenumbers.Parse(from, "US")
-	if err != nil || !phonenumbers.IsValidNumber(n) {
-		return "", false
-	}
-	return phonenumbers.Format(n, phonenumbers.E164), true
 }
 
 // answered reports whether a Dial ended after the caller spoke with someone.
@@ -188,13 +174,4 @@ func dialStatus(s string) string {
 		return s
 	}
 	return "other"
-}
-
-// withheld reports the values Twilio sends for a withheld caller ID.
-func withheld(from string) bool {
-	switch from {
-	case "", "anonymous", "Anonymous", "+266696687", "+7378742833", "+2562533", "+8656696", "restricted", "unknown":
-		return true
-	}
-	return false
 }

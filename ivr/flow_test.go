@@ -11,12 +11,12 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/switchboard-clinic/switchboard/config"
-	"github.com/switchboard-clinic/switchboard/twimldoc"
+	"github.com/switchboard-clinic/switchboard/internal/simulate"
 )
 
 // gatherAction returns the path a document's <Gather> posts to, checking
 // that the redirect after it goes to the same place.
-func gatherAction(t *testing.T, doc *twimldoc.Node) string {
+func gatherAction(t *testing.T, doc *simulate.Node) string {
 	t.Helper()
 	g := doc.First("Gather")
 	if g == nil {
@@ -30,7 +30,7 @@ func gatherAction(t *testing.T, doc *twimldoc.Node) string {
 }
 
 // dialed returns the <Dial> of a document and the addresses it rings.
-func dialed(t *testing.T, doc *twimldoc.Node) (*twimldoc.Node, []string) {
+func dialed(t *testing.T, doc *simulate.Node) (*simulate.Node, []string) {
 	t.Helper()
 	d := doc.First("Dial")
 	if d == nil {

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/switchboard-clinic/switchboard/twimldoc"
+	"github.com/switchboard-clinic/switchboard/internal/simulate"
 )
 
 var fuzzPaths = []string{
@@ -45,7 +45,7 @@ func FuzzWebhooks(f *testing.F) {
 		case rec.Code >= 400:
 			return // a malformed request gets a 4xx with a reason
 		}
-		doc, err := twimldoc.Parse(rec.Body.Bytes())
+		doc, err := simulate.ParseTwiML(rec.Body.Bytes())
 		if err != nil {
 			t.Fatalf("POST %s: invalid TwiML: %v\n%s", path, err, rec.Body)
 		}

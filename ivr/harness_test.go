@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/switchboard-clinic/switchboard/internal/simulate"
 	"github.com/switchboard-clinic/switchboard/internal/testserver"
-	"github.com/switchboard-clinic/switchboard/twimldoc"
 )
 
 const (
@@ -43,7 +43,7 @@ func (h *harness) post(pathAndQuery string, form url.Values, sign bool) *httptes
 
 // step posts a signed webhook and returns the parsed TwiML, failing the test
 // unless the answer is 200 and text/xml.
-func (h *harness) step(pathAndQuery string, form url.Values) *twimldoc.Node {
+func (h *harness) step(pathAndQuery string, form url.Values) *simulate.Node {
 	h.t.Helper()
 	rec := h.post(pathAndQuery, form, true)
 	if rec.Code != 200 {
@@ -52,7 +52,7 @@ func (h *harness) step(pathAndQuery string, form url.Values) *twimldoc.Node {
 	if ct := rec.Header().Get("Content-Type"); !strings.HasPrefix(ct, "text/xml") {
 		h.t.Fatalf("POST %s: Content-Type %q, want text/xml", pathAndQuery, ct)
 	}
-	doc, err := twimldoc.Parse(rec.Body.Bytes())
+	doc, err := simulate.ParseTwiML(rec.Body.Bytes())
 	if err != nil {
 		h.t.Fatalf("POST %s: %v\n%s", pathAndQuery, err, rec.Body)
 	}
@@ -60,7 +60,7 @@ func (h *harness) step(pathAndQuery string, form url.Values) *twimldoc.Node {
 }
 
 // callStep is step plus the dead-end check every caller-facing answer must pass.
-func (h *harness) callStep(pathAndQuery string, form url.Values) *twimldoc.Node {
+func (h *harness) callStep(pathAndQuery string, form url.Values) *simulate.Node {
 	h.t.Helper()
 	doc := h.step(pathAndQuery, form)
 	if why := doc.DeadEnd(); why != "" {

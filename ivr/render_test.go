@@ -9,8 +9,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/switchboard-clinic/switchboard/config"
+	"github.com/switchboard-clinic/switchboard/internal/simulate"
 	"github.com/switchboard-clinic/switchboard/routing"
-	"github.com/switchboard-clinic/switchboard/twimldoc"
 	"github.com/twilio/twilio-go/twiml"
 )
 
@@ -70,11 +70,11 @@ func TestRenderMatchesTwilioGo(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		wantDoc, err := twimldoc.Parse([]byte(want))
+		wantDoc, err := simulate.ParseTwiML([]byte(want))
 		if err != nil {
 			t.Fatalf("doc %d: twilio-go wrote invalid XML: %v", i, err)
 		}
-		gotDoc, err := twimldoc.Parse(render(els))
+		gotDoc, err := simulate.ParseTwiML(render(els))
 		if err != nil {
 			t.Fatalf("doc %d: render wrote invalid XML: %v\n%s", i, err, render(els))
 		}

@@ -6,11 +6,10 @@ import (
 	"net/url"
 	"strings"
 
-	"github.com/switchboard-clinic/switchboard/twimldoc"
-	"github.com/switchboard-clinic/switchboard/webhook"
+	"github.com/switchboard-clinic/switchboard/internal/simulate"
 )
 
-func signature(u string, f url.Values) string { return webhook.Sign(testToken, u, f) }
+func signature(u string, f url.Values) string { return simulate.Sign(testToken, u, f) }
 
 func newPost(path string, form url.Values) *http.Request {
 	return newRawPost(path, form.Encode())
@@ -28,6 +27,6 @@ func serve(h *harness, req *http.Request) *httptest.ResponseRecorder {
 	return h.Do(req)
 }
 
-func twimldocParse(b []byte) (*twimldoc.Node, error) { return twimldoc.Parse(b) }
+func twimldocParse(b []byte) (*simulate.Node, error) { return simulate.ParseTwiML(b) }
 
 func mustGet(path string) *http.Request { return newGet(path) }

@@ -21,8 +21,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
-	"github.com/switchboard-clinic/switchboard/callback"
-	"github.com/switchboard-clinic/switchboard/webhook"
+	"github.com/switchboard-clinic/switchboard/internal/callback"
+	"github.com/switchboard-clinic/switchboard/internal/simulate"
 )
 
 const (
@@ -81,7 +81,7 @@ func main() {
 	ok200 := func(status int, _ []byte) bool { return status == 200 }
 	fixed := func(path string, form url.Values) request {
 		body := []byte(form.Encode())
-		sig := webhook.Sign(token, public+path, form)
+		sig := simulate.Sign(token, public+path, form)
 		return func(int, int) (string, []byte, string) { return path, body, sig }
 	}
 	call := url.Values{"CallSid": {"CAbench0000000000000000000000000"}, "From": {"+12065550142"}, "To": {"+14258692644"}, "CallStatus": {"ringing"}}
@@ -124,7 +124,7 @@ func main() {
 		// replay: cheaper, and not recorded twice).
 		f := url.Values{"CallSid": {fmt.Sprintf("CAcap%d%03d%09d", round, w, i)}, "From": {"+12065550142"}, "To": {"+14258692644"}, "Digits": {"1"}}
 		path := "/twilio/callback/number?n=0&r=menu"
-		return path, []byte(f.Encode()), webhook.Sign(token, public+path, f)
+		return path, []byte(f.Encode()), simulate.Sign(token, public+path, f)
 	}
 	saved := func(status int, body []byte) bool {
 		if status == 200 && bytes.Contains(body, []byte("saved")) {
@@ -181,7 +181,7 @@ func postOnce(base, path string, form url.Values) (int, []byte) {
 	var status int
 	var got []byte
 	load(base, 1, 50*time.Millisecond, func(int, int) (string, []byte, string) {
-		return path, []byte(form.Encode()), webhook.Sign(token, public+path, form)
+		return path, []byte(form.Encode()), simulate.Sign(token, public+path, form)
 	}, func(s int, b []byte) bool { status, got = s, b; return true })
 	return status, got
 }

@@ -14,12 +14,12 @@ import (
 	"strings"
 	"time"
 
-	"github.com/switchboard-clinic/switchboard/app"
 	"github.com/switchboard-clinic/switchboard/config"
+	"github.com/switchboard-clinic/switchboard/internal/redisconn"
+	"github.com/switchboard-clinic/switchboard/internal/server"
+	"github.com/switchboard-clinic/switchboard/internal/simulate"
 	"github.com/switchboard-clinic/switchboard/ivr"
 	"github.com/switchboard-clinic/switchboard/routing"
-	"github.com/switchboard-clinic/switchboard/simulate"
-	"github.com/switchboard-clinic/switchboard/store"
 )
 
 const callUsage = `usage: switchboard call [flags]
@@ -156,7 +156,7 @@ func remote(getenv func(string) string) (target *url.URL, public, token string, 
 // with its clock fixed at now, for business-hours checks and the
 // configuration walk. stop releases it.
 func inProcess(path string, line *routing.Line, now time.Time) (simulate.Transport, string, string, func(), error) {
-	emb, err := store.StartEmbedded()
+	emb, err := redisconn.StartEmbedded()
 	if err != nil {
 		return nil, "", "", nil, err
 	}
@@ -166,7 +166,7 @@ func inProcess(path string, line *routing.Line, now time.Time) (simulate.Transpo
 		return nil, "", "", nil, err
 	}
 	const public = "http://switchboard.simulator"
-	a, err := app.Build(app.Options{
+	a, err := server.New(server.Options{
 		Env: config.Env{PublicURL: public, RedisPrefix: "sim:", RedisTimeout: 300 * time.Millisecond}, Live: config.NewLive(path, line),
 		Redis: emb.Client, Now: func() time.Time { return now }, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 		SpoolDir: dir, StateSecret: ivr.RandomSecret(),
@@ -176,7 +176,7 @@ func inProcess(path string, line *routing.Line, now time.Time) (simulate.Transpo
 		stop()
 		return nil, "", "", nil, err
 	}
-	return simulate.Handler{H: a.Server}, public + ivr.PathVoice, line.MainNumber, stop, nil
+	return simulate.Handler{H: a}, public + ivr.PathVoice, line.MainNumber, stop, nil
 }
 
 func parseAt(s string, loc *time.Location) (time.Time, error) {

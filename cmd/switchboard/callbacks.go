@@ -11,9 +11,9 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/switchboard-clinic/switchboard/api"
-	"github.com/switchboard-clinic/switchboard/callback"
 	"github.com/switchboard-clinic/switchboard/config"
+	"github.com/switchboard-clinic/switchboard/internal/api"
+	"github.com/switchboard-clinic/switchboard/internal/callback"
 )
 
 const callbacksUsage = `usage:

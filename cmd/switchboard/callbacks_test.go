@@ -8,9 +8,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/switchboard-clinic/switchboard/api"
+	"github.com/switchboard-clinic/switchboard/internal/api"
 	"github.com/switchboard-clinic/switchboard/internal/redistest"
-	"github.com/switchboard-clinic/switchboard/webhook"
+	"github.com/switchboard-clinic/switchboard/internal/simulate"
 )
 
 // runOut runs the binary's run with vars and returns stdout.
@@ -31,7 +31,7 @@ func signedPost(t *testing.T, base, token, path string, form url.Values) {
 	t.Helper()
 	req, _ := http.NewRequest(http.MethodPost, base+path, strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("X-Twilio-Signature", webhook.Sign(token, base+path, form))
+	req.Header.Set("X-Twilio-Signature", simulate.Sign(token, base+path, form))
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)

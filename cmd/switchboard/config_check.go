@@ -7,8 +7,8 @@ import (
 	"time"
 
 	"github.com/switchboard-clinic/switchboard/config"
+	"github.com/switchboard-clinic/switchboard/internal/simulate"
 	"github.com/switchboard-clinic/switchboard/routing"
-	"github.com/switchboard-clinic/switchboard/simulate"
 )
 
 // configCmd runs "switchboard config check [FILE]": the problems, or the menu

@@ -12,13 +12,13 @@ import (
 	"os/signal"
 	"syscall"
 
-	"github.com/switchboard-clinic/switchboard/store"
+	"github.com/switchboard-clinic/switchboard/internal/redisconn"
 )
 
 func main() {
 	// go-redis has one process-wide logger: its dial retries go to the log
 	// instead of bare lines on stderr.
-	store.RouteClientLogs(slog.New(slog.NewTextHandler(os.Stderr, nil)))
+	redisconn.RouteClientLogs(slog.New(slog.NewTextHandler(os.Stderr, nil)))
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr)
 	stop()

@@ -15,10 +15,10 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
-	"github.com/switchboard-clinic/switchboard/app"
 	"github.com/switchboard-clinic/switchboard/config"
+	"github.com/switchboard-clinic/switchboard/internal/redisconn"
+	"github.com/switchboard-clinic/switchboard/internal/server"
 	"github.com/switchboard-clinic/switchboard/ivr"
-	"github.com/switchboard-clinic/switchboard/store"
 )
 
 // newLogger builds the process logger in the configured format.
@@ -65,7 +65,7 @@ func serve(ctx context.Context, getenv func(string) string, stdout, stderr io.Wr
 	if env.LocalMode() {
 		stateSecret = ivr.RandomSecret() // one local instance: any key will do
 	}
-	a, err := app.Build(app.Options{
+	a, err := server.New(server.Options{
 		Env: env, Live: live, Redis: rdb, Now: time.Now, Logger: log,
 		SpoolDir: filepath.Join(env.DataDir, "spool"), StateSecret: stateSecret,
 	})
@@ -82,7 +82,7 @@ func serve(ctx context.Context, getenv func(string) string, stdout, stderr io.Wr
 			return fmt.Errorf("demo staff account: %w", err)
 		}
 	}
-	srv := a.Server
+	srv := a
 
 	ln, err := net.Listen("tcp", env.Addr)
 	if err != nil {
@@ -156,14 +156,14 @@ func serve(ctx context.Context, getenv func(string) string, stdout, stderr io.Wr
 // openRedis connects to REDIS_URL or starts the embedded store.
 func openRedis(env config.Env, log *slog.Logger) (redis.UniversalClient, func(), error) {
 	if env.RedisURL == "" {
-		emb, err := store.StartEmbedded()
+		emb, err := redisconn.StartEmbedded()
 		if err != nil {
 			return nil, nil, err
 		}
 		log.Warn("NO REDIS_URL: using an embedded in-memory Redis. NOTHING IS KEPT: callback requests and staff accounts are lost when Switchboard stops")
 		return emb.Client, func() { _ = emb.Close() }, nil
 	}
-	rdb, err := store.Connect(env.RedisURL, env.RedisTimeout)
+	rdb, err := redisconn.Connect(env.RedisURL, env.RedisTimeout)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -10,9 +10,9 @@ import (
 	"time"
 
 	"github.com/switchboard-clinic/switchboard/config"
-	"github.com/switchboard-clinic/switchboard/phone"
-	"github.com/switchboard-clinic/switchboard/staff"
-	"github.com/switchboard-clinic/switchboard/store"
+	"github.com/switchboard-clinic/switchboard/internal/phone"
+	"github.com/switchboard-clinic/switchboard/internal/redisconn"
+	"github.com/switchboard-clinic/switchboard/internal/staff"
 )
 
 const staffUsage = `usage:
@@ -36,7 +36,7 @@ func staffCmd(ctx context.Context, args []string, getenv func(string) string, st
 		return &exitError{code: 2, err: fmt.Errorf("staff accounts live in Redis: set REDIS_URL " +
 			"(a 'serve' without REDIS_URL keeps its embedded store to itself and prints a demo token when it starts)")}
 	}
-	rdb, err := store.Connect(env.RedisURL, 2*time.Second)
+	rdb, err := redisconn.Connect(env.RedisURL, 2*time.Second)
 	if err != nil {
 		return err
 	}

@@ -13,17 +13,16 @@ import (
 	"testing"
 	"time"
 
-	"github.com/switchboard-clinic/switchboard/app"
-	"github.com/switchboard-clinic/switchboard/callback"
 	"github.com/switchboard-clinic/switchboard/config"
-	"github.com/switchboard-clinic/switchboard/console"
+	"github.com/switchboard-clinic/switchboard/internal/callback"
+	"github.com/switchboard-clinic/switchboard/internal/console"
 	"github.com/switchboard-clinic/switchboard/internal/faketwilio"
+	"github.com/switchboard-clinic/switchboard/internal/redisconn"
 	"github.com/switchboard-clinic/switchboard/internal/redistest"
+	"github.com/switchboard-clinic/switchboard/internal/server"
+	"github.com/switchboard-clinic/switchboard/internal/simulate"
+	"github.com/switchboard-clinic/switchboard/internal/staff"
 	"github.com/switchboard-clinic/switchboard/routing"
-	"github.com/switchboard-clinic/switchboard/server"
-	"github.com/switchboard-clinic/switchboard/staff"
-	"github.com/switchboard-clinic/switchboard/store"
-	"github.com/switchboard-clinic/switchboard/webhook"
 )
 
 // Token and Base are the Twilio auth token and public URL of test servers.
@@ -65,6 +64,10 @@ type Options struct {
 	PlainHTTP bool
 	// SpoolDir holds the callback spool; empty means a temporary directory.
 	SpoolDir string
+	// RedisTimeout is the deadline of each Redis command. The default (5 s)
+	// holds on a busy machine; only the tests that prove the short
+	// production deadline (300 ms) set it.
+	RedisTimeout time.Duration
 }
 
 // AccountSID is the Twilio account of test servers.
@@ -73,7 +76,7 @@ const AccountSID = "AC0123456789abcdef0123456789abcdef"
 // Server is a Switchboard under test.
 type Server struct {
 	T        testing.TB
-	HTTP     *server.Server
+	HTTP     http.Handler // the whole router
 	Logs     *Logs
 	Redis    *redistest.Server
 	Queue    *callback.Queue
@@ -82,7 +85,7 @@ type Server struct {
 	Line     *routing.Line
 	Fake     *faketwilio.Server // nil unless Options.Twilio
 	Sessions *console.Sessions
-	App      *app.App
+	App      *server.Server
 }
 
 // MondayMorning is 10:00 in Seattle on Monday 2026-11-30 (open).
@@ -110,13 +113,16 @@ func New(t testing.TB, o Options) *Server {
 	logs := &Logs{}
 	log := slog.New(slog.NewTextHandler(logs, nil))
 	now := func() time.Time { return o.At }
+	if o.RedisTimeout <= 0 {
+		o.RedisTimeout = 5 * time.Second
+	}
 	rs := redistest.Start(t, o.RedisArgs...)
-	rdb, err := store.Connect(rs.URL(), 300*time.Millisecond)
+	rdb, err := redisconn.Connect(rs.URL(), o.RedisTimeout)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { rdb.Close() })
-	env := config.Env{PublicURL: Base, AuthToken: Token, RedisPrefix: "test:", RedisTimeout: 300 * time.Millisecond}
+	env := config.Env{PublicURL: Base, AuthToken: Token, RedisPrefix: "test:", RedisTimeout: o.RedisTimeout}
 	var fake *faketwilio.Server
 	var hc *http.Client
 	if o.Twilio {
@@ -128,14 +134,14 @@ func New(t testing.TB, o Options) *Server {
 	if spoolDir == "" {
 		spoolDir = t.TempDir()
 	}
-	a, err := app.Build(app.Options{
+	a, err := server.New(server.Options{
 		Env: env, Live: config.NewLive(o.ConfigPath, line), Redis: rdb, Now: now, Logger: log,
 		SpoolDir: spoolDir, TwilioHTTP: hc, InsecureCookies: o.PlainHTTP,
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &Server{T: t, HTTP: a.Server, Logs: logs, Redis: rs, Queue: a.Queue, Recorder: a.Recorder, Staff: a.Staff,
+	return &Server{T: t, HTTP: a, Logs: logs, Redis: rs, Queue: a.Queue, Recorder: a.Recorder, Staff: a.Staff,
 		Line: line, Fake: fake, Sessions: a.Sessions, App: a}
 }
 
@@ -144,7 +150,7 @@ func (s *Server) Post(pathAndQuery string, form url.Values, sign bool) *httptest
 	req := httptest.NewRequest(http.MethodPost, pathAndQuery, strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	if sign {
-		req.Header.Set("X-Twilio-Signature", webhook.Sign(Token, Base+pathAndQuery, form))
+		req.Header.Set("X-Twilio-Signature", simulate.Sign(Token, Base+pathAndQuery, form))
 	}
 	return s.Do(req)
 }

@@ -1,0 +1,341 @@
+// Package api is the staff JSON API under /api/v1: the callback queue,
+// listed, read, claimed, released and completed by authenticated staff.
+// Handlers decode, call the queue and encode; errors are mapped to status
+// codes in one place (respondError).
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/switchboard-clinic/switchboard/config"
+	"github.com/switchboard-clinic/switchboard/internal/callback"
+	"github.com/switchboard-clinic/switchboard/internal/staff"
+)
+
+// Queue is what the API needs of the callback queue.
+type Queue interface {
+	List(ctx context.Context, status callback.Status, limit int, cursor string) ([]*callback.Request, string, error)
+	Get(ctx context.Context, id string) (*callback.Request, error)
+	Claim(ctx context.Context, id, who string) (*callback.Request, error)
+	Release(ctx context.Context, id, who string) (*callback.Request, error)
+	Complete(ctx context.Context, id, who string, outcome callback.Outcome, note string, requeue bool) (*callback.Request, error)
+	Cancel(ctx context.Context, id, who, note string) (*callback.Request, error)
+	AddNote(ctx context.Context, id, who, note string) (*callback.Request, error)
+}
+
+var _ Queue = (*callback.Queue)(nil)
+
+// Authenticator checks staff tokens.
+type Authenticator interface {
+	Authenticate(ctx context.Context, token string) (staff.Account, error)
+}
+
+var _ Authenticator = (*staff.Store)(nil)
+
+// API serves /api/v1.
+type API struct {
+	queue   Queue
+	auth    Authenticator
+	log     *slog.Logger
+	timeout time.Duration
+	reload  func() (string, error)
+}
+
+// OnReload sets what POST /api/v1/admin/reload runs: it re-reads the
+// configuration and returns its version, or the reason it was refused.
+func (a *API) OnReload(f func() (string, error)) { a.reload = f }
+
+// reloadResponse is the body of a reload.
+type reloadResponse struct {
+	Version  string   `json:"version,omitempty"`
+	Error    string   `json:"error,omitempty"`
+	Problems []string `json:"problems,omitempty"`
+}
+
+// Reload answers POST /api/v1/admin/reload for administrators: 200 with the
+// new version, or 422 with the file's problems (the running configuration
+// stays).
+func (a *API) Reload(c echo.Context) error {
+	acct, _ := c.Get(staffKey).(staff.Account)
+	if !acct.Admin {
+		return c.JSON(http.StatusForbidden, errorBody{"reloading the configuration is for administrators (switchboard staff add NAME --admin)"})
+	}
+	if a.reload == nil {
+		return c.JSON(http.StatusNotFound, errorBody{"reload is not available"})
+	}
+	v, err := a.reload()
+	if err != nil {
+		body := reloadResponse{Error: "configuration refused; the running one stays"}
+		if ce, ok := config.AsError(err); ok {
+			for _, p := range ce.Problems {
+				body.Problems = append(body.Problems, p.String())
+			}
+		} else {
+			body.Problems = []string{err.Error()}
+		}
+		a.log.Warn("configuration reload refused", slog.String("by", acct.Name), slog.String("error", err.Error()))
+		return c.JSON(http.StatusUnprocessableEntity, body)
+	}
+	a.log.Info("configuration reloaded", slog.String("by", acct.Name), slog.String("version", v))
+	return c.JSON(http.StatusOK, reloadResponse{Version: v})
+}
+
+// New returns the API. timeout bounds the Redis work of each request.
+func New(q Queue, auth Authenticator, log *slog.Logger, timeout time.Duration) (*API, error) {
+	switch {
+	case q == nil:
+		return nil, errors.New("api: queue is required")
+	case auth == nil:
+		return nil, errors.New("api: authenticator is required")
+	case log == nil:
+		return nil, errors.New("api: logger is required")
+	}
+	if timeout <= 0 {
+		timeout = 2 * time.Second
+	}
+	return &API{queue: q, auth: auth, log: log, timeout: timeout}, nil
+}
+
+const staffKey = "staff"
+
+// RequireStaff rejects requests without a valid "Authorization: Bearer
+// TOKEN" with 401, and remembers who the caller is.
+func (a *API) RequireStaff(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		h := c.Request().Header.Get(echo.HeaderAuthorization)
+		token, ok := strings.CutPrefix(h, "Bearer ")
+		if !ok || token == "" {
+			c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Bearer realm="switchboard"`)
+			return c.JSON(http.StatusUnauthorized, errorBody{"missing bearer token: send Authorization: Bearer TOKEN (switchboard staff add NAME)"})
+		}
+		ctx, cancel := context.WithTimeout(c.Request().Context(), a.timeout)
+		defer cancel()
+		acct, err := a.auth.Authenticate(ctx, strings.TrimSpace(token))
+		if err != nil {
+			if errors.Is(err, staff.ErrUnauthorized) {
+				c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Bearer realm="switchboard", error="invalid_token"`)
+				return c.JSON(http.StatusUnauthorized, errorBody{"invalid or revoked token"})
+			}
+			return a.respondError(c, fmt.Errorf("authenticate: %w", err))
+		}
+		c.Set(staffKey, acct)
+		return next(c)
+	}
+}
+
+func who(c echo.Context) string {
+	acct, _ := c.Get(staffKey).(staff.Account)
+	return acct.Name
+}
+
+type errorBody struct {
+	Error string `json:"error"`
+}
+
+// errBadRequest marks a client mistake; its message says what to fix.
+type errBadRequest struct{ msg string }
+
+func (e errBadRequest) Error() string { return e.msg }
+
+func badRequest(format string, args ...any) error { return errBadRequest{fmt.Sprintf(format, args...)} }
+
+// respondError maps an error to a status code and a JSON body.
+func (a *API) respondError(c echo.Context, err error) error {
+	var bad errBadRequest
+	var conflict *callback.ConflictError
+	var he *echo.HTTPError
+	switch {
+	case errors.As(err, &he):
+		return c.JSON(he.Code, errorBody{fmt.Sprint(he.Message)})
+	case errors.As(err, &bad):
+		return c.JSON(http.StatusBadRequest, errorBody{bad.msg})
+	case errors.Is(err, callback.ErrNotFound):
+		return c.JSON(http.StatusNotFound, errorBody{"no callback request with that id"})
+	case errors.As(err, &conflict):
+		return c.JSON(http.StatusConflict, errorBody{conflict.Error()})
+	case errors.Is(err, callback.ErrBadOutcome), errors.Is(err, callback.ErrBadCursor):
+		return c.JSON(http.StatusBadRequest, errorBody{err.Error()})
+	}
+	a.log.Error("api request failed",
+		slog.String("request_id", c.Response().Header().Get(echo.HeaderXRequestID)),
+		slog.String("route", c.Path()), slog.String("error", err.Error()))
+	return c.JSON(http.StatusServiceUnavailable, errorBody{"the callback store is unavailable; try again shortly"})
+}
+
+func (a *API) ctx(c echo.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(c.Request().Context(), a.timeout)
+}
+
+// respond runs one queue operation within the request's time budget and
+// writes the request it returns, or the error.
+func (a *API) respond(c echo.Context, op func(context.Context) (*callback.Request, error)) error {
+	ctx, cancel := a.ctx(c)
+	defer cancel()
+	r, err := op(ctx)
+	if err != nil {
+		return a.respondError(c, err)
+	}
+	return c.JSON(http.StatusOK, r)
+}
+
+// listResponse is the body of GET /callbacks.
+type listResponse struct {
+	Callbacks []*callback.Request `json:"callbacks"`
+	Next      string              `json:"next"`
+}
+
+// List answers GET /api/v1/callbacks?status=&limit=&cursor=.
+func (a *API) List(c echo.Context) error {
+	status := callback.Status(c.QueryParam("status"))
+	if status == "" {
+		status = callback.StatusPending
+	}
+	switch status {
+	case callback.StatusPending, callback.StatusClaimed, callback.StatusDone, callback.StatusCancelled:
+	default:
+		return a.respondError(c, badRequest("status must be pending, claimed, done or cancelled"))
+	}
+	limit := 50
+	if v := c.QueryParam("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 200 {
+			return a.respondError(c, badRequest("limit must be a whole number from 1 to 200"))
+		}
+		limit = n
+	}
+	ctx, cancel := a.ctx(c)
+	defer cancel()
+	reqs, next, err := a.queue.List(ctx, status, limit, c.QueryParam("cursor"))
+	if err != nil {
+		return a.respondError(c, err)
+	}
+	return c.JSON(http.StatusOK, listResponse{Callbacks: reqs, Next: next})
+}
+
+// Get answers GET /api/v1/callbacks/:id.
+func (a *API) Get(c echo.Context) error {
+	return a.respond(c, func(ctx context.Context) (*callback.Request, error) {
+		return a.queue.Get(ctx, c.Param("id"))
+	})
+}
+
+// Claim answers POST /api/v1/callbacks/:id/claim.
+func (a *API) Claim(c echo.Context) error {
+	return a.respond(c, func(ctx context.Context) (*callback.Request, error) {
+		return a.queue.Claim(ctx, c.Param("id"), who(c))
+	})
+}
+
+// Release answers POST /api/v1/callbacks/:id/release.
+func (a *API) Release(c echo.Context) error {
+	return a.respond(c, func(ctx context.Context) (*callback.Request, error) {
+		return a.queue.Release(ctx, c.Param("id"), who(c))
+	})
+}
+
+// completeBody is the body of POST .../complete.
+type completeBody struct {
+	Outcome string `json:"outcome"`
+	Note    string `json:"note"`
+	// Requeue puts the request back in the queue; by default only
+	// no-answer and left-voicemail do.
+	Requeue *bool `json:"requeue"`
+}
+
+// Complete answers POST /api/v1/callbacks/:id/complete.
+func (a *API) Complete(c echo.Context) error {
+	var body completeBody
+	if err := decode(c, &body); err != nil {
+		return a.respondError(c, err)
+	}
+	outcome, err := callback.ParseOutcome(body.Outcome)
+	if err != nil {
+		return a.respondError(c, badRequest("outcome must be one of reached, left-voicemail, no-answer, wrong-number, other"))
+	}
+	if err := checkNote(body.Note, false); err != nil {
+		return a.respondError(c, err)
+	}
+	requeue := outcome.RequeuesByDefault()
+	if body.Requeue != nil {
+		requeue = *body.Requeue
+	}
+	return a.respond(c, func(ctx context.Context) (*callback.Request, error) {
+		return a.queue.Complete(ctx, c.Param("id"), who(c), outcome, body.Note, requeue)
+	})
+}
+
+// noteBody is the body of POST .../notes and .../cancel.
+type noteBody struct {
+	Note string `json:"note"`
+}
+
+// AddNote answers POST /api/v1/callbacks/:id/notes.
+func (a *API) AddNote(c echo.Context) error {
+	var body noteBody
+	if err := decode(c, &body); err != nil {
+		return a.respondError(c, err)
+	}
+	if err := checkNote(body.Note, true); err != nil {
+		return a.respondError(c, err)
+	}
+	return a.respond(c, func(ctx context.Context) (*callback.Request, error) {
+		return a.queue.AddNote(ctx, c.Param("id"), who(c), body.Note)
+	})
+}
+
+// Cancel answers POST /api/v1/callbacks/:id/cancel.
+func (a *API) Cancel(c echo.Context) error {
+	var body noteBody
+	if err := decode(c, &body); err != nil {
+		return a.respondError(c, err)
+	}
+	if err := checkNote(body.Note, false); err != nil {
+		return a.respondError(c, err)
+	}
+	return a.respond(c, func(ctx context.Context) (*callback.Request, error) {
+		return a.queue.Cancel(ctx, c.Param("id"), who(c), body.Note)
+	})
+}
+
+const maxNote = 2000
+
+func checkNote(note string, required bool) error {
+	switch {
+	case required && strings.TrimSpace(note) == "":
+		return badRequest("note is required")
+	case len(note) > maxNote:
+		return badRequest("note is longer than %d bytes", maxNote)
+	}
+	return nil
+}
+
+// decode reads a JSON body strictly: unknown fields and trailing data are
+// errors, an empty body is an empty object.
+func decode(c echo.Context, v any) error {
+	dec := json.NewDecoder(c.Request().Body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		var he *echo.HTTPError
+		if errors.As(err, &he) {
+			return he // the body limit: 413
+		}
+		return badRequest("invalid JSON body: %v", err)
+	}
+	if dec.More() {
+		return badRequest("invalid JSON body: more than one value")
+	}
+	return nil
+}

@@ -1,0 +1,281 @@
+package api_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/switchboard-clinic/switchboard/internal/callback"
+	"github.com/switchboard-clinic/switchboard/internal/testserver"
+)
+
+type apiRig struct {
+	*testserver.Server
+	ana, ben string
+}
+
+func newRig(t *testing.T) *apiRig {
+	t.Helper()
+	s := testserver.New(t, testserver.Options{})
+	return &apiRig{Server: s, ana: s.AddStaff("ana"), ben: s.AddStaff("ben")}
+}
+
+func (r *apiRig) call(method, path, token, body string) *httptest.ResponseRecorder {
+	var req *http.Request
+	if body != "" {
+		req = httptest.NewRequest(method, path, strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+	} else {
+		req = httptest.NewRequest(method, path, nil)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	return r.Do(req)
+}
+
+// seed creates n pending requests, one minute apart, and returns their ids.
+func (r *apiRig) seed(t *testing.T, n int) []string {
+	t.Helper()
+	var ids []string
+	for i := 0; i < n; i++ {
+		op := r.Queue.CreateOp(callback.Capture{
+			CallSID: fmt.Sprintf("CA%04d", i), CallbackNumber: "+12065550142", CallerNumber: "+12065550142",
+			Reason: "menu", At: testserver.MondayMorning.Add(time.Duration(i) * time.Minute),
+		})
+		id, _, err := r.Queue.Apply(t.Context(), op)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, id)
+	}
+	return ids
+}
+
+type listBody struct {
+	Callbacks []map[string]any `json:"callbacks"`
+	Next      string           `json:"next"`
+}
+
+func decode[T any](t *testing.T, rec *httptest.ResponseRecorder) T {
+	t.Helper()
+	var v T
+	if err := json.Unmarshal(rec.Body.Bytes(), &v); err != nil {
+		t.Fatalf("decode %s: %v", rec.Body, err)
+	}
+	return v
+}
+
+func TestAuthentication(t *testing.T) {
+	t.Parallel()
+	r := newRig(t)
+	ids := r.seed(t, 1)
+	routes := []struct{ method, path string }{
+		{"GET", "/api/v1/callbacks"},
+		{"GET", "/api/v1/callbacks/" + ids[0]},
+		{"POST", "/api/v1/callbacks/" + ids[0] + "/claim"},
+		{"POST", "/api/v1/callbacks/" + ids[0] + "/release"},
+		{"POST", "/api/v1/callbacks/" + ids[0] + "/complete"},
+		{"POST", "/api/v1/callbacks/" + ids[0] + "/notes"},
+		{"POST", "/api/v1/callbacks/" + ids[0] + "/cancel"},
+		{"GET", "/api/v1/nothing-here"},
+	}
+	for _, rt := range routes {
+		for _, tok := range []string{"", "sbt_0000000000000000_wrong", r.ana + "x"} {
+			rec := r.call(rt.method, rt.path, tok, "")
+			if rec.Code != http.StatusUnauthorized || rec.Header().Get("WWW-Authenticate") == "" {
+				t.Errorf("%s %s with token %q: %d, want 401 with WWW-Authenticate", rt.method, rt.path, tok, rec.Code)
+			}
+			if strings.Contains(rec.Body.String(), "+1206") {
+				t.Errorf("%s %s without a valid token leaks a number", rt.method, rt.path)
+			}
+		}
+	}
+	if rec := r.call("GET", "/api/v1/callbacks", r.ana, ""); rec.Code != http.StatusOK {
+		t.Errorf("with a valid token: %d %s", rec.Code, rec.Body)
+	}
+	if err := r.Staff.Remove(t.Context(), "ana"); err != nil {
+		t.Fatal(err)
+	}
+	if rec := r.call("GET", "/api/v1/callbacks", r.ana, ""); rec.Code != http.StatusUnauthorized {
+		t.Errorf("with a revoked token: %d", rec.Code)
+	}
+}
+
+func TestListPagesOldestFirst(t *testing.T) {
+	t.Parallel()
+	r := newRig(t)
+	ids := r.seed(t, 7)
+	var got []string
+	cursor := ""
+	for pages := 0; pages < 10; pages++ {
+		rec := r.call("GET", "/api/v1/callbacks?limit=3&cursor="+cursor, r.ana, "")
+		if rec.Code != http.StatusOK {
+			t.Fatalf("list: %d %s", rec.Code, rec.Body)
+		}
+		body := decode[listBody](t, rec)
+		for _, c := range body.Callbacks {
+			got = append(got, c["id"].(string))
+			if c["status"] != "pending" || c["callbackNumber"] != "+12065550142" || c["callSid"] == "" {
+				t.Errorf("item = %v", c)
+			}
+			if _, err := time.Parse(time.RFC3339, c["createdAt"].(string)); err != nil {
+				t.Errorf("createdAt %v is not RFC 3339", c["createdAt"])
+			}
+		}
+		if body.Next == "" {
+			break
+		}
+		cursor = body.Next
+	}
+	if fmt.Sprint(got) != fmt.Sprint(ids) {
+		t.Errorf("paged ids = %v, want %v", got, ids)
+	}
+	// Claimed requests are listed by status.
+	if rec := r.call("POST", "/api/v1/callbacks/"+ids[2]+"/claim", r.ana, ""); rec.Code != http.StatusOK {
+		t.Fatal(rec.Body)
+	}
+	claimed := decode[listBody](t, r.call("GET", "/api/v1/callbacks?status=claimed", r.ana, ""))
+	if len(claimed.Callbacks) != 1 || claimed.Callbacks[0]["claimedBy"] != "ana" {
+		t.Errorf("claimed list = %v", claimed.Callbacks)
+	}
+	if n := len(decode[listBody](t, r.call("GET", "/api/v1/callbacks", r.ana, "")).Callbacks); n != 6 {
+		t.Errorf("pending after a claim: %d, want 6", n)
+	}
+}
+
+func TestClaimConflictsAndTransitions(t *testing.T) {
+	t.Parallel()
+	r := newRig(t)
+	id := r.seed(t, 1)[0]
+	base := "/api/v1/callbacks/" + id
+	steps := []struct {
+		name, method, path, token, body string
+		want                            int
+		wantStatus                      string
+	}{
+		{"ana claims", "POST", base + "/claim", r.ana, "", 200, "claimed"},
+		{"ben's claim conflicts", "POST", base + "/claim", r.ben, "", 409, ""},
+		{"ben cannot release", "POST", base + "/release", r.ben, "", 409, ""},
+		{"ben cannot complete", "POST", base + "/complete", r.ben, `{"outcome":"reached"}`, 409, ""},
+		{"bad JSON", "POST", base + "/complete", r.ana, `{"outcome":`, 400, ""},
+		{"unknown field", "POST", base + "/complete", r.ana, `{"outcome":"reached","mood":"good"}`, 400, ""},
+		{"unknown outcome", "POST", base + "/complete", r.ana, `{"outcome":"maybe"}`, 400, ""},
+		{"missing outcome", "POST", base + "/complete", r.ana, `{}`, 400, ""},
+		{"no answer goes back to the queue", "POST", base + "/complete", r.ana, `{"outcome":"no-answer","note":"rang out"}`, 200, "pending"},
+		{"ben claims now", "POST", base + "/claim", r.ben, "", 200, "claimed"},
+		{"a note", "POST", base + "/notes", r.ben, `{"note":"prefers mornings"}`, 200, "claimed"},
+		{"an empty note", "POST", base + "/notes", r.ben, `{"note":"  "}`, 400, ""},
+		{"ben reaches them", "POST", base + "/complete", r.ben, `{"outcome":"reached","note":"booked intake"}`, 200, "done"},
+		{"done cannot be claimed", "POST", base + "/claim", r.ana, "", 409, ""},
+		{"done cannot be released", "POST", base + "/release", r.ben, "", 409, ""},
+		{"unknown id", "POST", "/api/v1/callbacks/01KQZZZZZZZZZZZZZZZZZZZZZZ/claim", r.ana, "", 404, ""},
+		{"malformed id", "GET", "/api/v1/callbacks/not-an-id", r.ana, "", 404, ""},
+		{"bad status filter", "GET", "/api/v1/callbacks?status=lost", r.ana, "", 400, ""},
+		{"bad limit", "GET", "/api/v1/callbacks?limit=0", r.ana, "", 400, ""},
+		{"bad cursor", "GET", "/api/v1/callbacks?cursor=zzz", r.ana, "", 400, ""},
+	}
+	for _, s := range steps {
+		rec := r.call(s.method, s.path, s.token, s.body)
+		if rec.Code != s.want {
+			t.Fatalf("%s: %d %s, want %d", s.name, rec.Code, rec.Body, s.want)
+		}
+		body := decode[map[string]any](t, rec)
+		if s.want >= 400 {
+			if msg, _ := body["error"].(string); msg == "" {
+				t.Errorf("%s: no reason given: %s", s.name, rec.Body)
+			}
+			continue
+		}
+		if s.wantStatus != "" && body["status"] != s.wantStatus {
+			t.Errorf("%s: status %v, want %s", s.name, body["status"], s.wantStatus)
+		}
+	}
+	final := decode[callback.Request](t, r.call("GET", base, r.ana, ""))
+	if final.Attempts != 2 || final.Outcome != callback.OutcomeReached {
+		t.Errorf("final = attempts %d outcome %s", final.Attempts, final.Outcome)
+	}
+	var notes []string
+	for _, e := range final.History {
+		if e.Note != "" && e.Who != "caller" {
+			notes = append(notes, e.Who+": "+e.Note)
+		}
+	}
+	if fmt.Sprint(notes) != "[ana: rang out ben: prefers mornings ben: booked intake]" {
+		t.Errorf("notes in history = %v", notes)
+	}
+	done := decode[listBody](t, r.call("GET", "/api/v1/callbacks?status=done", r.ana, ""))
+	if len(done.Callbacks) != 1 {
+		t.Errorf("done list = %v", done.Callbacks)
+	}
+}
+
+func TestConcurrentClaimsThroughTheAPI(t *testing.T) {
+	t.Parallel()
+	r := newRig(t)
+	id := r.seed(t, 1)[0]
+	tokens := []string{r.ana, r.ben}
+	for i := 0; i < 8; i++ {
+		tokens = append(tokens, r.AddStaff(fmt.Sprintf("staff%d", i)))
+	}
+	var wg sync.WaitGroup
+	codes := make(chan int, len(tokens))
+	for _, tok := range tokens {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			codes <- r.call("POST", "/api/v1/callbacks/"+id+"/claim", tok, "").Code
+		}()
+	}
+	wg.Wait()
+	close(codes)
+	count := map[int]int{}
+	for c := range codes {
+		count[c]++
+	}
+	if count[200] != 1 || count[409] != len(tokens)-1 {
+		t.Errorf("claim answers = %v, want one 200 and the rest 409", count)
+	}
+}
+
+func TestOversizedBody(t *testing.T) {
+	t.Parallel()
+	r := newRig(t)
+	id := r.seed(t, 1)[0]
+	big := `{"note":"` + strings.Repeat("a", 70*1024) + `"}`
+	if rec := r.call("POST", "/api/v1/callbacks/"+id+"/notes", r.ana, big); rec.Code != http.StatusRequestEntityTooLarge {
+		t.Errorf("oversized body: %d", rec.Code)
+	}
+	long := `{"note":"` + strings.Repeat("a", 3000) + `"}`
+	if rec := r.call("POST", "/api/v1/callbacks/"+id+"/notes", r.ana, long); rec.Code != http.StatusBadRequest {
+		t.Errorf("note over 2000 bytes: %d", rec.Code)
+	}
+}
+
+func TestStoreDownIsA503NotAClientError(t *testing.T) {
+	t.Parallel()
+	r := newRig(t)
+	r.seed(t, 1)
+	r.Redis.Kill()
+	rec := r.call("GET", "/api/v1/callbacks", r.ana, "")
+	// Authentication itself needs Redis: the answer is 503, never 401 or 500.
+	if rec.Code != http.StatusServiceUnavailable {
+		t.Errorf("with Redis down: %d %s", rec.Code, rec.Body)
+	}
+}
+
+// seedOne creates one pending request.
+func seedOne(tb testing.TB, s *testserver.Server) string {
+	tb.Helper()
+	id, _, err := s.Queue.Apply(tb.Context(), s.Queue.CreateOp(callback.Capture{
+		CallSID: "CAfuzz", CallbackNumber: "+12065550142", Reason: "menu", At: testserver.MondayMorning}))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return id
+}

@@ -1,0 +1,462 @@
+package console
+
+import (
+	"errors"
+	"fmt"
+	"html/template"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/switchboard-clinic/switchboard/internal/callback"
+	"github.com/switchboard-clinic/switchboard/internal/phone"
+)
+
+// item is one request as the console shows it.
+type item struct {
+	*callback.Request
+	Mine     bool   // claimed by the viewer
+	Number   string // masked unless revealed
+	Age      string // in business hours
+	Overdue  bool
+	Created  string // local time
+	Reason   string
+	HasAudio bool
+}
+
+func reasonText(r string) string {
+	switch r {
+	case "menu":
+		return "asked from the menu"
+	case "info":
+		return "asked after group information"
+	case "closed":
+		return "called while closed"
+	case "unanswered":
+		return "nobody answered"
+	case "menu-retries", "info-retries":
+		return "could not use the menu"
+	}
+	return r
+}
+
+func (x *Console) item(r *callback.Request, viewer string, revealed bool) item {
+	l := x.d.Line()
+	now := x.d.Now()
+	age := l.Schedule.BusinessDuration(r.CreatedAt, now)
+	it := item{
+		Request: r, Mine: r.HeldBy(viewer),
+		Number: phone.Mask(r.CallbackNumber), Age: humanDuration(age),
+		Overdue: r.Status != callback.StatusDone && r.Status != callback.StatusCancelled && age > x.d.Deadline,
+		Created: r.CreatedAt.In(l.Schedule.Location).Format("Mon Jan 2, 3:04 PM"),
+		Reason:  reasonText(r.Reason), HasAudio: r.Message != nil && r.Message.RecordingSID != "",
+	}
+	if revealed && it.Mine {
+		it.Number = r.CallbackNumber
+	}
+	return it
+}
+
+func humanDuration(d time.Duration) string {
+	d = d.Round(time.Minute)
+	h, m := int(d.Hours()), int(d.Minutes())%60
+	if h == 0 {
+		return fmt.Sprintf("%d min", m)
+	}
+	return fmt.Sprintf("%d h %02d min", h, m)
+}
+
+type page struct {
+	Title    string
+	Who      string
+	CSRF     string
+	Flash    string
+	Error    string
+	Pending  int64
+	Overdue  int
+	Mine     []item
+	Queue    []item
+	More     bool
+	Item     *item
+	Outcomes []string
+	CanCall  bool
+	CallNote string
+	Results  []item
+	Last4    string
+	Date     string
+	Searched bool
+	Deadline string
+}
+
+func (x *Console) base(c echo.Context, title string) page {
+	s := session(c)
+	ctx, cancel := x.ctx(c)
+	defer cancel()
+	return page{Title: title, Who: s.Name, CSRF: s.CSRF, Flash: x.d.Sessions.TakeFlash(ctx, s.ID),
+		Deadline: humanDuration(x.d.Deadline)}
+}
+
+// queuePage fills the queue: pending requests oldest first, and those the
+// viewer holds.
+func (x *Console) queuePage(c echo.Context) (page, error) {
+	p := x.base(c, "Callback queue")
+	ctx, cancel := x.ctx(c)
+	defer cancel()
+	st, err := x.d.Queue.Stats(ctx)
+	if err != nil {
+		return p, err
+	}
+	p.Pending = st.Pending
+	pending, next, err := x.d.Queue.List(ctx, callback.StatusPending, 200, "")
+	if err != nil {
+		return p, err
+	}
+	p.More = next != ""
+	for _, r := range pending {
+		it := x.item(r, p.Who, false)
+		if it.Overdue {
+			p.Overdue++
+		}
+		p.Queue = append(p.Queue, it)
+	}
+	claimed, _, err := x.d.Queue.List(ctx, callback.StatusClaimed, 200, "")
+	if err != nil {
+		return p, err
+	}
+	for _, r := range claimed {
+		if r.ClaimedBy == p.Who {
+			p.Mine = append(p.Mine, x.item(r, p.Who, false))
+		}
+	}
+	return p, nil
+}
+
+// QueuePage answers GET /staff/.
+func (x *Console) QueuePage(c echo.Context) error {
+	p, err := x.queuePage(c)
+	if err != nil {
+		return x.unavailable(c, err)
+	}
+	return x.render(c, http.StatusOK, "queue.html", p)
+}
+
+// QueueRows answers GET /staff/queue/rows: the live part of the queue page,
+// fetched by the page's script to refresh itself.
+func (x *Console) QueueRows(c echo.Context) error {
+	p, err := x.queuePage(c)
+	if err != nil {
+		return x.unavailable(c, err)
+	}
+	return x.render(c, http.StatusOK, "rows", p)
+}
+
+var outcomes = []string{"reached", "left-voicemail", "no-answer", "wrong-number", "other"}
+
+func (x *Console) requestPage(c echo.Context, status int, r *callback.Request, revealed bool, errMsg string) error {
+	p := x.base(c, "Callback request")
+	it := x.item(r, p.Who, revealed)
+	p.Item, p.Outcomes, p.Error = &it, outcomes, errMsg
+	if it.Mine {
+		ctx, cancel := x.ctx(c)
+		defer cancel()
+		acct, err := x.d.Staff.Get(ctx, p.Who)
+		switch {
+		case err != nil:
+			p.CallNote = "Your account could not be read."
+		case x.d.Twilio == nil:
+			p.CallNote = "Calling from the console needs TWILIO_ACCOUNT_SID."
+		case acct.Phone == "":
+			p.CallNote = "Set your phone first: switchboard staff phone " + p.Who + " +1…"
+		default:
+			p.CanCall = true
+			p.CallNote = "Rings your phone (" + phone.Mask(acct.Phone) + ") first, then the client, who sees the main number."
+		}
+	}
+	return x.render(c, status, "request.html", p)
+}
+
+func (x *Console) load(c echo.Context) (*callback.Request, error) {
+	ctx, cancel := x.ctx(c)
+	defer cancel()
+	return x.d.Queue.Get(ctx, c.Param("id"))
+}
+
+func (x *Console) notFound(c echo.Context) error {
+	p := x.base(c, "Not found")
+	p.Error = "There is no callback request with that id. It may have been deleted after its retention period."
+	return x.render(c, http.StatusNotFound, "message.html", p)
+}
+
+// RequestPage answers GET /staff/requests/:id.
+func (x *Console) RequestPage(c echo.Context) error {
+	r, err := x.load(c)
+	if errors.Is(err, callback.ErrNotFound) {
+		return x.notFound(c)
+	}
+	if err != nil {
+		return x.unavailable(c, err)
+	}
+	return x.requestPage(c, http.StatusOK, r, false, "")
+}
+
+// act runs a state change and then shows the request (or the queue), or
+// explains a conflict on the request's page with 409.
+func (x *Console) act(c echo.Context, op func(id, who string) (*callback.Request, error), flash, next string) error {
+	s := session(c)
+	id := c.Param("id")
+	_, err := op(id, s.Name)
+	var conflict *callback.ConflictError
+	switch {
+	case errors.Is(err, callback.ErrNotFound):
+		return x.notFound(c)
+	case errors.As(err, &conflict):
+		r, lerr := x.load(c)
+		if lerr != nil {
+			return x.unavailable(c, lerr)
+		}
+		return x.requestPage(c, http.StatusConflict, r, false, conflictText(conflict, s.Name))
+	case errors.Is(err, callback.ErrBadOutcome):
+		r, lerr := x.load(c)
+		if lerr != nil {
+			return x.unavailable(c, lerr)
+		}
+		return x.requestPage(c, http.StatusBadRequest, r, false, "Choose an outcome.")
+	case err != nil:
+		return x.unavailable(c, err)
+	}
+	ctx, cancel := x.ctx(c)
+	defer cancel()
+	_ = x.d.Sessions.SetFlash(ctx, s.ID, flash)
+	if next == "" {
+		next = "/staff/requests/" + id
+	}
+	return c.Redirect(http.StatusSeeOther, next)
+}
+
+func conflictText(e *callback.ConflictError, viewer string) string {
+	switch {
+	case e.Status == callback.StatusClaimed && e.ClaimedBy != viewer:
+		return fmt.Sprintf("%s is working on this request. Nothing was changed.", e.ClaimedBy)
+	case e.Status == callback.StatusDone || e.Status == callback.StatusCancelled:
+		return "This request is already " + string(e.Status) + ". Nothing was changed."
+	case e.Status == callback.StatusPending:
+		return "Claim this request first. Nothing was changed."
+	}
+	return "That is not possible now. Nothing was changed."
+}
+
+// Claim answers POST /staff/requests/:id/claim.
+func (x *Console) Claim(c echo.Context) error {
+	ctx, cancel := x.ctx(c)
+	defer cancel()
+	return x.act(c, func(id, who string) (*callback.Request, error) { return x.d.Queue.Claim(ctx, id, who) }, "You claimed this request.", "")
+}
+
+// Release answers POST /staff/requests/:id/release.
+func (x *Console) Release(c echo.Context) error {
+	ctx, cancel := x.ctx(c)
+	defer cancel()
+	return x.act(c, func(id, who string) (*callback.Request, error) { return x.d.Queue.Release(ctx, id, who) },
+		"Released: the request is back in the queue.", "/staff/")
+}
+
+// Complete answers POST /staff/requests/:id/complete.
+func (x *Console) Complete(c echo.Context) error {
+	ctx, cancel := x.ctx(c)
+	defer cancel()
+	outcome := callback.Outcome(c.FormValue("outcome"))
+	note := strings.TrimSpace(c.FormValue("note"))
+	if len(note) > 2000 {
+		note = note[:2000]
+	}
+	requeue := outcome.RequeuesByDefault()
+	if v := c.FormValue("requeue"); v != "" {
+		requeue = v == "yes"
+	}
+	var done *callback.Request
+	err := x.act(c, func(id, who string) (*callback.Request, error) {
+		r, err := x.d.Queue.Complete(ctx, id, who, outcome, note, requeue)
+		done = r
+		return r, err
+	}, "Recorded: "+string(outcome)+".", "/staff/")
+	if done != nil && done.Status == callback.StatusDone {
+		x.deleteRecording(done)
+	}
+	return err
+}
+
+// deleteRecording removes a finished request's recording from Twilio when
+// configured to; a failure is logged, the request stays completed.
+func (x *Console) deleteRecording(r *callback.Request) {
+	if !x.d.DeleteRecordings || x.d.Twilio == nil || r.Message == nil || r.Message.RecordingSID == "" {
+		return
+	}
+	if err := x.d.Twilio.DeleteRecording(r.Message.RecordingSID); err != nil {
+		x.d.Logger.Warn("recording not deleted from Twilio", slog.String("request", r.ID), slog.String("error", err.Error()))
+	}
+}
+
+// Note answers POST /staff/requests/:id/note.
+func (x *Console) Note(c echo.Context) error {
+	ctx, cancel := x.ctx(c)
+	defer cancel()
+	note := strings.TrimSpace(c.FormValue("note"))
+	if note == "" || len(note) > 2000 {
+		r, err := x.load(c)
+		if err != nil {
+			return x.unavailable(c, err)
+		}
+		return x.requestPage(c, http.StatusBadRequest, r, false, "Write a note of up to 2000 characters.")
+	}
+	return x.act(c, func(id, who string) (*callback.Request, error) { return x.d.Queue.AddNote(ctx, id, who, note) }, "Note added.", "")
+}
+
+// Reveal answers POST /staff/requests/:id/reveal: the full number, for the
+// staff member who holds the claim, written to the request's history.
+func (x *Console) Reveal(c echo.Context) error {
+	ctx, cancel := x.ctx(c)
+	defer cancel()
+	s := session(c)
+	r, err := x.load(c)
+	if errors.Is(err, callback.ErrNotFound) {
+		return x.notFound(c)
+	}
+	if err != nil {
+		return x.unavailable(c, err)
+	}
+	if !r.HeldBy(s.Name) {
+		return x.requestPage(c, http.StatusForbidden, r, false, "Claim the request to see the full number.")
+	}
+	if r, err = x.d.Queue.Log(ctx, r.ID, s.Name, "number revealed"); err != nil {
+		return x.unavailable(c, err)
+	}
+	return x.requestPage(c, http.StatusOK, r, true, "")
+}
+
+// Audio answers GET /staff/requests/:id/audio: the voice message, fetched
+// from Twilio by Switchboard (the browser never sees a Twilio URL), for the
+// staff member who holds the claim. Each playback is written to the history.
+func (x *Console) Audio(c echo.Context) error {
+	s := session(c)
+	r, err := x.load(c)
+	if errors.Is(err, callback.ErrNotFound) {
+		return echo.NewHTTPError(http.StatusNotFound, "no such request")
+	}
+	if err != nil {
+		return x.unavailable(c, err)
+	}
+	if !r.HeldBy(s.Name) {
+		return echo.NewHTTPError(http.StatusForbidden, "claim the request to play its message")
+	}
+	if r.Message == nil || r.Message.RecordingSID == "" {
+		return echo.NewHTTPError(http.StatusNotFound, "this request has no voice message")
+	}
+	if x.d.Twilio == nil {
+		return echo.NewHTTPError(http.StatusServiceUnavailable, "playback needs TWILIO_ACCOUNT_SID")
+	}
+	if rg := c.Request().Header.Get("Range"); rg == "" || strings.HasPrefix(rg, "bytes=0-") {
+		ctx, cancel := x.ctx(c)
+		_, err := x.d.Queue.Log(ctx, r.ID, s.Name, "message played")
+		cancel()
+		if err != nil {
+			return x.unavailable(c, err)
+		}
+	}
+	body, ct, err := x.d.Twilio.FetchRecording(c.Request().Context(), r.Message.URLFor(x.d.Twilio.AccountSID()))
+	if err != nil {
+		x.d.Logger.Warn("recording fetch failed", slog.String("request", r.ID), slog.String("error", err.Error()))
+		return echo.NewHTTPError(http.StatusBadGateway, "the recording could not be fetched from Twilio")
+	}
+	defer body.Close()
+	c.Response().Header().Set("Content-Type", ct)
+	c.Response().WriteHeader(http.StatusOK)
+	_, err = io.Copy(c.Response(), body)
+	return err
+}
+
+// Call answers POST /staff/requests/:id/call: Twilio rings the staff
+// member's phone and connects them to the client from the main number. The
+// attempt is counted and written to the history.
+func (x *Console) Call(c echo.Context) error {
+	s := session(c)
+	r, err := x.load(c)
+	if errors.Is(err, callback.ErrNotFound) {
+		return x.notFound(c)
+	}
+	if err != nil {
+		return x.unavailable(c, err)
+	}
+	if !r.HeldBy(s.Name) {
+		return x.requestPage(c, http.StatusConflict, r, false, "Claim the request before calling.")
+	}
+	ctx, cancel := x.ctx(c)
+	defer cancel()
+	acct, err := x.d.Staff.Get(ctx, s.Name)
+	if err != nil {
+		return x.unavailable(c, err)
+	}
+	if x.d.Twilio == nil || acct.Phone == "" {
+		return x.requestPage(c, http.StatusConflict, r, false, "Calling from the console is not set up for you (see below).")
+	}
+	if _, err := x.d.Twilio.CallBack(acct.Phone, r.CallbackNumber, x.d.Line().MainNumber); err != nil {
+		x.d.Logger.Warn("call back failed", slog.String("request", r.ID), slog.String("error", err.Error()))
+		return x.requestPage(c, http.StatusBadGateway, r, false, "The call could not be placed. "+err.Error())
+	}
+	return x.act(c, func(id, who string) (*callback.Request, error) { return x.d.Queue.CallPlaced(ctx, id, who, "") },
+		"Calling your phone now. Answer it to be connected, then record the outcome below.", "")
+}
+
+// DonePage answers GET and POST /staff/done: finished requests, searchable
+// by the last four digits and the day (a POST, so digits stay out of URLs).
+func (x *Console) DonePage(c echo.Context) error {
+	p := x.base(c, "Done")
+	l := x.d.Line()
+	var day time.Time
+	if c.Request().Method == http.MethodPost {
+		p.Searched = true
+		p.Last4 = strings.TrimSpace(c.FormValue("last4"))
+		p.Date = strings.TrimSpace(c.FormValue("date"))
+		if p.Last4 != "" && (len(p.Last4) != 4 || strings.Trim(p.Last4, "0123456789") != "") {
+			p.Error = "Give exactly four digits."
+			return x.render(c, http.StatusBadRequest, "done.html", p)
+		}
+		if p.Date != "" {
+			d, err := time.ParseInLocation("2006-01-02", p.Date, l.Schedule.Location)
+			if err != nil {
+				p.Error = "Give the date as YYYY-MM-DD."
+				return x.render(c, http.StatusBadRequest, "done.html", p)
+			}
+			day = d
+		}
+	}
+	ctx, cancel := x.ctx(c)
+	defer cancel()
+	reqs, err := x.d.Queue.SearchFinished(ctx, p.Last4, day, l.Schedule.Location, 100)
+	if err != nil {
+		return x.unavailable(c, err)
+	}
+	for _, r := range reqs {
+		p.Results = append(p.Results, x.item(r, p.Who, false))
+	}
+	return x.render(c, http.StatusOK, "done.html", p)
+}
+
+func funcs(loc func() *time.Location) template.FuncMap {
+	return template.FuncMap{
+		"when": func(t time.Time) string {
+			if t.IsZero() {
+				return ""
+			}
+			return t.In(loc()).Format("Jan 2, 3:04 PM")
+		},
+		"consent": func(s callback.Consent) string {
+			if s == "" {
+				return "not asked"
+			}
+			return string(s)
+		},
+	}
+}

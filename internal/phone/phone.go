@@ -1,0 +1,150 @@
+// Package phone is Switchboard's one home for phone numbers (the only
+// importer of libphonenumber): caller IDs as Twilio sends them, numbers in
+// the configuration, numbers keyed in on a keypad (E.164, or a reason they
+// cannot be called back), and masking and read-back for people.
+package phone
+
+import (
+	"errors"
+	"regexp"
+	"strings"
+
+	"github.com/nyaruka/phonenumbers"
+)
+
+// Reasons a keyed number is refused; each has a sentence a caller can hear.
+var (
+	ErrTooShort     = errors.New("that number is too short")
+	ErrInvalid      = errors.New("that is not a valid phone number")
+	ErrPremium      = errors.New("we cannot call premium-rate or shared-cost numbers")
+	ErrNotCallable  = errors.New("we cannot call that kind of number back")
+	ErrEmergencyNum = errors.New("that is an emergency or service number")
+)
+
+// FromKeypad turns digits keyed on a phone into an E.164 number. Ten digits
+// are a US number; eleven starting with 1 too; a leading * stands for + (the
+// keypad has no plus key), followed by the country code.
+func FromKeypad(keys string) (string, error) {
+	keys = strings.TrimSuffix(strings.TrimSpace(keys), "#")
+	var raw string
+	switch {
+	case strings.HasPrefix(keys, "*"):
+		raw = "+" + strings.TrimLeft(keys, "*")
+	case strings.HasPrefix(keys, "011"):
+		raw = "+" + keys[3:]
+	case len(keys) == 11 && keys[0] == '1':
+		raw = "+" + keys
+	default:
+		raw = "+1" + keys
+	}
+	if strings.ContainsAny(raw[1:], "*#") {
+		return "", ErrInvalid
+	}
+	digits := raw[1:]
+	switch digits {
+	case "1911", "1988", "1411", "1611", "1711", "1811", "1311", "1211", "1511", "1911911":
+		return "", ErrEmergencyNum
+	}
+	if len(digits) < 8 {
+		return "", ErrTooShort
+	}
+	return Check(raw)
+}
+
+// Check validates an E.164 number as a callback destination: valid for its
+// country and not premium rate, shared cost, or otherwise not callable.
+func Check(e164 string) (string, error) {
+	n, err := phonenumbers.Parse(e164, "")
+	if err != nil {
+		return "", ErrInvalid
+	}
+	if !phonenumbers.IsValidNumber(n) {
+		if phonenumbers.IsPossibleNumberWithReason(n) == phonenumbers.TOO_SHORT {
+			return "", ErrTooShort
+		}
+		return "", ErrInvalid
+	}
+	switch phonenumbers.GetNumberType(n) {
+	case phonenumbers.PREMIUM_RATE, phonenumbers.SHARED_COST:
+		return "", ErrPremium
+	case phonenumbers.PAGER, phonenumbers.UAN, phonenumbers.VOICEMAIL:
+		return "", ErrNotCallable
+	}
+	return phonenumbers.Format(n, phonenumbers.E164), nil
+}
+
+// e164Syntax is the written form of E.164: a plus, then 7 to 15 digits.
+var e164Syntax = regexp.MustCompile(`^\+[1-9]\d{6,14}$`)
+
+// E164 accepts a number only when it is written in E.164 form and is a valid
+// number, and returns it normalised. The configuration's numbers use it.
+func E164(s string) (string, bool) {
+	if !e164Syntax.MatchString(s) {
+		return "", false
+	}
+	n, err := phonenumbers.Parse(s, "")
+	if err != nil || !phonenumbers.IsValidNumber(n) {
+		return "", false
+	}
+	return phonenumbers.Format(n, phonenumbers.E164), true
+}
+
+// Caller returns the caller's number in E.164 when Twilio sent a real one,
+// and false for a withheld ("anonymous", "+266696687", empty) or invalid
+// caller ID. Numbers without a country code are read as US numbers.
+func Caller(from string) (string, bool) {
+	if Withheld(from) {
+		return "", false
+	}
+	n, err := phonenumbers.Parse(from, "US")
+	if err != nil || !phonenumbers.IsValidNumber(n) {
+		return "", false
+	}
+	return phonenumbers.Format(n, phonenumbers.E164), true
+}
+
+// Withheld reports the values Twilio sends for a withheld caller ID.
+func Withheld(from string) bool {
+	switch from {
+	case "", "anonymous", "Anonymous", "+266696687", "+7378742833", "+2562533", "+8656696", "restricted", "unknown":
+		return true
+	}
+	return false
+}
+
+// LastFour returns the last four digits of a number ("" when shorter).
+func LastFour(n string) string {
+	if len(n) < 4 {
+		return ""
+	}
+	return n[len(n)-4:]
+}
+
+// Mask hides all but the last four digits: +1 ••• ••• 0142 becomes "…0142".
+func Mask(n string) string {
+	if n == "" {
+		return ""
+	}
+	return "…" + LastFour(n)
+}
+
+// Spoken renders digits for text-to-speech, grouped as people say them:
+// "+12065550142" becomes "2 0 6, 5 5 5, 0 1 4 2" for North American numbers.
+func Spoken(e164 string) string {
+	digits := strings.TrimPrefix(e164, "+")
+	var groups []string
+	if strings.HasPrefix(digits, "1") && len(digits) == 11 {
+		groups = []string{digits[1:4], digits[4:7], digits[7:]}
+	} else {
+		groups = []string{digits}
+	}
+	for i, g := range groups {
+		groups[i] = strings.Join(strings.Split(g, ""), " ")
+	}
+	return strings.Join(groups, ", ")
+}
+
+// SpokenLastFour reads the last four digits one by one: "0 1 4 2".
+func SpokenLastFour(n string) string {
+	return strings.Join(strings.Split(LastFour(n), ""), " ")
+}

@@ -1,0 +1,184 @@
+package server_test
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/switchboard-clinic/switchboard/internal/callback"
+	"github.com/switchboard-clinic/switchboard/internal/redistest"
+	"github.com/switchboard-clinic/switchboard/internal/server"
+	"github.com/switchboard-clinic/switchboard/internal/simulate"
+)
+
+// TestFaultsDuringFiveHundredCalls runs 500 simulated calls, each asking for
+// a callback, with their steps alternating between two instances, while
+// Redis is paused (SIGSTOP), killed (SIGKILL) and restarted. Every webhook
+// must be answered with valid TwiML, that does not end the call, within a
+// second; every request confirmed to a caller must be in Redis exactly once
+// once the spools drain.
+func TestFaultsDuringFiveHundredCalls(t *testing.T) {
+	t.Parallel()
+	rs := redistest.Start(t, "--appendonly", "yes", "--appendfsync", "always")
+	var apps []*server.Server
+	var servers []*httptest.Server
+	for i := 0; i < 2; i++ {
+		a, srv := instance(t, rs.URL())
+		apps, servers = append(apps, a), append(servers, srv)
+	}
+	client := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 200}}
+
+	const calls = 500
+	spread, gap := 4*time.Second, 120*time.Millisecond
+	if raceEnabled {
+		spread, gap = 10*time.Second, 250*time.Millisecond
+	}
+	var (
+		mu        sync.Mutex
+		confirmed []string
+		slowest   time.Duration
+		webhooks  int
+	)
+	send := func(srv *httptest.Server, fullURL string, form url.Values) (*simulate.Node, error) {
+		u, _ := url.Parse(fullURL)
+		req, _ := http.NewRequest(http.MethodPost, srv.URL+u.RequestURI(), strings.NewReader(form.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("X-Twilio-Signature", simulate.Sign(token, fullURL, form))
+		start := time.Now()
+		resp, err := client.Do(req)
+		took := time.Since(start)
+		if err != nil {
+			return nil, err
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		mu.Lock()
+		webhooks++
+		slowest = max(slowest, took)
+		mu.Unlock()
+		if took >= time.Second {
+			return nil, fmt.Errorf("POST %s took %v", u.Path, took)
+		}
+		if resp.StatusCode != http.StatusOK {
+			return nil, fmt.Errorf("POST %s: %d %s", u.Path, resp.StatusCode, body)
+		}
+		doc, err := simulate.ParseTwiML(body)
+		if err != nil {
+			return nil, fmt.Errorf("POST %s: %w", u.Path, err)
+		}
+		if why := doc.DeadEnd(); why != "" {
+			return nil, fmt.Errorf("POST %s: %s", u.Path, why)
+		}
+		return doc, nil
+	}
+
+	var wg sync.WaitGroup
+	for i := 0; i < calls; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			time.Sleep(time.Duration(i) * spread / calls)
+			sid := fmt.Sprintf("CAfault%05d", i)
+			form := func(kv ...string) url.Values {
+				f := url.Values{"CallSid": {sid}, "From": {fmt.Sprintf("+1206555%04d", i)}, "To": {"+14258692644"}}
+				for j := 0; j+1 < len(kv); j += 2 {
+					f.Set(kv[j], kv[j+1])
+				}
+				return f
+			}
+			steps := []struct {
+				input []string
+				next  func(*simulate.Node) string
+			}{
+				{nil, func(d *simulate.Node) string { return d.First("Gather").Attrs["action"] }},
+				{[]string{"Digits", "2"}, func(d *simulate.Node) string { return d.First("Gather").Attrs["action"] }},
+				{[]string{"Digits", "1"}, func(d *simulate.Node) string { return d.First("Gather").Attrs["action"] }},
+				{[]string{"Digits", "2"}, func(d *simulate.Node) string { return d.First("Record").Attrs["action"] }},
+				{[]string{"RecordingSid", "RE" + sid, "RecordingUrl", "https://api.twilio.com/r", "RecordingDuration", "6"}, nil},
+			}
+			u := public + "/twilio/voice"
+			for s, st := range steps {
+				doc, err := send(servers[(i+s)%2], u, form(st.input...))
+				if err != nil {
+					t.Errorf("call %d step %d: %v", i, s, err)
+					return
+				}
+				if s == 2 {
+					if !strings.Contains(doc.Said(), "saved") {
+						t.Errorf("call %d: not confirmed: %q", i, doc.Said())
+						return
+					}
+					mu.Lock()
+					confirmed = append(confirmed, sid)
+					mu.Unlock()
+				}
+				if st.next != nil {
+					u = st.next(doc)
+				}
+				time.Sleep(gap)
+			}
+		}()
+	}
+
+	// The faults, while the calls run.
+	time.Sleep(spread / 8)
+	rs.Pause()
+	time.Sleep(1500 * time.Millisecond)
+	rs.Resume()
+	time.Sleep(spread / 4)
+	rs.Kill()
+	time.Sleep(time.Second)
+	rs.Restart()
+	wg.Wait()
+
+	// The spools drain into Redis.
+	deadline := time.Now().Add(20 * time.Second)
+	for apps[0].Recorder.Spooled()+apps[1].Recorder.Spooled() > 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("spools did not drain: %d and %d left", apps[0].Recorder.Spooled(), apps[1].Recorder.Spooled())
+		}
+		for _, a := range apps {
+			if _, err := a.Recorder.Replay(t.Context()); err != nil {
+				t.Fatal(err)
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	got := map[string]*callback.Request{}
+	cursor := ""
+	for {
+		page, next, err := apps[0].Queue.List(t.Context(), callback.StatusPending, 500, cursor)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range page {
+			if got[r.CallSID] != nil {
+				t.Errorf("call %s recorded twice", r.CallSID)
+			}
+			got[r.CallSID] = r
+		}
+		if next == "" {
+			break
+		}
+		cursor = next
+	}
+	for _, sid := range confirmed {
+		r := got[sid]
+		switch {
+		case r == nil:
+			t.Errorf("confirmed request %s is missing", sid)
+		case r.VoicemailOK != callback.ConsentNo || r.Message == nil:
+			t.Errorf("request %s lost a field: consent %q, message %v", sid, r.VoicemailOK, r.Message)
+		}
+	}
+	if len(confirmed) != calls || len(got) != calls {
+		t.Errorf("%d confirmed, %d stored, want %d each", len(confirmed), len(got), calls)
+	}
+	t.Logf("%d webhooks, slowest %v", webhooks, slowest)
+}

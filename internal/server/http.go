@@ -1,0 +1,161 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+	"github.com/redis/go-redis/v9"
+	"github.com/switchboard-clinic/switchboard/internal/api"
+	"github.com/switchboard-clinic/switchboard/internal/console"
+	"github.com/switchboard-clinic/switchboard/internal/metrics"
+	"github.com/switchboard-clinic/switchboard/internal/redisconn"
+	"github.com/switchboard-clinic/switchboard/ivr"
+)
+
+// surfaceDeps are what the HTTP surface needs. Validator may be nil only in
+// local mode.
+type surfaceDeps struct {
+	Flow      *ivr.Flow
+	Validator ivr.Validator // nil: local mode, webhooks are not checked
+	BaseURL   string
+	Logger    *slog.Logger
+	Redis     redis.UniversalClient
+	// ReadyTimeout bounds the Redis ping behind /readyz.
+	ReadyTimeout time.Duration
+	// API is the staff JSON API; nil leaves /api/v1 out.
+	API *api.API
+	// Spooled reports callback writes waiting for Redis; nil means none.
+	Spooled func() int
+	// SpoolCheck reports whether the spool can take a write; nil skips it.
+	SpoolCheck func() error
+	// Console is the staff web console; nil leaves /staff out.
+	Console *console.Console
+	// Metrics serves /metrics and times webhooks; nil leaves both out.
+	Metrics *metrics.Metrics
+}
+
+// surface is Switchboard's HTTP handler: the Echo instance, its middleware
+// and the routes of routes.go.
+type surface struct {
+	deps surfaceDeps
+	echo *echo.Echo
+}
+
+// newSurface builds the Echo instance and its routes.
+func newSurface(d surfaceDeps) (*surface, error) {
+	switch {
+	case d.Flow == nil:
+		return nil, errors.New("http surface: Flow is required")
+	case d.BaseURL == "":
+		return nil, errors.New("http surface: BaseURL is required")
+	case d.Logger == nil:
+		return nil, errors.New("http surface: Logger is required")
+	case d.Redis == nil:
+		return nil, errors.New("http surface: Redis is required")
+	}
+	if d.ReadyTimeout <= 0 {
+		d.ReadyTimeout = 500 * time.Millisecond
+	}
+	e := echo.New()
+	e.HideBanner = true
+	e.HidePort = true
+	// Sign-in throttling keys on the client address: take it from the
+	// connection, never from headers a client can forge. Behind a proxy the
+	// per-account limit still applies.
+	e.IPExtractor = echo.ExtractIPDirect()
+	s := &surface{deps: d, echo: e}
+	e.Use(middleware.RequestID())
+	e.Use(s.requestLog())
+	e.Use(middleware.Recover())
+	if err := s.routes(); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// requestLog writes one line per request: what was asked, the answer, the
+// request id and the CallSid. Numbers and bodies are never logged.
+func (s *surface) requestLog() echo.MiddlewareFunc {
+	return middleware.RequestLoggerWithConfig(middleware.RequestLoggerConfig{
+		LogStatus:    true,
+		LogMethod:    true,
+		LogURIPath:   true,
+		LogRoutePath: true,
+		LogLatency:   true,
+		LogRequestID: true,
+		LogError:     true,
+		LogValuesFunc: func(c echo.Context, v middleware.RequestLoggerValues) error {
+			attrs := []slog.Attr{
+				slog.String("request_id", v.RequestID),
+				slog.String("method", v.Method),
+				slog.String("path", v.URIPath),
+				slog.String("route", v.RoutePath),
+				slog.Int("status", v.Status),
+				slog.Duration("latency", v.Latency),
+			}
+			if sid := c.Request().PostForm.Get("CallSid"); sid != "" {
+				attrs = append(attrs, slog.String("call_sid", sid))
+			}
+			level := slog.LevelInfo
+			if v.Error != nil {
+				attrs = append(attrs, slog.String("error", v.Error.Error()))
+				if v.Status >= 500 {
+					level = slog.LevelError
+				}
+			}
+			s.deps.Logger.LogAttrs(c.Request().Context(), level, "request", attrs...)
+			return nil
+		},
+	})
+}
+
+func (s *surface) healthz(c echo.Context) error {
+	return c.String(http.StatusOK, "ok\n")
+}
+
+// readiness is the body of /readyz.
+type readiness struct {
+	Status  string `json:"status"` // ready, degraded
+	Redis   string `json:"redis"`  // ok, unreachable
+	Spool   string `json:"spool"`  // ok, or why it cannot be written
+	Spooled int    `json:"spooled"`
+}
+
+// readyz answers 200 when Redis answers and nothing waits in the spool, 503
+// with the reason otherwise.
+func (s *surface) readyz(c echo.Context) error {
+	r := readiness{Status: "ready", Redis: "ok", Spool: "ok"}
+	if err := redisconn.Ping(context.WithoutCancel(c.Request().Context()), s.deps.Redis, s.deps.ReadyTimeout); err != nil {
+		r.Status, r.Redis = "degraded", "unreachable"
+	}
+	if s.deps.Spooled != nil {
+		if r.Spooled = s.deps.Spooled(); r.Spooled > 0 {
+			r.Status = "degraded"
+		}
+	}
+	if s.deps.SpoolCheck != nil {
+		if err := s.deps.SpoolCheck(); err != nil {
+			r.Status, r.Spool = "degraded", err.Error()
+			s.deps.Logger.Error("the callback spool cannot be written: requests are lost if Redis fails too", slog.String("error", err.Error()))
+		}
+	}
+	if r.Status != "ready" {
+		return c.JSON(http.StatusServiceUnavailable, r)
+	}
+	return c.JSON(http.StatusOK, r)
+}
+
+// timeWebhooks records how long each Twilio webhook took, by route.
+func (s *surface) timeWebhooks(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		start := time.Now()
+		err := next(c)
+		s.deps.Metrics.ObserveWebhook(c.Path(), time.Since(start))
+		return err
+	}
+}

@@ -1,0 +1,84 @@
+package server
+
+import (
+	"fmt"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+	"github.com/switchboard-clinic/switchboard/ivr"
+)
+
+// maxWebhookBody is the largest webhook body accepted; Twilio's are a few KiB.
+const maxWebhookBody = "64K"
+
+// routes lists the whole HTTP surface and the middleware on each part.
+func (s *surface) routes() error {
+	e, f := s.echo, s.deps.Flow
+	e.GET("/healthz", s.healthz)
+	e.GET("/readyz", s.readyz)
+
+	if s.deps.Metrics != nil {
+		e.GET("/metrics", echo.WrapHandler(s.deps.Metrics.Handler()))
+	}
+	verify, err := ivr.VerifySignature(s.deps.Validator, s.deps.BaseURL, s.deps.Logger, s.deps.Metrics.SignatureFailure)
+	if err != nil {
+		return fmt.Errorf("server routes: %w", err)
+	}
+	// Twilio webhooks: body limit, then the signature check on every route.
+	tw := []echo.MiddlewareFunc{s.timeWebhooks, middleware.BodyLimit(maxWebhookBody), verify}
+	e.POST(ivr.PathVoice, f.Handler(f.Answer), tw...)
+	e.POST(ivr.PathStatus, f.Status, tw...)
+	e.POST(ivr.PathMenu, f.Handler(f.MenuChoice), tw...)
+	e.POST(ivr.PathInfo, f.Handler(f.Info), tw...)
+	e.POST(ivr.PathInfoChoice, f.Handler(f.InfoChoice), tw...)
+	e.POST(ivr.PathRingResult, f.Handler(f.RingResult), tw...)
+	e.POST(ivr.PathScreen, f.Handler(f.Screen), tw...)
+	e.POST(ivr.PathScreenAnswer, f.Handler(f.ScreenAnswer), tw...)
+	e.POST(ivr.PathCallback, f.Handler(f.CallbackEntry()), tw...)
+	e.POST(ivr.PathCallbackNumber, f.Handler(f.CallbackNumber()), tw...)
+	e.POST(ivr.PathCallbackKeyed, f.Handler(f.CallbackKeyed()), tw...)
+	e.POST(ivr.PathCallbackConfirm, f.Handler(f.CallbackConfirm()), tw...)
+	e.POST(ivr.PathCallbackConsent, f.Handler(f.CallbackConsent()), tw...)
+	e.POST(ivr.PathCallbackRecorded, f.Handler(f.CallbackRecorded()), tw...)
+	e.POST(ivr.PathCallbackDone, f.Handler(f.CallbackDone()), tw...)
+	e.POST(ivr.PathCallbackTranscript, f.Transcription, tw...)
+
+	// Staff API: body limit, then a bearer token on every route.
+	if a := s.deps.API; a != nil {
+		v1 := e.Group("/api/v1", middleware.BodyLimit("64K"), a.RequireStaff)
+		v1.GET("/callbacks", a.List)
+		v1.GET("/callbacks/:id", a.Get)
+		v1.POST("/callbacks/:id/claim", a.Claim)
+		v1.POST("/callbacks/:id/release", a.Release)
+		v1.POST("/callbacks/:id/complete", a.Complete)
+		v1.POST("/callbacks/:id/notes", a.AddNote)
+		v1.POST("/callbacks/:id/cancel", a.Cancel)
+		v1.POST("/admin/reload", a.Reload)
+	}
+
+	// Staff console: security headers and a body limit everywhere; a session
+	// (and, for forms, its CSRF token) on everything but sign-in and assets.
+	if x := s.deps.Console; x != nil {
+		e.GET("/staff", func(c echo.Context) error { return c.Redirect(http.StatusMovedPermanently, "/staff/") })
+		st := e.Group("/staff", x.Headers, middleware.BodyLimit("64K"))
+		st.GET("/static/:name", x.Static)
+		st.GET("/signin", x.SignInForm)
+		st.POST("/signin", x.SignIn)
+		in := st.Group("", x.RequireSession)
+		in.GET("/", x.QueuePage)
+		in.GET("/queue/rows", x.QueueRows)
+		in.POST("/signout", x.SignOut)
+		in.GET("/requests/:id", x.RequestPage)
+		in.POST("/requests/:id/claim", x.Claim)
+		in.POST("/requests/:id/release", x.Release)
+		in.POST("/requests/:id/complete", x.Complete)
+		in.POST("/requests/:id/note", x.Note)
+		in.POST("/requests/:id/reveal", x.Reveal)
+		in.POST("/requests/:id/call", x.Call)
+		in.GET("/requests/:id/audio", x.Audio)
+		in.GET("/done", x.DonePage)
+		in.POST("/done", x.DonePage)
+	}
+	return nil
+}

@@ -1,0 +1,203 @@
+// Package server assembles a whole Switchboard from its parts: the call flow,
+// the callback queue with its spool, staff accounts, the API, the console
+// and the HTTP server. The service, the in-process call simulator and the
+// tests all build it here, so they run the same code.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"github.com/switchboard-clinic/switchboard/config"
+	"github.com/switchboard-clinic/switchboard/internal/api"
+	"github.com/switchboard-clinic/switchboard/internal/callback"
+	"github.com/switchboard-clinic/switchboard/internal/console"
+	"github.com/switchboard-clinic/switchboard/internal/metrics"
+	"github.com/switchboard-clinic/switchboard/internal/staff"
+	"github.com/switchboard-clinic/switchboard/internal/twilioapi"
+	"github.com/switchboard-clinic/switchboard/ivr"
+	"github.com/twilio/twilio-go/client"
+)
+
+// Options are what New needs.
+type Options struct {
+	Env    config.Env // PublicURL, AuthToken, AccountSID, RedisPrefix, RedisTimeout
+	Live   *config.Live
+	Redis  redis.UniversalClient
+	Now    func() time.Time
+	Logger *slog.Logger
+	// SpoolDir holds the callback spool.
+	SpoolDir string
+	// StateSecret seals values carried in TwiML URLs; empty means the auth
+	// token (every instance of a line derives the same key from it).
+	StateSecret []byte
+	// TwilioHTTP is the HTTP client for Twilio's REST API (tests point it at
+	// a fake); nil means a default one with a 10-second timeout.
+	TwilioHTTP *http.Client
+	// InsecureCookies drops the Secure flag from console cookies even when
+	// the public URL is https (a browser test over plain http).
+	InsecureCookies bool
+}
+
+// Server is an assembled Switchboard: an http.Handler for the whole HTTP
+// surface, and the parts the commands and tests reach into.
+type Server struct {
+	http     *surface
+	Flow     *ivr.Flow
+	Queue    *callback.Queue
+	Spool    *callback.Spool
+	Recorder *callback.Recorder
+	Staff    *staff.Store
+	Sessions *console.Sessions
+	Live     *config.Live
+	Metrics  *metrics.Metrics
+}
+
+// New assembles a Switchboard. Without an auth token webhooks are not
+// checked (local mode: the caller must keep it on loopback).
+func New(o Options) (*Server, error) {
+	switch {
+	case o.Live == nil, o.Redis == nil, o.Now == nil, o.Logger == nil:
+		return nil, errors.New("server: configuration, redis, clock and logger are required")
+	case o.Env.PublicURL == "":
+		return nil, errors.New("server: the public URL is required")
+	}
+	line := o.Live.Current()
+	a := &Server{Live: o.Live}
+	a.Metrics = metrics.New(func(ctx context.Context) (metrics.QueueState, error) { return a.queueState(ctx, o.Now) })
+	var err error
+	if a.Queue, err = callback.NewQueue(callback.Options{
+		Client: o.Redis, Prefix: o.Env.RedisPrefix, Now: o.Now,
+		ClaimTTL: line.Callback.ClaimTTL, Retention: line.Callback.Retention, Observer: a.Metrics,
+	}); err != nil {
+		return nil, fmt.Errorf("callback queue: %w", err)
+	}
+	if a.Spool, err = callback.OpenSpool(o.SpoolDir); err != nil {
+		return nil, fmt.Errorf("callback spool: %w", err)
+	}
+	timeout := o.Env.RedisTimeout
+	if timeout <= 0 {
+		timeout = 300 * time.Millisecond
+	}
+	if a.Recorder, err = callback.NewRecorder(a.Queue, a.Spool, timeout, o.Logger); err != nil {
+		return nil, fmt.Errorf("callback recorder: %w", err)
+	}
+	if a.Staff, err = staff.NewStore(o.Redis, o.Env.RedisPrefix, o.Now); err != nil {
+		return nil, fmt.Errorf("staff store: %w", err)
+	}
+	secret := o.StateSecret
+	if len(secret) == 0 {
+		secret = []byte(o.Env.AuthToken)
+	}
+	sealer, err := ivr.NewSealer(secret)
+	if err != nil {
+		return nil, fmt.Errorf("call state: %w (set TWILIO_AUTH_TOKEN or a state secret)", err)
+	}
+	if a.Flow, err = ivr.New(ivr.Deps{
+		Line: o.Live.Line, BaseURL: o.Env.PublicURL, Now: o.Now, Logger: o.Logger,
+		Recorder: a.Recorder, Sealer: sealer, Events: a.Metrics,
+		// Without an auth token (local mode, loopback only) the simulator may
+		// set the clock per request.
+		SimulatedTime: o.Env.AuthToken == "",
+	}); err != nil {
+		return nil, fmt.Errorf("call flow: %w", err)
+	}
+	staffAPI, err := api.New(a.Queue, a.Staff, o.Logger, 2*time.Second)
+	if err != nil {
+		return nil, fmt.Errorf("staff api: %w", err)
+	}
+	staffAPI.OnReload(a.Reload)
+	cons, err := a.console(o)
+	if err != nil {
+		return nil, err
+	}
+	var validator ivr.Validator
+	if o.Env.AuthToken != "" {
+		v := client.NewRequestValidator(o.Env.AuthToken)
+		validator = &v
+	}
+	if a.http, err = newSurface(surfaceDeps{
+		Flow: a.Flow, Validator: validator, BaseURL: o.Env.PublicURL, Logger: o.Logger, Redis: o.Redis,
+		API: staffAPI, Spooled: a.Recorder.Spooled, SpoolCheck: a.Spool.Check, Console: cons, Metrics: a.Metrics,
+	}); err != nil {
+		return nil, fmt.Errorf("http surface: %w", err)
+	}
+	return a, nil
+}
+
+// ServeHTTP serves a request.
+func (a *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	a.http.echo.ServeHTTP(w, r)
+}
+
+// console builds the staff console and, with Twilio credentials, its REST
+// client and the new-request SMS.
+func (a *Server) console(o Options) (*console.Console, error) {
+	var err error
+	if a.Sessions, err = console.NewSessions(o.Redis, o.Env.RedisPrefix, 8*time.Hour, 12*time.Hour, o.Now); err != nil {
+		return nil, fmt.Errorf("console sessions: %w", err)
+	}
+	line := o.Live.Current()
+	var tw console.Twilio
+	if o.Env.AccountSID != "" && o.Env.AuthToken != "" {
+		c, err := twilioapi.New(o.Env.AccountSID, o.Env.AuthToken, o.TwilioHTTP)
+		if err != nil {
+			return nil, err
+		}
+		tw = c
+		if len(line.Callback.NotifySMS) > 0 {
+			n, err := twilioapi.NewNotifier(c, line.MainNumber, line.Callback.NotifySMS, line.Practice, o.Logger)
+			if err != nil {
+				return nil, err
+			}
+			a.Recorder.OnCreate(n.NewRequest)
+		}
+	}
+	cons, err := console.New(console.Deps{
+		Queue: a.Queue, Staff: a.Staff, Sessions: a.Sessions, Line: o.Live.Current, Now: o.Now, Logger: o.Logger,
+		Twilio: tw, Secure: strings.HasPrefix(o.Env.PublicURL, "https://") && !o.InsecureCookies,
+		Deadline: line.Callback.Deadline, DeleteRecordings: line.Callback.DeleteRecordings,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("staff console: %w", err)
+	}
+	return cons, nil
+}
+
+// Reload re-reads the configuration; a file with problems is refused and the
+// running configuration stays. It returns the new version.
+func (a *Server) Reload() (string, error) {
+	line, err := a.Live.Reload()
+	if err != nil {
+		return "", err
+	}
+	return line.Version, nil
+}
+
+// queueState reads the queue for the metrics: depth, claims, the oldest
+// pending request, how many of the oldest 200 are overdue, and the spool.
+func (a *Server) queueState(ctx context.Context, now func() time.Time) (metrics.QueueState, error) {
+	st := metrics.QueueState{Spooled: a.Recorder.Spooled()}
+	stats, err := a.Queue.Stats(ctx)
+	if err != nil {
+		return st, err
+	}
+	st.Pending, st.Claimed, st.OldestPending = int(stats.Pending), int(stats.Claimed), stats.OldestPending
+	line := a.Live.Current()
+	pending, _, err := a.Queue.List(ctx, callback.StatusPending, 200, "")
+	if err != nil {
+		return st, err
+	}
+	for _, r := range pending {
+		if line.Schedule.BusinessDuration(r.CreatedAt, now()) > line.Callback.Deadline {
+			st.Overdue++
+		}
+	}
+	return st, nil
+}

@@ -1,0 +1,134 @@
+package simulate
+
+// This file parses TwiML documents into a tree that tests and the call
+// simulator can walk. twilio-go writes attributes in random order, so TwiML
+// is compared by structure, never as a string.
+
+import (
+	"bytes"
+	"encoding/xml"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// Node is one TwiML element.
+type Node struct {
+	Name     string
+	Attrs    map[string]string
+	Text     string // character data directly inside the element, trimmed
+	Children []*Node
+}
+
+// Parse reads a TwiML document whose root must be <Response>.
+func ParseTwiML(doc []byte) (*Node, error) {
+	dec := xml.NewDecoder(bytes.NewReader(doc))
+	var stack []*Node
+	var root *Node
+	for {
+		tok, err := dec.Token()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("parse twiml: %w", err)
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			n := &Node{Name: t.Name.Local, Attrs: map[string]string{}}
+			for _, a := range t.Attr {
+				n.Attrs[a.Name.Local] = a.Value
+			}
+			if len(stack) == 0 {
+				if root != nil {
+					return nil, fmt.Errorf("parse twiml: more than one root element")
+				}
+				root = n
+			} else {
+				parent := stack[len(stack)-1]
+				parent.Children = append(parent.Children, n)
+			}
+			stack = append(stack, n)
+		case xml.EndElement:
+			stack = stack[:len(stack)-1]
+		case xml.CharData:
+			if len(stack) > 0 {
+				cur := stack[len(stack)-1]
+				cur.Text = strings.TrimSpace(cur.Text + string(t))
+			}
+		}
+	}
+	if root == nil || root.Name != "Response" {
+		return nil, fmt.Errorf("parse twiml: root element is not <Response>")
+	}
+	return root, nil
+}
+
+// All returns every descendant element named name, in document order.
+func (n *Node) All(name string) []*Node {
+	var out []*Node
+	for _, c := range n.Children {
+		if c.Name == name {
+			out = append(out, c)
+		}
+		out = append(out, c.All(name)...)
+	}
+	return out
+}
+
+// First returns the first descendant named name, or nil.
+func (n *Node) First(name string) *Node {
+	if all := n.All(name); len(all) > 0 {
+		return all[0]
+	}
+	return nil
+}
+
+// Said joins the text of every <Say> in the document, for assertions on what
+// a caller hears.
+func (n *Node) Said() string {
+	var parts []string
+	for _, s := range n.All("Say") {
+		parts = append(parts, s.Text)
+	}
+	return strings.Join(parts, " ")
+}
+
+// Last returns the last top-level verb, or nil for an empty response.
+func (n *Node) Last() *Node {
+	if len(n.Children) == 0 {
+		return nil
+	}
+	return n.Children[len(n.Children)-1]
+}
+
+// DeadEnd explains why the call would end in silence or a bare hangup after
+// this document, or returns "" when it continues: its last verb must send the
+// call on (Redirect, a Dial with an action, a Gather followed by a redirect)
+// or end it after something was said.
+func (n *Node) DeadEnd() string {
+	last := n.Last()
+	if last == nil {
+		return "empty response: the call ends in silence"
+	}
+	switch last.Name {
+	case "Redirect":
+		return ""
+	case "Dial":
+		if last.Attrs["action"] == "" {
+			return "<Dial> without an action: the call ends when nobody answers"
+		}
+		return ""
+	case "Hangup":
+		if len(n.Children) < 2 || n.Children[len(n.Children)-2].Name != "Say" {
+			return "bare <Hangup> with nothing said before it"
+		}
+		return ""
+	case "Gather":
+		if last.Attrs["actionOnEmptyResult"] != "true" {
+			return "<Gather> last without actionOnEmptyResult: no input ends the call"
+		}
+		return ""
+	}
+	return fmt.Sprintf("the call ends after <%s>", last.Name)
+}

@@ -1,0 +1,133 @@
+package twilioapi_test
+
+import (
+	"errors"
+	"io"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/switchboard-clinic/switchboard/internal/faketwilio"
+	"github.com/switchboard-clinic/switchboard/internal/simulate"
+	"github.com/switchboard-clinic/switchboard/internal/twilioapi"
+)
+
+const (
+	sid   = "AC0123456789abcdef0123456789abcdef"
+	token = "0123456789abcdef0123456789abcdef"
+)
+
+func TestCallBackRequestShape(t *testing.T) {
+	t.Parallel()
+	fake := faketwilio.Start(t, sid, token)
+	c, err := twilioapi.New(sid, token, fake.HTTPClient(5*time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	callSID, err := c.CallBack("+14255550111", "+12065550142", "+14258692644")
+	if err != nil || !strings.HasPrefix(callSID, "CA") {
+		t.Fatalf("CallBack = %q, %v", callSID, err)
+	}
+	reqs := fake.Requests()
+	if len(reqs) != 1 || reqs[0].Path != "/2010-04-01/Accounts/"+sid+"/Calls.json" {
+		t.Fatalf("requests = %+v", reqs)
+	}
+	f := reqs[0].Form
+	if f.Get("To") != "+14255550111" || f.Get("From") != "+14258692644" {
+		t.Errorf("To/From = %s/%s", f.Get("To"), f.Get("From"))
+	}
+	doc, err := simulate.ParseTwiML([]byte(f.Get("Twiml")))
+	if err != nil {
+		t.Fatalf("inline TwiML: %v", err)
+	}
+	d := doc.First("Dial")
+	if d == nil || d.Attrs["callerId"] != "+14258692644" || d.First("Number").Text != "+12065550142" {
+		t.Errorf("inline TwiML dials %+v", d)
+	}
+}
+
+func TestTwilioErrorsAreReadable(t *testing.T) {
+	t.Parallel()
+	fake := faketwilio.Start(t, sid, token)
+	c, _ := twilioapi.New(sid, token, fake.HTTPClient(5*time.Second))
+	fake.Fail(21215)
+	_, err := c.CallBack("+14255550111", "+12065550142", "+14258692644")
+	var te *twilioapi.Error
+	if !errors.As(err, &te) || te.Code != 21215 || !strings.Contains(err.Error(), "21215") {
+		t.Errorf("error = %v", err)
+	}
+	bad, _ := twilioapi.New(sid, "wrongtoken0123456789abcdef012345", fake.HTTPClient(5*time.Second))
+	fake.Fail(0)
+	if err := bad.SendSMS("+14255550111", "+14258692644", "hi"); !errors.As(err, &te) || te.Code != 20003 {
+		t.Errorf("bad credentials: %v", err)
+	}
+}
+
+func TestSlowTwilioTimesOut(t *testing.T) {
+	t.Parallel()
+	fake := faketwilio.Start(t, sid, token)
+	fake.Delay(2 * time.Second)
+	c, _ := twilioapi.New(sid, token, fake.HTTPClient(200*time.Millisecond))
+	start := time.Now()
+	_, err := c.CallBack("+14255550111", "+12065550142", "+14258692644")
+	if err == nil || !strings.Contains(err.Error(), "could not be reached") {
+		t.Errorf("slow Twilio: %v", err)
+	}
+	if time.Since(start) > 1500*time.Millisecond {
+		t.Errorf("the call waited %v, beyond its timeout", time.Since(start))
+	}
+}
+
+func TestFetchRecordingOnlyFromThisAccount(t *testing.T) {
+	t.Parallel()
+	fake := faketwilio.Start(t, sid, token)
+	c, _ := twilioapi.New(sid, token, fake.HTTPClient(5*time.Second))
+	body, ct, err := c.FetchRecording(t.Context(), "https://api.twilio.com/2010-04-01/Accounts/"+sid+"/Recordings/RE123")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := io.ReadAll(body)
+	body.Close()
+	if string(got) != string(fake.Audio()) || ct != "audio/mpeg" {
+		t.Errorf("recording = %q %s", got, ct)
+	}
+	if r := fake.Requests(); r[len(r)-1].Path != "/2010-04-01/Accounts/"+sid+"/Recordings/RE123.mp3" {
+		t.Errorf("fetched %s", r[len(r)-1].Path)
+	}
+	for _, u := range []string{
+		"https://evil.example.org/2010-04-01/Accounts/" + sid + "/Recordings/RE1",
+		"http://api.twilio.com/2010-04-01/Accounts/" + sid + "/Recordings/RE1",
+		"https://api.twilio.com/2010-04-01/Accounts/ACother/Recordings/RE1",
+		"https://api.twilio.com/2010-04-01/Accounts/" + sid + "/Calls.json",
+	} {
+		if _, _, err := c.FetchRecording(t.Context(), u); err == nil {
+			t.Errorf("fetched %s", u)
+		}
+	}
+	if err := c.DeleteRecording("RE123"); err != nil {
+		t.Errorf("delete: %v", err)
+	}
+}
+
+func TestNotifierSendsNoClientDetails(t *testing.T) {
+	t.Parallel()
+	fake := faketwilio.Start(t, sid, token)
+	c, _ := twilioapi.New(sid, token, fake.HTTPClient(5*time.Second))
+	n, err := twilioapi.NewNotifier(c, "+14258692644", []string{"+14255550111", "+14255550112"}, "Evergreen Psychotherapy", slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n.NewRequest("CAsecret")
+	reqs := fake.Requests()
+	if len(reqs) != 2 {
+		t.Fatalf("%d messages, want 2", len(reqs))
+	}
+	for i, r := range reqs {
+		body := r.Form.Get("Body")
+		if r.Form.Get("From") != "+14258692644" || r.Form.Get("To") != []string{"+14255550111", "+14255550112"}[i] ||
+			!strings.Contains(body, "new callback request") || strings.Contains(body, "CAsecret") || strings.ContainsAny(body, "0123456789") {
+			t.Errorf("message %d = %v", i, r.Form)
+		}
+	}
+}
