@@ -57,11 +57,36 @@ func defaultPrompts(practice string) routing.Prompts {
 		Invalid:     "Sorry, that is not an option.",
 		NoInput:     "Sorry, I didn't hear a choice.",
 		Connecting:  "Please hold while I connect you.",
+		ConnectTo:   "Connecting you to {name}.",
 		Unavailable: "I'm sorry, nobody is able to take your call right now.",
 		AfterHours:  "That extension does not take calls while the office is closed.",
 		Apology:     "I'm sorry, something went wrong on our side.",
 		Goodbye:     "Thank you for calling. Goodbye.",
-		Whisper:     "Call from the " + practice + " main line. Press 1 to accept the call.",
+
+		Whisper:         "Call from the " + practice + " main line. Press 1 to accept the call.",
+		WhisperDeclined: "The call was not accepted. Goodbye.",
+
+		CallbackOffer:    "I can take a request for us to call you back.",
+		CallbackCallerID: "We would call you back at the number you are calling from, ending in {last4}. To use that number, press 1. To enter a different number, press 2.",
+		CallbackEnter:    "Please enter the phone number we should call, with the area code, then press the pound key. For a number outside the United States, press star, then the country code and number.",
+		CallbackReadBack: "You entered {number}. If that is correct, press 1. To enter it again, press 2.",
+		CallbackSaved:    "Thank you. Your request is saved.",
+		CallbackNotSaved: "I'm sorry, I could not save your request.",
+		CallbackNoNumber: "Sorry, I could not take your number.",
+		ConsentVoicemail: "If we miss you, may we leave a voicemail at that number? Press 1 for yes, or 2 for no.",
+		ConsentName:      "May that voicemail mention {practice} by name? Press 1 for yes, or 2 for no.",
+		CallbackMessage: "If you like, leave a short message after the tone, such as the best time to reach you. " +
+			"Please do not include details about your health. Press the pound key when you are done, or simply hang up.",
+		CallbackDone: "Thank you. We have your request, and {when}.",
+		WhenToday:    "someone will call you back as soon as possible during today's office hours",
+		WhenOpens:    "someone will call you back after we open {opening}",
+		WhenUnknown:  "someone will call you back as soon as possible",
+
+		NumberTooShort:    "Sorry, that number is too short.",
+		NumberInvalid:     "Sorry, that is not a valid phone number.",
+		NumberPremium:     "Sorry, we cannot call premium-rate or shared-cost numbers.",
+		NumberNotCallable: "Sorry, we cannot call that kind of number back.",
+		NumberEmergency:   "Sorry, that is an emergency or service number.",
 	}
 }
 
@@ -303,25 +328,19 @@ func hasCrisisNumbers(text string) bool {
 	return got911 && got988
 }
 
-func (b *builder) prompts(p Prompts, practice string) routing.Prompts {
+func (b *builder) prompts(p routing.Prompts, practice string) routing.Prompts {
 	out := defaultPrompts(practice)
-	set := func(dst *string, v string) {
-		if v = strings.TrimSpace(v); v != "" {
-			*dst = v
+	given := p.Fields()
+	for i, f := range out.Fields() {
+		v := strings.TrimSpace(*given[i].Text)
+		if v == "" {
+			continue
 		}
+		if err := routing.CheckPlaceholders(f.Name, v); err != nil {
+			b.addf("prompts."+f.Name, "%v", err)
+		}
+		*f.Text = v
 	}
-	set(&out.Greeting, p.Greeting)
-	set(&out.Closed, p.Closed)
-	set(&out.Menu, p.Menu)
-	set(&out.Extensions, p.Extensions)
-	set(&out.Invalid, p.Invalid)
-	set(&out.NoInput, p.NoInput)
-	set(&out.Connecting, p.Connecting)
-	set(&out.Unavailable, p.Unavailable)
-	set(&out.AfterHours, p.AfterHours)
-	set(&out.Apology, p.Apology)
-	set(&out.Goodbye, p.Goodbye)
-	set(&out.Whisper, p.Whisper)
 	out.Crisis = strings.TrimSpace(p.Crisis)
 	switch {
 	case out.Crisis == "":

@@ -89,6 +89,8 @@ func TestValidation(t *testing.T) {
 		{"too many tries", "maxTries: 3", "maxTries: 50", "retries.maxTries", "between 1 and 10"},
 		{"main menu returns to itself", "action: repeat\n\nextensions", "action: menu\n\nextensions", "menu[3].action", "cannot return to itself"},
 		{"info without text", "    say: >-\n      Besides", "    sayy: >-\n      Besides", "", ""},
+		{"unknown placeholder", "  extensions: If you know", "  callbackReadBack: You entered {digits}.\n  extensions: If you know", "prompts.callbackReadBack", "{digits} is not a placeholder"},
+		{"placeholder in a prompt that takes none", "  extensions: If you know", "  goodbye: Bye {name}.\n  extensions: If you know", "prompts.goodbye", "it takes none"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

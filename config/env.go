@@ -155,3 +155,37 @@ func ClientFromEnv(getenv func(string) string) (Client, error) {
 	}
 	return c, nil
 }
+
+// Simulator is the environment of "switchboard call" and "switchboard
+// config check": which configuration to load, and where a running service
+// is and how to sign for it.
+type Simulator struct {
+	ConfigPath string // SWITCHBOARD_CONFIG: empty means the built-in default
+	// URLSet reports that SWITCHBOARD_URL was set: the simulator then talks
+	// to that service instead of simulating in process.
+	URLSet    bool
+	URL       string // SWITCHBOARD_URL, default http://127.0.0.1:8080
+	PublicURL string // SWITCHBOARD_PUBLIC_URL: the URL to sign for, default URL
+	AuthToken string // TWILIO_AUTH_TOKEN: signs requests when set
+}
+
+// SimulatorFromEnv reads the simulator's environment.
+func SimulatorFromEnv(getenv func(string) string) (Simulator, error) {
+	s := Simulator{
+		ConfigPath: getenv("SWITCHBOARD_CONFIG"),
+		URL:        strings.TrimRight(getenv("SWITCHBOARD_URL"), "/"),
+		PublicURL:  strings.TrimRight(getenv("SWITCHBOARD_PUBLIC_URL"), "/"),
+		AuthToken:  getenv("TWILIO_AUTH_TOKEN"),
+	}
+	s.URLSet = s.URL != ""
+	if !s.URLSet {
+		s.URL = "http://" + DefaultAddr
+	}
+	if u, err := url.Parse(s.URL); err != nil || u.Host == "" {
+		return s, fmt.Errorf("SWITCHBOARD_URL %q is not a URL", s.URL)
+	}
+	if s.PublicURL == "" {
+		s.PublicURL = s.URL
+	}
+	return s, nil
+}

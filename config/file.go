@@ -32,7 +32,7 @@ type File struct {
 	Language   string              `yaml:"language"`
 	Hours      map[string][]string `yaml:"hours"`
 	Holidays   Holidays            `yaml:"holidays"`
-	Prompts    Prompts             `yaml:"prompts"`
+	Prompts    routing.Prompts     `yaml:"prompts"` // empty ones take the defaults
 	Retries    Retries             `yaml:"retries"`
 	Fallback   string              `yaml:"fallback"`
 	Menu       []Option            `yaml:"menu"`
@@ -68,23 +68,6 @@ type Holidays struct {
 type Closure struct {
 	Date string `yaml:"date"` // YYYY-MM-DD
 	Name string `yaml:"name"`
-}
-
-// Prompts are the configurable sentences; empty ones take the defaults.
-type Prompts struct {
-	Greeting    string `yaml:"greeting"`
-	Crisis      string `yaml:"crisis"`
-	Closed      string `yaml:"closed"`
-	Menu        string `yaml:"menu"`
-	Extensions  string `yaml:"extensions"`
-	Invalid     string `yaml:"invalid"`
-	NoInput     string `yaml:"noInput"`
-	Connecting  string `yaml:"connecting"`
-	Unavailable string `yaml:"unavailable"`
-	AfterHours  string `yaml:"afterHours"`
-	Apology     string `yaml:"apology"`
-	Goodbye     string `yaml:"goodbye"`
-	Whisper     string `yaml:"whisper"`
 }
 
 // Retries bounds how long a caller can stay in a menu.

@@ -11,6 +11,7 @@ import (
 
 	"github.com/switchboard-clinic/switchboard/internal/callback"
 	"github.com/switchboard-clinic/switchboard/internal/phone"
+	"github.com/switchboard-clinic/switchboard/routing"
 	"github.com/twilio/twilio-go/twiml"
 )
 
@@ -71,21 +72,21 @@ func (k *capture) gather(c Call, action string, inner ...twiml.Element) []twiml.
 
 // Offer starts the flow: use the number the caller is calling from, or key
 // one in when it is withheld or cannot be called.
-func (k *capture) Offer(c Call, reason string) ([]twiml.Element, error) {
+func (k *capture) Offer(c Call, reason callback.Reason) ([]twiml.Element, error) {
 	l := c.Line
-	intro := say(l, "I can take a request for us to call you back.")
+	intro := say(l, l.Prompts.CallbackOffer)
 	n, ok := k.f.numbers.callback(c.From)
 	if !ok {
 		return k.keyedPrompt(c, reason, 0, intro), nil
 	}
-	action := k.f.callURL(c, PathCallbackNumber, "r", reason, "n", "0")
+	action := k.f.callURL(c, PathCallbackNumber, "r", string(reason), "n", "0")
 	return k.askCallerID(c, n, action, intro), nil
 }
 
 func (k *capture) askCallerID(c Call, number, action string, preamble ...twiml.Element) []twiml.Element {
 	l := c.Line
 	inner := append(append([]twiml.Element(nil), preamble...),
-		say(l, fmt.Sprintf("We would call you back at the number you are calling from, ending in %s. To use that number, press 1. To enter a different number, press 2.", phone.SpokenLastFour(number))))
+		say(l, routing.Fill(l.Prompts.CallbackCallerID, "last4", phone.SpokenLastFour(number))))
 	return k.gather(c, action, inner...)
 }
 
@@ -94,11 +95,8 @@ func (k *capture) Entry(c Call) ([]twiml.Element, error) {
 	return k.Offer(c, reasonOf(c))
 }
 
-func reasonOf(c Call) string {
-	if r := c.Query.Get("r"); r != "" {
-		return r
-	}
-	return "menu"
+func reasonOf(c Call) callback.Reason {
+	return callback.ParseReason(c.Query.Get("r"))
 }
 
 // Number handles "press 1 for this number, 2 for another".
@@ -114,15 +112,15 @@ func (k *capture) Number(c Call) ([]twiml.Element, error) {
 	if n+1 >= c.Line.MaxTries {
 		return k.giveUp(c)
 	}
-	action := k.f.callURL(c, PathCallbackNumber, "r", reason, "n", strconv.Itoa(n+1))
+	action := k.f.callURL(c, PathCallbackNumber, "r", string(reason), "n", strconv.Itoa(n+1))
 	return k.askCallerID(c, number, action, say(c.Line, c.Line.Prompts.Invalid)), nil
 }
 
-func (k *capture) keyedPrompt(c Call, reason string, n int, preamble ...twiml.Element) []twiml.Element {
+func (k *capture) keyedPrompt(c Call, reason callback.Reason, n int, preamble ...twiml.Element) []twiml.Element {
 	l := c.Line
-	action := k.f.callURL(c, PathCallbackKeyed, "r", reason, "n", strconv.Itoa(n))
+	action := k.f.callURL(c, PathCallbackKeyed, "r", string(reason), "n", strconv.Itoa(n))
 	inner := append(append([]twiml.Element(nil), preamble...),
-		say(l, "Please enter the phone number we should call, with the area code, then press the pound key. For a number outside the United States, press star, then the country code and number."))
+		say(l, l.Prompts.CallbackEnter))
 	return []twiml.Element{
 		&twiml.VoiceGather{
 			Input: "dtmf", FinishOnKey: "#", Timeout: "8", Action: action, Method: "POST",
@@ -141,7 +139,7 @@ func (k *capture) Keyed(c Call) ([]twiml.Element, error) {
 		if n+1 >= l.MaxTries {
 			return k.giveUp(c)
 		}
-		msg := "Sorry, " + err.Error() + "."
+		msg := numberProblem(l, err)
 		if c.Digits == "" {
 			msg = l.Prompts.NoInput
 		}
@@ -150,10 +148,10 @@ func (k *capture) Keyed(c Call) ([]twiml.Element, error) {
 	return k.confirmPrompt(c, reason, n, number), nil
 }
 
-func (k *capture) confirmPrompt(c Call, reason string, n int, number string, preamble ...twiml.Element) []twiml.Element {
-	action := k.f.callURL(c, PathCallbackConfirm, "r", reason, "n", strconv.Itoa(n), "num", k.sealer.Seal(number))
+func (k *capture) confirmPrompt(c Call, reason callback.Reason, n int, number string, preamble ...twiml.Element) []twiml.Element {
+	action := k.f.callURL(c, PathCallbackConfirm, "r", string(reason), "n", strconv.Itoa(n), "num", k.sealer.Seal(number))
 	inner := append(append([]twiml.Element(nil), preamble...),
-		say(c.Line, fmt.Sprintf("You entered %s. If that is correct, press 1. To enter it again, press 2.", phone.Spoken(number))))
+		say(c.Line, routing.Fill(c.Line.Prompts.CallbackReadBack, "number", phone.Spoken(number))))
 	return k.gather(c, action, inner...)
 }
 
@@ -183,15 +181,15 @@ func (k *capture) Confirm(c Call) ([]twiml.Element, error) {
 
 // create records the request as soon as the number is confirmed, so a
 // caller who hangs up during the rest of the flow is still called back.
-func (k *capture) create(c Call, caller, number, reason string) ([]twiml.Element, error) {
+func (k *capture) create(c Call, caller, number string, reason callback.Reason) ([]twiml.Element, error) {
 	err := k.rec.Capture(context.WithoutCancel(c.Ctx), callback.Capture{
 		CallSID: c.Sid, CallerNumber: caller, CallbackNumber: number, Reason: reason, At: c.Now,
 	})
 	if err != nil {
 		k.f.log.Error("callback request could not be saved anywhere", slog.String("call_sid", c.Sid), slog.String("error", err.Error()))
-		return k.bail(c, "I'm sorry, I could not save your request.")
+		return k.bail(c, c.Line.Prompts.CallbackNotSaved)
 	}
-	return k.consentPrompt(c, "vm", 0, "Thank you. Your request is saved."), nil
+	return k.consentPrompt(c, "vm", 0, c.Line.Prompts.CallbackSaved), nil
 }
 
 // bail ends a capture that cannot go on (the number was not understood, or
@@ -208,16 +206,16 @@ func (k *capture) bail(c Call, why string) ([]twiml.Element, error) {
 }
 
 func (k *capture) giveUp(c Call) ([]twiml.Element, error) {
-	return k.bail(c, "Sorry, I could not take your number.")
+	return k.bail(c, c.Line.Prompts.CallbackNoNumber)
 }
 
 // consentPrompt asks one consent question after an optional sentence. It
 // holds nothing of the caller's, so it is cached.
 func (k *capture) consentPrompt(c Call, q string, n int, before string) []twiml.Element {
 	return k.f.memo(fmt.Sprintf("consent|%s|%s|%d|%s", c.Line.Version, q, n, before), func() []twiml.Element {
-		text := "If we miss you, may we leave a voicemail at that number? Press 1 for yes, or 2 for no."
+		text := c.Line.Prompts.ConsentVoicemail
 		if q == "name" {
-			text = fmt.Sprintf("May that voicemail mention %s by name? Press 1 for yes, or 2 for no.", c.Line.Practice)
+			text = routing.Fill(c.Line.Prompts.ConsentName, "practice", c.Line.Practice)
 		}
 		action := k.f.callURL(c, PathCallbackConsent, "q", q, "n", strconv.Itoa(n))
 		var inner []twiml.Element
@@ -270,8 +268,7 @@ func (k *capture) messagePrompt(c Call) []twiml.Element {
 		rec.TranscribeCallback = k.f.callURL(c, PathCallbackTranscript)
 	}
 	return []twiml.Element{
-		say(l, "If you like, leave a short message after the tone, such as the best time to reach you. "+
-			"Please do not include details about your health. Press the pound key when you are done, or simply hang up."),
+		say(l, l.Prompts.CallbackMessage),
 		rec,
 		redirect(k.f.callURL(c, PathCallbackDone)),
 	}
@@ -294,8 +291,8 @@ func (k *capture) Recorded(c Call) ([]twiml.Element, error) {
 func (k *capture) Done(c Call) ([]twiml.Element, error) {
 	l := c.Line
 	return []twiml.Element{
-		say(l, "Thank you. We have your request, and "+k.when(c)+"."),
-		say(l, "If this becomes an emergency, please call 9 1 1. If you are in crisis, you can call or text 9 8 8 at any time."),
+		say(l, routing.Fill(l.Prompts.CallbackDone, "when", k.when(c))),
+		say(l, l.Prompts.Crisis),
 		say(l, l.Prompts.Goodbye),
 		&twiml.VoiceHangup{},
 	}, nil
@@ -303,24 +300,29 @@ func (k *capture) Done(c Call) ([]twiml.Element, error) {
 
 // when says when the practice will call back.
 func (k *capture) when(c Call) string {
-	now := c.Now
+	p := c.Line.Prompts
 	if c.Open {
-		return "someone will call you back as soon as possible during today's office hours"
+		return p.WhenToday
 	}
-	next, ok := c.Line.Schedule.NextOpen(now)
+	next, ok := c.Line.Schedule.NextOpen(c.Now)
 	if !ok {
-		return "someone will call you back as soon as possible"
+		return p.WhenUnknown
 	}
-	loc := c.Line.Schedule.Location
+	return routing.Fill(p.WhenOpens, "opening", opening(c.Now, next, c.Line.Schedule.Location))
+}
+
+// opening says when the practice opens next, as seen at now: "at 8:00 AM
+// today", "tomorrow at 8:00 AM" or "on Monday, November 30 at 8:00 AM".
+func opening(now, next time.Time, loc *time.Location) string {
 	ln, lnext := now.In(loc), next.In(loc)
 	clock := lnext.Format("3:04 PM")
 	switch {
 	case sameDay(ln, lnext):
-		return "someone will call you back after we open at " + clock + " today"
+		return "at " + clock + " today"
 	case sameDay(ln.AddDate(0, 0, 1), lnext):
-		return "someone will call you back after we open tomorrow at " + clock
+		return "tomorrow at " + clock
 	}
-	return "someone will call you back after we open on " + lnext.Format("Monday, January 2") + " at " + clock
+	return "on " + lnext.Format("Monday, January 2") + " at " + clock
 }
 
 func sameDay(a, b time.Time) bool {
@@ -367,3 +369,19 @@ func (f *Flow) CallbackRecorded() Step { return f.captureStep((*capture).Recorde
 
 // CallbackDone answers PathCallbackDone.
 func (f *Flow) CallbackDone() Step { return f.captureStep((*capture).Done) }
+
+// numberProblem is the sentence that says why a keyed number was refused.
+func numberProblem(l *routing.Line, err error) string {
+	p := l.Prompts
+	switch {
+	case errors.Is(err, phone.ErrTooShort):
+		return p.NumberTooShort
+	case errors.Is(err, phone.ErrPremium):
+		return p.NumberPremium
+	case errors.Is(err, phone.ErrNotCallable):
+		return p.NumberNotCallable
+	case errors.Is(err, phone.ErrEmergencyNum):
+		return p.NumberEmergency
+	}
+	return p.NumberInvalid
+}

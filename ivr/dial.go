@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"sync"
 
+	"github.com/switchboard-clinic/switchboard/internal/callback"
 	"github.com/switchboard-clinic/switchboard/internal/phone"
 	"github.com/switchboard-clinic/switchboard/routing"
 	"github.com/twilio/twilio-go/twiml"
@@ -133,7 +134,7 @@ func (f *Flow) RingResult(c Call) ([]twiml.Element, error) {
 		}
 	}
 	c.Digits, c.Speech = "", ""
-	els, err := f.callback.Offer(c, "unanswered")
+	els, err := f.callback.Offer(c, callback.ReasonUnanswered)
 	return append([]twiml.Element{say(l, l.Prompts.Unavailable)}, els...), err
 }
 
@@ -152,7 +153,7 @@ func (f *Flow) Screen(c Call) ([]twiml.Element, error) {
 			ActionOnEmptyResult: "true",
 			InnerElements:       []twiml.Element{say(l, l.Prompts.Whisper), say(l, l.Prompts.Whisper)},
 		},
-		say(l, "The call was not accepted."),
+		say(l, l.Prompts.WhisperDeclined),
 		&twiml.VoiceHangup{},
 	}, nil
 }
@@ -164,7 +165,7 @@ func (f *Flow) ScreenAnswer(c Call) ([]twiml.Element, error) {
 	if c.Digits == "1" {
 		return []twiml.Element{}, nil
 	}
-	return []twiml.Element{say(c.Line, "The call was not accepted. Goodbye."), &twiml.VoiceHangup{}}, nil
+	return []twiml.Element{say(c.Line, c.Line.Prompts.WhisperDeclined), &twiml.VoiceHangup{}}, nil
 }
 
 // dialStatus keeps metric labels to Twilio's known DialCallStatus values.

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/switchboard-clinic/switchboard/internal/callback"
 	"github.com/switchboard-clinic/switchboard/routing"
 	"github.com/twilio/twilio-go/twiml"
 )
@@ -46,7 +47,7 @@ func (noEvents) RingOutcome(string, string) {}
 type CallbackFlow interface {
 	// Offer starts capturing a callback request; reason says where in the
 	// menu the caller asked for it (menu, unanswered, closed, ...).
-	Offer(call Call, reason string) ([]twiml.Element, error)
+	Offer(call Call, reason callback.Reason) ([]twiml.Element, error)
 }
 
 // Deps are what a Flow needs. Line, BaseURL, Now and Logger are required.

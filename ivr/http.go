@@ -138,8 +138,9 @@ func (f *Flow) Transcription(c echo.Context) error {
 	}
 	call := Call{Ctx: req.Context(), Sid: sid, Form: req.PostForm, Query: req.URL.Query()}
 	if err := f.capture.Transcript(call); err != nil {
-		f.fail(c, call, err)
-		return echo.NewHTTPError(http.StatusServiceUnavailable, "transcription not stored; retry")
+		// The request log writes this failure once, with the request id and
+		// the CallSid.
+		return echo.NewHTTPError(http.StatusServiceUnavailable, "transcription not stored; retry").WithInternal(err)
 	}
 	return c.NoContent(http.StatusNoContent)
 }

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/switchboard-clinic/switchboard/internal/callback"
 	"github.com/switchboard-clinic/switchboard/routing"
 	"github.com/twilio/twilio-go/twiml"
 )
@@ -74,13 +75,13 @@ func (f *Flow) InfoChoice(c Call) ([]twiml.Element, error) {
 	choice := l.Choose(msg.Options, c.Digits, c.Speech, false)
 	f.events.MenuChoice("info "+id, choiceLabel(choice))
 	if choice.Kind == routing.ChoiceOption {
-		return f.act(c, choice.Option.Action, "info", func() []twiml.Element {
+		return f.act(c, choice.Option.Action, callback.ReasonInfo, func() []twiml.Element {
 			els, _ := f.info(c, id, 0, "")
 			return els
 		})
 	}
 	if n+1 >= l.MaxTries {
-		return f.routeOn(c, "info-retries")
+		return f.routeOn(c, callback.ReasonInfoRetries)
 	}
 	prompt := l.Prompts.Invalid
 	if choice.Kind == routing.ChoiceNone {

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/switchboard-clinic/switchboard/internal/callback"
 	"github.com/switchboard-clinic/switchboard/routing"
 	"github.com/twilio/twilio-go/twiml"
 )
@@ -85,12 +86,12 @@ func (f *Flow) MenuChoice(c Call) ([]twiml.Element, error) {
 	f.events.MenuChoice("main", choiceLabel(choice))
 	switch choice.Kind {
 	case routing.ChoiceOption:
-		return f.act(c, choice.Option.Action, "menu", func() []twiml.Element { return f.menuPage(c, 0, "") })
+		return f.act(c, choice.Option.Action, callback.ReasonMenu, func() []twiml.Element { return f.menuPage(c, 0, "") })
 	case routing.ChoiceExtension:
 		return f.extension(c, choice.Extension)
 	}
 	if n+1 >= l.MaxTries {
-		return f.routeOn(c, "menu-retries")
+		return f.routeOn(c, callback.ReasonMenuRetries)
 	}
 	msg := l.Prompts.Invalid
 	if choice.Kind == routing.ChoiceNone {
@@ -101,12 +102,12 @@ func (f *Flow) MenuChoice(c Call) ([]twiml.Element, error) {
 
 // act carries out a menu action. again renders the current menu for a
 // repeat; reason tells a callback where the caller came from.
-func (f *Flow) act(c Call, a routing.Action, reason string, again func() []twiml.Element) ([]twiml.Element, error) {
+func (f *Flow) act(c Call, a routing.Action, reason callback.Reason, again func() []twiml.Element) ([]twiml.Element, error) {
 	l := c.Line
 	switch a.Kind {
 	case routing.ActionRing:
 		if !c.Open {
-			return f.callback.Offer(c, "closed")
+			return f.callback.Offer(c, callback.ReasonClosed)
 		}
 		return f.ring(c, a.Target, 0, say(l, l.Prompts.Connecting))
 	case routing.ActionExtension:
@@ -133,15 +134,15 @@ func (f *Flow) extension(c Call, e routing.Extension) ([]twiml.Element, error) {
 	l := c.Line
 	if !c.Open && !e.AfterHours {
 		c.Speech, c.Digits = "", ""
-		els, err := f.callback.Offer(c, "closed")
+		els, err := f.callback.Offer(c, callback.ReasonClosed)
 		return append([]twiml.Element{say(l, l.Prompts.AfterHours)}, els...), err
 	}
-	return f.ring(c, e.Group, 0, say(l, fmt.Sprintf("Connecting you to %s.", e.Name)))
+	return f.ring(c, e.Group, 0, say(l, routing.Fill(l.Prompts.ConnectTo, "name", e.Name)))
 }
 
 // routeOn is where a caller goes after too many failed tries: the fallback
 // ring group when open, a callback offer when closed.
-func (f *Flow) routeOn(c Call, reason string) ([]twiml.Element, error) {
+func (f *Flow) routeOn(c Call, reason callback.Reason) ([]twiml.Element, error) {
 	l := c.Line
 	if c.Open {
 		return f.ring(c, l.Fallback, 0, say(l, l.Prompts.Connecting))
@@ -159,7 +160,7 @@ func (f *Flow) MenuPage(c Call) ([]twiml.Element, error) {
 // nobody can take the call and returns to the main menu.
 type noCallback struct{ f *Flow }
 
-func (n noCallback) Offer(c Call, reason string) ([]twiml.Element, error) {
+func (n noCallback) Offer(c Call, reason callback.Reason) ([]twiml.Element, error) {
 	return n.f.menuPage(c, 0, c.Line.Prompts.Unavailable), nil
 }
 

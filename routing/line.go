@@ -64,24 +64,6 @@ type Info struct {
 	Options  []Option
 }
 
-// Prompts are the sentences the line speaks. Each one is configurable; the
-// crisis line cannot be removed (config validation rejects an empty one).
-type Prompts struct {
-	Greeting    string // names the practice
-	Crisis      string // emergency and crisis numbers, said on every call
-	Closed      string // said after the greeting when the practice is closed
-	Menu        string // when empty, built from the options' labels
-	Extensions  string // how to dial an extension
-	Invalid     string
-	NoInput     string
-	Connecting  string
-	Unavailable string // nobody can take the call
-	AfterHours  string // an extension that does not ring after hours
-	Apology     string // an internal error: said before a safe next step
-	Goodbye     string
-	Whisper     string // said to the scheduler who answers
-}
-
 // Line is the whole description of a phone line: what the practice is
 // called, when it is open, what callers hear and where their calls go.
 type Line struct {
@@ -270,6 +252,20 @@ func digitOrder(d string) string {
 		return "9z"
 	}
 	return d
+}
+
+// WaitingAge is how long a callback request made at created has waited at
+// now, counted in office hours only: a request left on Friday evening has
+// waited five minutes at 08:05 on Monday.
+func (l *Line) WaitingAge(created, now time.Time) time.Duration {
+	return l.Schedule.BusinessDuration(created, now)
+}
+
+// Overdue reports whether a callback request made at created has waited
+// longer than the callback deadline at now, in office hours. It is the one
+// rule behind the console's overdue marks and the overdue metric.
+func (l *Line) Overdue(created, now time.Time) bool {
+	return l.WaitingAge(created, now) > l.Callback.Deadline
 }
 
 // OpenAt reports whether the practice is open at t.

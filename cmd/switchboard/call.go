@@ -86,9 +86,13 @@ func callCmd(ctx context.Context, args []string, getenv func(string) string, std
 		source = &interactive{in: bufio.NewScanner(stdin), out: stdout}
 	}
 
+	env, err := config.SimulatorFromEnv(getenv)
+	if err != nil {
+		return &exitError{code: 2, err: err}
+	}
 	call := &simulate.Call{From: *from, CallSid: "CAsim" + strings.ReplaceAll(time.Now().Format("150405.000000000"), ".", ""), Source: source, Out: stdout}
-	if *local || (*at != "" && getenv("SWITCHBOARD_URL") == "") {
-		path := getenv("SWITCHBOARD_CONFIG")
+	if *local || (*at != "" && !env.URLSet) {
+		path := env.ConfigPath
 		line, err := config.LoadFile(path)
 		if err != nil {
 			return err
@@ -111,11 +115,8 @@ func callCmd(ctx context.Context, args []string, getenv func(string) string, std
 		defer stop()
 		call.Transport, call.VoiceURL, call.To = transport, voice, to
 	} else {
-		target, public, token, err := remote(getenv)
-		if err != nil {
-			return &exitError{code: 2, err: err}
-		}
-		tr := simulate.HTTP{Client: &http.Client{Timeout: 20 * time.Second}, Target: target, Token: token}
+		target, _ := url.Parse(env.URL) // checked by SimulatorFromEnv
+		tr := simulate.HTTP{Client: &http.Client{Timeout: 20 * time.Second}, Target: target, Token: env.AuthToken}
 		if *at != "" {
 			t, err := parseAt(*at, time.Local)
 			if err != nil {
@@ -124,7 +125,7 @@ func callCmd(ctx context.Context, args []string, getenv func(string) string, std
 			tr.SimulatedTime = t.Format(time.RFC3339)
 		}
 		call.Transport = tr
-		call.VoiceURL, call.To = public+ivr.PathVoice, "+14258692644"
+		call.VoiceURL, call.To = env.PublicURL+ivr.PathVoice, "+14258692644"
 	}
 	res, err := call.Run(ctx)
 	if err != nil {
@@ -133,23 +134,6 @@ func callCmd(ctx context.Context, args []string, getenv func(string) string, std
 	}
 	fmt.Fprintf(stdout, "Outcome: %s (%d webhooks)\n", res.Outcome, res.Steps)
 	return nil
-}
-
-// remote reads where the running service is and how to sign for it.
-func remote(getenv func(string) string) (target *url.URL, public, token string, err error) {
-	base := strings.TrimRight(getenv("SWITCHBOARD_URL"), "/")
-	if base == "" {
-		base = "http://" + config.DefaultAddr
-	}
-	target, err = url.Parse(base)
-	if err != nil || target.Host == "" {
-		return nil, "", "", fmt.Errorf("SWITCHBOARD_URL %q is not a URL", base)
-	}
-	public = strings.TrimRight(getenv("SWITCHBOARD_PUBLIC_URL"), "/")
-	if public == "" {
-		public = base
-	}
-	return target, public, getenv("TWILIO_AUTH_TOKEN"), nil
 }
 
 // inProcess builds a Switchboard in this process, on an embedded store,

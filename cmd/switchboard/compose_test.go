@@ -17,7 +17,7 @@ func envRead(t *testing.T) map[string]bool {
 	rec := func(k string) string { read[k] = true; return "" }
 	_, _ = config.FromEnv(rec)
 	_, _ = config.ClientFromEnv(rec)
-	_, _, _, _ = remote(rec)
+	_, _ = config.SimulatorFromEnv(rec)
 	return read
 }
 

@@ -18,7 +18,11 @@ func configCmd(args []string, getenv func(string) string, stdout io.Writer) erro
 	if len(args) == 0 || args[0] != "check" || len(args) > 2 {
 		return &exitError{code: 2, err: fmt.Errorf("usage: switchboard config check [FILE]")}
 	}
-	path := getenv("SWITCHBOARD_CONFIG")
+	env, err := config.SimulatorFromEnv(getenv)
+	if err != nil {
+		return &exitError{code: 2, err: err}
+	}
+	path := env.ConfigPath
 	if len(args) == 2 {
 		path = args[1]
 	}

@@ -33,11 +33,17 @@ const (
 	OutcomeOther         Outcome = "other"
 )
 
+// Outcomes lists the outcomes staff can record, in the order a form shows them.
+func Outcomes() []Outcome {
+	return []Outcome{OutcomeReached, OutcomeLeftVoicemail, OutcomeNoAnswer, OutcomeWrongNumber, OutcomeOther}
+}
+
 // ParseOutcome checks an outcome named by a client.
 func ParseOutcome(s string) (Outcome, error) {
-	switch o := Outcome(s); o {
-	case OutcomeReached, OutcomeLeftVoicemail, OutcomeNoAnswer, OutcomeWrongNumber, OutcomeOther:
-		return o, nil
+	for _, o := range Outcomes() {
+		if string(o) == s {
+			return o, nil
+		}
 	}
 	return "", ErrBadOutcome
 }
@@ -47,6 +53,47 @@ func ParseOutcome(s string) (Outcome, error) {
 // a call.
 func (o Outcome) RequeuesByDefault() bool {
 	return o == OutcomeNoAnswer || o == OutcomeLeftVoicemail
+}
+
+// Reason says where in the call a caller asked to be called back. It
+// travels in the call flow's URLs and is stored with the request.
+type Reason string
+
+// The reasons the call flow records.
+const (
+	ReasonMenu        Reason = "menu"         // chose "call back" in the main menu
+	ReasonInfo        Reason = "info"         // chose it after an information message
+	ReasonClosed      Reason = "closed"       // called while the practice was closed
+	ReasonUnanswered  Reason = "unanswered"   // nobody answered the ring group
+	ReasonMenuRetries Reason = "menu-retries" // could not use the main menu
+	ReasonInfoRetries Reason = "info-retries" // could not use an information message's menu
+)
+
+// ParseReason reads a reason from a URL; anything unknown is ReasonMenu, so
+// a tampered or old URL still records a request.
+func ParseReason(s string) Reason {
+	switch r := Reason(s); r {
+	case ReasonMenu, ReasonInfo, ReasonClosed, ReasonUnanswered, ReasonMenuRetries, ReasonInfoRetries:
+		return r
+	}
+	return ReasonMenu
+}
+
+// Describe says the reason in words for staff.
+func (r Reason) Describe() string {
+	switch r {
+	case ReasonMenu:
+		return "asked from the menu"
+	case ReasonInfo:
+		return "asked after group information"
+	case ReasonClosed:
+		return "called while closed"
+	case ReasonUnanswered:
+		return "nobody answered"
+	case ReasonMenuRetries, ReasonInfoRetries:
+		return "could not use the menu"
+	}
+	return string(r)
 }
 
 // Consent is a yes/no answer a caller gave, or unknown when not asked.
@@ -82,7 +129,7 @@ type Request struct {
 	CallSID        string    `json:"callSid"`
 	CallerNumber   string    `json:"callerNumber,omitempty"` // E.164, or empty when withheld
 	CallbackNumber string    `json:"callbackNumber"`         // E.164
-	Reason         string    `json:"reason"`                 // where in the menu it was asked for
+	Reason         Reason    `json:"reason"`                 // where in the call it was asked for
 	VoicemailOK    Consent   `json:"voicemailOk"`            // may we leave a voicemail
 	NamePracticeOK Consent   `json:"namePracticeOk"`         // may a voicemail name the practice
 	Message        *Message  `json:"message,omitempty"`
@@ -103,13 +150,18 @@ func (r *Request) HeldBy(who string) bool {
 	return r.Status == StatusClaimed && r.ClaimedBy == who
 }
 
+// Finished reports whether the request is done or cancelled.
+func (r *Request) Finished() bool {
+	return r.Status == StatusDone || r.Status == StatusCancelled
+}
+
 // Capture is what the call flow knows when a caller confirms a number: the
 // fields that create a request.
 type Capture struct {
 	CallSID        string
 	CallerNumber   string
 	CallbackNumber string
-	Reason         string
+	Reason         Reason
 	At             time.Time
 }
 

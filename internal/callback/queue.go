@@ -168,7 +168,7 @@ func (q *Queue) CreateOp(c Capture) Op {
 	return Op{
 		Kind: "create", CallSID: c.CallSID, ID: id, At: at,
 		Fields: []string{
-			"id", id, "sid", c.CallSID, "from", callerField(c), "num", c.CallbackNumber, "rsn", c.Reason,
+			"id", id, "sid", c.CallSID, "from", callerField(c), "num", c.CallbackNumber, "rsn", string(c.Reason),
 			"st", string(StatusPending),
 		},
 		Event: eventJSON(at, "caller", "created", ""),
@@ -296,7 +296,7 @@ func decode(h map[string]string) *Request {
 		return time.Time{}
 	}
 	r := &Request{
-		ID: h["id"], CallSID: h["sid"], CallerNumber: h["from"], CallbackNumber: h["num"], Reason: h["rsn"],
+		ID: h["id"], CallSID: h["sid"], CallerNumber: h["from"], CallbackNumber: h["num"], Reason: Reason(h["rsn"]),
 		// UpdatedAt is set from the history by Get, and from the request's
 		// latest state change in lists.
 		VoicemailOK: Consent(h["cvm"]), NamePracticeOK: Consent(h["cnm"]),
@@ -389,27 +389,40 @@ func (q *Queue) load(ctx context.Context, ids []string) ([]*Request, error) {
 	return out, nil
 }
 
-// transition runs one state change and returns the request afterwards.
-func (q *Queue) transition(ctx context.Context, id, action, who, note string, outcome Outcome, requeue bool, cutoff time.Time) (*Request, error) {
-	what := action
-	if outcome != "" {
-		what = action + ": " + string(outcome)
-	}
-	return q.transitionAs(ctx, id, action, what, who, note, outcome, requeue, cutoff)
+// change is one state change of a request, as the transition script takes it.
+type change struct {
+	id     string
+	action string // claim, release, complete, cancel, note, callplaced, expire, purge
+	// what is the history entry's wording; empty means the action (and the
+	// outcome, if any).
+	what    string
+	who     string
+	note    string
+	outcome Outcome
+	requeue bool
+	// cutoff guards expire and purge: the claim or finish time must be older.
+	cutoff time.Time
 }
 
-// transitionAs is transition with the history entry's wording given.
-func (q *Queue) transitionAs(ctx context.Context, id, action, what, who, note string, outcome Outcome, requeue bool, cutoff time.Time) (*Request, error) {
+// transition runs one state change and returns the request afterwards.
+func (q *Queue) transition(ctx context.Context, ch change) (*Request, error) {
+	id, action, what := ch.id, ch.action, ch.what
+	if what == "" {
+		what = action
+		if ch.outcome != "" {
+			what = action + ": " + string(ch.outcome)
+		}
+	}
 	if !validID(id) {
 		return nil, ErrNotFound
 	}
 	now := q.now()
 	rq := "0"
-	if requeue {
+	if ch.requeue {
 		rq = "1"
 	}
 	res, err := scriptTransition.Run(ctx, q.rdb, []string{q.prefix + "pending"},
-		q.prefix, id, action, who, ms(now), eventJSON(now, who, what, note), string(outcome), rq, ms(cutoff)).StringSlice()
+		q.prefix, id, action, ch.who, ms(now), eventJSON(now, ch.who, what, ch.note), string(ch.outcome), rq, ms(ch.cutoff)).StringSlice()
 	if err != nil {
 		return nil, fmt.Errorf("%s callback request: %w", action, err)
 	}
@@ -429,7 +442,7 @@ func (q *Queue) transitionAs(ctx context.Context, id, action, what, who, note st
 // wins; the others get a *ConflictError. Claiming again one's own claim is
 // not an error.
 func (q *Queue) Claim(ctx context.Context, id, who string) (*Request, error) {
-	r, err := q.transition(ctx, id, "claim", who, "", "", false, time.Time{})
+	r, err := q.transition(ctx, change{id: id, action: "claim", who: who})
 	if err == nil {
 		q.observer.Callback("claimed", "")
 	}
@@ -438,7 +451,7 @@ func (q *Queue) Claim(ctx context.Context, id, who string) (*Request, error) {
 
 // Release returns a request claimed by who to the queue, in its original place.
 func (q *Queue) Release(ctx context.Context, id, who string) (*Request, error) {
-	return q.transition(ctx, id, "release", who, "", "", false, time.Time{})
+	return q.transition(ctx, change{id: id, action: "release", who: who})
 }
 
 // Complete records an attempt by who with its outcome and note. With
@@ -448,7 +461,7 @@ func (q *Queue) Complete(ctx context.Context, id, who string, outcome Outcome, n
 	if _, err := ParseOutcome(string(outcome)); err != nil {
 		return nil, err
 	}
-	r, err := q.transition(ctx, id, "complete", who, note, outcome, requeue, time.Time{})
+	r, err := q.transition(ctx, change{id: id, action: "complete", who: who, note: note, outcome: outcome, requeue: requeue})
 	if err == nil {
 		q.observer.Callback("completed", string(outcome))
 	}
@@ -457,24 +470,24 @@ func (q *Queue) Complete(ctx context.Context, id, who string, outcome Outcome, n
 
 // Cancel withdraws a pending request, or one claimed by who.
 func (q *Queue) Cancel(ctx context.Context, id, who, note string) (*Request, error) {
-	return q.transition(ctx, id, "cancel", who, note, "", false, time.Time{})
+	return q.transition(ctx, change{id: id, action: "cancel", who: who, note: note})
 }
 
 // AddNote adds a note to the request's history.
 func (q *Queue) AddNote(ctx context.Context, id, who, note string) (*Request, error) {
-	return q.transition(ctx, id, "note", who, note, "", false, time.Time{})
+	return q.transition(ctx, change{id: id, action: "note", who: who, note: note})
 }
 
 // Log writes an event (what, e.g. "number revealed", "message played") to
 // the request's history, whatever its status.
 func (q *Queue) Log(ctx context.Context, id, who, what string) (*Request, error) {
-	return q.transitionAs(ctx, id, "note", what, who, "", "", false, time.Time{})
+	return q.transition(ctx, change{id: id, action: "note", what: what, who: who})
 }
 
 // CallPlaced records that who, holding the claim, rang the client: an
 // attempt, counted once even when the outcome is recorded afterwards.
 func (q *Queue) CallPlaced(ctx context.Context, id, who, note string) (*Request, error) {
-	return q.transitionAs(ctx, id, "callplaced", "call placed", who, note, "", false, time.Time{})
+	return q.transition(ctx, change{id: id, action: "callplaced", what: "call placed", who: who, note: note})
 }
 
 // SearchFinished returns up to limit done or cancelled requests, newest
@@ -520,7 +533,7 @@ func (q *Queue) ExpireClaims(ctx context.Context) (int, error) {
 	}
 	n := 0
 	for _, id := range ids {
-		_, err := q.transition(ctx, id, "expire", "switchboard", "claim expired after "+q.claimTTL.String(), "", false, cutoff)
+		_, err := q.transition(ctx, change{id: id, action: "expire", who: "switchboard", note: "claim expired after " + q.claimTTL.String(), cutoff: cutoff})
 		switch {
 		case err == nil:
 			n++
@@ -546,7 +559,7 @@ func (q *Queue) Purge(ctx context.Context) (int, error) {
 			return n, nil
 		}
 		for _, id := range ids {
-			if _, err := q.transition(ctx, id, "purge", "switchboard", "", "", false, cutoff); err != nil && !errors.Is(err, ErrConflict) && !errors.Is(err, ErrNotFound) {
+			if _, err := q.transition(ctx, change{id: id, action: "purge", who: "switchboard", cutoff: cutoff}); err != nil && !errors.Is(err, ErrConflict) && !errors.Is(err, ErrNotFound) {
 				return n, err
 			}
 			n++

@@ -41,7 +41,7 @@ type batch struct {
 // an earlier run left in it.
 func OpenSpool(dir string) (*Spool, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, fmt.Errorf("open spool: %w", err)
+		return nil, fmt.Errorf("spool: create %s: %w", dir, err)
 	}
 	s := &Spool{path: filepath.Join(dir, "callbacks.spool")}
 	ops, err := s.read(0)

@@ -77,11 +77,6 @@ type Deps struct {
 	Twilio   Twilio
 	// Secure marks cookies Secure (the public URL is https).
 	Secure bool
-	// Deadline is how long a request may wait, in business hours.
-	Deadline time.Duration
-	// DeleteRecordings deletes a message's recording from Twilio when its
-	// request is completed.
-	DeleteRecordings bool
 	// Timeout bounds the Redis work of each page.
 	Timeout time.Duration
 }
@@ -97,9 +92,6 @@ func New(d Deps) (*Console, error) {
 	switch {
 	case d.Queue == nil, d.Staff == nil, d.Sessions == nil, d.Line == nil, d.Now == nil, d.Logger == nil:
 		return nil, errors.New("console: queue, staff, sessions, line, clock and logger are required")
-	}
-	if d.Deadline <= 0 {
-		d.Deadline = 4 * time.Hour
 	}
 	if d.Timeout <= 0 {
 		d.Timeout = 2 * time.Second

@@ -27,32 +27,15 @@ type item struct {
 	HasAudio bool
 }
 
-func reasonText(r string) string {
-	switch r {
-	case "menu":
-		return "asked from the menu"
-	case "info":
-		return "asked after group information"
-	case "closed":
-		return "called while closed"
-	case "unanswered":
-		return "nobody answered"
-	case "menu-retries", "info-retries":
-		return "could not use the menu"
-	}
-	return r
-}
-
 func (x *Console) item(r *callback.Request, viewer string, revealed bool) item {
 	l := x.d.Line()
 	now := x.d.Now()
-	age := l.Schedule.BusinessDuration(r.CreatedAt, now)
 	it := item{
 		Request: r, Mine: r.HeldBy(viewer),
-		Number: phone.Mask(r.CallbackNumber), Age: humanDuration(age),
-		Overdue: r.Status != callback.StatusDone && r.Status != callback.StatusCancelled && age > x.d.Deadline,
+		Number: phone.Mask(r.CallbackNumber), Age: humanDuration(l.WaitingAge(r.CreatedAt, now)),
+		Overdue: !r.Finished() && l.Overdue(r.CreatedAt, now),
 		Created: r.CreatedAt.In(l.Schedule.Location).Format("Mon Jan 2, 3:04 PM"),
-		Reason:  reasonText(r.Reason), HasAudio: r.Message != nil && r.Message.RecordingSID != "",
+		Reason:  r.Reason.Describe(), HasAudio: r.Message != nil && r.Message.RecordingSID != "",
 	}
 	if revealed && it.Mine {
 		it.Number = r.CallbackNumber
@@ -81,7 +64,7 @@ type page struct {
 	Queue    []item
 	More     bool
 	Item     *item
-	Outcomes []string
+	Outcomes []callback.Outcome
 	CanCall  bool
 	CallNote string
 	Results  []item
@@ -96,7 +79,7 @@ func (x *Console) base(c echo.Context, title string) page {
 	ctx, cancel := x.ctx(c)
 	defer cancel()
 	return page{Title: title, Who: s.Name, CSRF: s.CSRF, Flash: x.d.Sessions.TakeFlash(ctx, s.ID),
-		Deadline: humanDuration(x.d.Deadline)}
+		Deadline: humanDuration(x.d.Line().Callback.Deadline)}
 }
 
 // queuePage fills the queue: pending requests oldest first, and those the
@@ -153,12 +136,10 @@ func (x *Console) QueueRows(c echo.Context) error {
 	return x.render(c, http.StatusOK, "rows", p)
 }
 
-var outcomes = []string{"reached", "left-voicemail", "no-answer", "wrong-number", "other"}
-
 func (x *Console) requestPage(c echo.Context, status int, r *callback.Request, revealed bool, errMsg string) error {
 	p := x.base(c, "Callback request")
 	it := x.item(r, p.Who, revealed)
-	p.Item, p.Outcomes, p.Error = &it, outcomes, errMsg
+	p.Item, p.Outcomes, p.Error = &it, callback.Outcomes(), errMsg
 	if it.Mine {
 		ctx, cancel := x.ctx(c)
 		defer cancel()
@@ -291,7 +272,7 @@ func (x *Console) Complete(c echo.Context) error {
 // deleteRecording removes a finished request's recording from Twilio when
 // configured to; a failure is logged, the request stays completed.
 func (x *Console) deleteRecording(r *callback.Request) {
-	if !x.d.DeleteRecordings || x.d.Twilio == nil || r.Message == nil || r.Message.RecordingSID == "" {
+	if !x.d.Line().Callback.DeleteRecordings || x.d.Twilio == nil || r.Message == nil || r.Message.RecordingSID == "" {
 		return
 	}
 	if err := x.d.Twilio.DeleteRecording(r.Message.RecordingSID); err != nil {

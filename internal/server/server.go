@@ -60,7 +60,9 @@ type Server struct {
 }
 
 // New assembles a Switchboard. Without an auth token webhooks are not
-// checked (local mode: the caller must keep it on loopback).
+// checked (local mode: the caller must keep it on loopback). The parts'
+// constructors name themselves in their errors, so those are returned as
+// they are.
 func New(o Options) (*Server, error) {
 	switch {
 	case o.Live == nil, o.Redis == nil, o.Now == nil, o.Logger == nil:
@@ -76,20 +78,20 @@ func New(o Options) (*Server, error) {
 		Client: o.Redis, Prefix: o.Env.RedisPrefix, Now: o.Now,
 		ClaimTTL: line.Callback.ClaimTTL, Retention: line.Callback.Retention, Observer: a.Metrics,
 	}); err != nil {
-		return nil, fmt.Errorf("callback queue: %w", err)
+		return nil, err
 	}
 	if a.Spool, err = callback.OpenSpool(o.SpoolDir); err != nil {
-		return nil, fmt.Errorf("callback spool: %w", err)
+		return nil, err
 	}
 	timeout := o.Env.RedisTimeout
 	if timeout <= 0 {
 		timeout = 300 * time.Millisecond
 	}
 	if a.Recorder, err = callback.NewRecorder(a.Queue, a.Spool, timeout, o.Logger); err != nil {
-		return nil, fmt.Errorf("callback recorder: %w", err)
+		return nil, err
 	}
 	if a.Staff, err = staff.NewStore(o.Redis, o.Env.RedisPrefix, o.Now); err != nil {
-		return nil, fmt.Errorf("staff store: %w", err)
+		return nil, err
 	}
 	secret := o.StateSecret
 	if len(secret) == 0 {
@@ -97,7 +99,7 @@ func New(o Options) (*Server, error) {
 	}
 	sealer, err := ivr.NewSealer(secret)
 	if err != nil {
-		return nil, fmt.Errorf("call state: %w (set TWILIO_AUTH_TOKEN or a state secret)", err)
+		return nil, fmt.Errorf("%w (set TWILIO_AUTH_TOKEN or a state secret)", err)
 	}
 	if a.Flow, err = ivr.New(ivr.Deps{
 		Line: o.Live.Line, BaseURL: o.Env.PublicURL, Now: o.Now, Logger: o.Logger,
@@ -106,11 +108,11 @@ func New(o Options) (*Server, error) {
 		// set the clock per request.
 		SimulatedTime: o.Env.AuthToken == "",
 	}); err != nil {
-		return nil, fmt.Errorf("call flow: %w", err)
+		return nil, err
 	}
 	staffAPI, err := api.New(a.Queue, a.Staff, o.Logger, 2*time.Second)
 	if err != nil {
-		return nil, fmt.Errorf("staff api: %w", err)
+		return nil, err
 	}
 	staffAPI.OnReload(a.Reload)
 	cons, err := a.console(o)
@@ -126,7 +128,7 @@ func New(o Options) (*Server, error) {
 		Flow: a.Flow, Validator: validator, BaseURL: o.Env.PublicURL, Logger: o.Logger, Redis: o.Redis,
 		API: staffAPI, Spooled: a.Recorder.Spooled, SpoolCheck: a.Spool.Check, Console: cons, Metrics: a.Metrics,
 	}); err != nil {
-		return nil, fmt.Errorf("http surface: %w", err)
+		return nil, err
 	}
 	return a, nil
 }
@@ -141,7 +143,7 @@ func (a *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (a *Server) console(o Options) (*console.Console, error) {
 	var err error
 	if a.Sessions, err = console.NewSessions(o.Redis, o.Env.RedisPrefix, 8*time.Hour, 12*time.Hour, o.Now); err != nil {
-		return nil, fmt.Errorf("console sessions: %w", err)
+		return nil, err
 	}
 	line := o.Live.Current()
 	var tw console.Twilio
@@ -162,10 +164,9 @@ func (a *Server) console(o Options) (*console.Console, error) {
 	cons, err := console.New(console.Deps{
 		Queue: a.Queue, Staff: a.Staff, Sessions: a.Sessions, Line: o.Live.Current, Now: o.Now, Logger: o.Logger,
 		Twilio: tw, Secure: strings.HasPrefix(o.Env.PublicURL, "https://") && !o.InsecureCookies,
-		Deadline: line.Callback.Deadline, DeleteRecordings: line.Callback.DeleteRecordings,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("staff console: %w", err)
+		return nil, err
 	}
 	return cons, nil
 }
@@ -195,7 +196,7 @@ func (a *Server) queueState(ctx context.Context, now func() time.Time) (metrics.
 		return st, err
 	}
 	for _, r := range pending {
-		if line.Schedule.BusinessDuration(r.CreatedAt, now()) > line.Callback.Deadline {
+		if line.Overdue(r.CreatedAt, now()) {
 			st.Overdue++
 		}
 	}

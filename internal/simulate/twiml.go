@@ -9,6 +9,7 @@ import (
 	"encoding/xml"
 	"fmt"
 	"io"
+	"sort"
 	"strings"
 )
 
@@ -131,4 +132,54 @@ func (n *Node) DeadEnd() string {
 		return ""
 	}
 	return fmt.Sprintf("the call ends after <%s>", last.Name)
+}
+
+// Canonical writes the document as indented XML with each element's
+// attributes sorted, so that two documents that mean the same compare equal
+// (twilio-go writes attributes in random order). Golden files hold it.
+// normalise, when not nil, rewrites each attribute value (named) and each
+// element's text (named "#text") first, to blank out what changes from run
+// to run, such as a sealed number.
+func (n *Node) Canonical(normalise func(name, value string) string) string {
+	var b strings.Builder
+	n.canonical(&b, 0, normalise)
+	return b.String()
+}
+
+func (n *Node) canonical(b *strings.Builder, depth int, normalise func(name, value string) string) {
+	if normalise == nil {
+		normalise = func(_, v string) string { return v }
+	}
+	indent := strings.Repeat("  ", depth)
+	b.WriteString(indent + "<" + n.Name)
+	names := make([]string, 0, len(n.Attrs))
+	for k := range n.Attrs {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	for _, k := range names {
+		fmt.Fprintf(b, " %s=\"%s\"", k, escapeXML(normalise(k, n.Attrs[k])))
+	}
+	text := escapeXML(normalise("#text", n.Text))
+	switch {
+	case len(n.Children) == 0 && text == "":
+		b.WriteString("/>\n")
+	case len(n.Children) == 0:
+		fmt.Fprintf(b, ">%s</%s>\n", text, n.Name)
+	default:
+		b.WriteString(">\n")
+		if text != "" {
+			b.WriteString(indent + "  " + text + "\n")
+		}
+		for _, c := range n.Children {
+			c.canonical(b, depth+1, normalise)
+		}
+		b.WriteString(indent + "</" + n.Name + ">\n")
+	}
+}
+
+func escapeXML(s string) string {
+	var b strings.Builder
+	_ = xml.EscapeText(&b, []byte(s))
+	return b.String()
 }
