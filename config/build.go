@@ -19,8 +19,8 @@ const (
 	maxRingSeconds     = 600 // no group rings longer than ten minutes in total
 	maxMemberRing      = 120
 	maxDialNouns       = 10 // Twilio dials at most ten parties at once
-	defaultMaxTries    = 3
-	defaultGatherSecs  = 4
+	defaultMaxTries    = 2  // the first try and one repeat
+	defaultGatherSecs  = 5  // Twilio's own default wait for input
 	defaultRingSeconds = 25
 )
 
@@ -52,10 +52,16 @@ var weekdayNames = map[string]time.Weekday{
 func defaultPrompts(practice string) routing.Prompts {
 	return routing.Prompts{
 		Greeting:    "Thank you for calling " + practice + ".",
-		Closed:      "Our office is closed right now.",
-		Extensions:  "If you know your party's extension, you may dial it at any time, followed by the pound key.",
+		Closed:      "We're closed right now.",
+		ClosedFor:   "We're closed today for {holiday}.",
+		Reopens:     "We open again {opening}.",
+		Extensions:  "If you know an extension, press star, then dial it.",
 		Invalid:     "Sorry, that is not an option.",
-		NoInput:     "Sorry, I didn't hear a choice.",
+		NoInput:     "I didn't hear anything.",
+		Ambiguous:   "I heard more than one choice.",
+		DialExt:     "Please dial the extension, then press pound.",
+		NoExtension: "There is no extension {digits}.",
+		MenuKey:     "To go back to the main menu, press star.",
 		Connecting:  "Please hold while I connect you.",
 		ConnectTo:   "Connecting you to {name}.",
 		Unavailable: "I'm sorry, nobody is able to take your call right now.",
@@ -67,18 +73,18 @@ func defaultPrompts(practice string) routing.Prompts {
 		WhisperDeclined: "The call was not accepted. Goodbye.",
 
 		CallbackOffer:    "I can take a request for us to call you back.",
-		CallbackCallerID: "We would call you back at the number you are calling from, ending in {last4}. To use that number, press 1. To enter a different number, press 2.",
-		CallbackEnter:    "Please enter the phone number we should call, with the area code, then press the pound key. For a number outside the United States, press star, then the country code and number.",
-		CallbackReadBack: "You entered {number}. If that is correct, press 1. To enter it again, press 2.",
+		CallbackCallerID: "We can call you back at the number you are calling from, ending in {last4}. To use it, press 1 or say yes. To give a different number, press 2.",
+		CallbackEnter:    "Please enter the phone number we should call, with the area code, then press pound. For a number outside the United States, press star, then the country code.",
+		CallbackReadBack: "You entered {number}. If that is right, press 1 or say yes. To enter it again, press 2.",
 		CallbackSaved:    "Thank you. Your request is saved.",
-		CallbackNotSaved: "I'm sorry, I could not save your request.",
+		CallbackNotSaved: "I'm sorry, I could not save your request. Please call again, or send a message to scheduling in the client portal.",
 		CallbackNoNumber: "Sorry, I could not take your number.",
-		ConsentVoicemail: "If we miss you, may we leave a voicemail at that number? Press 1 for yes, or 2 for no.",
-		ConsentName:      "May that voicemail mention {practice} by name? Press 1 for yes, or 2 for no.",
+		ConsentVoicemail: "If we miss you, may we leave a voicemail at that number? Press 1 or say yes, press 2 or say no.",
+		ConsentName:      "May that voicemail mention {practice} by name? Press 1 or say yes, press 2 or say no.",
 		CallbackMessage: "If you like, leave a short message after the tone, such as the best time to reach you. " +
-			"Please do not include details about your health. Press the pound key when you are done, or simply hang up.",
+			"Please do not include details about your health. Press pound when you are done, or simply hang up.",
 		CallbackDone: "Thank you. We have your request, and {when}.",
-		WhenToday:    "someone will call you back as soon as possible during today's office hours",
+		WhenToday:    "someone will call you back today, as soon as we can",
 		WhenOpens:    "someone will call you back after we open {opening}",
 		WhenUnknown:  "someone will call you back as soon as possible",
 
@@ -87,6 +93,8 @@ func defaultPrompts(practice string) routing.Prompts {
 		NumberPremium:     "Sorry, we cannot call premium-rate or shared-cost numbers.",
 		NumberNotCallable: "Sorry, we cannot call that kind of number back.",
 		NumberEmergency:   "Sorry, that is an emergency or service number.",
+		NumberCountry:     "Sorry, we can only call back numbers in the United States and Canada.",
+		NumberOwn:         "That is one of our own numbers. Please enter the number where we can reach you.",
 	}
 }
 
@@ -205,7 +213,22 @@ func (f File) build() (*routing.Line, []Problem) {
 	l.Menu = b.options("menu", f.Menu, f, true)
 	b.shadowing(l)
 	l.Callback = b.callback(f.Callback)
+	l.OwnNumbers = ownNumbers(l)
 	return l, b.problems
+}
+
+// ownNumbers lists the practice's own phones: the main line, ring-group
+// members and the SMS recipients. A caller is never called back on them.
+func ownNumbers(l *routing.Line) []string {
+	out := []string{l.MainNumber}
+	for _, g := range l.Groups {
+		for _, m := range g.Members {
+			if m.Kind == routing.MemberPhone {
+				out = append(out, m.Address)
+			}
+		}
+	}
+	return append(out, l.Callback.NotifySMS...)
 }
 
 func (b *builder) hours(hours map[string][]string, s *routing.Schedule) {
@@ -410,8 +433,12 @@ func (b *builder) options(path string, opts []Option, f File, main bool) []routi
 				b.addf(p+".action", "the main menu cannot return to itself; use repeat")
 			}
 		}
+		closed := strings.TrimSpace(o.ClosedLabel)
+		if closed == "" && kind == routing.ActionRing && o.Label != "" {
+			closed = "To leave a request for a call back"
+		}
 		out = append(out, routing.Option{
-			Digit: o.Digit, Phrases: o.Say, Label: strings.TrimSpace(o.Label),
+			Digit: o.Digit, Phrases: o.Say, Label: strings.TrimSpace(o.Label), ClosedLabel: closed,
 			Action: routing.Action{Kind: kind, Target: o.Target},
 		})
 	}
@@ -601,6 +628,17 @@ func (b *builder) callback(c Callback) routing.CallbackSettings {
 	}
 	if out.MaxMessageSeconds < 5 || out.MaxMessageSeconds > 600 {
 		b.addf("callback.maxMessageSeconds", "must be between 5 and 600 seconds, got %d", out.MaxMessageSeconds)
+	}
+	for i, c := range c.Countries {
+		region := strings.ToUpper(strings.TrimSpace(c))
+		if !phone.KnownRegion(region) {
+			b.addf(fmt.Sprintf("callback.countries[%d]", i), "%q is not a region code such as US or CA", c)
+			continue
+		}
+		out.Countries = append(out.Countries, region)
+	}
+	if len(out.Countries) == 0 {
+		out.Countries = []string{"US", "CA"}
 	}
 	if out.Transcribe && out.MaxMessageSeconds > 120 {
 		b.addf("callback.transcribe", "Twilio transcribes only recordings of 2 to 120 seconds: lower maxMessageSeconds to 120 or turn transcription off")

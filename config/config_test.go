@@ -76,7 +76,7 @@ func TestValidation(t *testing.T) {
 		{"unbounded ring", "    maxRingSeconds: 25\n", "", "ringGroups.scheduling.maxRingSeconds", "limit on the total ring time"},
 		{"ring too long", "maxRingSeconds: 25", "maxRingSeconds: 3600", "ringGroups.scheduling.maxRingSeconds", "between"},
 		{"unknown strategy", "strategy: all", "strategy: random", "ringGroups.scheduling.strategy", "unknown strategy"},
-		{"missing crisis line", "  crisis: >-\n", "  crisiss: >-\n", "", ""},
+		{"missing crisis line", "  crisis: In an", "  crisiss: In an", "", ""},
 		{"crisis line without 988", "call or text 9 8 8", "call us", "prompts.crisis", "must name both 911 and 988"},
 		{"greeting without the practice", "greeting: Thank you for calling Evergreen Psychotherapy.", "greeting: Hello.", "prompts.greeting", "must name the practice"},
 		{"main number not E.164", `mainNumber: "+14258692644"`, `mainNumber: "425-869-2644"`, "mainNumber", "not an E.164"},
@@ -86,11 +86,11 @@ func TestValidation(t *testing.T) {
 		{"phrase selects two options", "say: [repeat, options, menu]", "say: [repeat, options, scheduling]", "menu[3].say", `phrase "scheduling" also selects menu[0]`},
 		{"bad holiday", "us: [new-year,", "us: [new-years-day,", "holidays.us[0]", "unknown holiday"},
 		{"bad closure date", `date: "2026-12-24"`, `date: "24/12/2026"`, "holidays.dates[0].date", "not a date"},
-		{"too many tries", "maxTries: 3", "maxTries: 50", "retries.maxTries", "between 1 and 10"},
+		{"too many tries", "maxTries: 2", "maxTries: 50", "retries.maxTries", "between 1 and 10"},
 		{"main menu returns to itself", "action: repeat\n\nextensions", "action: menu\n\nextensions", "menu[3].action", "cannot return to itself"},
 		{"info without text", "    say: >-\n      Besides", "    sayy: >-\n      Besides", "", ""},
-		{"unknown placeholder", "  extensions: If you know", "  callbackReadBack: You entered {digits}.\n  extensions: If you know", "prompts.callbackReadBack", "{digits} is not a placeholder"},
-		{"placeholder in a prompt that takes none", "  extensions: If you know", "  goodbye: Bye {name}.\n  extensions: If you know", "prompts.goodbye", "it takes none"},
+		{"unknown placeholder", "  greeting: Thank you", "  callbackReadBack: You entered {digits}.\n  greeting: Thank you", "prompts.callbackReadBack", "{digits} is not a placeholder"},
+		{"placeholder in a prompt that takes none", "  greeting: Thank you", "  goodbye: Bye {name}.\n  greeting: Thank you", "prompts.goodbye", "it takes none"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -125,7 +125,7 @@ func TestValidationNamesTheProblem(t *testing.T) {
 		name, old, new, want string
 	}{
 		{"one-digit extension", `number: "100"`, `number: "5"`, "not an extension of 2 to 6 digits"},
-		{"missing crisis line", "  crisis: >-\n", "  crisiss: >-\n", "unknown field"},
+		{"missing crisis line", "  crisis: In an", "  crisiss: In an", "unknown field"},
 		{"info without text", "    say: >-\n      Besides", "    sayy: >-\n      Besides", "unknown field"},
 	}
 	for _, tt := range tests {
@@ -193,8 +193,11 @@ func TestCrisisLineSpellings(t *testing.T) {
 		{"Call 9111 or 19880.", false},
 	}
 	for _, tt := range tests {
-		doc := strings.Replace(string(config.DefaultYAML()), "  crisis: >-\n", "  crisis: \""+tt.crisis+"\"\n  unusedCrisis: >-\n", 1)
-		doc = strings.Replace(doc, "  unusedCrisis: >-\n", "  noInput: >-\n", 1)
+		const old = "  crisis: In an emergency, call 9 1 1. In a crisis, call or text 9 8 8.\n"
+		if !strings.Contains(string(config.DefaultYAML()), old) {
+			t.Fatalf("default.yaml has no %q", old)
+		}
+		doc := strings.Replace(string(config.DefaultYAML()), old, "  crisis: \""+tt.crisis+"\"\n", 1)
 		_, err := config.Load("test.yaml", []byte(doc))
 		if got := err == nil; got != tt.ok {
 			t.Errorf("crisis %q accepted = %v, want %v (err: %v)", tt.crisis, got, tt.ok, err)
@@ -275,5 +278,22 @@ func TestEnvStringMasksSecrets(t *testing.T) {
 		if strings.Contains(s, secret) {
 			t.Errorf("Env.String() leaks %q: %s", secret, s)
 		}
+	}
+}
+
+// TestEarlierConfigurationsStayValid loads the built-in file as it was
+// before the caller's-call changes (testdata/v1-default.yaml): files written
+// for it must keep working.
+func TestEarlierConfigurationsStayValid(t *testing.T) {
+	t.Parallel()
+	line, err := config.LoadFile("testdata/v1-default.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if line.MaxTries != 3 || line.Menu[0].Digit != "0" || line.Callback.MessageSeconds() != 119 {
+		t.Errorf("loaded: tries %d, first option %s, message %d s", line.MaxTries, line.Menu[0].Digit, line.Callback.MessageSeconds())
+	}
+	if line.Menu[0].ClosedLabel == "" {
+		t.Errorf("a ring option without closedLabel gets no honest after-hours label")
 	}
 }

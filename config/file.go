@@ -55,6 +55,9 @@ type Callback struct {
 	DeleteRecordings bool `yaml:"deleteRecordings"`
 	// NotifySMS lists numbers told by SMS (no client details) of each new request.
 	NotifySMS []string `yaml:"notifySms"`
+	// Countries are the ISO 3166 regions whose numbers the practice calls
+	// back (default US and CA); calls elsewhere cost it money.
+	Countries []string `yaml:"countries"`
 }
 
 // Holidays lists the days the practice is closed.
@@ -78,11 +81,14 @@ type Retries struct {
 
 // Option is a menu entry.
 type Option struct {
-	Digit  string   `yaml:"digit"`
-	Say    []string `yaml:"say"`
-	Label  string   `yaml:"label"`
-	Action string   `yaml:"action"`
-	Target string   `yaml:"target"`
+	Digit string   `yaml:"digit"`
+	Say   []string `yaml:"say"`
+	Label string   `yaml:"label"`
+	// ClosedLabel is said instead of Label while the practice is closed; a
+	// ring option without one says "To leave a request for a call back".
+	ClosedLabel string `yaml:"closedLabel"`
+	Action      string `yaml:"action"`
+	Target      string `yaml:"target"`
 }
 
 // Extension is a directory entry. It rings either a ring group (Group) or one

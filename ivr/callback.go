@@ -60,27 +60,71 @@ func callbackNumber(from string) (string, bool) {
 	return n, err == nil
 }
 
+// gather asks a one-key question that can also be answered by voice
+// ("yes", "no", "use this number", "main menu"), and says how to go back to
+// the main menu.
 func (k *capture) gather(c Call, action string, inner ...twiml.Element) []twiml.Element {
+	l := c.Line
+	inner = append(inner, say(l, l.Prompts.MenuKey))
 	return []twiml.Element{
 		&twiml.VoiceGather{
-			Input: "dtmf", NumDigits: "1", Timeout: strconv.Itoa(max(c.Line.GatherSeconds, 5)),
+			Input: "dtmf speech", NumDigits: "1", Timeout: strconv.Itoa(l.GatherSeconds),
+			SpeechTimeout: "auto", Language: l.Language, Hints: "yes, no, use this number, a different number, main menu",
 			Action: action, Method: "POST", ActionOnEmptyResult: "true", InnerElements: inner,
 		},
 		redirect(action),
 	}
 }
 
+// answer reads a one-key step's answer: the key, or what the caller said as
+// the key it stands for ("1" yes, "2" no, "*" the main menu), or "".
+func answer(c Call) string {
+	if d := strings.TrimSpace(c.Digits); d != "" {
+		return d
+	}
+	w := " " + strings.Join(routing.Words(c.Speech), " ") + " "
+	switch {
+	case w == "  ":
+		return ""
+	case strings.Contains(w, " menu ") || strings.Contains(w, " go back ") || strings.Contains(w, " start over "):
+		return "*"
+	case strings.Contains(w, " different ") || strings.Contains(w, " another ") || strings.Contains(w, " other ") ||
+		strings.Contains(w, " new number ") || strings.Contains(w, " no ") || strings.Contains(w, " nope ") || strings.Contains(w, " wrong "):
+		return "2"
+	case strings.Contains(w, " yes ") || strings.Contains(w, " yeah ") || strings.Contains(w, " yep ") || strings.Contains(w, " sure ") ||
+		strings.Contains(w, " correct ") || strings.Contains(w, " right ") || strings.Contains(w, " this number ") || strings.Contains(w, " okay ") || strings.Contains(w, " ok "):
+		return "1"
+	}
+	return "?"
+}
+
+// retry is the sentence before a question asked again: nothing heard, or
+// an answer that is no option.
+func retry(c Call, a string) string {
+	if a == "" {
+		return c.Line.Prompts.NoInput
+	}
+	return c.Line.Prompts.Invalid
+}
+
+// allowed is the callback number n may be called, by the practice's policy.
+func allowed(l *routing.Line, n string) error {
+	return phone.Allowed(n, l.Callback.Countries, l.OwnNumbers)
+}
+
 // Offer starts the flow: use the number the caller is calling from, or key
 // one in when it is withheld or cannot be called.
 func (k *capture) Offer(c Call, reason callback.Reason) ([]twiml.Element, error) {
 	l := c.Line
+	// The first sentence is said before the question's <Gather>, so a key
+	// pressed twice on the way here does not answer the question.
 	intro := say(l, l.Prompts.CallbackOffer)
 	n, ok := k.f.numbers.callback(c.From)
-	if !ok {
-		return k.keyedPrompt(c, reason, 0, intro), nil
+	if !ok || allowed(l, n) != nil {
+		return append([]twiml.Element{intro}, k.keyedPrompt(c, reason, 0)...), nil
 	}
 	action := k.f.callURL(c, PathCallbackNumber, "r", string(reason), "n", "0")
-	return k.askCallerID(c, n, action, intro), nil
+	return append([]twiml.Element{intro}, k.askCallerID(c, n, action)...), nil
 }
 
 func (k *capture) askCallerID(c Call, number, action string, preamble ...twiml.Element) []twiml.Element {
@@ -103,27 +147,34 @@ func reasonOf(c Call) callback.Reason {
 func (k *capture) Number(c Call) ([]twiml.Element, error) {
 	reason, n := reasonOf(c), tries(c.Query)
 	number, ok := k.f.numbers.callback(c.From)
+	ok = ok && allowed(c.Line, number) == nil
+	a := answer(c)
 	switch {
-	case !ok || c.Digits == "2":
+	case a == "*":
+		return k.f.menuPage(c, 0, ""), nil
+	case !ok || a == "2":
 		return k.keyedPrompt(c, reason, 0), nil
-	case c.Digits == "1":
+	case a == "1":
 		return k.create(c, number, number, reason)
 	}
 	if n+1 >= c.Line.MaxTries {
-		return k.giveUp(c)
+		return k.giveUp(c, retry(c, a))
 	}
 	action := k.f.callURL(c, PathCallbackNumber, "r", string(reason), "n", strconv.Itoa(n+1))
-	return k.askCallerID(c, number, action, say(c.Line, c.Line.Prompts.Invalid)), nil
+	return k.askCallerID(c, number, action, say(c.Line, retry(c, a))), nil
 }
 
 func (k *capture) keyedPrompt(c Call, reason callback.Reason, n int, preamble ...twiml.Element) []twiml.Element {
 	l := c.Line
 	action := k.f.callURL(c, PathCallbackKeyed, "r", string(reason), "n", strconv.Itoa(n))
 	inner := append(append([]twiml.Element(nil), preamble...),
-		say(l, l.Prompts.CallbackEnter))
+		say(l, l.Prompts.CallbackEnter), say(l, l.Prompts.MenuKey))
+	// Keys end with pound or a pause; a number can also be said. Star alone
+	// goes back to the main menu (star then digits is a country code).
 	return []twiml.Element{
 		&twiml.VoiceGather{
-			Input: "dtmf", FinishOnKey: "#", Timeout: "8", Action: action, Method: "POST",
+			Input: "dtmf speech", FinishOnKey: "#", Timeout: strconv.Itoa(max(l.GatherSeconds, 6)),
+			SpeechTimeout: "auto", Language: l.Language, Action: action, Method: "POST",
 			ActionOnEmptyResult: "true", InnerElements: inner,
 		},
 		redirect(action),
@@ -134,14 +185,28 @@ func (k *capture) keyedPrompt(c Call, reason callback.Reason, n int, preamble ..
 func (k *capture) Keyed(c Call) ([]twiml.Element, error) {
 	l := c.Line
 	reason, n := reasonOf(c), tries(c.Query)
-	number, err := phone.FromKeypad(c.Digits)
-	if err != nil {
-		if n+1 >= l.MaxTries {
-			return k.giveUp(c)
+	keys := strings.TrimSuffix(strings.TrimSpace(c.Digits), "#")
+	if keys == "" && c.Speech != "" {
+		if answer(c) == "*" {
+			keys = "*"
+		} else {
+			keys = routing.SpokenDigits(routing.Words(c.Speech))
 		}
+	}
+	if keys == "*" {
+		return k.f.menuPage(c, 0, ""), nil
+	}
+	number, err := phone.FromKeypad(keys)
+	if err == nil {
+		err = allowed(l, number)
+	}
+	if err != nil {
 		msg := numberProblem(l, err)
-		if c.Digits == "" {
+		if keys == "" {
 			msg = l.Prompts.NoInput
+		}
+		if n+1 >= l.MaxTries {
+			return k.giveUp(c, msg)
 		}
 		return k.keyedPrompt(c, reason, n+1, say(l, msg)), nil
 	}
@@ -163,20 +228,23 @@ func (k *capture) Confirm(c Call) ([]twiml.Element, error) {
 	if err != nil {
 		return nil, fmt.Errorf("callback confirm: %w", err)
 	}
-	switch c.Digits {
+	switch a := answer(c); a {
+	case "*":
+		return k.f.menuPage(c, 0, ""), nil
 	case "1":
 		caller, _ := k.f.numbers.caller(c.From)
 		return k.create(c, caller, number, reason)
 	case "2":
 		if n+1 >= l.MaxTries {
-			return k.giveUp(c)
+			return k.giveUp(c, "")
 		}
 		return k.keyedPrompt(c, reason, n+1), nil
+	default:
+		if n+1 >= l.MaxTries {
+			return k.giveUp(c, retry(c, a))
+		}
+		return k.confirmPrompt(c, reason, n+1, number, say(l, retry(c, a))), nil
 	}
-	if n+1 >= l.MaxTries {
-		return k.giveUp(c)
-	}
-	return k.confirmPrompt(c, reason, n+1, number, say(l, l.Prompts.Invalid)), nil
 }
 
 // create records the request as soon as the number is confirmed, so a
@@ -194,19 +262,28 @@ func (k *capture) create(c Call, caller, number string, reason callback.Reason) 
 
 // bail ends a capture that cannot go on (the number was not understood, or
 // neither Redis nor the spool took the request): the caller hears why, then
-// a person when open, or the crisis line and the main menu when closed.
-// Never a hangup.
-func (k *capture) bail(c Call, why string) ([]twiml.Element, error) {
+// scheduling when open and not yet rung in this call, or else the crisis
+// line and a goodbye. Never the group that just did not answer again, and
+// never a hangup without a goodbye.
+func (k *capture) bail(c Call, why ...string) ([]twiml.Element, error) {
 	l := c.Line
-	sorry := say(l, why)
-	if c.Open {
-		return k.f.ring(c, l.Fallback, 0, sorry, say(l, l.Prompts.Connecting))
+	var pre []twiml.Element
+	for _, w := range why {
+		if w != "" {
+			pre = append(pre, say(l, w))
+		}
 	}
-	return k.f.mainMenu(c, 0, sorry, say(l, l.Prompts.Crisis)), nil
+	if c.Open && c.Progress.Rings == 0 && !c.Progress.RoutedOn {
+		c.Progress.RoutedOn = true
+		return k.f.ring(c, l.Fallback, 0, append(pre, say(l, l.Prompts.Connecting))...)
+	}
+	return k.f.farewell(c, pre...), nil
 }
 
-func (k *capture) giveUp(c Call) ([]twiml.Element, error) {
-	return k.bail(c, c.Line.Prompts.CallbackNoNumber)
+// giveUp ends a capture whose caller could not give a number: last is why
+// the last try failed.
+func (k *capture) giveUp(c Call, last string) ([]twiml.Element, error) {
+	return k.bail(c, last, c.Line.Prompts.CallbackNoNumber)
 }
 
 // consentPrompt asks one consent question after an optional sentence. It
@@ -231,39 +308,47 @@ func (k *capture) consentPrompt(c Call, q string, n int, before string) []twiml.
 func (k *capture) Consent(c Call) ([]twiml.Element, error) {
 	l := c.Line
 	q, n := c.Query.Get("q"), tries(c.Query)
-	var answer callback.Consent
-	switch c.Digits {
+	var consent callback.Consent
+	switch a := answer(c); a {
+	case "*":
+		// The request is saved: going back leaves its consent at "no".
+		k.saveConsent(c, callback.ConsentNo, callback.ConsentNo)
+		return k.f.menuPage(c, 0, ""), nil
 	case "1":
-		answer = callback.ConsentYes
+		consent = callback.ConsentYes
 	case "2":
-		answer = callback.ConsentNo
+		consent = callback.ConsentNo
 	default:
 		if n+1 < l.MaxTries {
-			return k.consentPrompt(c, q, n+1, l.Prompts.Invalid), nil
+			return k.consentPrompt(c, q, n+1, retry(c, a)), nil
 		}
-		answer = callback.ConsentNo
+		consent = callback.ConsentNo
 	}
-	if q == "vm" && answer == callback.ConsentYes {
+	if q == "vm" && consent == callback.ConsentYes {
 		return k.consentPrompt(c, "name", 0, ""), nil
 	}
 	vm, name := callback.ConsentNo, callback.ConsentNo
 	if q == "name" {
-		vm, name = callback.ConsentYes, answer
+		vm, name = callback.ConsentYes, consent
 	}
+	k.saveConsent(c, vm, name)
+	return k.messagePrompt(c), nil
+}
+
+func (k *capture) saveConsent(c Call, vm, name callback.Consent) {
 	if err := k.rec.SetConsent(context.WithoutCancel(c.Ctx), c.Sid, vm, name); err != nil {
 		k.f.log.Error("consent could not be saved", slog.String("call_sid", c.Sid), slog.String("error", err.Error()))
 	}
-	return k.messagePrompt(c), nil
 }
 
 func (k *capture) messagePrompt(c Call) []twiml.Element {
 	l := c.Line
 	cb := l.Callback
 	rec := &twiml.VoiceRecord{
-		Action: k.f.callURL(c, PathCallbackRecorded), Method: "POST", MaxLength: strconv.Itoa(cb.MaxMessageSeconds),
+		Action: k.f.callURL(c, PathCallbackRecorded), Method: "POST", MaxLength: strconv.Itoa(cb.MessageSeconds()),
 		FinishOnKey: "#", PlayBeep: "true", Timeout: "5",
 	}
-	if cb.Transcribe && cb.MaxMessageSeconds <= 120 {
+	if cb.Transcribe {
 		rec.Transcribe = "true"
 		rec.TranscribeCallback = k.f.callURL(c, PathCallbackTranscript)
 	}
@@ -298,38 +383,28 @@ func (k *capture) Done(c Call) ([]twiml.Element, error) {
 	}, nil
 }
 
-// when says when the practice will call back.
+// when says when the practice will call back: today while it is open and
+// not about to close, otherwise after the next opening (a caller at 17:55 is
+// promised tomorrow morning, not "today").
 func (k *capture) when(c Call) string {
-	p := c.Line.Prompts
-	if c.Open {
-		return p.WhenToday
+	p, sched := c.Line.Prompts, c.Line.Schedule
+	from := c.Now
+	if closes, open := sched.ClosesAt(c.Now); open {
+		if closes.Sub(c.Now) >= closingSoon {
+			return p.WhenToday
+		}
+		from = closes
 	}
-	next, ok := c.Line.Schedule.NextOpen(c.Now)
+	next, ok := sched.NextOpen(from)
 	if !ok {
 		return p.WhenUnknown
 	}
-	return routing.Fill(p.WhenOpens, "opening", opening(c.Now, next, c.Line.Schedule.Location))
+	return routing.Fill(p.WhenOpens, "opening", routing.SpokenOpening(c.Now, next, sched.Location))
 }
 
-// opening says when the practice opens next, as seen at now: "at 8:00 AM
-// today", "tomorrow at 8:00 AM" or "on Monday, November 30 at 8:00 AM".
-func opening(now, next time.Time, loc *time.Location) string {
-	ln, lnext := now.In(loc), next.In(loc)
-	clock := lnext.Format("3:04 PM")
-	switch {
-	case sameDay(ln, lnext):
-		return "at " + clock + " today"
-	case sameDay(ln.AddDate(0, 0, 1), lnext):
-		return "tomorrow at " + clock
-	}
-	return "on " + lnext.Format("Monday, January 2") + " at " + clock
-}
-
-func sameDay(a, b time.Time) bool {
-	ay, am, ad := a.Date()
-	by, bm, bd := b.Date()
-	return ay == by && am == bm && ad == bd
-}
+// closingSoon is how close to closing a request is promised for the next
+// opening instead of today.
+const closingSoon = time.Hour
 
 // Transcript takes Twilio's transcription callback.
 func (k *capture) Transcript(c Call) error {
@@ -382,6 +457,10 @@ func numberProblem(l *routing.Line, err error) string {
 		return p.NumberNotCallable
 	case errors.Is(err, phone.ErrEmergencyNum):
 		return p.NumberEmergency
+	case errors.Is(err, phone.ErrCountry):
+		return p.NumberCountry
+	case errors.Is(err, phone.ErrOwnNumber):
+		return p.NumberOwn
 	}
 	return p.NumberInvalid
 }

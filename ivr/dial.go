@@ -2,6 +2,7 @@ package ivr
 
 import (
 	"fmt"
+	"net/url"
 	"strconv"
 	"sync"
 
@@ -14,8 +15,20 @@ import (
 // ring dials step s of a ring group. The Dial's action brings the call back
 // to RingResult whatever happens, so a caller is never dropped when nobody
 // answers.
+//
+// A call rings a group at most MaxRings times: after that the caller is told
+// nobody can answer and offered a callback, so schedulers' phones are not
+// rung again and again by one caller.
 func (f *Flow) ring(c Call, group string, s int, preamble ...twiml.Element) ([]twiml.Element, error) {
 	l := c.Line
+	if s == 0 {
+		if c.Progress.Rings >= MaxRings {
+			c.Digits, c.Speech = "", ""
+			els, err := f.callback.Offer(c, callback.ReasonUnanswered)
+			return append([]twiml.Element{say(l, l.Prompts.Unavailable)}, els...), err
+		}
+		c.Progress.Rings++
+	}
 	g, ok := l.Groups[group]
 	if !ok {
 		return nil, fmt.Errorf("ring: unknown group %q", group)
@@ -106,22 +119,36 @@ func (nc *numberCache) callback(from string) (string, bool) {
 	return nc.get(nc.backs, from, callbackNumber)
 }
 
-// answered reports whether a Dial ended after the caller spoke with someone.
-func answered(status, duration string) bool {
-	secs, _ := strconv.Atoi(duration)
+// bridged reports whether a Dial connected the caller with the person it
+// rang. Twilio's Dial action sends DialBridged ("true"/"false": whether the
+// two legs were actually connected). A screened leg that is answered and then
+// declined in the whisper, or answered by a voicemail, still ends with
+// DialCallStatus=completed and a DialCallDuration that counts the whisper,
+// so neither says whether anyone spoke with the caller
+// (https://www.twilio.com/docs/voice/twiml/dial#action; twilio-notes.md).
+// Without DialBridged (an old or unusual request) a completed Dial with a
+// duration is taken as a conversation, as before.
+func bridged(form url.Values) bool {
+	if b := form.Get("DialBridged"); b != "" {
+		return b == "true"
+	}
+	secs, _ := strconv.Atoi(form.Get("DialCallDuration"))
+	status := form.Get("DialCallStatus")
 	return (status == "completed" || status == "answered") && secs > 0
 }
 
 // RingResult handles the end of a Dial: after a conversation the call ends
-// politely; otherwise the next member rings, and when the group is exhausted
-// the caller is offered a callback.
+// politely; otherwise (no answer, busy, failed, canceled, or a leg that was
+// answered but never bridged: declined in the whisper, or a voicemail) the
+// next member of a ring-in-order group rings, so whoever declined is not rung
+// again, and when the group is exhausted the caller is offered a callback.
 func (f *Flow) RingResult(c Call) ([]twiml.Element, error) {
 	l := c.Line
 	if _, known := l.Groups[c.Query.Get("g")]; known {
 		f.events.RingOutcome(c.Query.Get("g"), dialStatus(c.Form.Get("DialCallStatus")))
 	}
-	if answered(c.Form.Get("DialCallStatus"), c.Form.Get("DialCallDuration")) {
-		return []twiml.Element{say(l, l.Prompts.Goodbye), &twiml.VoiceHangup{}}, nil
+	if bridged(c.Form) {
+		return f.farewell(c), nil
 	}
 	group := c.Query.Get("g")
 	s, err := strconv.Atoi(c.Query.Get("s"))

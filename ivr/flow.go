@@ -3,6 +3,7 @@ package ivr
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/url"
 	"strconv"
@@ -118,7 +119,42 @@ type Call struct {
 	Open   bool      // whether the practice was open then
 	Query  url.Values
 	Form   url.Values // the whole POST body Twilio sent
+	// Progress is what the call has been through so far (it travels in
+	// every URL), so that no caller goes round forever.
+	Progress Progress
 }
+
+// Progress bounds a call: how many times it has rung a ring group, and
+// whether it was already routed on because the caller could not use a
+// prompt. A second failure after that ends the call with the crisis line and
+// a goodbye; a third ring is never placed.
+type Progress struct {
+	Rings    int  // "rc": ring-group dials placed in this call
+	RoutedOn bool // "ro": sent on to scheduling or a callback offer after failed tries
+}
+
+// MaxRings is how many times one call may ring a ring group.
+const MaxRings = 2
+
+func progressOf(q url.Values) Progress {
+	rc, _ := strconv.Atoi(q.Get("rc"))
+	return Progress{Rings: max(0, min(rc, MaxRings)), RoutedOn: q.Get("ro") == "1"}
+}
+
+// params are the URL parameters that carry p.
+func (p Progress) params() []string {
+	var kv []string
+	if p.Rings > 0 {
+		kv = append(kv, "rc", strconv.Itoa(p.Rings))
+	}
+	if p.RoutedOn {
+		kv = append(kv, "ro", "1")
+	}
+	return kv
+}
+
+// key identifies p in cache keys.
+func (p Progress) key() string { return fmt.Sprintf("%d%v", p.Rings, p.RoutedOn) }
 
 // URL builds an absolute URL for path with the given query parameters, in a
 // stable order so that signatures and tests are reproducible.
@@ -133,6 +169,7 @@ func (f *Flow) callURL(c Call, path string, kv ...string) string {
 	if c.Line != nil && c.Line.Version != "" {
 		kv = append(kv, "cv", c.Line.Version)
 	}
+	kv = append(kv, c.Progress.params()...)
 	return buildURL(f.base, path, kv...)
 }
 

@@ -60,29 +60,37 @@ func TestAnswerGreetsWithCrisisLineAndMenu(t *testing.T) {
 			t.Parallel()
 			h := newHarness(t, tt.opts)
 			doc := h.callStep("/twilio/voice", callForm())
-			g := doc.First("Gather")
-			if g == nil {
-				t.Fatal("no <Gather>")
+			gathers := doc.All("Gather")
+			if len(gathers) != 2 {
+				t.Fatalf("want a keys-only gather for the greeting and a menu gather, got %d: %q", len(gathers), doc.Said())
 			}
-			if g.Attrs["input"] != "dtmf speech" || g.Attrs["finishOnKey"] != "#" || g.Attrs["actionOnEmptyResult"] != "true" {
-				t.Errorf("gather attributes = %v", g.Attrs)
+			intro, menu := gathers[0], gathers[1]
+			// Speech must not cut off the crisis line: the greeting's gather
+			// takes keys only, and falls through to the menu.
+			if intro.Attrs["input"] != "dtmf" || intro.Attrs["numDigits"] != "1" || intro.Attrs["actionOnEmptyResult"] == "true" {
+				t.Errorf("greeting gather attributes = %v", intro.Attrs)
 			}
-			if !strings.Contains(g.Attrs["hints"], "scheduling") || !strings.Contains(g.Attrs["hints"], "Billing") {
-				t.Errorf("hints %q lack the menu phrases or the directory", g.Attrs["hints"])
+			if menu.Attrs["input"] != "dtmf speech" || menu.Attrs["numDigits"] != "1" || menu.Attrs["actionOnEmptyResult"] != "true" {
+				t.Errorf("menu gather attributes = %v", menu.Attrs)
+			}
+			if !strings.Contains(menu.Attrs["hints"], "scheduling") || !strings.Contains(menu.Attrs["hints"], "Billing") {
+				t.Errorf("hints %q lack the menu phrases or the directory", menu.Attrs["hints"])
 			}
 			if got := gatherAction(t, doc); got != "/twilio/menu?n=0" {
 				t.Errorf("gather action = %s", got)
 			}
-			says := g.All("Say")
-			if len(says) < 3 || !strings.Contains(says[0].Text, "Evergreen Psychotherapy") ||
+			says := intro.All("Say")
+			if len(says) < 2 || !strings.Contains(says[0].Text, "Evergreen Psychotherapy") ||
 				!strings.Contains(says[1].Text, "9 1 1") || !strings.Contains(says[1].Text, "9 8 8") {
 				t.Fatalf("the call does not open with the greeting then the crisis line: %q", doc.Said())
 			}
-			if got := strings.Contains(doc.Said(), "closed right now"); got != tt.wantClosed {
-				t.Errorf("closed notice present = %v, want %v: %q", got, tt.wantClosed, doc.Said())
+			if got := strings.Contains(menu.Said(), "closed right now. We open again Monday at 8 AM."); got != tt.wantClosed {
+				t.Errorf("closed notice with the opening time present = %v, want %v: %q", got, tt.wantClosed, doc.Said())
 			}
-			if !strings.Contains(doc.Said(), "press 0 or say scheduling") {
-				t.Errorf("menu does not offer scheduling: %q", doc.Said())
+			first := menu.All("Say")[0].Text
+			if tt.wantClosed && first != "To leave a request for scheduling, press 0 or say scheduling." ||
+				!tt.wantClosed && first != "For scheduling, press 0 or say scheduling." {
+				t.Errorf("the menu does not start with scheduling as it is now: %q", first)
 			}
 			if says[0].Attrs["voice"] != "Polly.Joanna" || says[0].Attrs["language"] != "en-US" {
 				t.Errorf("say attributes = %v", says[0].Attrs)
@@ -100,6 +108,9 @@ func TestSchedulingByKeyAndVoice(t *testing.T) {
 	}{
 		{"pressed 0", callForm("Digits", "0")},
 		{"pressed 0 then pound", callForm("Digits", "0#")},
+		{"asked for a person", callForm("SpeechResult", "Can I talk to a person?")},
+		{"asked for the operator", callForm("SpeechResult", "operator")},
+		{"said what they do not want", callForm("SpeechResult", "I don't want group therapy, I want scheduling")},
 		{"said scheduling", callForm("SpeechResult", "Scheduling.", "Confidence", "0.91")},
 		{"said an appointment", callForm("SpeechResult", "I need an appointment")},
 	} {
@@ -109,14 +120,14 @@ func TestSchedulingByKeyAndVoice(t *testing.T) {
 			if diff := cmp.Diff(schedulers, to); diff != "" {
 				t.Errorf("dialled (-want +got):\n%s", diff)
 			}
-			if got := pathOf(t, d.Attrs["action"]); got != "/twilio/ring/result?g=scheduling&s=0" {
+			if got := pathOf(t, d.Attrs["action"]); got != "/twilio/ring/result?g=scheduling&rc=1&s=0" {
 				t.Errorf("dial action = %s", got)
 			}
 			if d.Attrs["timeout"] != "25" || d.Attrs["callerId"] != callerFrom || d.Attrs["answerOnBridge"] != "true" {
 				t.Errorf("dial attributes = %v", d.Attrs)
 			}
 			for _, n := range d.Children {
-				if n.Name != "Number" || pathOf(t, n.Attrs["url"]) != "/twilio/screen?g=scheduling" {
+				if n.Name != "Number" || pathOf(t, n.Attrs["url"]) != "/twilio/screen?g=scheduling&rc=1" {
 					t.Errorf("member %s is not screened: %v", n.Text, n.Attrs)
 				}
 			}
@@ -188,17 +199,28 @@ func TestGroupTherapyInformation(t *testing.T) {
 func TestExtensions(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, harnessOpts{})
+	// Star, during the greeting or the menu, asks for the extension; every
+	// extension has three digits, so the third ends the entry at once.
+	prompt := h.callStep("/twilio/menu?n=0", callForm("Digits", "*"))
+	g := prompt.First("Gather")
+	if g == nil || g.Attrs["numDigits"] != "3" || g.Attrs["input"] != "dtmf" || !strings.Contains(prompt.Said(), "dial the extension") {
+		t.Fatalf("extension prompt: %+v %q", g, prompt.Said())
+	}
+	entry := gatherAction(t, prompt)
+	if entry != "/twilio/extension?n=0" {
+		t.Fatalf("extension entry action = %s", entry)
+	}
 	for _, tt := range []struct {
-		name string
-		form url.Values
+		name, path string
+		form       url.Values
 	}{
-		{"dialled with pound", callForm("Digits", "201#")},
-		{"dialled then paused", callForm("Digits", "201")},
-		{"said the name", callForm("SpeechResult", "billing")},
-		{"said the number", callForm("SpeechResult", "extension two oh one")},
+		{"dialled after star", entry, callForm("Digits", "201")},
+		{"dialled with pound", entry, callForm("Digits", "201#")},
+		{"said the name", "/twilio/menu?n=0", callForm("SpeechResult", "billing")},
+		{"said the number", "/twilio/menu?n=0", callForm("SpeechResult", "extension two oh one")},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			doc := h.callStep("/twilio/menu?n=0", tt.form)
+			doc := h.callStep(tt.path, tt.form)
 			d, to := dialed(t, doc)
 			if diff := cmp.Diff([]string{"+14255550150"}, to); diff != "" {
 				t.Errorf("dialled (-want +got):\n%s", diff)
@@ -206,15 +228,19 @@ func TestExtensions(t *testing.T) {
 			if !strings.Contains(doc.Said(), "Billing") {
 				t.Errorf("caller is not told where they are going: %q", doc.Said())
 			}
-			if pathOf(t, d.Attrs["action"]) != "/twilio/ring/result?g=ext-201&s=0" {
+			if pathOf(t, d.Attrs["action"]) != "/twilio/ring/result?g=ext-201&rc=1&s=0" {
 				t.Errorf("dial action = %s", d.Attrs["action"])
 			}
 		})
 	}
-	t.Run("extension during the greeting with a later try count", func(t *testing.T) {
-		_, to := dialed(t, h.callStep("/twilio/menu?n=2", callForm("Digits", "100")))
-		if diff := cmp.Diff(schedulers, to); diff != "" {
-			t.Errorf("dialled (-want +got):\n%s", diff)
+	t.Run("an extension that does not exist", func(t *testing.T) {
+		doc := h.callStep(entry, callForm("Digits", "555"))
+		if !strings.Contains(doc.Said(), "There is no extension 5 5 5.") || !strings.Contains(doc.Said(), "press 0") {
+			t.Errorf("unknown extension: %q", doc.Said())
+		}
+		spoken := h.callStep("/twilio/menu?n=0", callForm("SpeechResult", "extension five five five"))
+		if !strings.Contains(spoken.Said(), "There is no extension 5 5 5.") {
+			t.Errorf("unknown spoken extension: %q", spoken.Said())
 		}
 	})
 }
@@ -224,71 +250,101 @@ func TestWrongKeysRepromptThenRouteOn(t *testing.T) {
 	for _, tt := range []struct {
 		name     string
 		opts     harnessOpts
+		path     string
 		form     url.Values
 		reprompt string
 	}{
-		{"invalid key, open", harnessOpts{At: mondayMorning}, callForm("Digits", "7"), "not an option"},
-		{"unknown extension, open", harnessOpts{At: mondayMorning}, callForm("Digits", "555"), "not an option"},
-		{"unrecognised speech, open", harnessOpts{At: mondayMorning}, callForm("SpeechResult", "what is the weather"), "not an option"},
-		{"no input, open", harnessOpts{At: mondayMorning}, callForm(), "didn't hear"},
-		{"invalid key, closed", harnessOpts{At: saturdayMidday}, callForm("Digits", "7"), "not an option"},
+		{"invalid key, open", harnessOpts{At: mondayMorning}, "/twilio/menu?n=0", callForm("Digits", "7"), "not an option"},
+		{"unknown extension, open", harnessOpts{At: mondayMorning}, "/twilio/extension?n=0", callForm("Digits", "555"), "There is no extension 5 5 5"},
+		{"unrecognised speech, open", harnessOpts{At: mondayMorning}, "/twilio/menu?n=0", callForm("SpeechResult", "what is the weather"), "not an option"},
+		{"two options at once, open", harnessOpts{At: mondayMorning}, "/twilio/menu?n=0", callForm("SpeechResult", "scheduling or groups"), "more than one choice"},
+		{"no input, open", harnessOpts{At: mondayMorning}, "/twilio/menu?n=0", callForm(), "I didn't hear anything"},
+		{"invalid key, closed", harnessOpts{At: saturdayMidday}, "/twilio/menu?n=0", callForm("Digits", "7"), "not an option"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			h := newHarness(t, tt.opts)
-			path := "/twilio/menu?n=0"
-			for try := 1; try < 3; try++ {
-				doc := h.callStep(path, tt.form)
-				if !strings.Contains(doc.Said(), tt.reprompt) {
-					t.Fatalf("try %d: said %q, want %q", try, doc.Said(), tt.reprompt)
-				}
-				if !strings.Contains(doc.Said(), "press 0") {
-					t.Fatalf("try %d: menu not repeated: %q", try, doc.Said())
-				}
-				path = gatherAction(t, doc)
+			// One repeat...
+			doc := h.callStep(tt.path, tt.form)
+			if !strings.Contains(doc.Said(), tt.reprompt) || !strings.Contains(doc.Said(), "press 0") {
+				t.Fatalf("first failure: said %q, want %q and the menu again", doc.Said(), tt.reprompt)
 			}
-			if path != "/twilio/menu?n=2" {
-				t.Fatalf("after two failures the action is %s", path)
+			path := gatherAction(t, doc)
+			if path != "/twilio/menu?n=1" {
+				t.Fatalf("after one failure the action is %s", path)
 			}
-			third := h.callStep(path, tt.form)
+			// ...then a person when open, the callback offer when closed.
+			second := h.callStep(path, tt.form)
 			if tt.opts.At == mondayMorning {
-				_, to := dialed(t, third)
+				d, to := dialed(t, second)
 				if diff := cmp.Diff(schedulers, to); diff != "" {
-					t.Errorf("third failure while open dialled (-want +got):\n%s", diff)
+					t.Errorf("second failure while open dialled (-want +got):\n%s", diff)
 				}
-			} else if third.First("Dial") != nil || !strings.Contains(third.Said(), "call you back") {
-				t.Errorf("third failure while closed: said %q", third.Said())
+				if got := pathOf(t, d.Attrs["action"]); got != "/twilio/ring/result?g=scheduling&rc=1&ro=1&s=0" {
+					t.Errorf("the ring does not carry the call's progress: %s", got)
+				}
+			} else if second.First("Dial") != nil || !strings.Contains(second.Said(), "call you back") {
+				t.Errorf("second failure while closed: said %q", second.Said())
 			}
 		})
 	}
 }
 
-func TestUnansweredRingGroupIsNotADeadEnd(t *testing.T) {
+// TestRingResults drives the Dial action with the parameters Twilio
+// documents for each way a ring can end (DialCallStatus, DialBridged,
+// DialCallDuration: https://www.twilio.com/docs/voice/twiml/dial#action). A
+// leg that was answered but never bridged (declined in the whisper, or a
+// voicemail) is not a conversation, whatever its duration.
+func TestRingResults(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, harnessOpts{})
-	for _, status := range []string{"no-answer", "busy", "failed", "canceled"} {
-		t.Run(status, func(t *testing.T) {
-			doc := h.callStep("/twilio/ring/result?g=scheduling&s=0", callForm("DialCallStatus", status, "DialCallSid", "CAchild"))
+	tests := []struct {
+		name      string
+		form      []string
+		goodbye   bool // the caller spoke with someone: the call ends
+		callbacks bool // the caller is told and offered a callback
+	}{
+		{"answered and connected", []string{"DialCallStatus", "completed", "DialBridged", "true", "DialCallDuration", "184"}, true, false},
+		{"declined in the whisper", []string{"DialCallStatus", "completed", "DialBridged", "false", "DialCallDuration", "9"}, false, true},
+		{"voicemail answered the screened leg", []string{"DialCallStatus", "completed", "DialBridged", "false", "DialCallDuration", "31"}, false, true},
+		{"answered (still in progress), not bridged", []string{"DialCallStatus", "answered", "DialBridged", "false", "DialCallDuration", "4"}, false, true},
+		{"no answer", []string{"DialCallStatus", "no-answer", "DialBridged", "false"}, false, true},
+		{"busy", []string{"DialCallStatus", "busy", "DialBridged", "false"}, false, true},
+		{"failed", []string{"DialCallStatus", "failed", "DialBridged", "false"}, false, true},
+		{"canceled", []string{"DialCallStatus", "canceled", "DialBridged", "false"}, false, true},
+		{"without DialBridged: a completed dial with a duration", []string{"DialCallStatus", "completed", "DialCallDuration", "184"}, true, false},
+		{"without DialBridged: completed with no duration", []string{"DialCallStatus", "completed", "DialCallDuration", "0"}, false, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			doc := h.callStep("/twilio/ring/result?g=scheduling&rc=1&s=0", callForm(append(tt.form, "DialCallSid", "CAchild")...))
+			said := doc.Said()
 			if doc.First("Dial") != nil {
-				t.Errorf("ring-all group rang again")
+				t.Errorf("the ring-all group rang again")
 			}
-			if !strings.Contains(doc.Said(), "nobody is able to take your call") {
-				t.Errorf("caller not told: %q", doc.Said())
+			if got := doc.Last().Name == "Hangup" && strings.Contains(said, "Goodbye") && strings.Contains(said, "9 8 8"); got != tt.goodbye {
+				t.Errorf("ends with the crisis line and a goodbye = %v, want %v: %q", got, tt.goodbye, said)
+			}
+			if got := strings.Contains(said, "nobody is able to take your call") && strings.Contains(said, "call you back"); got != tt.callbacks {
+				t.Errorf("told and offered a callback = %v, want %v: %q", got, tt.callbacks, said)
 			}
 		})
 	}
-	t.Run("a screened leg that was declined", func(t *testing.T) {
-		doc := h.callStep("/twilio/ring/result?g=scheduling&s=0", callForm("DialCallStatus", "completed", "DialCallDuration", "0"))
-		if !strings.Contains(doc.Said(), "nobody is able") {
-			t.Errorf("declined leg treated as a conversation: %q", doc.Said())
-		}
-	})
-	t.Run("after a conversation", func(t *testing.T) {
-		doc := h.callStep("/twilio/ring/result?g=scheduling&s=0", callForm("DialCallStatus", "completed", "DialCallDuration", "184"))
-		if doc.Last().Name != "Hangup" || !strings.Contains(doc.Said(), "Goodbye") {
-			t.Errorf("after a conversation: %q", doc.Said())
-		}
-	})
+}
+
+// TestAGroupRingsAtMostTwicePerCall: a caller who keeps asking for
+// scheduling after nobody answered is offered a callback, not a third ring.
+func TestAGroupRingsAtMostTwicePerCall(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, harnessOpts{})
+	second := h.callStep("/twilio/menu?n=0&rc=1", callForm("Digits", "0"))
+	if d, _ := dialed(t, second); pathOf(t, d.Attrs["action"]) != "/twilio/ring/result?g=scheduling&rc=2&s=0" {
+		t.Errorf("second ring action = %s", d.Attrs["action"])
+	}
+	third := h.callStep("/twilio/menu?n=0&rc=2", callForm("Digits", "0"))
+	if third.First("Dial") != nil || !strings.Contains(third.Said(), "nobody is able") || !strings.Contains(third.Said(), "call you back") {
+		t.Errorf("third request for scheduling: %q", third.Said())
+	}
 }
 
 func TestRingInOrder(t *testing.T) {

@@ -65,6 +65,12 @@ func TestGoldenTwiML(t *testing.T) {
 		{"callback-consent", open, "/twilio/callback/consent?n=0&q=vm", []string{"Digits", "1"}},
 		{"callback-message", open, "/twilio/callback/consent?n=0&q=name", []string{"Digits", "2"}},
 		{"callback-done-closed", closed, "/twilio/callback/done", nil},
+		{"extension-key", open, "/twilio/menu?n=0", []string{"Digits", "*"}},
+		{"extension-unknown", open, "/twilio/extension?n=0", []string{"Digits", "555"}},
+		{"ring-declined-in-whisper", open, "/twilio/ring/result?g=scheduling&rc=1&s=0", []string{"DialCallStatus", "completed", "DialBridged", "false", "DialCallDuration", "9"}},
+		{"ring-connected", open, "/twilio/ring/result?g=scheduling&rc=1&s=0", []string{"DialCallStatus", "completed", "DialBridged", "true", "DialCallDuration", "120"}},
+		{"menu-silent-again-closed", closed, "/twilio/menu?n=1", nil},
+		{"silent-after-routed-on", closed, "/twilio/callback/number?n=1&r=menu-retries&ro=1", nil},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

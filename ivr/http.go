@@ -53,6 +53,7 @@ func (f *Flow) Handler(step Step) echo.HandlerFunc {
 			Query:  req.URL.Query(),
 			Form:   req.PostForm,
 		}
+		call.Progress = progressOf(call.Query)
 		return c.Blob(http.StatusOK, "text/xml; charset=utf-8", f.run(c, step, call))
 	}
 }

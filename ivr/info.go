@@ -19,7 +19,7 @@ func (f *Flow) info(c Call, id string, n int, prompt string) ([]twiml.Element, e
 	if !ok {
 		return nil, fmt.Errorf("info: unknown message %q", id)
 	}
-	return f.memo(fmt.Sprintf("info|%s|%s|%d|%s", l.Version, id, n, prompt), func() []twiml.Element {
+	return f.memo(fmt.Sprintf("info|%s|%v|%s|%s|%d|%s", l.Version, c.Open, c.Progress.key(), id, n, prompt), func() []twiml.Element {
 		var preamble []twiml.Element
 		if prompt != "" {
 			preamble = append(preamble, say(l, prompt))
@@ -39,8 +39,8 @@ func (f *Flow) infoPage(c Call, msg routing.Info, id string, n int, preamble []t
 			inner = append(inner, say(l, msg.Say))
 		}
 	}
-	if p := routing.OptionsPrompt(msg.Options); p != "" {
-		inner = append(inner, say(l, p))
+	for _, s := range routing.OptionSentences(msg.Options, c.Open) {
+		inner = append(inner, say(l, s))
 	}
 	g := &twiml.VoiceGather{
 		Input:               "dtmf speech",
@@ -80,12 +80,9 @@ func (f *Flow) InfoChoice(c Call) ([]twiml.Element, error) {
 			return els
 		})
 	}
+	prompt := f.failure(c, choice)
 	if n+1 >= l.MaxTries {
-		return f.routeOn(c, callback.ReasonInfoRetries)
-	}
-	prompt := l.Prompts.Invalid
-	if choice.Kind == routing.ChoiceNone {
-		prompt = l.Prompts.NoInput
+		return f.routeOn(c, callback.ReasonInfoRetries, prompt)
 	}
 	return f.info(c, id, n+1, prompt)
 }

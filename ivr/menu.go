@@ -16,6 +16,7 @@ const (
 	PathVoice        = "/twilio/voice"
 	PathStatus       = "/twilio/status"
 	PathMenu         = "/twilio/menu"
+	PathExtension    = "/twilio/extension"
 	PathInfo         = "/twilio/info"
 	PathInfoChoice   = "/twilio/info/choice"
 	PathRingResult   = "/twilio/ring/result"
@@ -23,25 +24,63 @@ const (
 	PathScreenAnswer = "/twilio/screen/answer"
 )
 
-// Answer is the first step of every call: the greeting, the crisis line, the
-// closed notice when closed, and the main menu, all interruptible by a key
-// press so that callers can dial an extension at once.
+// ExtensionKey starts dialling an extension from any main-menu prompt. The
+// menu answers on the first key (numDigits="1"), so no menu key waits for a
+// second one; star cannot be a menu digit.
+const ExtensionKey = "*"
+
+// Answer is the first step of every call: the greeting, the crisis line, then
+// the main menu, whose first option is scheduling; when closed, the notice
+// of when the office opens again follows that first option, so scheduling is
+// always announced within the first 45 words, holiday names and all.
+//
+// The greeting and crisis line sit in a keys-only <Gather>: a caller who
+// knows where to go can press a key at once, but speech ("Hello?") cannot cut
+// the crisis line off, because with input="dtmf speech" speech barges in on
+// the nested <Say> (Twilio's <Gather> docs, bargeIn; twilio-notes.md). With
+// no key it falls through to the next verb after one second, which is the
+// speech-enabled menu.
 func (f *Flow) Answer(c Call) ([]twiml.Element, error) {
 	l := c.Line
 	f.events.CallStarted("voice")
-	return f.memo(fmt.Sprintf("answer|%s|%v", l.Version, c.Open), func() []twiml.Element {
+	notice := ""
+	if !c.Open {
+		notice = closedNotice(c)
+	}
+	return f.memo(fmt.Sprintf("answer|%s|%v|%s", l.Version, c.Open, notice), func() []twiml.Element {
 		intro := []twiml.Element{say(l, l.Prompts.Greeting), say(l, l.Prompts.Crisis)}
-		if !c.Open {
-			intro = append(intro, say(l, l.Prompts.Closed))
+		keys := &twiml.VoiceGather{
+			Input:         "dtmf",
+			NumDigits:     "1",
+			Timeout:       "1",
+			Action:        f.callURL(c, PathMenu, "n", "0"),
+			Method:        "POST",
+			InnerElements: intro,
 		}
-		return f.mainMenu(c, 0, intro...)
+		return append([]twiml.Element{keys}, f.menuWith(c, 0, notice)...)
 	}), nil
+}
+
+// closedNotice says that the practice is closed, why when it is a holiday or
+// closure, and when it opens again.
+func closedNotice(c Call) string {
+	l := c.Line
+	p := l.Prompts
+	notice := p.Closed
+	if cl, ok := l.Schedule.ClosureOn(c.Now); ok && cl.Name != "" {
+		notice = routing.Fill(p.ClosedFor, "holiday", cl.Name)
+	}
+	if next, ok := l.Schedule.NextOpen(c.Now); ok {
+		notice += " " + routing.Fill(p.Reopens, "opening", routing.SpokenOpening(c.Now, next, l.Schedule.Location))
+	}
+	return notice
 }
 
 // menuPage is the main menu after an optional sentence (an invalid key, no
 // input, an apology), cached: it does not depend on the caller.
 func (f *Flow) menuPage(c Call, n int, prompt string) []twiml.Element {
-	return f.memo(fmt.Sprintf("menu|%s|%d|%s", c.Line.Version, n, prompt), func() []twiml.Element {
+	key := fmt.Sprintf("menu|%s|%v|%s|%d|%s", c.Line.Version, c.Open, c.Progress.key(), n, prompt)
+	return f.memo(key, func() []twiml.Element {
 		if prompt == "" {
 			return f.mainMenu(c, n)
 		}
@@ -49,12 +88,26 @@ func (f *Flow) menuPage(c Call, n int, prompt string) []twiml.Element {
 	})
 }
 
-// mainMenu gathers a choice from the main menu after the given preamble. A
-// caller who says nothing is sent to the same action with an empty result.
+// mainMenu gathers a choice from the main menu after the given preamble:
+// one sentence per option, scheduling first as the configuration lists it,
+// read as it is true now (closed labels after hours). The first key is the
+// answer (numDigits="1"), so the next prompt starts at once. A caller who
+// says nothing is sent to the same action with an empty result.
 func (f *Flow) mainMenu(c Call, n int, preamble ...twiml.Element) []twiml.Element {
+	return f.menuWith(c, n, "", preamble...)
+}
+
+// menuWith is mainMenu with a notice read after the first option.
+func (f *Flow) menuWith(c Call, n int, notice string, preamble ...twiml.Element) []twiml.Element {
 	l := c.Line
 	action := f.callURL(c, PathMenu, "n", strconv.Itoa(n))
-	inner := append(append([]twiml.Element(nil), preamble...), say(l, l.MenuPrompt()))
+	inner := append([]twiml.Element(nil), preamble...)
+	for i, s := range l.MenuSentences(c.Open) {
+		inner = append(inner, say(l, s))
+		if i == 0 && notice != "" {
+			inner = append(inner, say(l, notice))
+		}
+	}
 	if len(l.Extensions) > 0 && l.Prompts.Extensions != "" {
 		inner = append(inner, say(l, l.Prompts.Extensions))
 	}
@@ -63,15 +116,12 @@ func (f *Flow) mainMenu(c Call, n int, preamble ...twiml.Element) []twiml.Elemen
 		Action:              action,
 		Method:              "POST",
 		Timeout:             strconv.Itoa(l.GatherSeconds),
-		FinishOnKey:         "#",
+		NumDigits:           "1",
 		SpeechTimeout:       "auto",
 		Language:            l.Language,
 		Hints:               strings.Join(l.Hints(l.Menu, true), ", "),
 		ActionOnEmptyResult: "true",
 		InnerElements:       inner,
-	}
-	if len(l.Extensions) == 0 {
-		g.NumDigits = "1" // no extensions: the first key is the whole answer
 	}
 	// Should Twilio ever fall through the Gather, the redirect still reaches
 	// the menu handler, which treats it as no input: never silence.
@@ -82,6 +132,10 @@ func (f *Flow) mainMenu(c Call, n int, preamble ...twiml.Element) []twiml.Elemen
 func (f *Flow) MenuChoice(c Call) ([]twiml.Element, error) {
 	l := c.Line
 	n := tries(c.Query)
+	if strings.TrimSpace(c.Digits) == ExtensionKey {
+		f.events.MenuChoice("main", "extension key")
+		return f.extensionPrompt(c, n), nil
+	}
 	choice := l.Choose(l.Menu, c.Digits, c.Speech, true)
 	f.events.MenuChoice("main", choiceLabel(choice))
 	switch choice.Kind {
@@ -90,12 +144,85 @@ func (f *Flow) MenuChoice(c Call) ([]twiml.Element, error) {
 	case routing.ChoiceExtension:
 		return f.extension(c, choice.Extension)
 	}
-	if n+1 >= l.MaxTries {
-		return f.routeOn(c, callback.ReasonMenuRetries)
+	msg := f.failure(c, choice)
+	if d := spokenExtension(c.Speech); d != "" {
+		msg = routing.Fill(l.Prompts.NoExtension, "digits", spell(d))
 	}
-	msg := l.Prompts.Invalid
-	if choice.Kind == routing.ChoiceNone {
-		msg = l.Prompts.NoInput
+	if n+1 >= l.MaxTries {
+		return f.routeOn(c, callback.ReasonMenuRetries, msg)
+	}
+	return f.menuPage(c, n+1, msg), nil
+}
+
+// failure is the sentence for an answer that chose nothing.
+func (f *Flow) failure(c Call, choice routing.Choice) string {
+	switch choice.Kind {
+	case routing.ChoiceNone:
+		return c.Line.Prompts.NoInput
+	case routing.ChoiceAmbiguous:
+		return c.Line.Prompts.Ambiguous
+	}
+	return c.Line.Prompts.Invalid
+}
+
+// spokenExtension returns the digits of "extension five five five", or "".
+func spokenExtension(speech string) string {
+	w := routing.Words(speech)
+	if len(w) < 2 || (w[0] != "extension" && w[0] != "ext") {
+		return ""
+	}
+	return routing.SpokenDigits(w)
+}
+
+// spell reads digits one by one: "555" becomes "5 5 5".
+func spell(digits string) string {
+	return strings.Join(strings.Split(digits, ""), " ")
+}
+
+// extensionPrompt asks for the extension after the extension key. When all
+// extensions have the same length, the last digit ends the entry at once.
+func (f *Flow) extensionPrompt(c Call, n int) []twiml.Element {
+	l := c.Line
+	action := f.callURL(c, PathExtension, "n", strconv.Itoa(n))
+	g := &twiml.VoiceGather{
+		Input: "dtmf", FinishOnKey: "#", Timeout: "4", Action: action, Method: "POST",
+		ActionOnEmptyResult: "true", InnerElements: []twiml.Element{say(l, l.Prompts.DialExt)},
+	}
+	if width := extensionWidth(l); width > 0 {
+		g.NumDigits = strconv.Itoa(width)
+	}
+	return []twiml.Element{g, redirect(action)}
+}
+
+// extensionWidth is the length every extension shares, or 0.
+func extensionWidth(l *routing.Line) int {
+	width := 0
+	for _, e := range l.Extensions {
+		switch {
+		case width == 0:
+			width = len(e.Number)
+		case width != len(e.Number):
+			return 0
+		}
+	}
+	return width
+}
+
+// ExtensionChoice rings the extension keyed after the extension key, or
+// says there is no such extension and reads the main menu again.
+func (f *Flow) ExtensionChoice(c Call) ([]twiml.Element, error) {
+	l := c.Line
+	n := tries(c.Query)
+	digits := strings.TrimSuffix(strings.TrimSpace(c.Digits), "#")
+	if e, ok := l.Extension(digits); ok {
+		return f.extension(c, e)
+	}
+	msg := l.Prompts.NoInput
+	if digits != "" {
+		msg = routing.Fill(l.Prompts.NoExtension, "digits", spell(digits))
+	}
+	if n+1 >= l.MaxTries {
+		return f.routeOn(c, callback.ReasonMenuRetries, msg)
 	}
 	return f.menuPage(c, n+1, msg), nil
 }
@@ -140,14 +267,33 @@ func (f *Flow) extension(c Call, e routing.Extension) ([]twiml.Element, error) {
 	return f.ring(c, e.Group, 0, say(l, routing.Fill(l.Prompts.ConnectTo, "name", e.Name)))
 }
 
-// routeOn is where a caller goes after too many failed tries: the fallback
-// ring group when open, a callback offer when closed.
-func (f *Flow) routeOn(c Call, reason callback.Reason) ([]twiml.Element, error) {
+// routeOn is where a caller goes after too many failed tries: scheduling
+// (the fallback group) when open, a callback offer when closed. It happens
+// once per call: a caller who still cannot go on hears the crisis line and a
+// goodbye.
+func (f *Flow) routeOn(c Call, reason callback.Reason, why string) ([]twiml.Element, error) {
 	l := c.Line
-	if c.Open {
-		return f.ring(c, l.Fallback, 0, say(l, l.Prompts.Connecting))
+	c.Digits, c.Speech = "", ""
+	var pre []twiml.Element
+	if why != "" {
+		pre = append(pre, say(l, why))
 	}
-	return f.callback.Offer(c, reason)
+	if c.Progress.RoutedOn {
+		return f.farewell(c, pre...), nil
+	}
+	c.Progress.RoutedOn = true
+	if c.Open && c.Progress.Rings == 0 {
+		return f.ring(c, l.Fallback, 0, append(pre, say(l, l.Prompts.Connecting))...)
+	}
+	els, err := f.callback.Offer(c, reason)
+	return append(pre, els...), err
+}
+
+// farewell ends a call properly: the crisis line again, a goodbye, and only
+// then the hangup.
+func (f *Flow) farewell(c Call, preamble ...twiml.Element) []twiml.Element {
+	l := c.Line
+	return append(preamble, say(l, l.Prompts.Crisis), say(l, l.Prompts.Goodbye), &twiml.VoiceHangup{})
 }
 
 // MenuPage re-reads the main menu without the greeting (a safe place to send
@@ -157,11 +303,11 @@ func (f *Flow) MenuPage(c Call) ([]twiml.Element, error) {
 }
 
 // noCallback stands in until callback capture is configured: it says that
-// nobody can take the call and returns to the main menu.
+// nobody can take the call and ends it properly.
 type noCallback struct{ f *Flow }
 
-func (n noCallback) Offer(c Call, reason callback.Reason) ([]twiml.Element, error) {
-	return n.f.menuPage(c, 0, c.Line.Prompts.Unavailable), nil
+func (n noCallback) Offer(c Call, _ callback.Reason) ([]twiml.Element, error) {
+	return n.f.farewell(c, say(c.Line, c.Line.Prompts.Unavailable)), nil
 }
 
 // choiceLabel names a choice for metrics: the action, never the input.
@@ -173,6 +319,8 @@ func choiceLabel(c routing.Choice) string {
 		return "extension " + c.Extension.Number
 	case routing.ChoiceNone:
 		return "none"
+	case routing.ChoiceAmbiguous:
+		return "ambiguous"
 	}
 	return "invalid"
 }

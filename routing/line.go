@@ -2,7 +2,6 @@ package routing
 
 import (
 	"fmt"
-	"sort"
 	"strings"
 	"time"
 )
@@ -39,9 +38,14 @@ func (a Action) String() string {
 type Option struct {
 	Digit   string
 	Phrases []string
-	// Label completes the sentence "<Label>, press <Digit>", e.g. "To reach scheduling".
-	Label  string
-	Action Action
+	// Label completes the sentence "<Label>, press <Digit>", e.g. "For
+	// scheduling".
+	Label string
+	// ClosedLabel replaces Label while the practice is closed, for options
+	// whose action is not the same then (a ring becomes a callback request):
+	// "To leave a request for scheduling". Empty means Label.
+	ClosedLabel string
+	Action      Action
 }
 
 // Extension is a number a caller may dial at any time during the greeting and
@@ -90,6 +94,9 @@ type Line struct {
 	GatherSeconds int
 	// Callback configures callback capture and the queue.
 	Callback CallbackSettings
+	// OwnNumbers are the practice's own phones (the main line, ring-group
+	// members, SMS recipients): never a callback number.
+	OwnNumbers []string
 }
 
 // CallbackSettings configure callback requests.
@@ -109,6 +116,19 @@ type CallbackSettings struct {
 	DeleteRecordings bool
 	// NotifySMS are numbers that get an SMS (no client details) per new request.
 	NotifySMS []string
+	// Countries are the regions (US, CA, ...) whose numbers are called back.
+	Countries []string
+}
+
+// MessageSeconds is the longest voice message a caller may leave: the
+// configured limit, and under 120 seconds when it is transcribed, because
+// Twilio transcribes only recordings shorter than 120 seconds
+// (https://www.twilio.com/docs/voice/twiml/record#transcribe).
+func (c CallbackSettings) MessageSeconds() int {
+	if c.Transcribe && c.MaxMessageSeconds > 119 {
+		return 119
+	}
+	return c.MaxMessageSeconds
 }
 
 // ChoiceKind classifies what the caller said or pressed.
@@ -120,6 +140,7 @@ const (
 	ChoiceInvalid                     // input that matches nothing
 	ChoiceOption                      // a menu option
 	ChoiceExtension                   // an extension from the directory
+	ChoiceAmbiguous                   // speech that names two options, neither negated
 )
 
 // Choice is the result of matching caller input against a menu.
@@ -146,21 +167,70 @@ func (l *Line) Choose(options []Option, digits, speech string, extensions bool) 
 			return c
 		}
 	}
-	best, bestLen := Choice{Kind: ChoiceInvalid}, 0
+	// Each option (and, with extensions, each directory entry) is scored by
+	// its longest phrase heard; a phrase right after a negation ("not group
+	// therapy", "I don't want groups") counts against, not for. One clear
+	// winner is the choice; two that tie are ambiguous.
+	type candidate struct {
+		choice Choice
+		score  int
+	}
+	// A configured phrase of n words scores 2n; a built-in person phrase
+	// 2n-1, so the configuration wins a tie with it.
+	var cands []candidate
 	for _, o := range options {
-		if n := matchPhrases(words, o.Phrases); n > bestLen {
-			best, bestLen = Choice{Kind: ChoiceOption, Option: o}, n
+		score := 2 * matchPhrases(words, o.Phrases)
+		if l.rings(o.Action) {
+			if n := matchPhrases(words, PersonPhrases); n > 0 && 2*n-1 > score {
+				score = 2*n - 1
+			}
+		}
+		if score > 0 {
+			cands = append(cands, candidate{Choice{Kind: ChoiceOption, Option: o}, score})
 		}
 	}
 	if extensions {
 		for _, e := range l.Extensions {
-			phrases := append([]string{e.Name}, e.Phrases...)
-			if n := matchPhrases(words, phrases); n > bestLen {
-				best, bestLen = Choice{Kind: ChoiceExtension, Extension: e}, n
+			if n := matchPhrases(words, append([]string{e.Name}, e.Phrases...)); n > 0 {
+				cands = append(cands, candidate{Choice{Kind: ChoiceExtension, Extension: e}, 2 * n})
 			}
 		}
 	}
+	best, bestScore, tie := Choice{Kind: ChoiceInvalid}, 0, false
+	for _, c := range cands {
+		switch {
+		case c.score > bestScore:
+			best, bestScore, tie = c.choice, c.score, false
+		case c.score == bestScore && !sameTarget(best, c.choice):
+			tie = true
+		}
+	}
+	if tie {
+		return Choice{Kind: ChoiceAmbiguous}
+	}
 	return best
+}
+
+// PersonPhrases are what callers say when they want a person; they select
+// whichever option rings the fallback group (scheduling), in every menu.
+var PersonPhrases = []string{
+	"operator", "person", "a person", "real person", "someone", "somebody", "talk to someone",
+	"representative", "human", "front desk", "receptionist", "agent", "staff",
+}
+
+// rings reports whether an action rings the line's fallback group.
+func (l *Line) rings(a Action) bool {
+	return a.Kind == ActionRing && a.Target == l.Fallback
+}
+
+func sameTarget(a, b Choice) bool {
+	if a.Kind != b.Kind {
+		return false
+	}
+	if a.Kind == ChoiceExtension {
+		return a.Extension.Number == b.Extension.Number
+	}
+	return a.Option.Digit == b.Option.Digit
 }
 
 func (l *Line) chooseDigits(options []Option, digits string, extensions bool) Choice {
@@ -215,43 +285,36 @@ func (l *Line) Hints(options []Option, extensions bool) []string {
 	return hints
 }
 
-// MenuPrompt is the spoken main menu: the configured text, or one sentence
-// per option built from its label.
-func (l *Line) MenuPrompt() string {
+// MenuSentences is the spoken main menu: the configured text, or one
+// sentence per option built from its label (see OptionSentences).
+func (l *Line) MenuSentences(open bool) []string {
 	if l.Prompts.Menu != "" {
-		return l.Prompts.Menu
+		return []string{l.Prompts.Menu}
 	}
-	return OptionsPrompt(l.Menu)
+	return OptionSentences(l.Menu, open)
 }
 
-// OptionsPrompt builds "To reach scheduling, press 0 or say scheduling." for
-// each option that has a label, in digit order.
-func OptionsPrompt(options []Option) string {
-	sorted := append([]Option(nil), options...)
-	sort.SliceStable(sorted, func(i, j int) bool { return digitOrder(sorted[i].Digit) < digitOrder(sorted[j].Digit) })
-	var b strings.Builder
-	for _, o := range sorted {
-		if o.Label == "" {
+// OptionSentences builds "For scheduling, press 0 or say scheduling." for
+// each option that has a label, in the order the configuration lists them
+// (the first is what most callers want). While closed, an option's
+// ClosedLabel is read instead of its Label.
+func OptionSentences(options []Option, open bool) []string {
+	var out []string
+	for _, o := range options {
+		label := o.Label
+		if !open && o.ClosedLabel != "" {
+			label = o.ClosedLabel
+		}
+		if label == "" {
 			continue
 		}
-		if b.Len() > 0 {
-			b.WriteString(" ")
-		}
-		fmt.Fprintf(&b, "%s, press %s", o.Label, o.Digit)
+		s := fmt.Sprintf("%s, press %s", label, o.Digit)
 		if len(o.Phrases) > 0 {
-			fmt.Fprintf(&b, " or say %s", o.Phrases[0])
+			s += " or say " + o.Phrases[0]
 		}
-		b.WriteString(".")
+		out = append(out, s+".")
 	}
-	return b.String()
-}
-
-// digitOrder puts 1-9 first and 0 after them, as phone keypads are read.
-func digitOrder(d string) string {
-	if d == "0" {
-		return "9z"
-	}
-	return d
+	return out
 }
 
 // WaitingAge is how long a callback request made at created has waited at

@@ -9,8 +9,9 @@ import (
 
 func testLine() *routing.Line {
 	return &routing.Line{
+		Fallback: "scheduling",
 		Menu: []routing.Option{
-			{Digit: "0", Phrases: []string{"scheduling", "appointment"}, Label: "To reach scheduling", Action: routing.Action{Kind: routing.ActionRing, Target: "scheduling"}},
+			{Digit: "0", Phrases: []string{"scheduling", "appointment"}, Label: "To reach scheduling", ClosedLabel: "To leave a request for scheduling", Action: routing.Action{Kind: routing.ActionRing, Target: "scheduling"}},
 			{Digit: "1", Phrases: []string{"groups", "group therapy"}, Label: "To hear about our therapy groups", Action: routing.Action{Kind: routing.ActionInfo, Target: "groups"}},
 			{Digit: "2", Phrases: []string{"call back", "callback"}, Label: "To ask for a call back", Action: routing.Action{Kind: routing.ActionCallback}},
 			{Digit: "9", Phrases: []string{"repeat"}, Label: "To hear these options again", Action: routing.Action{Kind: routing.ActionRepeat}},
@@ -50,6 +51,18 @@ func TestChoose(t *testing.T) {
 		{"digits win over speech", "2", "scheduling", true, routing.ChoiceOption, "2"},
 		{"name is not matched inside another word", "", "riverside", true, routing.ChoiceInvalid, ""},
 		{"markup in speech is just words", "", "<Say>hi</Say>", true, routing.ChoiceInvalid, ""},
+		{"operator", "", "operator", true, routing.ChoiceOption, "0"},
+		{"a person", "", "can I talk to a person", true, routing.ChoiceOption, "0"},
+		{"someone", "", "I need to talk to someone", true, routing.ChoiceOption, "0"},
+		{"representative", "", "representative", true, routing.ChoiceOption, "0"},
+		{"human", "", "human please", true, routing.ChoiceOption, "0"},
+		{"front desk", "", "the front desk", true, routing.ChoiceOption, "0"},
+		{"negated option loses", "", "I don't want group therapy, I want scheduling", true, routing.ChoiceOption, "0"},
+		{"not the groups", "", "not groups, call back", true, routing.ChoiceOption, "2"},
+		{"no, I want", "", "no, I want scheduling", true, routing.ChoiceOption, "0"},
+		{"only a negated option", "", "I don't want groups", true, routing.ChoiceInvalid, ""},
+		{"two options named", "", "scheduling or groups", true, routing.ChoiceAmbiguous, ""},
+		{"a configured phrase beats a built-in one", "", "billing person", true, routing.ChoiceExtension, "200"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -82,13 +95,27 @@ func TestHints(t *testing.T) {
 	}
 }
 
-func TestOptionsPrompt(t *testing.T) {
+func TestOptionSentences(t *testing.T) {
 	t.Parallel()
-	got := routing.OptionsPrompt(testLine().Menu)
-	want := "To hear about our therapy groups, press 1 or say groups. To ask for a call back, press 2 or say call back. " +
-		"To hear these options again, press 9 or say repeat. To reach scheduling, press 0 or say scheduling."
-	if got != want {
-		t.Errorf("OptionsPrompt() =\n%q\nwant\n%q", got, want)
+	tests := []struct {
+		name string
+		open bool
+		want []string
+	}{
+		{"open: in the configured order, scheduling first", true, []string{
+			"To reach scheduling, press 0 or say scheduling.", "To hear about our therapy groups, press 1 or say groups.",
+			"To ask for a call back, press 2 or say call back.", "To hear these options again, press 9 or say repeat."}},
+		{"closed: the closed label where there is one", false, []string{
+			"To leave a request for scheduling, press 0 or say scheduling.", "To hear about our therapy groups, press 1 or say groups.",
+			"To ask for a call back, press 2 or say call back.", "To hear these options again, press 9 or say repeat."}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			if diff := cmp.Diff(tt.want, routing.OptionSentences(testLine().Menu, tt.open)); diff != "" {
+				t.Errorf("OptionSentences(open=%v) (-want +got):\n%s", tt.open, diff)
+			}
+		})
 	}
 }
 

@@ -11,18 +11,24 @@ import (
 // be removed (config validation rejects an empty one). A prompt may hold
 // placeholders such as {last4}; Placeholders lists which each one takes.
 type Prompts struct {
-	Greeting    string `yaml:"greeting"`    // names the practice
-	Crisis      string `yaml:"crisis"`      // emergency and crisis numbers, said on every call
-	Closed      string `yaml:"closed"`      // said after the greeting when the practice is closed
-	Menu        string `yaml:"menu"`        // when empty, built from the options' labels
-	Extensions  string `yaml:"extensions"`  // how to dial an extension
-	Invalid     string `yaml:"invalid"`     // a key or phrase that is no option
-	NoInput     string `yaml:"noInput"`     // nothing was pressed or said
-	Connecting  string `yaml:"connecting"`  // before a ring group rings
-	ConnectTo   string `yaml:"connectTo"`   // before an extension rings: {name}
-	Unavailable string `yaml:"unavailable"` // nobody can take the call
-	AfterHours  string `yaml:"afterHours"`  // an extension that does not ring after hours
-	Apology     string `yaml:"apology"`     // an internal error: said before a safe next step
+	Greeting    string `yaml:"greeting"`      // names the practice
+	Crisis      string `yaml:"crisis"`        // emergency and crisis numbers, said on every call
+	Closed      string `yaml:"closed"`        // said after the crisis line when the practice is closed
+	ClosedFor   string `yaml:"closedFor"`     // instead, on a holiday or closure: {holiday}
+	Reopens     string `yaml:"reopens"`       // after either: {opening} ("Monday at 8 AM")
+	Menu        string `yaml:"menu"`          // when empty, built from the options' labels
+	Extensions  string `yaml:"extensions"`    // how to dial an extension
+	Invalid     string `yaml:"invalid"`       // a key or phrase that is no option
+	NoInput     string `yaml:"noInput"`       // nothing was pressed or said
+	Ambiguous   string `yaml:"ambiguous"`     // speech that named two options
+	DialExt     string `yaml:"dialExtension"` // after the extension key: dial it now
+	NoExtension string `yaml:"noExtension"`   // {digits}, read one by one
+	MenuKey     string `yaml:"menuKey"`       // how to go back to the main menu (a callback step)
+	Connecting  string `yaml:"connecting"`    // before a ring group rings
+	ConnectTo   string `yaml:"connectTo"`     // before an extension rings: {name}
+	Unavailable string `yaml:"unavailable"`   // nobody can take the call
+	AfterHours  string `yaml:"afterHours"`    // an extension that does not ring after hours
+	Apology     string `yaml:"apology"`       // an internal error: said before a safe next step
 	Goodbye     string `yaml:"goodbye"`
 
 	// The scheduler's side of a screened call.
@@ -52,6 +58,8 @@ type Prompts struct {
 	NumberPremium     string `yaml:"numberPremium"`
 	NumberNotCallable string `yaml:"numberNotCallable"`
 	NumberEmergency   string `yaml:"numberEmergency"`
+	NumberCountry     string `yaml:"numberCountry"` // outside callback.countries
+	NumberOwn         string `yaml:"numberOwn"`     // one of the practice's own numbers
 }
 
 // PromptField is one prompt with its configuration name.
@@ -64,8 +72,11 @@ type PromptField struct {
 // default, check and translate them one by one.
 func (p *Prompts) Fields() []PromptField {
 	return []PromptField{
-		{"greeting", &p.Greeting}, {"crisis", &p.Crisis}, {"closed", &p.Closed}, {"menu", &p.Menu},
+		{"greeting", &p.Greeting}, {"crisis", &p.Crisis}, {"closed", &p.Closed}, {"closedFor", &p.ClosedFor},
+		{"reopens", &p.Reopens}, {"menu", &p.Menu},
 		{"extensions", &p.Extensions}, {"invalid", &p.Invalid}, {"noInput", &p.NoInput},
+		{"ambiguous", &p.Ambiguous}, {"dialExtension", &p.DialExt}, {"noExtension", &p.NoExtension},
+		{"menuKey", &p.MenuKey},
 		{"connecting", &p.Connecting}, {"connectTo", &p.ConnectTo}, {"unavailable", &p.Unavailable},
 		{"afterHours", &p.AfterHours}, {"apology", &p.Apology}, {"goodbye", &p.Goodbye},
 		{"whisper", &p.Whisper}, {"whisperDeclined", &p.WhisperDeclined},
@@ -78,7 +89,8 @@ func (p *Prompts) Fields() []PromptField {
 		{"whenUnknown", &p.WhenUnknown},
 		{"numberTooShort", &p.NumberTooShort}, {"numberInvalid", &p.NumberInvalid},
 		{"numberPremium", &p.NumberPremium}, {"numberNotCallable", &p.NumberNotCallable},
-		{"numberEmergency", &p.NumberEmergency},
+		{"numberEmergency", &p.NumberEmergency}, {"numberCountry", &p.NumberCountry},
+		{"numberOwn", &p.NumberOwn},
 	}
 }
 
@@ -88,6 +100,12 @@ func Placeholders(name string) []string {
 	switch name {
 	case "connectTo":
 		return []string{"name"}
+	case "closedFor":
+		return []string{"holiday"}
+	case "reopens":
+		return []string{"opening"}
+	case "noExtension":
+		return []string{"digits"}
 	case "callbackCallerId":
 		return []string{"last4"}
 	case "callbackReadBack":

@@ -94,6 +94,44 @@ func (s Schedule) NextOpen(t time.Time) (time.Time, bool) {
 	return time.Time{}, false
 }
 
+// ClosesAt returns when the opening window that holds t ends, and false
+// when the practice is closed at t.
+func (s Schedule) ClosesAt(t time.Time) (time.Time, bool) {
+	if !s.IsOpen(t) {
+		return time.Time{}, false
+	}
+	lt := t.In(s.loc())
+	minute := lt.Hour()*60 + lt.Minute()
+	for _, w := range s.Week[lt.Weekday()] {
+		if minute >= w.Open && minute < w.Close {
+			return time.Date(lt.Year(), lt.Month(), lt.Day(), w.Close/60, w.Close%60, 0, 0, s.loc()), true
+		}
+	}
+	return time.Time{}, false
+}
+
+// SpokenOpening says when next opens, as heard by a caller at now: "today at
+// 1 PM", "tomorrow at 8 AM", "Monday at 8 AM" within the week, and "Monday,
+// January 5 at 8 AM" beyond it.
+func SpokenOpening(now, next time.Time, loc *time.Location) string {
+	ln, lnext := now.In(loc), next.In(loc)
+	clock := lnext.Format("3 PM")
+	if lnext.Minute() != 0 {
+		clock = lnext.Format("3:04 PM")
+	}
+	day := func(t time.Time) time.Time { return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, loc) }
+	days := int(day(lnext).Sub(day(ln)).Hours()/24 + 0.5)
+	switch {
+	case days <= 0:
+		return "today at " + clock
+	case days == 1:
+		return "tomorrow at " + clock
+	case days < 7:
+		return lnext.Format("Monday") + " at " + clock
+	}
+	return lnext.Format("Monday, January 2") + " at " + clock
+}
+
 // Describe renders the weekly hours for people, e.g.
 // "Monday to Friday 08:00-18:00; Saturday 09:00-12:00".
 func (s Schedule) Describe() string {

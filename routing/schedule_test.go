@@ -133,3 +133,53 @@ func TestBusinessDuration(t *testing.T) {
 		})
 	}
 }
+
+func TestScheduleClosesAt(t *testing.T) {
+	t.Parallel()
+	loc := pacific(t)
+	s := routing.Schedule{Location: loc, Week: weekdays(routing.Window{Open: 8 * 60, Close: 12 * 60}, routing.Window{Open: 13 * 60, Close: 18 * 60})}
+	tests := []struct {
+		name   string
+		at     time.Time
+		want   time.Time
+		isOpen bool
+	}{
+		{"morning window", time.Date(2026, 11, 30, 9, 0, 0, 0, loc), time.Date(2026, 11, 30, 12, 0, 0, 0, loc), true},
+		{"afternoon window", time.Date(2026, 11, 30, 17, 55, 0, 0, loc), time.Date(2026, 11, 30, 18, 0, 0, 0, loc), true},
+		{"lunch", time.Date(2026, 11, 30, 12, 30, 0, 0, loc), time.Time{}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			got, open := s.ClosesAt(tt.at)
+			if open != tt.isOpen || !got.Equal(tt.want) {
+				t.Errorf("ClosesAt(%v) = %v, %v; want %v, %v", tt.at, got, open, tt.want, tt.isOpen)
+			}
+		})
+	}
+}
+
+func TestSpokenOpening(t *testing.T) {
+	t.Parallel()
+	loc := pacific(t)
+	sat := time.Date(2026, 11, 28, 12, 0, 0, 0, loc)
+	tests := []struct {
+		name      string
+		now, next time.Time
+		want      string
+	}{
+		{"later today", time.Date(2026, 11, 30, 12, 30, 0, 0, loc), time.Date(2026, 11, 30, 13, 0, 0, 0, loc), "today at 1 PM"},
+		{"tomorrow", time.Date(2026, 11, 30, 19, 0, 0, 0, loc), time.Date(2026, 12, 1, 8, 0, 0, 0, loc), "tomorrow at 8 AM"},
+		{"after the weekend", sat, time.Date(2026, 11, 30, 8, 0, 0, 0, loc), "Monday at 8 AM"},
+		{"half past", sat, time.Date(2026, 11, 30, 8, 30, 0, 0, loc), "Monday at 8:30 AM"},
+		{"beyond a week", sat, time.Date(2026, 12, 7, 8, 0, 0, 0, loc), "Monday, December 7 at 8 AM"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			if got := routing.SpokenOpening(tt.now, tt.next, loc); got != tt.want {
+				t.Errorf("SpokenOpening = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}

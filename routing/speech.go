@@ -14,7 +14,10 @@ func Words(s string) []string {
 }
 
 // matchPhrases returns the length in words of the longest phrase that occurs
-// in words as a contiguous run, or 0 when none does.
+// in words as a contiguous run and is not negated, or 0 when none does. A
+// run is negated when a negation stands right before it, or before a verb
+// such as "want" or an article ("not groups", "I don't want group therapy",
+// "not the groups"); "No, I want scheduling" is not negated.
 func matchPhrases(words []string, phrases []string) int {
 	best := 0
 	for _, p := range phrases {
@@ -22,11 +25,49 @@ func matchPhrases(words []string, phrases []string) int {
 		if len(pw) == 0 || len(pw) <= best {
 			continue
 		}
-		if containsRun(words, pw) {
+		if at := findRun(words, pw); at >= 0 && !negated(words, at) {
 			best = len(pw)
 		}
 	}
 	return best
+}
+
+var (
+	negations  = map[string]bool{"not": true, "no": true, "don't": true, "dont": true, "never": true, "without": true, "nothing": true}
+	negVerbs   = map[string]bool{"want": true, "need": true, "like": true, "mean": true, "care": true}
+	negFillers = map[string]bool{"a": true, "an": true, "the": true, "to": true, "any": true, "about": true, "for": true}
+)
+
+// negated reports whether the run starting at words[at] is negated.
+func negated(words []string, at int) bool {
+	i := at - 1
+	if i >= 0 && negFillers[words[i]] {
+		i--
+	}
+	if i >= 0 && negVerbs[words[i]] {
+		i--
+	}
+	if i >= 0 && negFillers[words[i]] { // "don't want to ..." read backwards
+		i--
+	}
+	return i >= 0 && negations[words[i]]
+}
+
+// findRun returns where run starts in words, preferring an occurrence that
+// is not negated, or -1.
+func findRun(words, run []string) int {
+	first := -1
+	for i := 0; i+len(run) <= len(words); i++ {
+		if containsRun(words[i:i+len(run)], run) {
+			if !negated(words, i) {
+				return i
+			}
+			if first < 0 {
+				first = i
+			}
+		}
+	}
+	return first
 }
 
 func containsRun(words, run []string) bool {

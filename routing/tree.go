@@ -44,9 +44,7 @@ func (l *Line) WriteTree(w io.Writer) {
 }
 
 func (l *Line) writeOptions(w io.Writer, options []Option, indent string, seen map[string]bool) {
-	sorted := append([]Option(nil), options...)
-	sort.SliceStable(sorted, func(i, j int) bool { return digitOrder(sorted[i].Digit) < digitOrder(sorted[j].Digit) })
-	for _, o := range sorted {
+	for _, o := range options {
 		fmt.Fprintf(w, "%s%s%s -> %s\n", indent, o.Digit, sayList(o.Phrases), l.describeAction(o.Action))
 		if o.Action.Kind == ActionInfo && !seen[o.Action.Target] {
 			seen[o.Action.Target] = true

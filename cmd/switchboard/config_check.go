@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"sort"
+	"strings"
 	"time"
 
 	"github.com/switchboard-clinic/switchboard/config"
@@ -43,37 +45,55 @@ func configCmd(args []string, getenv func(string) string, stdout io.Writer) erro
 	return walkConfig(path, line, stdout)
 }
 
+// The limits a line must keep (see "What a good call sounds like" in the
+// product notes).
+const (
+	maxWordsToScheduling = 45  // ~18 s at 150 words a minute
+	maxUnhelpfulSeconds  = 190 // about three minutes, for a caller who never answers
+	maxRingsPerGroup     = 2
+)
+
 // walkConfig runs the real handlers in process over every path of the menu
 // tree, when open and when closed, with and without caller ID, and reports
-// every path that ends in silence, errors, or loops without a bound.
+// every path that ends in silence, errors, or loops; it measures how soon
+// each main-menu option is announced and how long a caller who says nothing
+// (or presses only wrong keys) stays on the line, and fails a line that
+// breaks the limits.
 func walkConfig(path string, line *routing.Line, stdout io.Writer) error {
 	keys := []string{"0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "*", "12", "4255550199"}
 	for _, e := range line.Extensions {
 		keys = append(keys, e.Number)
 	}
+	wrong := wrongKey(line)
 	var problems []string
 	total := 0
+	fmt.Fprintln(stdout, "\nWhat a caller hears:")
 	for _, at := range walkTimes(line) {
 		for _, from := range []string{"+12065550100", "anonymous"} {
 			transport, voice, to, stop, err := inProcess(path, line, at.t)
 			if err != nil {
 				return err
 			}
-			x := &simulate.Explorer{Transport: transport, VoiceURL: voice, From: from, To: to, Keys: keys, ErrorText: line.Prompts.Apology}
-			steps, found, err := x.Explore(context.Background())
+			x := &simulate.Explorer{Transport: transport, VoiceURL: voice, From: from, To: to, Keys: keys,
+				WrongKey: wrong, ErrorText: line.Prompts.Apology, FarewellText: line.Prompts.Crisis}
+			rep, err := x.Explore(context.Background())
 			stop()
-			total += steps
 			if err != nil {
 				problems = append(problems, fmt.Sprintf("%s, from %s: %v", at.name, from, err))
+				continue
 			}
-			for _, f := range found {
+			total += rep.Steps
+			for _, f := range rep.Findings {
 				problems = append(problems, fmt.Sprintf("%s, from %s: %s (after: %s)", at.name, from, f.Problem, f.Trail))
+			}
+			if from != "anonymous" {
+				problems = append(problems, describeCall(stdout, line, at.name, rep)...)
 			}
 		}
 	}
 	fmt.Fprintf(stdout, "\nWalked every path (%d webhooks through the real handlers, open and closed, with and without caller ID): ", total)
 	if len(problems) == 0 {
-		fmt.Fprintln(stdout, "no dead ends, no unbounded loops, no unknown targets.")
+		fmt.Fprintln(stdout, "no dead ends, no loops, every caller who stops answering is told goodbye, within the limits.")
 		return nil
 	}
 	fmt.Fprintf(stdout, "%d problem(s)\n", len(problems))
@@ -81,6 +101,97 @@ func walkConfig(path string, line *routing.Line, stdout io.Writer) error {
 		fmt.Fprintln(stdout, "  "+p)
 	}
 	return &exitError{code: 1, err: fmt.Errorf("the call flow has %d problem(s)", len(problems))}
+}
+
+// describeCall prints the measurements of one walk and returns the limits
+// it breaks.
+func describeCall(w io.Writer, line *routing.Line, when string, rep *simulate.Report) []string {
+	var problems []string
+	fmt.Fprintf(w, "  %s:\n", when)
+	var parts []string
+	for _, o := range line.Menu {
+		if n, ok := rep.OptionWords[o.Digit]; ok {
+			parts = append(parts, fmt.Sprintf("%s after %d words (%.0f s)", o.Digit, n, seconds(n)))
+		}
+	}
+	fmt.Fprintf(w, "    options announced: %s\n", strings.Join(parts, ", "))
+	sched := schedulingDigit(line)
+	if n, ok := rep.OptionWords[sched]; !ok {
+		problems = append(problems, fmt.Sprintf("%s: the first prompt never says how to reach scheduling (press %s)", when, sched))
+	} else if n > maxWordsToScheduling {
+		problems = append(problems, fmt.Sprintf("%s: scheduling (press %s) is announced after %d spoken words; at most %d (about %.0f s)", when, sched, n, maxWordsToScheduling, seconds(maxWordsToScheduling)))
+	}
+	for _, e := range []struct {
+		who string
+		end simulate.Ending
+	}{{"a caller who says nothing", rep.Silent}, {"a caller who presses only wrong keys", rep.Wrong}} {
+		rings := ringList(e.end.Rings)
+		fmt.Fprintf(w, "    %s: %s on the line, %d webhooks, rings %s, %s\n", e.who, clock(e.end.Seconds), e.end.Webhooks, rings, endWord(e.end))
+		if e.end.Seconds > maxUnhelpfulSeconds {
+			problems = append(problems, fmt.Sprintf("%s: %s stays on the line %s; at most %s", when, e.who, clock(e.end.Seconds), clock(maxUnhelpfulSeconds)))
+		}
+		for g, n := range e.end.Rings {
+			if n > maxRingsPerGroup {
+				problems = append(problems, fmt.Sprintf("%s: %s rings %s %d times; at most %d", when, e.who, g, n, maxRingsPerGroup))
+			}
+		}
+	}
+	return problems
+}
+
+func seconds(words int) float64 { return float64(words) * 60 / simulate.WordsPerMinute }
+
+func clock(secs float64) string {
+	s := int(secs + 0.5)
+	return fmt.Sprintf("%d min %02d s", s/60, s%60)
+}
+
+func ringList(r map[string]int) string {
+	if len(r) == 0 {
+		return "nobody"
+	}
+	var parts []string
+	for g, n := range r {
+		parts = append(parts, fmt.Sprintf("%s %d×", g, n))
+	}
+	sort.Strings(parts)
+	return strings.Join(parts, ", ")
+}
+
+func endWord(e simulate.Ending) string {
+	if e.Goodbye {
+		return "ends with the crisis line, a goodbye and a hangup"
+	}
+	return "PROBLEM: " + e.Problem
+}
+
+// schedulingDigit is the main-menu key that rings the fallback group.
+func schedulingDigit(line *routing.Line) string {
+	for _, o := range line.Menu {
+		if o.Action.Kind == routing.ActionRing && o.Action.Target == line.Fallback {
+			return o.Digit
+		}
+	}
+	return "0"
+}
+
+// wrongKey is a key no menu of the line uses.
+func wrongKey(line *routing.Line) string {
+	used := map[string]bool{"1": true, "2": true} // the callback flow's yes and no
+	for _, o := range line.Menu {
+		used[o.Digit] = true
+	}
+	for _, in := range line.Info {
+		for _, o := range in.Options {
+			used[o.Digit] = true
+		}
+	}
+	for _, k := range []string{"7", "8", "6", "5", "4", "3"} {
+		if !used[k] {
+			return k
+		}
+	}
+	return "#"
 }
 
 type namedTime struct {

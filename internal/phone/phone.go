@@ -112,6 +112,42 @@ func Withheld(from string) bool {
 	return false
 }
 
+// KnownRegion reports whether region is a region code libphonenumber knows
+// ("US", "CA", "MX", ...).
+func KnownRegion(region string) bool {
+	return phonenumbers.GetCountryCodeForRegion(region) != 0
+}
+
+// Reasons a number is refused by the practice's policy rather than by its
+// form.
+var (
+	ErrCountry   = errors.New("we do not call back numbers in that country")
+	ErrOwnNumber = errors.New("that is one of our own numbers")
+)
+
+// Allowed checks a valid E.164 number against the practice's policy: it
+// must belong to one of the regions (a number shared by several regions,
+// such as +1, counts for the region it is assigned to) and must not be one of
+// own.
+func Allowed(e164 string, regions, own []string) error {
+	for _, o := range own {
+		if o == e164 {
+			return ErrOwnNumber
+		}
+	}
+	n, err := phonenumbers.Parse(e164, "")
+	if err != nil {
+		return ErrInvalid
+	}
+	region := phonenumbers.GetRegionCodeForNumber(n)
+	for _, r := range regions {
+		if r == region {
+			return nil
+		}
+	}
+	return ErrCountry
+}
+
 // LastFour returns the last four digits of a number ("" when shorter).
 func LastFour(n string) string {
 	if len(n) < 4 {
@@ -128,20 +164,31 @@ func Mask(n string) string {
 	return "…" + LastFour(n)
 }
 
-// Spoken renders digits for text-to-speech, grouped as people say them:
-// "+12065550142" becomes "2 0 6, 5 5 5, 0 1 4 2" for North American numbers.
+// Spoken renders a number for text-to-speech, digit by digit in the groups
+// people say: "+12065550142" becomes "2 0 6, 5 5 5, 0 1 4 2", and a number
+// elsewhere is read with its country code in its own country's grouping:
+// "+442079460958" becomes "plus 4 4, 2 0, 7 9 4 6, 0 9 5 8".
 func Spoken(e164 string) string {
 	digits := strings.TrimPrefix(e164, "+")
 	var groups []string
-	if strings.HasPrefix(digits, "1") && len(digits) == 11 {
+	switch {
+	case strings.HasPrefix(digits, "1") && len(digits) == 11:
 		groups = []string{digits[1:4], digits[4:7], digits[7:]}
-	} else {
+	default:
 		groups = []string{digits}
+		if n, err := phonenumbers.Parse(e164, ""); err == nil {
+			f := phonenumbers.Format(n, phonenumbers.INTERNATIONAL) // "+44 20 7946 0958"
+			groups = strings.FieldsFunc(strings.TrimPrefix(f, "+"), func(r rune) bool { return r < '0' || r > '9' })
+		}
 	}
 	for i, g := range groups {
 		groups[i] = strings.Join(strings.Split(g, ""), " ")
 	}
-	return strings.Join(groups, ", ")
+	out := strings.Join(groups, ", ")
+	if !(strings.HasPrefix(digits, "1") && len(digits) == 11) {
+		out = "plus " + out
+	}
+	return out
 }
 
 // SpokenLastFour reads the last four digits one by one: "0 1 4 2".

@@ -45,7 +45,8 @@ func TestFormats(t *testing.T) {
 		in, mask, spoken, last string
 	}{
 		{"+12065550142", "…0142", "2 0 6, 5 5 5, 0 1 4 2", "0 1 4 2"},
-		{"+442071838750", "…8750", "4 4 2 0 7 1 8 3 8 7 5 0", "8 7 5 0"},
+		{"+442071838750", "…8750", "plus 4 4, 2 0, 7 1 8 3, 8 7 5 0", "8 7 5 0"},
+		{"+525512345678", "…5678", "plus 5 2, 5 5, 1 2 3 4, 5 6 7 8", "5 6 7 8"},
 	}
 	for _, tt := range tests {
 		if got := phone.Mask(tt.in); got != tt.mask {
@@ -56,6 +57,51 @@ func TestFormats(t *testing.T) {
 		}
 		if got := phone.SpokenLastFour(tt.in); got != tt.last {
 			t.Errorf("SpokenLastFour(%q) = %q, want %q", tt.in, got, tt.last)
+		}
+	}
+}
+
+func TestAllowed(t *testing.T) {
+	t.Parallel()
+	own := []string{"+14258692644"}
+	us := []string{"US", "CA"}
+	tests := []struct {
+		name, number string
+		want         error
+	}{
+		{"a US number", "+12065550142", nil},
+		{"a Canadian number", "+14165550142", nil},
+		{"the practice's own line", "+14258692644", phone.ErrOwnNumber},
+		{"the UK", "+442071838750", phone.ErrCountry},
+		{"Inmarsat satellite", "+870772001799", phone.ErrCountry},
+		{"a Caribbean +1 number", "+18765550142", phone.ErrCountry},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			if got := phone.Allowed(tt.number, us, own); !errors.Is(got, tt.want) && got != tt.want {
+				t.Errorf("Allowed(%s) = %v, want %v", tt.number, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestCallerAndWithheld(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		from, want string
+		ok         bool
+	}{
+		{"+12065550142", "+12065550142", true},
+		{"2065550142", "+12065550142", true},
+		{"anonymous", "", false},
+		{"+266696687", "", false},
+		{"", "", false},
+		{"+1206", "", false},
+	}
+	for _, tt := range tests {
+		if got, ok := phone.Caller(tt.from); got != tt.want || ok != tt.ok {
+			t.Errorf("Caller(%q) = %q, %v; want %q, %v", tt.from, got, ok, tt.want, tt.ok)
 		}
 	}
 }

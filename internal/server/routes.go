@@ -30,6 +30,7 @@ func (s *surface) routes() error {
 	e.POST(ivr.PathVoice, f.Handler(f.Answer), tw...)
 	e.POST(ivr.PathStatus, f.Status, tw...)
 	e.POST(ivr.PathMenu, f.Handler(f.MenuChoice), tw...)
+	e.POST(ivr.PathExtension, f.Handler(f.ExtensionChoice), tw...)
 	e.POST(ivr.PathInfo, f.Handler(f.Info), tw...)
 	e.POST(ivr.PathInfoChoice, f.Handler(f.InfoChoice), tw...)
 	e.POST(ivr.PathRingResult, f.Handler(f.RingResult), tw...)

@@ -127,10 +127,10 @@ func ParseInput(s string) (Input, error) {
 		return Input{Kind: kind}, nil
 	case "dial":
 		switch rest {
-		case "answered", "completed", "no-answer", "busy", "failed", "canceled":
+		case "answered", "completed", "declined", "voicemail", "no-answer", "busy", "failed", "canceled":
 			return Input{Kind: "dial", Value: rest}, nil
 		}
-		return Input{}, fmt.Errorf("dial takes answered, no-answer, busy, failed or canceled, got %q", rest)
+		return Input{}, fmt.Errorf("dial takes answered, declined, voicemail, no-answer, busy, failed or canceled, got %q", rest)
 	case "record":
 		n, err := strconv.Atoi(rest)
 		if err != nil || n < 0 {
@@ -275,6 +275,15 @@ func (c *Call) exec(ctx context.Context, res *Result, doc *Node) (*Node, error) 
 		case "Redirect":
 			return c.post(ctx, res, v.Text, c.form())
 		case "Gather":
+			// A keys-only gather that falls through to more verbs (the
+			// greeting and crisis line before the menu) is listened to
+			// whole: the simulated caller answers at the menu.
+			if v.Attrs["actionOnEmptyResult"] != "true" && !last && !strings.Contains(v.Attrs["input"], "speech") {
+				for _, s := range v.All("Say") {
+					c.printf("   says: %s\n", s.Text)
+				}
+				continue
+			}
 			next, handled, err := c.gather(ctx, res, v)
 			if handled || err != nil {
 				return next, err
@@ -354,7 +363,7 @@ func (c *Call) dial(ctx context.Context, res *Result, d *Node) (*Node, bool, err
 		}
 	}
 	c.printf("   dials %s for %s s, caller ID %s\n", strings.Join(res.Dialed, ", "), d.Attrs["timeout"], d.Attrs["callerId"])
-	in, ok := c.Source.Next(Prompt{Kind: "dial", What: "answered, no-answer, busy, failed"})
+	in, ok := c.Source.Next(Prompt{Kind: "dial", What: "answered, declined, voicemail, no-answer, busy, failed"})
 	if !ok {
 		res.Outcome = "ringing " + strings.Join(res.Dialed, ", ")
 		return nil, true, nil
@@ -363,29 +372,46 @@ func (c *Call) dial(ctx context.Context, res *Result, d *Node) (*Node, bool, err
 		res.Outcome = "the caller hung up while it rang"
 		return nil, true, nil
 	}
-	status, duration := in.Value, "0"
+	// What Twilio's Dial action reports: DialBridged says whether the legs
+	// were connected; a screened leg declined in the whisper, or taken by
+	// a voicemail, is completed with a duration but not bridged.
+	status, duration, isBridged := in.Value, "0", "false"
 	if in.Kind != "dial" {
 		status = "no-answer"
 	}
-	if status == "answered" || status == "completed" {
-		status, duration = "completed", "60"
+	switch status {
+	case "answered", "completed":
+		status, duration, isBridged = "completed", "60", "true"
 		if screened != "" {
-			if err := c.whisper(ctx, res, screened, res.Dialed[0]); err != nil {
+			if err := c.whisper(ctx, res, screened, res.Dialed[0], "1"); err != nil {
 				return nil, true, err
 			}
 		}
 		c.printf("   connected to %s\n", res.Dialed[0])
+	case "declined", "voicemail":
+		if screened != "" {
+			key := "2"
+			if status == "voicemail" {
+				key = "" // a voicemail greeting presses nothing
+			}
+			if err := c.whisper(ctx, res, screened, res.Dialed[0], key); err != nil {
+				return nil, true, err
+			}
+		}
+		status, duration = "completed", "9"
 	}
-	c.printf("   dial result: %s\n", status)
+	c.printf("   dial result: %s (bridged: %s)\n", status, isBridged)
 	if d.Attrs["action"] == "" {
 		return nil, false, nil
 	}
-	doc, err := c.post(ctx, res, d.Attrs["action"], c.form("DialCallStatus", status, "DialCallDuration", duration, "DialCallSid", "CAsimleg"))
+	doc, err := c.post(ctx, res, d.Attrs["action"], c.form("DialCallStatus", status, "DialBridged", isBridged, "DialCallDuration", duration, "DialCallSid", "CAsimleg"))
 	return doc, true, err
 }
 
 // whisper plays the screening to the scheduler who answers, who presses 1.
-func (c *Call) whisper(ctx context.Context, res *Result, u, to string) error {
+// whisper plays the screening to the scheduler, who presses key ("1"
+// accepts; anything else, or nothing, declines).
+func (c *Call) whisper(ctx context.Context, res *Result, u, to, key string) error {
 	leg := url.Values{"CallSid": {"CAsimleg"}, "ParentCallSid": {c.CallSid}, "From": {c.To}, "To": {to}, "CallStatus": {"in-progress"}}
 	doc, err := c.post(ctx, res, u, leg)
 	if err != nil {
@@ -395,14 +421,22 @@ func (c *Call) whisper(ctx context.Context, res *Result, u, to string) error {
 	if g == nil {
 		return fmt.Errorf("the whisper at %s has no <Gather>: the scheduler could not accept", u)
 	}
-	c.printf("   scheduler hears: %s\n   scheduler presses 1\n", doc.Said())
-	leg.Set("Digits", "1")
-	bridged, err := c.post(ctx, res, g.Attrs["action"], leg)
+	c.printf("   scheduler hears: %s\n", doc.Said())
+	if key == "" {
+		c.printf("   nobody presses anything\n")
+	} else {
+		c.printf("   scheduler presses %s\n", key)
+	}
+	leg.Set("Digits", key)
+	answer, err := c.post(ctx, res, g.Attrs["action"], leg)
 	if err != nil {
 		return err
 	}
-	if len(bridged.Children) != 0 {
-		return fmt.Errorf("accepting the whisper did not bridge the call: %s", bridged.Said())
+	switch {
+	case key == "1" && len(answer.Children) != 0:
+		return fmt.Errorf("accepting the whisper did not bridge the call: %s", answer.Said())
+	case key != "1" && (answer.Last() == nil || answer.Last().Name != "Hangup"):
+		return fmt.Errorf("declining the whisper did not drop the scheduler's leg")
 	}
 	return nil
 }

@@ -114,12 +114,12 @@ func TestExplorerFindsEveryKindOfProblem(t *testing.T) {
 	}
 	x := &simulate.Explorer{Transport: simulate.Handler{H: line}, VoiceURL: base + "/voice", From: "+12065550100",
 		Keys: []string{"1", "2", "3", "4", "5", "6"}, ErrorText: "something went wrong"}
-	_, found, err := x.Explore(t.Context())
+	rep, err := x.Explore(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}
 	var all []string
-	for _, f := range found {
+	for _, f := range rep.Findings {
 		all = append(all, f.Problem+" ["+f.Trail+"]")
 	}
 	report := strings.Join(all, "\n")
@@ -128,7 +128,7 @@ func TestExplorerFindsEveryKindOfProblem(t *testing.T) {
 		"bare hangup with nothing said before it at /branch2",
 		"answers 500",
 		"a <Dial> without an action: the call ends when nobody answers at /branch4",
-		"a loop that needs no input from the caller through /spin",
+		"a loop: a caller who says nothing or presses wrong keys goes round /spin",
 		"an internal error (the apology) after /branch5",
 	} {
 		if !strings.Contains(report, want) {
@@ -142,9 +142,84 @@ func TestExplorerFindsEveryKindOfProblem(t *testing.T) {
 
 func TestExplorerPassesAGoodLine(t *testing.T) {
 	t.Parallel()
-	x := &simulate.Explorer{Transport: simulate.Handler{H: good}, VoiceURL: base + "/voice", From: "+12065550100", Keys: []string{"0", "1"}}
-	steps, found, err := x.Explore(t.Context())
-	if err != nil || len(found) != 0 || steps < 5 {
-		t.Errorf("Explore = %d steps, %v, %v", steps, found, err)
+	x := &simulate.Explorer{Transport: simulate.Handler{H: good}, VoiceURL: base + "/voice", From: "+12065550100",
+		Keys: []string{"0", "1"}, WrongKey: "7", FarewellText: "Goodbye"}
+	rep, err := x.Explore(t.Context())
+	if err != nil || len(rep.Findings) != 0 || rep.Steps < 5 {
+		t.Fatalf("Explore = %d steps, %v, %v", rep.Steps, rep.Findings, err)
+	}
+	// Silent: "Hello. Press 0." (3 words, 1.2 s) + 5 s of waiting, "You
+	// pressed ." (2 words, 0.8 s) + 20 s of ringing, "Goodbye." (0.4 s).
+	if s := rep.Silent; !s.Goodbye || s.Rings[""] != 0 || s.Seconds < 27.3 || s.Seconds > 27.5 || s.Webhooks != 3 {
+		t.Errorf("silent caller: %+v", s)
+	}
+	if got := rep.OptionWords["0"]; got != 3 {
+		t.Errorf("words to option 0 = %d, want 3", got)
+	}
+}
+
+// TestExplorerFindsLoopsThatOnlySilenceMakes feeds the explorer the loops a
+// silent caller met before calls counted their tries: a callback offer that
+// returns to the menu, and a ring group rung again and again through a Dial.
+// Each must be reported, and the silent caller's call must not end well.
+func TestExplorerFindsLoopsThatOnlySilenceMakes(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		line fakeLine
+	}{
+		{"menu and callback offer", fakeLine{
+			"/voice": `<Gather action="` + base + `/offer" actionOnEmptyResult="true"><Say>Menu. Press 0.</Say></Gather><Redirect>` + base + `/offer</Redirect>`,
+			"/offer": `<Gather action="` + base + `/voice" actionOnEmptyResult="true" numDigits="1"><Say>Press 1 for a call back.</Say></Gather><Redirect>` + base + `/voice</Redirect>`,
+		}},
+		{"ringing the same group for ever", fakeLine{
+			"/voice":  `<Gather action="` + base + `/ring" actionOnEmptyResult="true"><Say>Menu.</Say></Gather><Redirect>` + base + `/ring</Redirect>`,
+			"/ring":   `<Dial action="` + base + `/result?g=scheduling&amp;s=0" timeout="25"><Number url="` + base + `/screen">+14255550101</Number></Dial>`,
+			"/screen": `<Say>Press 1.</Say><Hangup/>`,
+			"/result": `<Say>Nobody answered.</Say><Redirect>` + base + `/voice</Redirect>`,
+		}},
+		{"wrong keys", fakeLine{
+			"/voice": `<Gather action="` + base + `/menu" actionOnEmptyResult="true"><Say>Menu.</Say></Gather><Say>Goodbye.</Say><Hangup/>`,
+			"/menu":  `<Say>Sorry, {Digits} is not an option.</Say><Redirect>` + base + `/voice</Redirect>`,
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			x := &simulate.Explorer{Transport: simulate.Handler{H: tt.line}, VoiceURL: base + "/voice", From: "+12065550100",
+				Keys: []string{"0"}, WrongKey: "7", FarewellText: "Goodbye"}
+			rep, err := x.Explore(t.Context())
+			if err != nil {
+				t.Fatal(err)
+			}
+			var loop bool
+			for _, f := range rep.Findings {
+				loop = loop || strings.Contains(f.Problem, "a loop")
+			}
+			if !loop {
+				t.Errorf("no loop reported; findings: %v", rep.Findings)
+			}
+			if rep.Silent.Goodbye && rep.Wrong.Goodbye {
+				t.Errorf("both policy callers end well: %+v %+v", rep.Silent, rep.Wrong)
+			}
+		})
+	}
+}
+
+// TestExplorerFindsAHangupWithoutTheCrisisLine checks the farewell rule.
+func TestExplorerFindsAHangupWithoutTheCrisisLine(t *testing.T) {
+	t.Parallel()
+	line := fakeLine{
+		"/voice": `<Gather action="` + base + `/bye" actionOnEmptyResult="true"><Say>Menu.</Say></Gather><Redirect>` + base + `/bye</Redirect>`,
+		"/bye":   `<Say>Goodbye.</Say><Hangup/>`,
+	}
+	x := &simulate.Explorer{Transport: simulate.Handler{H: line}, VoiceURL: base + "/voice", From: "+12065550100",
+		Keys: []string{"0"}, FarewellText: "call or text 9 8 8"}
+	rep, err := x.Explore(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Silent.Goodbye || len(rep.Findings) == 0 || !strings.Contains(rep.Findings[0].Problem, "without the crisis line") {
+		t.Errorf("silent %+v, findings %v", rep.Silent, rep.Findings)
 	}
 }
