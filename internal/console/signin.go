@@ -65,6 +65,9 @@ func (x *Console) SignIn(c echo.Context) error {
 		acct, err = x.d.Staff.CheckPassword(ctx, name, secret)
 	}
 	if errors.Is(err, staff.ErrUnauthorized) {
+		cancel()
+		ctx, cancel = x.ctx(c)
+		defer cancel()
 		for _, k := range []string{"name:" + name, "addr:" + addr} {
 			if _, ferr := x.d.Staff.SignInFailures(ctx, k, true); ferr != nil {
 				return x.unavailable(c, ferr)
@@ -77,6 +80,11 @@ func (x *Console) SignIn(c echo.Context) error {
 	if err != nil {
 		return x.unavailable(c, err)
 	}
+	// The deadline bounds Redis work, not the password hash: a bcrypt check
+	// on a busy machine must not make the writes after it time out.
+	cancel()
+	ctx, cancel = x.ctx(c)
+	defer cancel()
 	_ = x.d.Staff.ClearSignInFailures(ctx, "name:"+acct.Name)
 	sess, err := x.d.Sessions.Create(ctx, acct.Name)
 	if err != nil {
