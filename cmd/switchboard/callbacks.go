@@ -13,13 +13,13 @@ import (
 
 	"github.com/switchboard-clinic/switchboard/config"
 	"github.com/switchboard-clinic/switchboard/internal/api"
-	"github.com/switchboard-clinic/switchboard/internal/callback"
 )
 
 const callbacksUsage = `usage:
   switchboard callbacks list [--status pending|claimed|done|cancelled] [--limit N] [--json]
   switchboard callbacks show ID [--json]
   switchboard callbacks claim ID
+  switchboard callbacks reveal ID      (the full number, once you hold the claim; written to the history)
   switchboard callbacks release ID
   switchboard callbacks complete ID --outcome reached|left-voicemail|no-answer|wrong-number|other [--note TEXT] [--requeue=true|false]
   switchboard callbacks note ID TEXT
@@ -58,7 +58,7 @@ func callbacksCmd(ctx context.Context, args []string, getenv func(string) string
 		return &exitError{code: 2, err: fmt.Errorf("%v\n%s", err, callbacksUsage)}
 	}
 
-	var r *callback.Request
+	var r *api.View
 	switch sub {
 	case "list":
 		reqs, next, err := client.List(ctx, *status, *limit, "")
@@ -77,6 +77,16 @@ func callbacksCmd(ctx context.Context, args []string, getenv func(string) string
 		r, err = client.Get(ctx, id)
 	case "claim", "release":
 		r, err = client.Action(ctx, id, sub, nil)
+	case "reveal":
+		n, err := client.Reveal(ctx, id)
+		if err != nil {
+			return err
+		}
+		if *asJSON {
+			return writeJSON(stdout, map[string]string{"callbackNumber": n})
+		}
+		fmt.Fprintln(stdout, n)
+		return nil
 	case "complete":
 		body := map[string]any{"outcome": *outcome, "note": *note}
 		switch *requeue {
@@ -113,7 +123,16 @@ func writeJSON(w io.Writer, v any) error {
 	return enc.Encode(v)
 }
 
-func printList(w io.Writer, reqs []*callback.Request, now time.Time) {
+// number is the callback number as the API gave it: in full to the claim
+// holder, otherwise masked to its last four digits.
+func number(r *api.View) string {
+	if r.CallbackNumber != "" {
+		return r.CallbackNumber
+	}
+	return "…" + r.CallbackNumberLast4
+}
+
+func printList(w io.Writer, reqs []*api.View, now time.Time) {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tSTATUS\tAGE\tCALL BACK\tREASON\tATTEMPTS\tMESSAGE\tCLAIMED BY")
 	for _, r := range reqs {
@@ -122,7 +141,7 @@ func printList(w io.Writer, reqs []*callback.Request, now time.Time) {
 			msg = fmt.Sprintf("%ds", r.Message.DurationSeconds)
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\n", r.ID, r.Status, age(now.Sub(r.CreatedAt)),
-			r.CallbackNumber, r.Reason, r.Attempts, msg, r.ClaimedBy)
+			number(r), r.Reason, r.Attempts, msg, r.ClaimedBy)
 	}
 	tw.Flush()
 	fmt.Fprintf(w, "%d request(s)\n", len(reqs))
@@ -138,9 +157,9 @@ func age(d time.Duration) string {
 	return fmt.Sprintf("%dd", int(d.Hours()/24))
 }
 
-func printRequest(w io.Writer, r *callback.Request) {
+func printRequest(w io.Writer, r *api.View) {
 	fmt.Fprintf(w, "%s  %s\n", r.ID, r.Status)
-	fmt.Fprintf(w, "  call back:   %s\n", r.CallbackNumber)
+	fmt.Fprintf(w, "  call back:   %s\n", number(r))
 	fmt.Fprintf(w, "  created:     %s (%s)\n", r.CreatedAt.Format(time.RFC3339), r.Reason)
 	fmt.Fprintf(w, "  consent:     voicemail %s, name the practice %s\n", orDash(string(r.VoicemailOK)), orDash(string(r.NamePracticeOK)))
 	fmt.Fprintf(w, "  attempts:    %d", r.Attempts)

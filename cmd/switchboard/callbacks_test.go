@@ -78,13 +78,22 @@ func TestStaffAndCallbacksCommands(t *testing.T) {
 	if err != nil {
 		t.Fatalf("callbacks list: %v", err)
 	}
-	if strings.Count(out, "+12065550142") != 1 || !strings.Contains(out, "1 request(s)") {
-		t.Fatalf("callbacks list shows the request once with its number:\n%s", out)
+	if strings.Count(out, "…0142") != 1 || strings.Contains(out, "2065550142") || !strings.Contains(out, "1 request(s)") {
+		t.Fatalf("callbacks list shows the request once with its number masked:\n%s", out)
 	}
 	id := strings.Fields(strings.Split(out, "\n")[1])[0]
 
+	if _, err := runOut(t, cli, "callbacks", "reveal", id); err == nil {
+		t.Errorf("reveal without the claim succeeded")
+	}
 	if _, err := runOut(t, cli, "callbacks", "claim", id); err != nil {
 		t.Fatalf("claim: %v", err)
+	}
+	if out, err := runOut(t, cli, "callbacks", "reveal", id); err != nil || strings.TrimSpace(out) != "+12065550142" {
+		t.Errorf("reveal by the claim holder: %v %q", err, out)
+	}
+	if out, err := runOut(t, map[string]string{"SWITCHBOARD_URL": base, "SWITCHBOARD_TOKEN": ben}, "callbacks", "show", id); err != nil || strings.Contains(out, "2065550142") {
+		t.Errorf("show by someone else: %v\n%s", err, out)
 	}
 	_, err = runOut(t, map[string]string{"SWITCHBOARD_URL": base, "SWITCHBOARD_TOKEN": ben}, "callbacks", "claim", id)
 	var se *api.StatusError
@@ -96,7 +105,7 @@ func TestStaffAndCallbacksCommands(t *testing.T) {
 		t.Errorf("complete: %v\n%s", err, out)
 	}
 	out, err = runOut(t, cli, "callbacks", "show", id)
-	if err != nil || !strings.Contains(out, "booked") || !strings.Contains(out, "claim") {
+	if err != nil || !strings.Contains(out, "booked") || !strings.Contains(out, "claim") || !strings.Contains(out, "number revealed") {
 		t.Errorf("show: %v\n%s", err, out)
 	}
 	if out, err := runOut(t, cli, "callbacks", "list", "--status", "done", "--json"); err != nil || !strings.Contains(out, `"outcome": "reached"`) {

@@ -19,6 +19,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/switchboard-clinic/switchboard/config"
 	"github.com/switchboard-clinic/switchboard/internal/callback"
+	"github.com/switchboard-clinic/switchboard/internal/phone"
 	"github.com/switchboard-clinic/switchboard/internal/staff"
 )
 
@@ -31,6 +32,7 @@ type Queue interface {
 	Complete(ctx context.Context, id, who string, outcome callback.Outcome, note string, requeue bool) (*callback.Request, error)
 	Cancel(ctx context.Context, id, who, note string) (*callback.Request, error)
 	AddNote(ctx context.Context, id, who, note string) (*callback.Request, error)
+	Log(ctx context.Context, id, who, what string) (*callback.Request, error)
 }
 
 var _ Queue = (*callback.Queue)(nil)
@@ -185,13 +187,30 @@ func (a *API) respond(c echo.Context, op func(context.Context) (*callback.Reques
 	if err != nil {
 		return a.respondError(c, err)
 	}
-	return c.JSON(http.StatusOK, r)
+	return c.JSON(http.StatusOK, viewOf(r, who(c)))
+}
+
+// View is a request as the API shows it, by the console's rule: the last
+// four digits always; the full numbers and the transcription only to the
+// person who holds the claim (and POST .../reveal writes that to the
+// history).
+type View struct {
+	callback.Request
+	CallbackNumberLast4 string `json:"callbackNumberLast4"`
+}
+
+func viewOf(r *callback.Request, viewer string) *View {
+	v := &View{Request: *r, CallbackNumberLast4: phone.LastFour(r.CallbackNumber)}
+	if !r.HeldBy(viewer) {
+		v.Request = *r.Masked()
+	}
+	return v
 }
 
 // listResponse is the body of GET /callbacks.
 type listResponse struct {
-	Callbacks []*callback.Request `json:"callbacks"`
-	Next      string              `json:"next"`
+	Callbacks []*View `json:"callbacks"`
+	Next      string  `json:"next"`
 }
 
 // List answers GET /api/v1/callbacks?status=&limit=&cursor=.
@@ -219,7 +238,35 @@ func (a *API) List(c echo.Context) error {
 	if err != nil {
 		return a.respondError(c, err)
 	}
-	return c.JSON(http.StatusOK, listResponse{Callbacks: reqs, Next: next})
+	views := make([]*View, 0, len(reqs))
+	for _, r := range reqs {
+		views = append(views, viewOf(r, who(c)))
+	}
+	return c.JSON(http.StatusOK, listResponse{Callbacks: views, Next: next})
+}
+
+// revealResponse is the body of POST .../reveal.
+type revealResponse struct {
+	CallbackNumber string `json:"callbackNumber"`
+}
+
+// Reveal answers POST /api/v1/callbacks/:id/reveal: the full number, for
+// the person who holds the claim only, after "number revealed" is written
+// to the request's history.
+func (a *API) Reveal(c echo.Context) error {
+	ctx, cancel := a.ctx(c)
+	defer cancel()
+	r, err := a.queue.Get(ctx, c.Param("id"))
+	if err != nil {
+		return a.respondError(c, err)
+	}
+	if !r.HeldBy(who(c)) {
+		return c.JSON(http.StatusForbidden, errorBody{"only the person who holds the claim can see the number: claim the request first"})
+	}
+	if _, err := a.queue.Log(ctx, r.ID, who(c), "number revealed"); err != nil {
+		return a.respondError(c, err)
+	}
+	return c.JSON(http.StatusOK, revealResponse{CallbackNumber: r.CallbackNumber})
 }
 
 // Get answers GET /api/v1/callbacks/:id.

@@ -121,7 +121,8 @@ func TestListPagesOldestFirst(t *testing.T) {
 		body := decode[listBody](t, rec)
 		for _, c := range body.Callbacks {
 			got = append(got, c["id"].(string))
-			if c["status"] != "pending" || c["callbackNumber"] != "+12065550142" || c["callSid"] == "" {
+			// Nobody holds the claim: the number is masked to its last four.
+			if c["status"] != "pending" || c["callbackNumberLast4"] != "0142" || c["callSid"] == "" || c["callbackNumber"] != nil || c["callerNumber"] != nil {
 				t.Errorf("item = %v", c)
 			}
 			if _, err := time.Parse(time.RFC3339, c["createdAt"].(string)); err != nil {
@@ -278,4 +279,69 @@ func seedOne(tb testing.TB, s *testserver.Server) string {
 		tb.Fatal(err)
 	}
 	return id
+}
+
+// TestNumbersAreMaskedUntilClaimedAndRevealsAreRecorded: the API follows
+// the console's rule: the last four digits for everyone, the numbers and the
+// transcription only for the claim holder, and a reveal only for them, in
+// the history.
+func TestNumbersAreMaskedUntilClaimedAndRevealsAreRecorded(t *testing.T) {
+	t.Parallel()
+	r := newRig(t)
+	id := seedOne(t, r.Server)
+	if _, _, err := r.Queue.Apply(t.Context(), r.Queue.MessageOp("CAfuzz", callback.Message{RecordingSID: "RE0123456789abcdef0123456789abcdef", DurationSeconds: 9})); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := r.Queue.Apply(t.Context(), r.Queue.TranscriptionOp("CAfuzz", "please call after five", "completed")); err != nil {
+		t.Fatal(err)
+	}
+	get := func(tok string) map[string]any {
+		rec := r.call("GET", "/api/v1/callbacks/"+id, tok, "")
+		if rec.Code != http.StatusOK {
+			t.Fatalf("get: %d %s", rec.Code, rec.Body)
+		}
+		return decode[map[string]any](t, rec)
+	}
+	masked := func(who string, v map[string]any, want bool) {
+		t.Helper()
+		raw, _ := json.Marshal(v)
+		has := strings.Contains(string(raw), "2065550142") || strings.Contains(string(raw), "after five")
+		if has == want {
+			t.Errorf("%s sees the number or transcription = %v, want %v: %s", who, has, !want, raw)
+		}
+		if v["callbackNumberLast4"] != "0142" {
+			t.Errorf("%s: callbackNumberLast4 = %v", who, v["callbackNumberLast4"])
+		}
+	}
+	masked("ana before claiming", get(r.ana), true)
+	if rec := r.call("POST", "/api/v1/callbacks/"+id+"/reveal", r.ana, ""); rec.Code != http.StatusForbidden || !strings.Contains(rec.Body.String(), "claim") {
+		t.Errorf("reveal without the claim: %d %s", rec.Code, rec.Body)
+	}
+	if rec := r.call("POST", "/api/v1/callbacks/"+id+"/claim", r.ana, ""); rec.Code != http.StatusOK {
+		t.Fatalf("claim: %d", rec.Code)
+	}
+	masked("ana holding the claim", get(r.ana), false)
+	masked("ben", get(r.ben), true)
+	if rec := r.call("POST", "/api/v1/callbacks/"+id+"/reveal", r.ben, ""); rec.Code != http.StatusForbidden {
+		t.Errorf("reveal by someone else: %d", rec.Code)
+	}
+	rec := r.call("POST", "/api/v1/callbacks/"+id+"/reveal", r.ana, "")
+	if rec.Code != http.StatusOK || decode[map[string]string](t, rec)["callbackNumber"] != "+12065550142" {
+		t.Fatalf("reveal by the holder: %d %s", rec.Code, rec.Body)
+	}
+	full, err := r.Queue.Get(t.Context(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var revealed bool
+	for _, e := range full.History {
+		revealed = revealed || e.What == "number revealed" && e.Who == "ana"
+	}
+	if !revealed {
+		t.Errorf("no \"number revealed\" in the history: %+v", full.History)
+	}
+	list := r.call("GET", "/api/v1/callbacks?status=claimed", r.ben, "")
+	if strings.Contains(list.Body.String(), "2065550142") {
+		t.Errorf("the list shows ben a number ana holds: %s", list.Body)
+	}
 }

@@ -10,8 +10,6 @@ import (
 	"net/url"
 	"strconv"
 	"time"
-
-	"github.com/switchboard-clinic/switchboard/internal/callback"
 )
 
 // Client calls the staff API of a running Switchboard; the CLI uses it.
@@ -81,7 +79,7 @@ func (c *Client) do(ctx context.Context, method, path string, body any, out any)
 }
 
 // List returns one page of requests with a status and the next cursor.
-func (c *Client) List(ctx context.Context, status string, limit int, cursor string) ([]*callback.Request, string, error) {
+func (c *Client) List(ctx context.Context, status string, limit int, cursor string) ([]*View, string, error) {
 	q := url.Values{}
 	if status != "" {
 		q.Set("status", status)
@@ -100,13 +98,21 @@ func (c *Client) List(ctx context.Context, status string, limit int, cursor stri
 }
 
 // Get returns one request.
-func (c *Client) Get(ctx context.Context, id string) (*callback.Request, error) {
-	var r callback.Request
+func (c *Client) Get(ctx context.Context, id string) (*View, error) {
+	var r View
 	return &r, c.do(ctx, http.MethodGet, "/api/v1/callbacks/"+url.PathEscape(id), nil, &r)
 }
 
 // Action posts to /api/v1/callbacks/{id}/{action} with an optional body.
-func (c *Client) Action(ctx context.Context, id, action string, body any) (*callback.Request, error) {
-	var r callback.Request
+func (c *Client) Action(ctx context.Context, id, action string, body any) (*View, error) {
+	var r View
 	return &r, c.do(ctx, http.MethodPost, "/api/v1/callbacks/"+url.PathEscape(id)+"/"+action, body, &r)
+}
+
+// Reveal returns the full callback number of a request the token's holder
+// has claimed; the reveal is written to its history.
+func (c *Client) Reveal(ctx context.Context, id string) (string, error) {
+	var r revealResponse
+	err := c.do(ctx, http.MethodPost, "/api/v1/callbacks/"+url.PathEscape(id)+"/reveal", nil, &r)
+	return r.CallbackNumber, err
 }

@@ -127,11 +127,11 @@ type Event struct {
 type Request struct {
 	ID             string    `json:"id"` // ULID: sorts by creation time
 	CallSID        string    `json:"callSid"`
-	CallerNumber   string    `json:"callerNumber,omitempty"` // E.164, or empty when withheld
-	CallbackNumber string    `json:"callbackNumber"`         // E.164
-	Reason         Reason    `json:"reason"`                 // where in the call it was asked for
-	VoicemailOK    Consent   `json:"voicemailOk"`            // may we leave a voicemail
-	NamePracticeOK Consent   `json:"namePracticeOk"`         // may a voicemail name the practice
+	CallerNumber   string    `json:"callerNumber,omitempty"`   // E.164, or empty when withheld (or masked)
+	CallbackNumber string    `json:"callbackNumber,omitempty"` // E.164; empty only when masked
+	Reason         Reason    `json:"reason"`                   // where in the call it was asked for
+	VoicemailOK    Consent   `json:"voicemailOk"`              // may we leave a voicemail
+	NamePracticeOK Consent   `json:"namePracticeOk"`           // may a voicemail name the practice
 	Message        *Message  `json:"message,omitempty"`
 	CreatedAt      time.Time `json:"createdAt"`
 	Status         Status    `json:"status"`
@@ -148,6 +148,20 @@ type Request struct {
 // see its full number, play its message or call the client.
 func (r *Request) HeldBy(who string) bool {
 	return r.Status == StatusClaimed && r.ClaimedBy == who
+}
+
+// Masked returns a copy of the request without what identifies the client
+// beyond the last four digits: the numbers and the transcription. Staff see
+// those only while they hold the claim.
+func (r *Request) Masked() *Request {
+	m := *r
+	m.CallbackNumber, m.CallerNumber = "", ""
+	if r.Message != nil {
+		msg := *r.Message
+		msg.Transcription = ""
+		m.Message = &msg
+	}
+	return &m
 }
 
 // Finished reports whether the request is done or cancelled.

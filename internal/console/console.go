@@ -142,6 +142,16 @@ func (x *Console) RequireSession(next echo.HandlerFunc) echo.HandlerFunc {
 		if err != nil {
 			return x.unavailable(c, err)
 		}
+		// Every request re-checks the account: a removed staff member, one
+		// removed and added again, or one whose password changed is out.
+		acct, err := x.d.Staff.Get(ctx, sess.Name)
+		if errors.Is(err, staff.ErrNotFound) || err == nil && acct.Generation != sess.Generation {
+			_ = x.d.Sessions.Delete(ctx, sess.ID)
+			return x.signInPage(c, http.StatusUnauthorized, "Your session has ended. Please sign in again.")
+		}
+		if err != nil {
+			return x.unavailable(c, err)
+		}
 		if c.Request().Method != http.MethodGet && c.Request().Method != http.MethodHead {
 			token := c.FormValue("_csrf")
 			if subtle.ConstantTimeCompare([]byte(token), []byte(sess.CSRF)) != 1 {

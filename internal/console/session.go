@@ -16,10 +16,13 @@ import (
 
 // Session is a signed-in staff member's browser session.
 type Session struct {
-	ID      string // the cookie value; only its hash is stored
-	Name    string
-	CSRF    string // the token every form of this session must carry
-	Created time.Time
+	ID   string // the cookie value; only its hash is stored
+	Name string
+	// Generation is the account's generation at sign-in; a session whose
+	// account was removed, re-created or given a new password is over.
+	Generation string
+	CSRF       string // the token every form of this session must carry
+	Created    time.Time
 }
 
 // Sessions keeps console sessions in Redis, so any instance can serve any
@@ -59,12 +62,12 @@ func randomToken() string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
-// Create starts a session for name.
-func (s *Sessions) Create(ctx context.Context, name string) (Session, error) {
-	sess := Session{ID: randomToken(), Name: name, CSRF: randomToken(), Created: s.now()}
+// Create starts a session for the account name of the given generation.
+func (s *Sessions) Create(ctx context.Context, name, generation string) (Session, error) {
+	sess := Session{ID: randomToken(), Name: name, Generation: generation, CSRF: randomToken(), Created: s.now()}
 	pipe := s.rdb.TxPipeline()
 	k := s.key(sess.ID)
-	pipe.HSet(ctx, k, "name", name, "csrf", sess.CSRF, "created", strconv.FormatInt(sess.Created.UnixMilli(), 10))
+	pipe.HSet(ctx, k, "name", name, "gen", generation, "csrf", sess.CSRF, "created", strconv.FormatInt(sess.Created.UnixMilli(), 10))
 	pipe.Expire(ctx, k, s.idle)
 	if _, err := pipe.Exec(ctx); err != nil {
 		return Session{}, fmt.Errorf("create session: %w", err)
@@ -89,7 +92,7 @@ func (s *Sessions) Get(ctx context.Context, id string) (Session, error) {
 		return Session{}, ErrNoSession
 	}
 	ms, _ := strconv.ParseInt(h["created"], 10, 64)
-	sess := Session{ID: id, Name: h["name"], CSRF: h["csrf"], Created: time.UnixMilli(ms)}
+	sess := Session{ID: id, Name: h["name"], Generation: h["gen"], CSRF: h["csrf"], Created: time.UnixMilli(ms)}
 	if s.now().Sub(sess.Created) > s.absolute {
 		_ = s.rdb.Del(ctx, k).Err()
 		return Session{}, ErrNoSession

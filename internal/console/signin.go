@@ -86,7 +86,7 @@ func (x *Console) SignIn(c echo.Context) error {
 	ctx, cancel = x.ctx(c)
 	defer cancel()
 	_ = x.d.Staff.ClearSignInFailures(ctx, "name:"+acct.Name)
-	sess, err := x.d.Sessions.Create(ctx, acct.Name)
+	sess, err := x.d.Sessions.Create(ctx, acct.Name, acct.Generation)
 	if err != nil {
 		return x.unavailable(c, err)
 	}

@@ -55,6 +55,7 @@ func (s *surface) routes() error {
 		v1.POST("/callbacks/:id/complete", a.Complete)
 		v1.POST("/callbacks/:id/notes", a.AddNote)
 		v1.POST("/callbacks/:id/cancel", a.Cancel)
+		v1.POST("/callbacks/:id/reveal", a.Reveal)
 		v1.POST("/admin/reload", a.Reload)
 	}
 

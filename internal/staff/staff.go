@@ -31,6 +31,10 @@ type Account struct {
 	HasPassword bool   `json:"hasPassword"`
 	// Admin may reload the configuration through the API.
 	Admin bool `json:"admin"`
+	// Generation changes when the account is removed and added again or its
+	// password changes: a console session made for another generation is
+	// over.
+	Generation string `json:"-"`
 }
 
 // Errors of the store.
@@ -129,7 +133,8 @@ func (s *Store) List(ctx context.Context) ([]Account, error) {
 
 func toAccount(h map[string]string) Account {
 	ms, _ := strconv.ParseInt(h["created"], 10, 64)
-	return Account{Name: h["name"], Created: time.UnixMilli(ms).UTC(), Phone: h["phone"], HasPassword: h["pw"] != "", Admin: h["admin"] == "1"}
+	return Account{Name: h["name"], Created: time.UnixMilli(ms).UTC(), Phone: h["phone"], HasPassword: h["pw"] != "", Admin: h["admin"] == "1",
+		Generation: h["id"] + "." + h["gen"]}
 }
 
 // Get returns one account.
@@ -178,8 +183,24 @@ func (s *Store) SetPassword(ctx context.Context, name, password string) error {
 	if err != nil {
 		return fmt.Errorf("hash password: %w", err)
 	}
-	return s.setField(ctx, name, "pw", string(hash))
+	n, err := scriptSetPassword.Run(ctx, s.rdb, []string{s.prefix + "u:" + name}, string(hash)).Int()
+	if err != nil {
+		return fmt.Errorf("set password for %s: %w", name, err)
+	}
+	if n == 0 {
+		return ErrNotFound
+	}
+	return nil
 }
+
+// scriptSetPassword stores a new password hash and starts a new generation,
+// which ends every console session of the account.
+var scriptSetPassword = redis.NewScript(`
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('HSET', KEYS[1], 'pw', ARGV[1])
+redis.call('HINCRBY', KEYS[1], 'gen', 1)
+return 1
+`)
 
 // CheckPassword returns the account when name and password match.
 func (s *Store) CheckPassword(ctx context.Context, name, password string) (Account, error) {
@@ -241,7 +262,8 @@ func (s *Store) ClearSignInFailures(ctx context.Context, key string) error {
 	return s.rdb.Del(ctx, s.prefix+"fail:"+key).Err()
 }
 
-// Remove deletes an account; its token stops working at once.
+// Remove deletes an account; its token stops working at once, and so do its
+// console sessions (their generation is gone).
 func (s *Store) Remove(ctx context.Context, name string) error {
 	id, err := s.rdb.HGet(ctx, s.prefix+"u:"+name, "id").Result()
 	if errors.Is(err, redis.Nil) {
