@@ -363,8 +363,13 @@ func (k *capture) messagePrompt(c Call) []twiml.Element {
 func (k *capture) Recorded(c Call) ([]twiml.Element, error) {
 	sid := c.Form.Get("RecordingSid")
 	dur, _ := strconv.Atoi(c.Form.Get("RecordingDuration"))
+	if sid != "" && !callback.ValidRecordingSID(sid) {
+		k.f.log.Warn("a recording with a malformed RecordingSid was ignored", slog.String("call_sid", c.Sid))
+		sid = ""
+	}
 	if sid != "" && dur > 0 {
-		m := callback.Message{RecordingSID: sid, RecordingURL: c.Form.Get("RecordingUrl"), DurationSeconds: dur}
+		// RecordingUrl is ignored: the SID and the account rebuild it.
+		m := callback.Message{RecordingSID: sid, DurationSeconds: dur}
 		if err := k.rec.AttachMessage(context.WithoutCancel(c.Ctx), c.Sid, m); err != nil {
 			k.f.log.Error("voice message could not be attached", slog.String("call_sid", c.Sid), slog.String("error", err.Error()))
 		}

@@ -157,7 +157,7 @@ func TestCallbackHangUpDuringMessageKeepsTheRequest(t *testing.T) {
 		t.Fatalf("request = %+v", r)
 	}
 	// A recording callback with no audio adds no message.
-	h.callStep("/twilio/callback/recorded", callForm("RecordingSid", "RE1", "RecordingDuration", "0"))
+	h.callStep("/twilio/callback/recorded", callForm("RecordingSid", "RE0123456789abcdef0123456789abcdef", "RecordingDuration", "0"))
 	if r := h.requests(t)[sid]; r.Message != nil {
 		t.Errorf("an empty recording became a message: %+v", r.Message)
 	}
@@ -175,7 +175,7 @@ func TestCallbackReplayedWebhooksRecordOnce(t *testing.T) {
 			t.Errorf("a replay answers differently: %q vs %q", doc.Said(), first.Said())
 		}
 	}
-	rec := callForm("RecordingSid", "RE1", "RecordingDuration", "7", "RecordingUrl", "https://api.twilio.com/x")
+	rec := callForm("RecordingSid", "RE0123456789abcdef0123456789abcdef", "RecordingDuration", "7", "RecordingUrl", "https://api.twilio.com/x")
 	h.callStep("/twilio/callback/recorded", rec)
 	h.callStep("/twilio/callback/recorded", rec)
 	reqs := h.requests(t)
@@ -277,5 +277,26 @@ func TestCallbackWebhooksAnswerInTimeWhileRedisIsPaused(t *testing.T) {
 	st, err := h.Queue.Stats(t.Context())
 	if err != nil || int(st.Pending) != n {
 		t.Errorf("%d requests after Redis resumed (%v), want %d", st.Pending, err, n)
+	}
+}
+
+// TestRecordingWebhookTrustsOnlyTheSID: a RecordingSid not of Twilio's form
+// is ignored (it would reach Twilio in a DELETE path), and RecordingUrl is
+// never kept: the SID and the account rebuild it.
+func TestRecordingWebhookTrustsOnlyTheSID(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, harnessOpts{})
+	h.callStep("/twilio/callback/number?n=0&r=menu", callForm("Digits", "1"))
+	h.callStep("/twilio/callback/recorded", callForm("RecordingSid", "RE1/../../Calls/CA0123456789abcdef0123456789abcdef",
+		"RecordingUrl", "https://evil.example.org/x", "RecordingDuration", "9"))
+	if r := h.requests(t)[sid]; r == nil || r.Message != nil {
+		t.Fatalf("a malformed RecordingSid was attached: %+v", r)
+	}
+	h.callStep("/twilio/callback/recorded", callForm("RecordingSid", "RE0123456789abcdef0123456789abcdef",
+		"RecordingUrl", "https://evil.example.org/x", "RecordingDuration", "9"))
+	r := h.requests(t)[sid]
+	if r == nil || r.Message == nil || r.Message.RecordingSID != "RE0123456789abcdef0123456789abcdef" || r.Message.RecordingURL != "" ||
+		r.Message.URLFor("ACx") != "https://api.twilio.com/2010-04-01/Accounts/ACx/Recordings/RE0123456789abcdef0123456789abcdef" {
+		t.Errorf("message = %+v", r.Message)
 	}
 }

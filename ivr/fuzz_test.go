@@ -35,7 +35,7 @@ func FuzzWebhooks(f *testing.F) {
 		if q, err := url.ParseQuery(query); err == nil && query != "" {
 			path += "?" + q.Encode()
 		}
-		form := callForm("Digits", digits, "SpeechResult", speech, "From", from, "DialCallStatus", dialStatus, "RecordingSid", "RE1", "RecordingDuration", "3")
+		form := callForm("Digits", digits, "SpeechResult", speech, "From", from, "DialCallStatus", dialStatus, "RecordingSid", "RE0123456789abcdef0123456789abcdef", "RecordingDuration", "3")
 		rec := h.post(path, form, true)
 		switch {
 		case rec.Code >= 500:

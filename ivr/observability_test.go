@@ -55,7 +55,7 @@ func TestLogsOfAWholeCallHoldNoNumberOrSecret(t *testing.T) {
 	keyed := h.callStep("/twilio/callback/keyed?n=0&r=unanswered", callForm("Digits", "4255550199"))
 	h.callStep(gatherAction(t, keyed), callForm("Digits", "1"))
 	h.callStep("/twilio/callback/consent?q=vm&n=0", callForm("Digits", "2"))
-	h.callStep("/twilio/callback/recorded", callForm("RecordingSid", "RE1", "RecordingDuration", "5", "RecordingUrl", "https://api.twilio.com/x"))
+	h.callStep("/twilio/callback/recorded", callForm("RecordingSid", "RE0123456789abcdef0123456789abcdef", "RecordingDuration", "5", "RecordingUrl", "https://api.twilio.com/x"))
 	h.post("/twilio/callback/transcript", callForm("TranscriptionText", "my number is 425 555 0199", "TranscriptionStatus", "completed"), true)
 	h.post("/twilio/voice", callForm("From", "+12065550142"), false)
 	req := newGet("/api/v1/callbacks")

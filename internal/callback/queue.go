@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -138,16 +139,19 @@ func decodeEvent(raw string) (Event, bool) {
 // the request's hash in Redis's compact encoding); any other is kept whole.
 const recordingPrefix = "https://api.twilio.com/2010-04-01/Accounts/"
 
-// A URL of that form is not stored at all: the recording's SID and the
-// account's credentials (which alone can fetch it) rebuild it.
+// The URL a webhook reported is never stored or used: the recording's SID
+// (checked by ValidRecordingSID) and the account's credentials, which alone
+// can fetch it, rebuild it, so a forged URL cannot make Switchboard reach
+// anything else.
 func recordingFields(m Message) []string {
-	if rest, ok := strings.CutPrefix(m.RecordingURL, recordingPrefix); ok {
-		if _, sid, ok := strings.Cut(rest, "/Recordings/"); ok && sid == m.RecordingSID {
-			return []string{"rsid", m.RecordingSID, "rdur", strconv.Itoa(m.DurationSeconds)}
-		}
-	}
-	return []string{"rsid", m.RecordingSID, "rurl", m.RecordingURL, "rdur", strconv.Itoa(m.DurationSeconds)}
+	return []string{"rsid", m.RecordingSID, "rdur", strconv.Itoa(m.DurationSeconds)}
 }
+
+var recordingSID = regexp.MustCompile(`^RE[0-9a-f]{32}$`)
+
+// ValidRecordingSID reports whether sid has the form of a Twilio recording
+// SID: "RE" and 32 lowercase hex digits.
+func ValidRecordingSID(sid string) bool { return recordingSID.MatchString(sid) }
 
 // callerField stores the caller's number only when it is not the callback
 // number (the usual case keeps one copy).
@@ -592,12 +596,9 @@ func (q *Queue) Stats(ctx context.Context) (Stats, error) {
 	return s, nil
 }
 
-// URLFor is the Twilio URL of a message's recording: the one Twilio reported
-// when it was not of the usual form, else the usual form for account.
+// URLFor is the Twilio URL of a message's recording, built from its SID and
+// the account.
 func (m Message) URLFor(account string) string {
-	if m.RecordingURL != "" {
-		return m.RecordingURL
-	}
 	return recordingPrefix + account + "/Recordings/" + m.RecordingSID
 }
 

@@ -12,7 +12,6 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
-	"io"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -21,6 +20,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/switchboard-clinic/switchboard/internal/callback"
 	"github.com/switchboard-clinic/switchboard/internal/staff"
+	"github.com/switchboard-clinic/switchboard/internal/twilioapi"
 	"github.com/switchboard-clinic/switchboard/routing"
 )
 
@@ -61,7 +61,7 @@ var _ Staff = (*staff.Store)(nil)
 type Twilio interface {
 	AccountSID() string
 	CallBack(staffPhone, clientNumber, mainNumber string) (string, error)
-	FetchRecording(ctx context.Context, recordingURL string) (io.ReadCloser, string, error)
+	FetchRecording(ctx context.Context, recordingSID, rangeHeader string) (*twilioapi.Recording, error)
 	DeleteRecording(recordingSID string) error
 }
 

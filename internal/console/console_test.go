@@ -192,9 +192,9 @@ func TestQueueMasksNumbersAndCountsOverdue(t *testing.T) {
 func TestClaimRevealPlayCallComplete(t *testing.T) {
 	t.Parallel()
 	s := testserver.New(t, testserver.Options{Twilio: true})
-	recURL := "https://api.twilio.com/2010-04-01/Accounts/" + testserver.AccountSID + "/Recordings/RE0123"
+	recURL := "https://api.twilio.com/2010-04-01/Accounts/" + testserver.AccountSID + "/Recordings/REfedcba9876543210fedcba9876543210"
 	id := seed(t, s, "CA1", client, testserver.MondayMorning, &callback.Message{
-		RecordingSID: "RE0123", RecordingURL: recURL, DurationSeconds: 14, Transcription: `<script>alert("x")</script> call me`})
+		RecordingSID: "REfedcba9876543210fedcba9876543210", RecordingURL: recURL, DurationSeconds: 14, Transcription: `<script>alert("x")</script> call me`})
 	ana := signIn(t, s, "ana", s.AddStaff("ana"))
 	ben := signIn(t, s, "ben", s.AddStaff("ben"))
 	page := "/staff/requests/" + id
@@ -329,13 +329,13 @@ func TestCompletingDeletesTheRecordingWhenConfigured(t *testing.T) {
 	t.Parallel()
 	yaml := strings.Replace(string(config.DefaultYAML()), "deleteRecordings: false", "deleteRecordings: true", 1)
 	s := testserver.New(t, testserver.Options{Twilio: true, YAML: yaml})
-	id := seed(t, s, "CA1", client, testserver.MondayMorning, &callback.Message{RecordingSID: "RE77", DurationSeconds: 5})
+	id := seed(t, s, "CA1", client, testserver.MondayMorning, &callback.Message{RecordingSID: "RE77777777777777777777777777777777", DurationSeconds: 5})
 	ana := signIn(t, s, "ana", s.AddStaff("ana"))
 	ana.post("/staff/requests/" + id + "/claim")
 	ana.post("/staff/requests/"+id+"/complete", "outcome", "reached")
 	var deleted bool
 	for _, r := range s.Fake.Requests() {
-		deleted = deleted || (r.Method == "DELETE" && strings.HasSuffix(r.Path, "/Recordings/RE77.json"))
+		deleted = deleted || (r.Method == "DELETE" && strings.HasSuffix(r.Path, "/Recordings/RE77777777777777777777777777777777.json"))
 	}
 	if !deleted {
 		t.Errorf("recording not deleted: %+v", s.Fake.Requests())

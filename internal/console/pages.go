@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"regexp"
 	"strings"
 	"time"
 
@@ -338,25 +339,44 @@ func (x *Console) Audio(c echo.Context) error {
 	if x.d.Twilio == nil {
 		return echo.NewHTTPError(http.StatusServiceUnavailable, "playback needs TWILIO_ACCOUNT_SID")
 	}
-	if rg := c.Request().Header.Get("Range"); rg == "" || strings.HasPrefix(rg, "bytes=0-") {
-		ctx, cancel := x.ctx(c)
-		_, err := x.d.Queue.Log(ctx, r.ID, s.Name, "message played")
-		cancel()
-		if err != nil {
-			return x.unavailable(c, err)
-		}
+	// One byte range, as players ask to seek; anything else plays it whole.
+	rg := c.Request().Header.Get("Range")
+	if !singleRange.MatchString(rg) {
+		rg = ""
 	}
-	body, ct, err := x.d.Twilio.FetchRecording(c.Request().Context(), r.Message.URLFor(x.d.Twilio.AccountSID()))
+	// Every request for the audio is written to the history before a byte
+	// is sent, a seek as well as a start.
+	what := "message played"
+	if start := strings.TrimSuffix(strings.TrimPrefix(rg, "bytes="), "-"); rg != "" && !strings.HasPrefix(rg, "bytes=0-") {
+		what = "message played (from byte " + strings.SplitN(start, "-", 2)[0] + ")"
+	}
+	ctx, cancel := x.ctx(c)
+	_, err = x.d.Queue.Log(ctx, r.ID, s.Name, what)
+	cancel()
+	if err != nil {
+		return x.unavailable(c, err)
+	}
+	rec, err := x.d.Twilio.FetchRecording(c.Request().Context(), r.Message.RecordingSID, rg)
 	if err != nil {
 		x.d.Logger.Warn("recording fetch failed", slog.String("request", r.ID), slog.String("error", err.Error()))
 		return echo.NewHTTPError(http.StatusBadGateway, "the recording could not be fetched from Twilio")
 	}
-	defer body.Close()
-	c.Response().Header().Set("Content-Type", ct)
-	c.Response().WriteHeader(http.StatusOK)
-	_, err = io.Copy(c.Response(), body)
+	defer rec.Body.Close()
+	h := c.Response().Header()
+	h.Set("Content-Type", rec.ContentType)
+	h.Set("Accept-Ranges", "bytes")
+	if rec.ContentLength != "" {
+		h.Set("Content-Length", rec.ContentLength)
+	}
+	if rec.Status == http.StatusPartialContent && rec.ContentRange != "" {
+		h.Set("Content-Range", rec.ContentRange)
+	}
+	c.Response().WriteHeader(rec.Status)
+	_, err = io.Copy(c.Response(), rec.Body)
 	return err
 }
+
+var singleRange = regexp.MustCompile(`^bytes=[0-9]{1,12}-[0-9]{0,12}$`)
 
 // Call answers POST /staff/requests/:id/call: Twilio rings the staff
 // member's phone and connects them to the client from the main number. The

@@ -4,6 +4,7 @@
 package faketwilio
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -121,8 +122,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	case r.Method == http.MethodGet && strings.HasPrefix(rest, "Recordings/") && strings.HasSuffix(rest, ".mp3"):
 		w.Header().Set("Content-Type", "audio/mpeg")
 		s.mu.Lock()
-		_, _ = w.Write(s.audio)
+		audio := append([]byte(nil), s.audio...)
 		s.mu.Unlock()
+		// Ranges as a file server (and Twilio's media CDN) answer them.
+		http.ServeContent(w, r, "recording.mp3", time.Time{}, bytes.NewReader(audio))
 	case r.Method == http.MethodDelete && strings.HasPrefix(rest, "Recordings/"):
 		w.WriteHeader(http.StatusNoContent)
 	default:

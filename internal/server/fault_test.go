@@ -100,7 +100,7 @@ func TestFaultsDuringFiveHundredCalls(t *testing.T) {
 				{[]string{"Digits", "2"}, func(d *simulate.Node) string { return d.First("Gather").Attrs["action"] }},
 				{[]string{"Digits", "1"}, func(d *simulate.Node) string { return d.First("Gather").Attrs["action"] }},
 				{[]string{"Digits", "2"}, func(d *simulate.Node) string { return d.First("Record").Attrs["action"] }},
-				{[]string{"RecordingSid", "RE" + sid, "RecordingUrl", "https://api.twilio.com/r", "RecordingDuration", "6"}, nil},
+				{[]string{"RecordingSid", fmt.Sprintf("RE%032x", i), "RecordingUrl", "https://api.twilio.com/r", "RecordingDuration", "6"}, nil},
 			}
 			u := public + "/twilio/voice"
 			for s, st := range steps {

@@ -9,10 +9,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/switchboard-clinic/switchboard/internal/callback"
 	"io"
 	"net/http"
-	"net/url"
-	"strings"
 	"time"
 
 	"github.com/twilio/twilio-go"
@@ -111,37 +110,56 @@ func (c *Client) SendSMS(to, from, body string) error {
 	return wrap("send sms", err)
 }
 
-// DeleteRecording deletes a recording from Twilio.
+// DeleteRecording deletes a recording from Twilio. Only a SID of the form
+// Twilio gives ("RE" and 32 hex digits) is sent, so nothing else can become
+// part of the DELETE path.
 func (c *Client) DeleteRecording(recordingSID string) error {
+	if !callback.ValidRecordingSID(recordingSID) {
+		return &Error{Op: "delete recording", Message: "not a recording SID"}
+	}
 	return wrap("delete recording", c.rest.Api.DeleteRecording(recordingSID, &openapi.DeleteRecordingParams{}))
 }
 
-// FetchRecording streams a recording as MP3. Only recordings of this
-// account on api.twilio.com are fetched: the URL came from a webhook, and
-// this must never become a way to make Switchboard fetch other URLs.
-func (c *Client) FetchRecording(ctx context.Context, recordingURL string) (io.ReadCloser, string, error) {
-	u, err := url.Parse(recordingURL)
-	if err != nil || u.Scheme != "https" || u.Host != "api.twilio.com" ||
-		!strings.HasPrefix(u.Path, "/2010-04-01/Accounts/"+c.sid+"/Recordings/") {
-		return nil, "", &Error{Op: "fetch recording", Message: "not a recording of this Twilio account"}
+// FetchRecording streams a recording of this account as MP3. The URL is
+// built from the recording's SID and the account, never taken from a
+// webhook, so this cannot become a way to make Switchboard fetch other URLs.
+// rangeHeader, when not empty, is passed on (the player seeks); the answer
+// is then 206 with its Content-Range.
+func (c *Client) FetchRecording(ctx context.Context, recordingSID, rangeHeader string) (*Recording, error) {
+	if !callback.ValidRecordingSID(recordingSID) {
+		return nil, &Error{Op: "fetch recording", Message: "not a recording SID"}
 	}
-	u.Path = strings.TrimSuffix(strings.TrimSuffix(u.Path, ".json"), ".mp3") + ".mp3"
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	u := "https://api.twilio.com/2010-04-01/Accounts/" + c.sid + "/Recordings/" + recordingSID + ".mp3"
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
-		return nil, "", fmt.Errorf("fetch recording: %w", err)
+		return nil, fmt.Errorf("fetch recording: %w", err)
 	}
 	req.SetBasicAuth(c.sid, c.token)
+	if rangeHeader != "" {
+		req.Header.Set("Range", rangeHeader)
+	}
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return nil, "", wrap("fetch recording", err)
+		return nil, wrap("fetch recording", err)
 	}
-	if resp.StatusCode != http.StatusOK {
+	if resp.StatusCode != http.StatusOK && resp.StatusCode != http.StatusPartialContent {
 		resp.Body.Close()
-		return nil, "", &Error{Op: "fetch recording", Status: resp.StatusCode, Message: "Twilio answered " + resp.Status}
+		return nil, &Error{Op: "fetch recording", Status: resp.StatusCode, Message: "Twilio answered " + resp.Status}
 	}
-	ct := resp.Header.Get("Content-Type")
-	if ct == "" {
-		ct = "audio/mpeg"
+	rec := &Recording{Body: resp.Body, Status: resp.StatusCode, ContentType: resp.Header.Get("Content-Type"),
+		ContentRange: resp.Header.Get("Content-Range"), ContentLength: resp.Header.Get("Content-Length")}
+	if rec.ContentType == "" {
+		rec.ContentType = "audio/mpeg"
 	}
-	return resp.Body, ct, nil
+	return rec, nil
+}
+
+// Recording is a recording being fetched: its body (which the caller
+// closes), and what the player needs to seek.
+type Recording struct {
+	Body          io.ReadCloser
+	Status        int // 200, or 206 for a range
+	ContentType   string
+	ContentRange  string
+	ContentLength string
 }

@@ -79,33 +79,48 @@ func TestSlowTwilioTimesOut(t *testing.T) {
 	}
 }
 
-func TestFetchRecordingOnlyFromThisAccount(t *testing.T) {
+// TestRecordingsOnlyBySID: a recording is fetched and deleted by its SID,
+// in this account's URL; a SID not of Twilio's form ("RE" and 32 hex
+// digits, so no path tricks) is refused before anything is sent.
+func TestRecordingsOnlyBySID(t *testing.T) {
 	t.Parallel()
 	fake := faketwilio.Start(t, sid, token)
 	c, _ := twilioapi.New(sid, token, fake.HTTPClient(5*time.Second))
-	body, ct, err := c.FetchRecording(t.Context(), "https://api.twilio.com/2010-04-01/Accounts/"+sid+"/Recordings/RE123")
+	const re = "RE0123456789abcdef0123456789abcdef"
+	rec, err := c.FetchRecording(t.Context(), re, "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, _ := io.ReadAll(body)
-	body.Close()
-	if string(got) != string(fake.Audio()) || ct != "audio/mpeg" {
-		t.Errorf("recording = %q %s", got, ct)
+	got, _ := io.ReadAll(rec.Body)
+	rec.Body.Close()
+	if string(got) != string(fake.Audio()) || rec.ContentType != "audio/mpeg" || rec.Status != 200 {
+		t.Errorf("recording = %q %+v", got, rec)
 	}
-	if r := fake.Requests(); r[len(r)-1].Path != "/2010-04-01/Accounts/"+sid+"/Recordings/RE123.mp3" {
+	if r := fake.Requests(); r[len(r)-1].Path != "/2010-04-01/Accounts/"+sid+"/Recordings/"+re+".mp3" {
 		t.Errorf("fetched %s", r[len(r)-1].Path)
 	}
-	for _, u := range []string{
-		"https://evil.example.org/2010-04-01/Accounts/" + sid + "/Recordings/RE1",
-		"http://api.twilio.com/2010-04-01/Accounts/" + sid + "/Recordings/RE1",
-		"https://api.twilio.com/2010-04-01/Accounts/ACother/Recordings/RE1",
-		"https://api.twilio.com/2010-04-01/Accounts/" + sid + "/Calls.json",
-	} {
-		if _, _, err := c.FetchRecording(t.Context(), u); err == nil {
-			t.Errorf("fetched %s", u)
+	part, err := c.FetchRecording(t.Context(), re, "bytes=3-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ = io.ReadAll(part.Body)
+	part.Body.Close()
+	if part.Status != 206 || string(got) != string(fake.Audio()[3:]) || part.ContentRange == "" {
+		t.Errorf("range = %d %q %q", part.Status, got, part.ContentRange)
+	}
+	before := len(fake.Requests())
+	for _, bad := range []string{"RE1/../../Calls/CA0123456789abcdef0123456789abcdef", "RE123", "CA0123456789abcdef0123456789abcdef", "RE0123456789ABCDEF0123456789ABCDEF", ""} {
+		if _, err := c.FetchRecording(t.Context(), bad, ""); err == nil {
+			t.Errorf("fetched %q", bad)
+		}
+		if err := c.DeleteRecording(bad); err == nil {
+			t.Errorf("deleted %q", bad)
 		}
 	}
-	if err := c.DeleteRecording("RE123"); err != nil {
+	if n := len(fake.Requests()); n != before {
+		t.Errorf("%d requests reached Twilio for malformed SIDs", n-before)
+	}
+	if err := c.DeleteRecording(re); err != nil {
 		t.Errorf("delete: %v", err)
 	}
 }
