@@ -372,7 +372,7 @@ func TestRingInOrder(t *testing.T) {
 func TestScreening(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, harnessOpts{})
-	leg := callForm("CallSid", "CAleg", "ParentCallSid", "CA0123456789abcdef0123456789abcdef", "From", "+14258692644", "To", "+14255550101")
+	leg := callForm("CallSid", "CAaaaabbbbccccddddeeeeffff00001111", "ParentCallSid", "CA0123456789abcdef0123456789abcdef", "From", "+14258692644", "To", "+14255550101")
 	doc := h.step("/twilio/screen?g=scheduling", leg)
 	g := doc.First("Gather")
 	if g == nil || g.Attrs["numDigits"] != "1" || !strings.Contains(doc.Said(), "main line") || !strings.Contains(doc.Said(), "Press 1") {
@@ -382,12 +382,12 @@ func TestScreening(t *testing.T) {
 		t.Errorf("a voicemail that never presses 1 is not dropped: last verb %s", doc.Last().Name)
 	}
 	action := pathOf(t, g.Attrs["action"])
-	accepted := h.step(action, url.Values{"CallSid": {"CAleg"}, "Digits": {"1"}})
+	accepted := h.step(action, url.Values{"CallSid": {"CAaaaabbbbccccddddeeeeffff00001111"}, "Digits": {"1"}})
 	if len(accepted.Children) != 0 {
 		t.Errorf("pressing 1 does not bridge: %+v", accepted.Children)
 	}
 	for _, digits := range []string{"", "2", "*"} {
-		declined := h.step(action, url.Values{"CallSid": {"CAleg"}, "Digits": {digits}})
+		declined := h.step(action, url.Values{"CallSid": {"CAaaaabbbbccccddddeeeeffff00001111"}, "Digits": {digits}})
 		if declined.Last() == nil || declined.Last().Name != "Hangup" {
 			t.Errorf("Digits=%q: the leg is not dropped", digits)
 		}
@@ -589,7 +589,7 @@ func TestReloadKeepsCallsInProgressOnTheirConfiguration(t *testing.T) {
 	if got := h.callStep(oldAction, callForm("Digits", "7")).Said(); !strings.Contains(got, "does nothing") {
 		t.Errorf("the call in progress switched configuration: %q", got)
 	}
-	if got := h.callStep("/twilio/menu?n=0", callForm("CallSid", "CAnew", "Digits", "7")).Said(); !strings.Contains(got, "not one of the choices") {
+	if got := h.callStep("/twilio/menu?n=0", callForm("CallSid", "CA11112222333344445555666677778888", "Digits", "7")).Said(); !strings.Contains(got, "not one of the choices") {
 		t.Errorf("a new call did not get the new configuration: %q", got)
 	}
 

@@ -69,7 +69,7 @@ func main() {
 	waitHTTP(sbURL + "/healthz")
 
 	// The baselines answer with a document as large as the main menu.
-	menuDoc := size(sbURL, "/twilio/voice", url.Values{"CallSid": {"CAsize"}, "From": {"+12065550142"}})
+	menuDoc := size(sbURL, "/twilio/voice", url.Values{"CallSid": {simulate.CallSID("size")}, "From": {"+12065550142"}})
 	plain := start(o.baseline, nil, "", "-addr", "127.0.0.1:"+strconv.Itoa(plainPort), "-size", strconv.Itoa(menuDoc))
 	defer plain.stop()
 	val := start(o.baseline, nil, "", "-addr", "127.0.0.1:"+strconv.Itoa(valPort), "-size", strconv.Itoa(menuDoc), "-validate", "-token", token, "-public", public)
@@ -84,7 +84,7 @@ func main() {
 		sig := simulate.Sign(token, public+path, form)
 		return func(int, int) (string, []byte, string) { return path, body, sig }
 	}
-	call := url.Values{"CallSid": {"CAbench0000000000000000000000000"}, "From": {"+12065550142"}, "To": {"+14258692644"}, "CallStatus": {"ringing"}}
+	call := url.Values{"CallSid": {simulate.CallSID("bench")}, "From": {"+12065550142"}, "To": {"+14258692644"}, "CallStatus": {"ringing"}}
 	with := func(k, v string) url.Values {
 		f := url.Values{}
 		for kk, vv := range call {
@@ -122,7 +122,7 @@ func main() {
 	capture := func(w, i int) (string, []byte, string) {
 		// A new call every time, across rounds too (a repeat would be a
 		// replay: cheaper, and not recorded twice).
-		f := url.Values{"CallSid": {fmt.Sprintf("CAcap%d%03d%09d", round, w, i)}, "From": {"+12065550142"}, "To": {"+14258692644"}, "Digits": {"1"}}
+		f := url.Values{"CallSid": {simulate.CallSID(fmt.Sprintf("cap %d %d %d", round, w, i))}, "From": {"+12065550142"}, "To": {"+14258692644"}, "Digits": {"1"}}
 		path := "/twilio/callback/number?n=0&r=menu"
 		return path, []byte(f.Encode()), simulate.Sign(token, public+path, f)
 	}

@@ -90,7 +90,7 @@ func callCmd(ctx context.Context, args []string, getenv func(string) string, std
 	if err != nil {
 		return &exitError{code: 2, err: err}
 	}
-	call := &simulate.Call{From: *from, CallSid: "CAsim" + strings.ReplaceAll(time.Now().Format("150405.000000000"), ".", ""), Source: source, Out: stdout}
+	call := &simulate.Call{From: *from, CallSid: simulate.CallSID(time.Now().Format(time.RFC3339Nano)), Source: source, Out: stdout}
 	if *local || (*at != "" && !env.URLSet) {
 		path := env.ConfigPath
 		line, err := config.LoadFile(path)

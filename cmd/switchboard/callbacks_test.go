@@ -67,7 +67,7 @@ func TestStaffAndCallbacksCommands(t *testing.T) {
 	}
 
 	// A signed call asks for a callback from its caller ID.
-	form := url.Values{"CallSid": {"CAcli0000000000000000000000000001"}, "From": {"+12065550142"}, "To": {"+14258692644"}}
+	form := url.Values{"CallSid": {"CAc0000000000000000000000000000001"}, "From": {"+12065550142"}, "To": {"+14258692644"}}
 	signedPost(t, base, twilioToken, "/twilio/voice", form)
 	form.Set("Digits", "1")
 	signedPost(t, base, twilioToken, "/twilio/callback/number?n=0&r=menu", form)

@@ -78,7 +78,7 @@ func TestBrowserWorksACallback(t *testing.T) {
 	anaToken, benToken := s.AddStaff("ana"), s.AddStaff("ben")
 
 	// A caller asks for a callback: signed webhooks through the real router.
-	form := url.Values{"CallSid": {"CAbrowser000000000000000000000001"}, "From": {"+12065550142"}, "To": {"+14258692644"}, "Digits": {"2"}}
+	form := url.Values{"CallSid": {"CAb0000000000000000000000000000001"}, "AccountSid": {testserver.AccountSID}, "From": {"+12065550142"}, "To": {"+14258692644"}, "Digits": {"2"}}
 	if rec := s.Post("/twilio/menu?n=0", form, true); rec.Code != 200 {
 		t.Fatalf("menu webhook: %d", rec.Code)
 	}

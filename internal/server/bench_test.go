@@ -18,7 +18,7 @@ import (
 // same request: parse the form and validate the signature.
 func BenchmarkWebhook(b *testing.B) {
 	s := testserver.New(b, testserver.Options{})
-	form := url.Values{"CallSid": {"CAbench"}, "From": {"+12065550142"}, "To": {"+14258692644"}}
+	form := url.Values{"CallSid": {simulate.CallSID("bench")}, "From": {"+12065550142"}, "To": {"+14258692644"}}
 	body := form.Encode()
 	sig := simulate.Sign(testserver.Token, testserver.Base+"/twilio/voice", form)
 	b.ReportAllocs()
@@ -36,7 +36,7 @@ func BenchmarkWebhook(b *testing.B) {
 
 func BenchmarkBaselineValidate(b *testing.B) {
 	v := client.NewRequestValidator(testserver.Token)
-	form := url.Values{"CallSid": {"CAbench"}, "From": {"+12065550142"}, "To": {"+14258692644"}}
+	form := url.Values{"CallSid": {simulate.CallSID("bench")}, "From": {"+12065550142"}, "To": {"+14258692644"}}
 	body := form.Encode()
 	sig := simulate.Sign(testserver.Token, testserver.Base+"/twilio/voice", form)
 	doc := []byte(strings.Repeat("x", 1500))
@@ -67,7 +67,7 @@ func BenchmarkCapture(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		i++
-		form := url.Values{"CallSid": {"CAcap" + strconv.Itoa(i)}, "From": {"+12065550142"}, "To": {"+14258692644"}, "Digits": {"1"}}
+		form := url.Values{"CallSid": {simulate.CallSID("cap " + strconv.Itoa(i))}, "From": {"+12065550142"}, "To": {"+14258692644"}, "Digits": {"1"}}
 		path := "/twilio/callback/number?n=0&r=menu"
 		req := httptest.NewRequest(http.MethodPost, path, strings.NewReader(form.Encode()))
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")

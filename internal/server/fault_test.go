@@ -84,7 +84,7 @@ func TestFaultsDuringFiveHundredCalls(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			time.Sleep(time.Duration(i) * spread / calls)
-			sid := fmt.Sprintf("CAfault%05d", i)
+			sid := fmt.Sprintf("CA%032x", 0xfa000000+i)
 			form := func(kv ...string) url.Values {
 				f := url.Values{"CallSid": {sid}, "From": {fmt.Sprintf("+1206555%04d", i)}, "To": {"+14258692644"}}
 				for j := 0; j+1 < len(kv); j += 2 {

@@ -23,8 +23,10 @@ type surfaceDeps struct {
 	Flow      *ivr.Flow
 	Validator ivr.Validator // nil: local mode, webhooks are not checked
 	BaseURL   string
-	Logger    *slog.Logger
-	Redis     redis.UniversalClient
+	// AccountSID, when set, is the only AccountSid a signed webhook may carry.
+	AccountSID string
+	Logger     *slog.Logger
+	Redis      redis.UniversalClient
 	// ReadyTimeout bounds the Redis ping behind /readyz.
 	ReadyTimeout time.Duration
 	// API is the staff JSON API; nil leaves /api/v1 out.
@@ -69,6 +71,14 @@ func newSurface(d surfaceDeps) (*surface, error) {
 	// per-account limit still applies.
 	e.IPExtractor = echo.ExtractIPDirect()
 	s := &surface{deps: d, echo: e}
+	// Request ids are made here: a client's X-Request-Id is dropped, never
+	// echoed or logged.
+	e.Pre(func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			c.Request().Header.Del(echo.HeaderXRequestID)
+			return next(c)
+		}
+	})
 	e.Use(middleware.RequestID())
 	e.Use(s.requestLog())
 	e.Use(middleware.Recover())

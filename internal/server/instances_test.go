@@ -90,7 +90,7 @@ func TestTwoInstancesShareCallsAndTheQueue(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			form := url.Values{"CallSid": {fmt.Sprintf("CAmulti%04d", i)}, "From": {fmt.Sprintf("+1206555%04d", 100+i)}, "To": {"+14258692644"}}
+			form := url.Values{"CallSid": {fmt.Sprintf("CA%032x", 0xa0000+i)}, "From": {fmt.Sprintf("+1206555%04d", 100+i)}, "To": {"+14258692644"}}
 			step := 0
 			next := func(u string, extra ...string) *simulate.Node {
 				f := url.Values{}
@@ -186,7 +186,7 @@ func TestACallSurvivesItsInstance(t *testing.T) {
 	rs := redistest.Start(t)
 	_, srvA := instance(t, rs.URL())
 	b, srvB := instance(t, rs.URL())
-	form := url.Values{"CallSid": {"CAsurvivor"}, "From": {"+12065550142"}, "To": {"+14258692644"}}
+	form := url.Values{"CallSid": {"CA5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a"}, "From": {"+12065550142"}, "To": {"+14258692644"}}
 	doc := post(t, srvA, public+"/twilio/voice", form)
 	form.Set("Digits", "2")
 	doc = post(t, srvA, doc.First("Gather").Attrs["action"], form)

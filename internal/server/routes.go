@@ -21,7 +21,7 @@ func (s *surface) routes() error {
 	if s.deps.Metrics != nil {
 		e.GET("/metrics", echo.WrapHandler(s.deps.Metrics.Handler()))
 	}
-	verify, err := ivr.VerifySignature(s.deps.Validator, s.deps.BaseURL, s.deps.Logger, s.deps.Metrics.SignatureFailure)
+	verify, err := ivr.VerifySignature(s.deps.Validator, s.deps.BaseURL, s.deps.AccountSID, s.deps.Logger, s.deps.Metrics.SignatureFailure)
 	if err != nil {
 		return fmt.Errorf("server routes: %w", err)
 	}

@@ -125,7 +125,7 @@ func New(o Options) (*Server, error) {
 		validator = &v
 	}
 	if a.http, err = newSurface(surfaceDeps{
-		Flow: a.Flow, Validator: validator, BaseURL: o.Env.PublicURL, Logger: o.Logger, Redis: o.Redis,
+		Flow: a.Flow, Validator: validator, BaseURL: o.Env.PublicURL, AccountSID: o.Env.AccountSID, Logger: o.Logger, Redis: o.Redis,
 		API: staffAPI, Spooled: a.Recorder.Spooled, SpoolCheck: a.Spool.Check, Console: cons, Metrics: a.Metrics,
 	}); err != nil {
 		return nil, err

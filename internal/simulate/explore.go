@@ -103,7 +103,7 @@ func (e *Explorer) Explore(ctx context.Context) (*Report, error) {
 	if e.MaxSteps <= 0 {
 		e.MaxSteps = 20000
 	}
-	base := url.Values{"CallSid": {"CAexplorer000000000000000000000000"}, "From": {e.From}, "To": {e.To}, "CallStatus": {"in-progress"}}
+	base := url.Values{"CallSid": {CallSID("explorer")}, "From": {e.From}, "To": {e.To}, "CallStatus": {"in-progress"}}
 	rep := &Report{}
 	found := map[string]bool{}
 	add := func(trail []string, problem string) {
@@ -507,7 +507,7 @@ func (e *Explorer) successors(doc *Node, s *state, base url.Values) ([]*state, s
 			}
 			for _, n := range verb.Children {
 				if u := n.Attrs["url"]; u != "" {
-					step(u, with(base, "CallSid", "CAleg", "ParentCallSid", base.Get("CallSid")), moveWhisperPre+n.Text)
+					step(u, with(base, "CallSid", CallSID("explorer leg"), "ParentCallSid", base.Get("CallSid")), moveWhisperPre+n.Text)
 					break
 				}
 			}

@@ -404,7 +404,7 @@ func (c *Call) dial(ctx context.Context, res *Result, d *Node) (*Node, bool, err
 	if d.Attrs["action"] == "" {
 		return nil, false, nil
 	}
-	doc, err := c.post(ctx, res, d.Attrs["action"], c.form("DialCallStatus", status, "DialBridged", isBridged, "DialCallDuration", duration, "DialCallSid", "CAsimleg"))
+	doc, err := c.post(ctx, res, d.Attrs["action"], c.form("DialCallStatus", status, "DialBridged", isBridged, "DialCallDuration", duration, "DialCallSid", CallSID(c.CallSid+" leg")))
 	return doc, true, err
 }
 
@@ -412,7 +412,7 @@ func (c *Call) dial(ctx context.Context, res *Result, d *Node) (*Node, bool, err
 // whisper plays the screening to the scheduler, who presses key ("1"
 // accepts; anything else, or nothing, declines).
 func (c *Call) whisper(ctx context.Context, res *Result, u, to, key string) error {
-	leg := url.Values{"CallSid": {"CAsimleg"}, "ParentCallSid": {c.CallSid}, "From": {c.To}, "To": {to}, "CallStatus": {"in-progress"}}
+	leg := url.Values{"CallSid": {CallSID(c.CallSid + " leg")}, "ParentCallSid": {c.CallSid}, "From": {c.To}, "To": {to}, "CallStatus": {"in-progress"}}
 	doc, err := c.post(ctx, res, u, leg)
 	if err != nil {
 		return err
