@@ -24,6 +24,14 @@ type Env struct {
 	RedisPrefix string
 	// DataDir holds local files such as the callback spool (SWITCHBOARD_DATA_DIR, default ./data).
 	DataDir string
+	// TrustedProxies are the proxies whose X-Forwarded-For is believed
+	// (SWITCHBOARD_TRUSTED_PROXIES: addresses or CIDR ranges, comma
+	// separated). Empty: the client is the connection's peer.
+	TrustedProxies []*net.IPNet
+	// MetricsAddr is where /metrics is served on a listener of its own
+	// (SWITCHBOARD_METRICS_ADDR). Empty: on the main listener, to loopback
+	// clients only.
+	MetricsAddr string
 }
 
 // DefaultAddr is where the service listens when SWITCHBOARD_ADDR is unset.
@@ -80,6 +88,30 @@ func FromEnv(getenv func(string) string) (Env, error) {
 	}
 	if e.DataDir == "" {
 		e.DataDir = "data"
+	}
+	for _, p := range strings.Split(getenv("SWITCHBOARD_TRUSTED_PROXIES"), ",") {
+		p = strings.TrimSpace(p)
+		if p == "" {
+			continue
+		}
+		if !strings.Contains(p, "/") {
+			if ip := net.ParseIP(p); ip != nil && ip.To4() != nil {
+				p += "/32"
+			} else {
+				p += "/128"
+			}
+		}
+		_, n, err := net.ParseCIDR(p)
+		if err != nil {
+			return e, fmt.Errorf("SWITCHBOARD_TRUSTED_PROXIES: %q is not an address or CIDR range", p)
+		}
+		e.TrustedProxies = append(e.TrustedProxies, n)
+	}
+	e.MetricsAddr = getenv("SWITCHBOARD_METRICS_ADDR")
+	if e.MetricsAddr != "" {
+		if _, _, err := net.SplitHostPort(e.MetricsAddr); err != nil {
+			return e, fmt.Errorf("SWITCHBOARD_METRICS_ADDR %q: want host:port: %w", e.MetricsAddr, err)
+		}
 	}
 	return e, nil
 }

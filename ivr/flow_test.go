@@ -493,6 +493,22 @@ func TestBadRequests(t *testing.T) {
 	if rec := h.post("/twilio/menu?n=0", big, true); rec.Code != http.StatusRequestEntityTooLarge {
 		t.Errorf("oversized body: %d, want 413", rec.Code)
 	}
+	// The limit is 64 KiB (65,536 bytes), not 64,000.
+	pad := func(size int) url.Values {
+		f := callForm()
+		f.Set("SpeechResult", "")
+		f.Set("SpeechResult", strings.Repeat("a", size-len(f.Encode())))
+		return f
+	}
+	if f := pad(65536); len(f.Encode()) != 65536 {
+		t.Fatalf("padding made %d bytes", len(f.Encode()))
+	}
+	if rec := h.post("/twilio/menu?n=0", pad(65536), true); rec.Code != http.StatusOK {
+		t.Errorf("a 65,536-byte body: %d, want 200", rec.Code)
+	}
+	if rec := h.post("/twilio/menu?n=0", pad(65537), true); rec.Code != http.StatusRequestEntityTooLarge {
+		t.Errorf("a 65,537-byte body: %d, want 413", rec.Code)
+	}
 	if rec := h.post("/twilio/voice", url.Values{"From": {callerFrom}}, true); rec.Code != http.StatusBadRequest || !strings.Contains(rec.Body.String(), "CallSid") {
 		t.Errorf("missing CallSid: %d %s", rec.Code, rec.Body)
 	}

@@ -15,7 +15,26 @@ func TestMetricsCountTheCall(t *testing.T) {
 	h.callStep("/twilio/callback/number?n=0&r=unanswered", callForm("Digits", "1"))
 	h.callStep("/twilio/menu?n=0", callForm("Digits", "7"))
 	h.post("/twilio/voice", callForm(), false) // unsigned: refused
-	rec := h.Do(newGet("/metrics"))
+	// Metrics are for loopback clients not behind a proxy.
+	for _, tt := range []struct {
+		peer, xff string
+		want      int
+	}{
+		{"198.51.100.4:5000", "", http.StatusForbidden},
+		{"127.0.0.1:5000", "203.0.113.9", http.StatusForbidden},
+	} {
+		req := newGet("/metrics")
+		req.RemoteAddr = tt.peer
+		if tt.xff != "" {
+			req.Header.Set("X-Forwarded-For", tt.xff)
+		}
+		if rec := h.Do(req); rec.Code != tt.want {
+			t.Errorf("/metrics from %s (X-Forwarded-For %q): %d, want %d", tt.peer, tt.xff, rec.Code, tt.want)
+		}
+	}
+	req := newGet("/metrics")
+	req.RemoteAddr = "127.0.0.1:5000"
+	rec := h.Do(req)
 	if rec.Code != http.StatusOK {
 		t.Fatalf("/metrics: %d", rec.Code)
 	}

@@ -193,6 +193,29 @@ func TestServeWithTokenAndRedis(t *testing.T) {
 	}
 }
 
+// TestMetricsOnTheirOwnListener: with SWITCHBOARD_METRICS_ADDR the metrics
+// are served there, and the main listener (the one behind the proxy) has
+// none.
+func TestMetricsOnTheirOwnListener(t *testing.T) {
+	t.Parallel()
+	maddr := freeAddr(t)
+	base, _ := startServe(t, map[string]string{"SWITCHBOARD_METRICS_ADDR": maddr})
+	resp, err := http.Get("http://" + maddr + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if body := readBody(t, resp); resp.StatusCode != http.StatusOK || !strings.Contains(body, "switchboard_callback_queue_pending") {
+		t.Errorf("metrics listener: %d", resp.StatusCode)
+	}
+	resp, err = http.Get(base + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if readBody(t, resp); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("/metrics on the main listener: %d, want 404", resp.StatusCode)
+	}
+}
+
 func readBody(t *testing.T, resp *http.Response) string {
 	t.Helper()
 	defer resp.Body.Close()

@@ -88,6 +88,13 @@ func serve(ctx context.Context, getenv func(string) string, stdout, stderr io.Wr
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", env.Addr, err)
 	}
+	var mln net.Listener
+	if env.MetricsAddr != "" {
+		if mln, err = net.Listen("tcp", env.MetricsAddr); err != nil {
+			ln.Close()
+			return fmt.Errorf("listen for metrics on %s: %w", env.MetricsAddr, err)
+		}
+	}
 	hs := &http.Server{
 		Handler:           srv,
 		ReadHeaderTimeout: 5 * time.Second,
@@ -124,8 +131,14 @@ func serve(ctx context.Context, getenv func(string) string, stdout, stderr io.Wr
 		recorder.Run(bgCtx, 2*time.Second, time.Minute)
 	}()
 
-	errc := make(chan error, 1)
+	errc := make(chan error, 2)
 	go func() { errc <- hs.Serve(ln) }()
+	if mln != nil {
+		ms := &http.Server{Handler: a.MetricsHandler(), ReadHeaderTimeout: 5 * time.Second}
+		defer ms.Close()
+		log.Info("metrics listening", slog.String("addr", mln.Addr().String()))
+		go func() { errc <- ms.Serve(mln) }()
+	}
 	var serveErr error
 	select {
 	case err := <-errc:

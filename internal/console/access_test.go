@@ -4,7 +4,10 @@ import (
 	"bytes"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/switchboard-clinic/switchboard/internal/callback"
@@ -110,5 +113,114 @@ func TestEveryPlaybackIsRecordedAndRangesSeek(t *testing.T) {
 	}
 	if played != 4 {
 		t.Errorf("%d playbacks in the history, want 4: %+v", played, r.History)
+	}
+}
+
+// TestConcurrentGuessesAreCountedBeforeTheyAreChecked: 16 wrong passwords
+// sent at once are not all checked: each is counted first, and only the
+// free tries and the one that starts the wait reach bcrypt.
+func TestConcurrentGuessesAreCountedBeforeTheyAreChecked(t *testing.T) {
+	t.Parallel()
+	s := testserver.New(t, testserver.Options{})
+	s.AddStaff("ana")
+	if err := s.Staff.SetPassword(t.Context(), "ana", "correct horse battery"); err != nil {
+		t.Fatal(err)
+	}
+	codes := make(chan int, 16)
+	var wg sync.WaitGroup
+	for i := 0; i < 16; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			req := httptest.NewRequest(http.MethodPost, "/staff/signin", strings.NewReader(url.Values{"name": {"ana"}, "secret": {"wrong password!"}}.Encode()))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			codes <- s.Do(req).Code
+		}()
+	}
+	wg.Wait()
+	close(codes)
+	checked := 0
+	for c := range codes {
+		switch c {
+		case http.StatusUnauthorized:
+			checked++
+		case http.StatusTooManyRequests:
+		default:
+			t.Errorf("status %d", c)
+		}
+	}
+	if checked > 4 {
+		t.Errorf("%d of 16 concurrent guesses were checked, want at most 4", checked)
+	}
+}
+
+// TestSignInFromAnotherSiteIsRefused: a cross-site form cannot sign a
+// browser in to someone else's account (login CSRF).
+func TestSignInFromAnotherSiteIsRefused(t *testing.T) {
+	t.Parallel()
+	s := testserver.New(t, testserver.Options{})
+	token := s.AddStaff("ana")
+	for _, tt := range []struct {
+		name   string
+		header map[string]string
+		want   int
+	}{
+		{"cross-site fetch metadata", map[string]string{"Sec-Fetch-Site": "cross-site"}, http.StatusForbidden},
+		{"same-site but another origin", map[string]string{"Sec-Fetch-Site": "same-site"}, http.StatusForbidden},
+		{"another origin", map[string]string{"Origin": "https://evil.example.org"}, http.StatusForbidden},
+		{"the console itself", map[string]string{"Sec-Fetch-Site": "same-origin", "Origin": testserver.Base}, http.StatusSeeOther},
+		{"the console's origin", map[string]string{"Origin": testserver.Base}, http.StatusSeeOther},
+		{"not a browser", nil, http.StatusSeeOther},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			req := httptest.NewRequest(http.MethodPost, "/staff/signin", strings.NewReader(url.Values{"name": {"ana"}, "secret": {token}}.Encode()))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			for k, v := range tt.header {
+				req.Header.Set(k, v)
+			}
+			if got := s.Do(req).Code; got != tt.want {
+				t.Errorf("status %d, want %d", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestClientAddressesComeOnlyFromTrustedProxies: behind the shipped proxy
+// every browser shares its address, so without SWITCHBOARD_TRUSTED_PROXIES
+// one stranger's guesses would slow everyone down. With it, each client
+// counts on its own, and an X-Forwarded-For from anyone else is ignored.
+func TestClientAddressesComeOnlyFromTrustedProxies(t *testing.T) {
+	t.Parallel()
+	const proxy = "10.9.8.7"
+	s := testserver.New(t, testserver.Options{TrustedProxies: proxy})
+	guess := func(peer, xff string) int {
+		req := httptest.NewRequest(http.MethodPost, "/staff/signin", strings.NewReader(url.Values{"name": {"nobody"}, "secret": {"guess guess guess"}}.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.RemoteAddr = peer + ":40000"
+		if xff != "" {
+			req.Header.Set("X-Forwarded-For", xff)
+		}
+		return s.Do(req).Code
+	}
+	// The stranger behind the proxy uses up the address's free tries (10)
+	// and starts its wait.
+	for i := 0; i < 11; i++ {
+		if c := guess(proxy, "203.0.113.66"); c != http.StatusUnauthorized {
+			t.Fatalf("guess %d: %d", i, c)
+		}
+	}
+	if c := guess(proxy, "203.0.113.66"); c != http.StatusTooManyRequests {
+		t.Errorf("the stranger's next guess: %d, want 429", c)
+	}
+	if c := guess(proxy, "198.51.100.20"); c != http.StatusUnauthorized {
+		t.Errorf("another client behind the same proxy: %d, want its own tries (401)", c)
+	}
+	// A forged header from a peer that is not a trusted proxy is ignored:
+	// the peer itself is the client.
+	for i := 0; i < 11; i++ {
+		guess("192.0.2.50", "198.51.100."+strconv.Itoa(100+i))
+	}
+	if c := guess("192.0.2.50", "198.51.100.250"); c != http.StatusTooManyRequests {
+		t.Errorf("rotating X-Forwarded-For from an untrusted peer escaped the address limit: %d", c)
 	}
 }

@@ -51,8 +51,8 @@ type Staff interface {
 	Authenticate(ctx context.Context, token string) (staff.Account, error)
 	CheckPassword(ctx context.Context, name, password string) (staff.Account, error)
 	Get(ctx context.Context, name string) (staff.Account, error)
-	SignInFailures(ctx context.Context, key string, add bool) (int64, error)
-	ClearSignInFailures(ctx context.Context, key string) error
+	SignInAttempt(ctx context.Context, name, addr string, t staff.Throttle) (time.Duration, error)
+	SignInSucceeded(ctx context.Context, name, addr string) error
 }
 
 var _ Staff = (*staff.Store)(nil)
@@ -77,6 +77,11 @@ type Deps struct {
 	Twilio   Twilio
 	// Secure marks cookies Secure (the public URL is https).
 	Secure bool
+	// Origin is the console's own origin (the public URL's scheme and
+	// host): a sign-in posted from any other is refused.
+	Origin string
+	// Throttle paces failed sign-ins; zero means staff.DefaultThrottle().
+	Throttle staff.Throttle
 	// Timeout bounds the Redis work of each page.
 	Timeout time.Duration
 }
@@ -95,6 +100,9 @@ func New(d Deps) (*Console, error) {
 	}
 	if d.Timeout <= 0 {
 		d.Timeout = 2 * time.Second
+	}
+	if d.Throttle == (staff.Throttle{}) {
+		d.Throttle = staff.DefaultThrottle()
 	}
 	loc := func() *time.Location { return d.Line().Schedule.Location }
 	tmpl, err := template.New("").Funcs(funcs(loc)).ParseFS(templateFS, "templates/*.html")

@@ -2,8 +2,10 @@ package console
 
 import (
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -13,9 +15,7 @@ import (
 
 // Failed sign-ins allowed per account and per address in 15 minutes.
 const (
-	maxFailuresPerName = 5
-	maxFailuresPerAddr = 20
-	failurePause       = 400 * time.Millisecond
+	failurePause = 400 * time.Millisecond
 )
 
 type signInData struct {
@@ -33,29 +33,31 @@ func (x *Console) SignInForm(c echo.Context) error {
 }
 
 // SignIn answers POST /staff/signin: a staff name with a password, or an
-// API token from "switchboard staff add". Repeated failures for an account
-// or an address are refused for 15 minutes, and every failure is slowed.
+// API token from "switchboard staff add". The attempt is counted before the
+// secret is checked; past a few free tries an account or an address waits a
+// delay that grows with each failure (see staff.Throttle), so guessing is
+// slow and nobody can be locked out for long by a stranger. A sign-in posted
+// from another site is refused (login CSRF).
 func (x *Console) SignIn(c echo.Context) error {
+	if !x.sameOrigin(c.Request()) {
+		return c.String(http.StatusForbidden, "Sign in from the console's own page.")
+	}
 	ctx, cancel := x.ctx(c)
 	defer cancel()
 	name := strings.ToLower(strings.TrimSpace(c.FormValue("name")))
 	secret := c.FormValue("secret")
 	addr := c.RealIP()
-	for _, key := range []struct {
-		k   string
-		max int64
-	}{{"name:" + name, maxFailuresPerName}, {"addr:" + addr, maxFailuresPerAddr}} {
-		n, err := x.d.Staff.SignInFailures(ctx, key.k, false)
-		if err != nil {
-			return x.unavailable(c, err)
-		}
-		if n >= key.max {
-			return x.render(c, http.StatusTooManyRequests, "signin.html", signInData{Name: name,
-				Message: "Too many failed sign-ins. Wait 15 minutes, or ask an administrator to check your account."})
-		}
+	wait, err := x.d.Staff.SignInAttempt(ctx, name, addr, x.d.Throttle)
+	if err != nil {
+		return x.unavailable(c, err)
+	}
+	if wait > 0 {
+		secs := int(wait.Seconds() + 0.999)
+		c.Response().Header().Set("Retry-After", strconv.Itoa(secs))
+		return x.render(c, http.StatusTooManyRequests, "signin.html", signInData{Name: name,
+			Message: fmt.Sprintf("Too many failed sign-ins. Try again in %d seconds.", secs)})
 	}
 	var acct staff.Account
-	var err error
 	if strings.HasPrefix(secret, "sbt_") {
 		acct, err = x.d.Staff.Authenticate(ctx, secret)
 		if err == nil && name != "" && acct.Name != name {
@@ -65,14 +67,6 @@ func (x *Console) SignIn(c echo.Context) error {
 		acct, err = x.d.Staff.CheckPassword(ctx, name, secret)
 	}
 	if errors.Is(err, staff.ErrUnauthorized) {
-		cancel()
-		ctx, cancel = x.ctx(c)
-		defer cancel()
-		for _, k := range []string{"name:" + name, "addr:" + addr} {
-			if _, ferr := x.d.Staff.SignInFailures(ctx, k, true); ferr != nil {
-				return x.unavailable(c, ferr)
-			}
-		}
 		x.d.Logger.Warn("console sign-in failed", slog.String("name", name))
 		time.Sleep(failurePause)
 		return x.render(c, http.StatusUnauthorized, "signin.html", signInData{Name: name, Message: "That name and password or token did not match."})
@@ -85,7 +79,7 @@ func (x *Console) SignIn(c echo.Context) error {
 	cancel()
 	ctx, cancel = x.ctx(c)
 	defer cancel()
-	_ = x.d.Staff.ClearSignInFailures(ctx, "name:"+acct.Name)
+	_ = x.d.Staff.SignInSucceeded(ctx, name, addr)
 	sess, err := x.d.Sessions.Create(ctx, acct.Name, acct.Generation)
 	if err != nil {
 		return x.unavailable(c, err)
@@ -105,4 +99,20 @@ func (x *Console) SignOut(c echo.Context) error {
 	_ = x.d.Sessions.Delete(ctx, session(c).ID)
 	c.SetCookie(&http.Cookie{Name: sessionCookie, Value: "", Path: "/staff", MaxAge: -1, HttpOnly: true, Secure: x.d.Secure, SameSite: http.SameSiteStrictMode})
 	return x.signInPage(c, http.StatusOK, "You are signed out.")
+}
+
+// sameOrigin reports whether a form was posted from the console itself:
+// Sec-Fetch-Site (sent by current browsers) says same-origin or none, or,
+// without it, Origin is the console's own. A request with neither (not a
+// browser) passes; the CSRF token protects every other form.
+func (x *Console) sameOrigin(r *http.Request) bool {
+	switch r.Header.Get("Sec-Fetch-Site") {
+	case "same-origin", "none":
+		return true
+	case "":
+	default:
+		return false
+	}
+	origin := r.Header.Get("Origin")
+	return origin == "" || x.d.Origin == "" || origin == x.d.Origin
 }

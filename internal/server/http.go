@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"net"
 	"net/http"
 	"time"
 
@@ -25,8 +26,12 @@ type surfaceDeps struct {
 	BaseURL   string
 	// AccountSID, when set, is the only AccountSid a signed webhook may carry.
 	AccountSID string
-	Logger     *slog.Logger
-	Redis      redis.UniversalClient
+	// TrustedProxies are the proxies whose X-Forwarded-For is believed.
+	TrustedProxies []*net.IPNet
+	// MetricsOwnListener: /metrics is served elsewhere, not on this router.
+	MetricsOwnListener bool
+	Logger             *slog.Logger
+	Redis              redis.UniversalClient
 	// ReadyTimeout bounds the Redis ping behind /readyz.
 	ReadyTimeout time.Duration
 	// API is the staff JSON API; nil leaves /api/v1 out.
@@ -66,10 +71,18 @@ func newSurface(d surfaceDeps) (*surface, error) {
 	e := echo.New()
 	e.HideBanner = true
 	e.HidePort = true
-	// Sign-in throttling keys on the client address: take it from the
-	// connection, never from headers a client can forge. Behind a proxy the
-	// per-account limit still applies.
+	// Sign-in throttling keys on the client address: the connection's peer,
+	// or, behind proxies the operator trusts, the last address in
+	// X-Forwarded-For that none of them added. Nothing else is trusted: not
+	// loopback, private or link-local peers by default.
 	e.IPExtractor = echo.ExtractIPDirect()
+	if len(d.TrustedProxies) > 0 {
+		opts := []echo.TrustOption{echo.TrustLoopback(false), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false)}
+		for _, n := range d.TrustedProxies {
+			opts = append(opts, echo.TrustIPRange(n))
+		}
+		e.IPExtractor = echo.ExtractIPFromXFFHeader(opts...)
+	}
 	s := &surface{deps: d, echo: e}
 	// Request ids are made here: a client's X-Request-Id is dropped, never
 	// echoed or logged.
@@ -167,5 +180,19 @@ func (s *surface) timeWebhooks(next echo.HandlerFunc) echo.HandlerFunc {
 		err := next(c)
 		s.deps.Metrics.ObserveWebhook(c.Path(), time.Since(start))
 		return err
+	}
+}
+
+// loopbackOnly refuses a request whose peer is not a loopback address or
+// that came through a proxy.
+func loopbackOnly(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		r := c.Request()
+		host, _, err := net.SplitHostPort(r.RemoteAddr)
+		ip := net.ParseIP(host)
+		if err != nil || ip == nil || !ip.IsLoopback() || r.Header.Get("X-Forwarded-For") != "" || r.Header.Get("Forwarded") != "" {
+			return echo.NewHTTPError(http.StatusForbidden, "metrics are served to loopback clients only (or set SWITCHBOARD_METRICS_ADDR)")
+		}
+		return next(c)
 	}
 }

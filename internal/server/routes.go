@@ -9,8 +9,9 @@ import (
 	"github.com/switchboard-clinic/switchboard/ivr"
 )
 
-// maxWebhookBody is the largest webhook body accepted; Twilio's are a few KiB.
-const maxWebhookBody = "64K"
+// maxBody is the largest body accepted anywhere: 64 KiB (in Echo's units
+// "64K" would be 64,000 bytes). Twilio's webhooks are a few KiB.
+const maxBody = "64KiB"
 
 // routes lists the whole HTTP surface and the middleware on each part.
 func (s *surface) routes() error {
@@ -18,15 +19,18 @@ func (s *surface) routes() error {
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
 
-	if s.deps.Metrics != nil {
-		e.GET("/metrics", echo.WrapHandler(s.deps.Metrics.Handler()))
+	// Metrics are never public: on a listener of their own when one is
+	// configured, else here for loopback clients that are not behind a
+	// proxy (a proxy's X-Forwarded-For means the request came from outside).
+	if s.deps.Metrics != nil && !s.deps.MetricsOwnListener {
+		e.GET("/metrics", echo.WrapHandler(s.deps.Metrics.Handler()), loopbackOnly)
 	}
 	verify, err := ivr.VerifySignature(s.deps.Validator, s.deps.BaseURL, s.deps.AccountSID, s.deps.Logger, s.deps.Metrics.SignatureFailure)
 	if err != nil {
 		return fmt.Errorf("server routes: %w", err)
 	}
 	// Twilio webhooks: body limit, then the signature check on every route.
-	tw := []echo.MiddlewareFunc{s.timeWebhooks, middleware.BodyLimit(maxWebhookBody), verify}
+	tw := []echo.MiddlewareFunc{s.timeWebhooks, middleware.BodyLimit(maxBody), verify}
 	e.POST(ivr.PathVoice, f.Handler(f.Answer), tw...)
 	e.POST(ivr.PathStatus, f.Status, tw...)
 	e.POST(ivr.PathMenu, f.Handler(f.MenuChoice), tw...)
@@ -47,7 +51,7 @@ func (s *surface) routes() error {
 
 	// Staff API: body limit, then a bearer token on every route.
 	if a := s.deps.API; a != nil {
-		v1 := e.Group("/api/v1", middleware.BodyLimit("64K"), a.RequireStaff)
+		v1 := e.Group("/api/v1", middleware.BodyLimit(maxBody), a.RequireStaff)
 		v1.GET("/callbacks", a.List)
 		v1.GET("/callbacks/:id", a.Get)
 		v1.POST("/callbacks/:id/claim", a.Claim)
@@ -63,7 +67,7 @@ func (s *surface) routes() error {
 	// (and, for forms, its CSRF token) on everything but sign-in and assets.
 	if x := s.deps.Console; x != nil {
 		e.GET("/staff", func(c echo.Context) error { return c.Redirect(http.StatusMovedPermanently, "/staff/") })
-		st := e.Group("/staff", x.Headers, middleware.BodyLimit("64K"))
+		st := e.Group("/staff", x.Headers, middleware.BodyLimit(maxBody))
 		st.GET("/static/:name", x.Static)
 		st.GET("/signin", x.SignInForm)
 		st.POST("/signin", x.SignIn)

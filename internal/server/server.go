@@ -125,7 +125,8 @@ func New(o Options) (*Server, error) {
 		validator = &v
 	}
 	if a.http, err = newSurface(surfaceDeps{
-		Flow: a.Flow, Validator: validator, BaseURL: o.Env.PublicURL, AccountSID: o.Env.AccountSID, Logger: o.Logger, Redis: o.Redis,
+		Flow: a.Flow, Validator: validator, BaseURL: o.Env.PublicURL, AccountSID: o.Env.AccountSID, TrustedProxies: o.Env.TrustedProxies,
+		MetricsOwnListener: o.Env.MetricsAddr != "", Logger: o.Logger, Redis: o.Redis,
 		API: staffAPI, Spooled: a.Recorder.Spooled, SpoolCheck: a.Spool.Check, Console: cons, Metrics: a.Metrics,
 	}); err != nil {
 		return nil, err
@@ -136,6 +137,14 @@ func New(o Options) (*Server, error) {
 // ServeHTTP serves a request.
 func (a *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	a.http.echo.ServeHTTP(w, r)
+}
+
+// MetricsHandler serves /metrics alone, for a listener of its own
+// (SWITCHBOARD_METRICS_ADDR).
+func (a *Server) MetricsHandler() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", a.Metrics.Handler())
+	return mux
 }
 
 // console builds the staff console and, with Twilio credentials, its REST
@@ -163,7 +172,7 @@ func (a *Server) console(o Options) (*console.Console, error) {
 	}
 	cons, err := console.New(console.Deps{
 		Queue: a.Queue, Staff: a.Staff, Sessions: a.Sessions, Line: o.Live.Current, Now: o.Now, Logger: o.Logger,
-		Twilio: tw, Secure: strings.HasPrefix(o.Env.PublicURL, "https://") && !o.InsecureCookies,
+		Twilio: tw, Secure: strings.HasPrefix(o.Env.PublicURL, "https://") && !o.InsecureCookies, Origin: o.Env.PublicURL,
 	})
 	if err != nil {
 		return nil, err

@@ -237,29 +237,77 @@ func (s *Store) SetPhone(ctx context.Context, name, e164 string) error {
 	return s.setField(ctx, name, "phone", e164)
 }
 
-// SignInFailures counts failed sign-ins for key (an account or an address)
-// in a 15-minute window and returns the count so far.
-func (s *Store) SignInFailures(ctx context.Context, key string, add bool) (int64, error) {
-	k := s.prefix + "fail:" + key
-	if !add {
-		n, err := s.rdb.Get(ctx, k).Int64()
-		if errors.Is(err, redis.Nil) {
-			return 0, nil
-		}
-		return n, err
-	}
-	pipe := s.rdb.TxPipeline()
-	incr := pipe.Incr(ctx, k)
-	pipe.Expire(ctx, k, 15*time.Minute)
-	if _, err := pipe.Exec(ctx); err != nil {
-		return 0, fmt.Errorf("count sign-in failure: %w", err)
-	}
-	return incr.Val(), nil
+// Throttle bounds password guessing without letting a stranger lock anyone
+// out: each sign-in attempt is counted before its password is checked, and
+// past a few free tries an account (and, with more, an address) must wait
+// a delay that doubles with each failure, up to a minute, instead of being
+// locked for a quarter of an hour.
+type Throttle struct {
+	FreePerName, FreePerAddr int           // attempts without any wait
+	Base, Max                time.Duration // the first wait, and the longest
+	Window                   time.Duration // how long failures are remembered
 }
 
-// ClearSignInFailures forgets the failures for key after a good sign-in.
-func (s *Store) ClearSignInFailures(ctx context.Context, key string) error {
-	return s.rdb.Del(ctx, s.prefix+"fail:"+key).Err()
+// DefaultThrottle is the console's: 3 free tries per account, 10 per
+// address, then 1 s, 2 s, 4 s ... up to 60 s, forgotten after 15 minutes.
+func DefaultThrottle() Throttle {
+	return Throttle{FreePerName: 3, FreePerAddr: 10, Base: time.Second, Max: time.Minute, Window: 15 * time.Minute}
+}
+
+// scriptAttempt counts a sign-in attempt for an address and, when the
+// account exists, for the account, unless one of them must still wait.
+// KEYS: account hash, name counter, address counter.
+// ARGV: now ms, free per name, free per address, base ms, max ms, window s.
+// Returns {1, 0} (go on) or {0, ms to wait}.
+var scriptAttempt = redis.NewScript(`
+local now = tonumber(ARGV[1])
+local keys = {KEYS[3]}
+local free = {tonumber(ARGV[3])}
+if redis.call('EXISTS', KEYS[1]) == 1 then
+  keys[2] = KEYS[2]; free[2] = tonumber(ARGV[2])
+end
+for i, k in ipairs(keys) do
+  local untilMs = tonumber(redis.call('HGET', k, 'until') or '0')
+  if now < untilMs then return {0, untilMs - now} end
+end
+for i, k in ipairs(keys) do
+  local n = redis.call('HINCRBY', k, 'n', 1)
+  if n > free[i] then
+    local wait = math.min(tonumber(ARGV[5]), tonumber(ARGV[4]) * 2 ^ (n - free[i] - 1))
+    redis.call('HSET', k, 'until', now + wait)
+  end
+  redis.call('EXPIRE', k, tonumber(ARGV[6]))
+end
+return {1, 0}
+`)
+
+// SignInAttempt counts an attempt to sign in as name from addr, before the
+// password is checked, and reports how long to wait when it must not be
+// checked now. A name with no account gets no counter of its own (there is
+// nothing to guess, and no key to fill Redis with); its address still
+// counts.
+func (s *Store) SignInAttempt(ctx context.Context, name, addr string, t Throttle) (wait time.Duration, err error) {
+	res, err := scriptAttempt.Run(ctx, s.rdb, []string{s.prefix + "u:" + name, s.prefix + "fail:name:" + name, s.prefix + "fail:addr:" + addr},
+		s.now().UnixMilli(), t.FreePerName, t.FreePerAddr, t.Base.Milliseconds(), t.Max.Milliseconds(), int(t.Window.Seconds())).Int64Slice()
+	if err != nil {
+		return 0, fmt.Errorf("count sign-in attempt: %w", err)
+	}
+	if res[0] == 1 {
+		return 0, nil
+	}
+	return time.Duration(res[1]) * time.Millisecond, nil
+}
+
+// SignInSucceeded forgets an account's failures after a good sign-in and
+// takes back the attempt counted for the address.
+func (s *Store) SignInSucceeded(ctx context.Context, name, addr string) error {
+	pipe := s.rdb.TxPipeline()
+	pipe.Del(ctx, s.prefix+"fail:name:"+name)
+	pipe.HIncrBy(ctx, s.prefix+"fail:addr:"+addr, "n", -1)
+	if _, err := pipe.Exec(ctx); err != nil {
+		return fmt.Errorf("clear sign-in failures: %w", err)
+	}
+	return nil
 }
 
 // Remove deletes an account; its token stops working at once, and so do its

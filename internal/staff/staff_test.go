@@ -2,8 +2,10 @@ package staff_test
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/switchboard-clinic/switchboard/internal/redistest"
 	"github.com/switchboard-clinic/switchboard/internal/staff"
@@ -106,18 +108,56 @@ func TestPasswordPhoneAndThrottle(t *testing.T) {
 	if a, _ := s.Get(ctx, "ana"); a.Phone != "+14255550111" {
 		t.Errorf("phone = %q", a.Phone)
 	}
-	for i := 1; i <= 3; i++ {
-		if n, err := s.SignInFailures(ctx, "ana", true); err != nil || n != int64(i) {
-			t.Fatalf("failure %d counted as %d, %v", i, n, err)
-		}
-	}
-	if n, _ := s.SignInFailures(ctx, "ana", false); n != 3 {
-		t.Errorf("failures = %d", n)
-	}
-	if err := s.ClearSignInFailures(ctx, "ana"); err != nil {
+}
+
+// TestSignInThrottle: attempts are counted before any check; past the free
+// tries the wait doubles, up to the maximum, then ends: nothing locks an
+// account for long. Names without an account get no counter.
+func TestSignInThrottle(t *testing.T) {
+	t.Parallel()
+	rs := redistest.Start(t)
+	now := time.Date(2026, 11, 30, 18, 0, 0, 0, time.UTC)
+	s, err := staff.NewStore(rs.Client(), "test:", func() time.Time { return now })
+	if err != nil {
 		t.Fatal(err)
 	}
-	if n, _ := s.SignInFailures(ctx, "ana", false); n != 0 {
-		t.Errorf("failures after clearing = %d", n)
+	ctx := t.Context()
+	if _, err := s.Add(ctx, "ana"); err != nil {
+		t.Fatal(err)
+	}
+	th := staff.Throttle{FreePerName: 3, FreePerAddr: 100, Base: time.Second, Max: 8 * time.Second, Window: time.Hour}
+	// Attempts 1 to 4 go straight on (3 free, and the 4th starts the
+	// clock); each later one first waits twice as long as the one before.
+	var waits []time.Duration
+	for i := 1; i <= 9; i++ {
+		w, err := s.SignInAttempt(ctx, "ana", "198.51.100.7", th)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if w > 0 {
+			waits = append(waits, w)
+			now = now.Add(w) // the caller waits it out
+			if w, err := s.SignInAttempt(ctx, "ana", "198.51.100.7", th); err != nil || w != 0 {
+				t.Fatalf("attempt %d after waiting: wait %v, %v", i, w, err)
+			}
+		}
+	}
+	if diff := fmt.Sprint(waits); diff != "[1s 2s 4s 8s 8s]" {
+		t.Errorf("waits = %v, want [1s 2s 4s 8s 8s]", waits)
+	}
+	if err := s.SignInSucceeded(ctx, "ana", "198.51.100.7"); err != nil {
+		t.Fatal(err)
+	}
+	if w, _ := s.SignInAttempt(ctx, "ana", "198.51.100.7", th); w != 0 {
+		t.Errorf("after a good sign-in: wait %v", w)
+	}
+	for i := 0; i < 50; i++ {
+		if _, err := s.SignInAttempt(ctx, fmt.Sprintf("nobody%d", i), "198.51.100.8", th); err != nil {
+			t.Fatal(err)
+		}
+	}
+	keys, err := rs.Client().Keys(ctx, "test:{staff}:fail:name:nobody*").Result()
+	if err != nil || len(keys) != 0 {
+		t.Errorf("unknown names made %d counters (%v)", len(keys), err)
 	}
 }

@@ -68,6 +68,8 @@ type Options struct {
 	// holds on a busy machine; only the tests that prove the short
 	// production deadline (300 ms) set it.
 	RedisTimeout time.Duration
+	// TrustedProxies is SWITCHBOARD_TRUSTED_PROXIES.
+	TrustedProxies string
 }
 
 // AccountSID is the Twilio account of test servers.
@@ -123,6 +125,18 @@ func New(t testing.TB, o Options) *Server {
 	}
 	t.Cleanup(func() { rdb.Close() })
 	env := config.Env{PublicURL: Base, AuthToken: Token, RedisPrefix: "test:", RedisTimeout: o.RedisTimeout}
+	if o.TrustedProxies != "" {
+		e, err := config.FromEnv(func(k string) string {
+			if k == "SWITCHBOARD_TRUSTED_PROXIES" {
+				return o.TrustedProxies
+			}
+			return ""
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		env.TrustedProxies = e.TrustedProxies
+	}
 	var fake *faketwilio.Server
 	var hc *http.Client
 	if o.Twilio {
