@@ -32,6 +32,9 @@ type Env struct {
 	// (SWITCHBOARD_METRICS_ADDR). Empty: on the main listener, to loopback
 	// clients only.
 	MetricsAddr string
+	// OrphanTTL is how long a spooled update whose request is unknown is
+	// kept (SWITCHBOARD_ORPHAN_TTL, default 10m).
+	OrphanTTL time.Duration
 }
 
 // DefaultAddr is where the service listens when SWITCHBOARD_ADDR is unset.
@@ -106,6 +109,14 @@ func FromEnv(getenv func(string) string) (Env, error) {
 			return e, fmt.Errorf("SWITCHBOARD_TRUSTED_PROXIES: %q is not an address or CIDR range", p)
 		}
 		e.TrustedProxies = append(e.TrustedProxies, n)
+	}
+	e.OrphanTTL = 10 * time.Minute
+	if v := getenv("SWITCHBOARD_ORPHAN_TTL"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < time.Minute || d > 24*time.Hour {
+			return e, fmt.Errorf("SWITCHBOARD_ORPHAN_TTL %q: want a duration from 1m to 24h such as 10m", v)
+		}
+		e.OrphanTTL = d
 	}
 	e.MetricsAddr = getenv("SWITCHBOARD_METRICS_ADDR")
 	if e.MetricsAddr != "" {

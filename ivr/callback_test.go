@@ -3,6 +3,7 @@ package ivr_test
 import (
 	"fmt"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -299,5 +300,38 @@ func TestRecordingWebhookTrustsOnlyTheSID(t *testing.T) {
 	if r == nil || r.Message == nil || r.Message.RecordingSID != "RE0123456789abcdef0123456789abcdef" || r.Message.RecordingURL != "" ||
 		r.Message.URLFor("ACx") != "https://api.twilio.com/2010-04-01/Accounts/ACx/Recordings/RE0123456789abcdef0123456789abcdef" {
 		t.Errorf("message = %+v", r.Message)
+	}
+}
+
+// TestOrphanUpdatesDoNotHoldReadinessAndAreDropped: a signed transcription
+// for a call that made no request is kept a short while (its request may
+// still be in another instance's spool) without making the service
+// unready, then dropped from disk with a warning.
+func TestOrphanUpdatesDoNotHoldReadinessAndAreDropped(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, harnessOpts{})
+	orphan := callForm("CallSid", "CAdddddddddddddddddddddddddddddddd", "TranscriptionText", "a secret sentence", "TranscriptionStatus", "completed")
+	if rec := h.post("/twilio/callback/transcript", orphan, true); rec.Code != http.StatusNoContent {
+		t.Fatalf("transcription for an unknown call: %d", rec.Code)
+	}
+	if h.Recorder.Spooled() != 1 || h.Recorder.Orphans() != 1 {
+		t.Fatalf("spooled %d, orphans %d", h.Recorder.Spooled(), h.Recorder.Orphans())
+	}
+	ready := h.Do(mustGet("/readyz"))
+	if ready.Code != http.StatusOK || !strings.Contains(ready.Body.String(), `"orphans":1`) {
+		t.Errorf("/readyz with only an orphan: %d %s", ready.Code, ready.Body)
+	}
+	h.Recorder.KeepOrphansFor(time.Nanosecond)
+	if _, err := h.Recorder.Replay(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if h.Recorder.Spooled() != 0 || h.Recorder.Orphans() != 0 {
+		t.Errorf("after its time: spooled %d, orphans %d", h.Recorder.Spooled(), h.Recorder.Orphans())
+	}
+	if data, err := os.ReadFile(h.App.Spool.Path()); err == nil && strings.Contains(string(data), "secret sentence") {
+		t.Error("the dropped transcription is still on disk")
+	}
+	if !strings.Contains(h.Logs.String(), "level=WARN msg=\"dropped a spooled callback update whose request never arrived\"") {
+		t.Errorf("no warning when dropped:\n%s", h.Logs)
 	}
 }

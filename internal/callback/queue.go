@@ -101,6 +101,9 @@ type Op struct {
 	Fields  []string  `json:"fields"`         // field/value pairs of the request hash
 	Event   string    `json:"event"`          // history event (JSON), "" for none
 	At      time.Time `json:"at"`
+	// Spooled is when the op went to the spool, by this machine's clock
+	// (zero in entries written before it was kept).
+	Spooled time.Time `json:"spooled,omitzero"`
 }
 
 func (q *Queue) newID(t time.Time) string {

@@ -22,6 +22,7 @@ type Recorder struct {
 	// orphanTTL is how long an update whose request is unknown stays in the
 	// spool: its create may still sit in another instance's spool.
 	orphanTTL time.Duration
+	orphans   atomic.Int64 // spooled updates whose request was not found
 	onCreate  []func(callSID string)
 	// downUntil (unix nanoseconds) is set after Redis fails: until then
 	// writes go straight to the spool instead of each waiting for a
@@ -58,7 +59,7 @@ func NewRecorder(q *Queue, s *Spool, timeout time.Duration, log *slog.Logger) (*
 	case log == nil:
 		return nil, errors.New("callback recorder: logger is required")
 	}
-	return &Recorder{queue: q, spool: s, timeout: timeout, log: log, orphanTTL: 24 * time.Hour}, nil
+	return &Recorder{queue: q, spool: s, timeout: timeout, log: log, orphanTTL: 10 * time.Minute}, nil
 }
 
 // Queue is the queue behind the recorder.
@@ -86,6 +87,7 @@ func (r *Recorder) Record(ctx context.Context, op Op) (spooled bool, err error) 
 			r.downUntil.Store(time.Now().Add(breakerWindow).UnixNano())
 		}
 	}
+	op.Spooled = time.Now()
 	if serr := r.spool.Append(op); serr != nil {
 		return false, fmt.Errorf("record callback %s: redis: %v; spool: %w", op.Kind, rerr, serr)
 	}
@@ -93,6 +95,7 @@ func (r *Recorder) Record(ctx context.Context, op Op) (spooled bool, err error) 
 		r.queue.observer.Callback("spooled", "")
 	}
 	if errors.Is(rerr, ErrNotFound) {
+		r.orphans.Add(1)
 		r.log.Info("callback update spooled until its request reaches redis", slog.String("call_sid", op.CallSID))
 	} else {
 		r.log.Warn("redis unavailable: callback write spooled; store degraded until the spool drains",
@@ -128,6 +131,26 @@ func (r *Recorder) AttachTranscription(ctx context.Context, callSID, text, statu
 // Spooled is the number of writes waiting in the spool.
 func (r *Recorder) Spooled() int { return r.spool.Len() }
 
+// Orphans is the number of spooled updates whose request is not in Redis
+// (a request still in another instance's spool, or a webhook for a call
+// that never made one). They do not hold readiness down, and are dropped
+// after KeepOrphansFor.
+func (r *Recorder) Orphans() int {
+	return int(min(r.orphans.Load(), int64(r.spool.Len())))
+}
+
+// Waiting is the number of spooled writes waiting for Redis itself: what
+// keeps the store degraded.
+func (r *Recorder) Waiting() int { return r.spool.Len() - r.Orphans() }
+
+// KeepOrphansFor sets how long an update whose request is unknown stays in
+// the spool (default 10 minutes).
+func (r *Recorder) KeepOrphansFor(d time.Duration) {
+	if d > 0 {
+		r.orphanTTL = d
+	}
+}
+
 // Replay drains the spool into Redis once.
 func (r *Recorder) Replay(ctx context.Context) (int, error) {
 	apply := func(op Op) error {
@@ -139,19 +162,30 @@ func (r *Recorder) Replay(ctx context.Context) (int, error) {
 		}
 		return err
 	}
+	orphans, stopped := int64(0), false
 	keep := func(op Op, err error) (retain, stop bool) {
 		if errors.Is(err, ErrNotFound) {
-			if time.Since(op.At) > r.orphanTTL {
-				r.log.Error("dropping a spooled callback update whose request never arrived", slog.String("call_sid", op.CallSID))
+			since := op.Spooled
+			if since.IsZero() {
+				since = op.At
+			}
+			if time.Since(since) > r.orphanTTL {
+				r.log.Warn("dropped a spooled callback update whose request never arrived", slog.String("call_sid", op.CallSID),
+					slog.String("kind", op.Kind), slog.Duration("kept", r.orphanTTL))
 				return false, false
 			}
+			orphans++
 			return true, false
 		}
+		stopped = true
 		return true, true // Redis is still unreachable: try later
 	}
 	n, err := r.spool.Drain(apply, keep)
 	if err != nil {
 		return n, fmt.Errorf("replay spool: %w", err)
+	}
+	if !stopped {
+		r.orphans.Store(orphans)
 	}
 	if n > 0 || r.spool.Len() == 0 {
 		r.downUntil.Store(0) // Redis is taking writes again: stop skipping it

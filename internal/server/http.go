@@ -38,6 +38,9 @@ type surfaceDeps struct {
 	API *api.API
 	// Spooled reports callback writes waiting for Redis; nil means none.
 	Spooled func() int
+	// Orphans reports spooled updates whose request is unknown; they are
+	// shown but do not make the service unready.
+	Orphans func() int
 	// SpoolCheck reports whether the spool can take a write; nil skips it.
 	SpoolCheck func() error
 	// Console is the staff web console; nil leaves /staff out.
@@ -147,6 +150,7 @@ type readiness struct {
 	Redis   string `json:"redis"`  // ok, unreachable
 	Spool   string `json:"spool"`  // ok, or why it cannot be written
 	Spooled int    `json:"spooled"`
+	Orphans int    `json:"orphans"`
 }
 
 // readyz answers 200 when Redis answers and nothing waits in the spool, 503
@@ -160,6 +164,9 @@ func (s *surface) readyz(c echo.Context) error {
 		if r.Spooled = s.deps.Spooled(); r.Spooled > 0 {
 			r.Status = "degraded"
 		}
+	}
+	if s.deps.Orphans != nil {
+		r.Orphans = s.deps.Orphans()
 	}
 	if s.deps.SpoolCheck != nil {
 		if err := s.deps.SpoolCheck(); err != nil {

@@ -90,6 +90,7 @@ func New(o Options) (*Server, error) {
 	if a.Recorder, err = callback.NewRecorder(a.Queue, a.Spool, timeout, o.Logger); err != nil {
 		return nil, err
 	}
+	a.Recorder.KeepOrphansFor(o.Env.OrphanTTL)
 	if a.Staff, err = staff.NewStore(o.Redis, o.Env.RedisPrefix, o.Now); err != nil {
 		return nil, err
 	}
@@ -127,7 +128,7 @@ func New(o Options) (*Server, error) {
 	if a.http, err = newSurface(surfaceDeps{
 		Flow: a.Flow, Validator: validator, BaseURL: o.Env.PublicURL, AccountSID: o.Env.AccountSID, TrustedProxies: o.Env.TrustedProxies,
 		MetricsOwnListener: o.Env.MetricsAddr != "", Logger: o.Logger, Redis: o.Redis,
-		API: staffAPI, Spooled: a.Recorder.Spooled, SpoolCheck: a.Spool.Check, Console: cons, Metrics: a.Metrics,
+		API: staffAPI, Spooled: a.Recorder.Waiting, Orphans: a.Recorder.Orphans, SpoolCheck: a.Spool.Check, Console: cons, Metrics: a.Metrics,
 	}); err != nil {
 		return nil, err
 	}
