@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/switchboard-clinic/switchboard/config"
 	"github.com/switchboard-clinic/switchboard/internal/callback"
 	"github.com/switchboard-clinic/switchboard/internal/testserver"
 )
@@ -343,5 +344,35 @@ func TestNumbersAreMaskedUntilClaimedAndRevealsAreRecorded(t *testing.T) {
 	list := r.call("GET", "/api/v1/callbacks?status=claimed", r.ben, "")
 	if strings.Contains(list.Body.String(), "2065550142") {
 		t.Errorf("the list shows ben a number ana holds: %s", list.Body)
+	}
+}
+
+// TestFinishingThroughTheAPIDeletesTheRecording: completing or cancelling
+// through the API (and so the CLI) deletes the recording at Twilio too.
+func TestFinishingThroughTheAPIDeletesTheRecording(t *testing.T) {
+	t.Parallel()
+	yaml := strings.Replace(string(config.DefaultYAML()), "deleteRecordings: false", "deleteRecordings: true", 1)
+	s := testserver.New(t, testserver.Options{Twilio: true, YAML: yaml})
+	r := &apiRig{Server: s, ana: s.AddStaff("ana"), ben: s.AddStaff("ben")}
+	id := seedOne(t, s)
+	if _, _, err := s.Queue.Apply(t.Context(), s.Queue.MessageOp("CAfuzz", callback.Message{RecordingSID: "RE99999999999999999999999999999999", DurationSeconds: 9})); err != nil {
+		t.Fatal(err)
+	}
+	if rec := r.call("POST", "/api/v1/callbacks/"+id+"/cancel", r.ana, `{"note":"duplicate"}`); rec.Code != http.StatusOK {
+		t.Fatalf("cancel: %d %s", rec.Code, rec.Body)
+	}
+	if n, err := s.Recorder.DeleteRecordings(t.Context()); err != nil || n != 1 {
+		t.Fatalf("upkeep deleted %d (%v)", n, err)
+	}
+	var deleted bool
+	for _, q := range s.Fake.Requests() {
+		deleted = deleted || q.Method == "DELETE" && strings.HasSuffix(q.Path, "/Recordings/RE99999999999999999999999999999999.json")
+	}
+	if !deleted {
+		t.Errorf("no DELETE at Twilio: %+v", s.Fake.Requests())
+	}
+	got := r.call("GET", "/api/v1/callbacks/"+id, r.ana, "")
+	if !strings.Contains(got.Body.String(), "recording deleted at Twilio") {
+		t.Errorf("the history does not say so: %s", got.Body)
 	}
 }

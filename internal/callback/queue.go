@@ -607,3 +607,66 @@ func (m Message) URLFor(account string) string {
 
 // Key returns the full Redis key for a suffix, for tests and tooling.
 func (q *Queue) Key(suffix string) string { return q.prefix + strings.TrimPrefix(suffix, ":") }
+
+// RecordingDeletion is a recording waiting to be deleted at Twilio: its
+// request (which may be gone after retention) and its SID.
+type RecordingDeletion struct {
+	RequestID, RecordingSID string
+	member                  string
+}
+
+// DueRecordingDeletions returns up to limit recordings whose deletion is
+// due at now.
+func (q *Queue) DueRecordingDeletions(ctx context.Context, limit int) ([]RecordingDeletion, error) {
+	members, err := q.rdb.ZRangeArgs(ctx, redis.ZRangeArgs{Key: q.prefix + "recdel", ByScore: true,
+		Start: "-inf", Stop: strconv.FormatInt(q.now().UnixMilli(), 10), Count: int64(limit)}).Result()
+	if err != nil {
+		return nil, fmt.Errorf("recordings to delete: %w", err)
+	}
+	out := make([]RecordingDeletion, 0, len(members))
+	for _, m := range members {
+		id, sid, _ := strings.Cut(m, " ")
+		out = append(out, RecordingDeletion{RequestID: id, RecordingSID: sid, member: m})
+	}
+	return out, nil
+}
+
+// RecordingDeleteResult is what became of one deletion attempt.
+type RecordingDeleteResult int
+
+// The results of a deletion attempt.
+const (
+	RecordingDeleted RecordingDeleteResult = iota // Twilio confirmed: done
+	RecordingRetry                                // failed: try again later
+	RecordingKept                                 // deletion is off: forget it
+)
+
+// FinishRecordingDeletion records what became of a deletion: done or
+// dropped (removed from the queue, and "recording deleted at Twilio" in the
+// history when the request still exists), or due again at retryAt, with a
+// history entry at the first failure.
+func (q *Queue) FinishRecordingDeletion(ctx context.Context, d RecordingDeletion, res RecordingDeleteResult, retryAt time.Time) error {
+	var what string
+	switch res {
+	case RecordingDeleted:
+		if err := q.rdb.ZRem(ctx, q.prefix+"recdel", d.member).Err(); err != nil {
+			return fmt.Errorf("recording deleted: %w", err)
+		}
+		what = "recording deleted at Twilio"
+	case RecordingKept:
+		return q.rdb.ZRem(ctx, q.prefix+"recdel", d.member).Err()
+	case RecordingRetry:
+		if err := q.rdb.ZAddXX(ctx, q.prefix+"recdel", redis.Z{Score: float64(retryAt.UnixMilli()), Member: d.member}).Err(); err != nil {
+			return fmt.Errorf("retry recording deletion: %w", err)
+		}
+		n, err := q.rdb.HIncrBy(ctx, q.prefix+"r:"+d.RequestID, "rdf", 1).Result()
+		if err != nil || n != 1 {
+			return err
+		}
+		what = "recording deletion at Twilio failed; retrying until Twilio confirms"
+	}
+	if _, err := q.Log(ctx, d.RequestID, "switchboard", what); err != nil && !errors.Is(err, ErrNotFound) {
+		return err
+	}
+	return nil
+}

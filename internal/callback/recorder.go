@@ -28,6 +28,49 @@ type Recorder struct {
 	// writes go straight to the spool instead of each waiting for a
 	// deadline, and the replayer probes Redis.
 	downUntil atomic.Int64
+	// deleter deletes recordings at Twilio while deleteOn says so.
+	deleter  RecordingDeleter
+	deleteOn func() bool
+}
+
+// RecordingDeleter deletes a recording at Twilio; twilioapi.Client
+// implements it (a recording already gone counts as deleted).
+type RecordingDeleter interface {
+	DeleteRecording(recordingSID string) error
+}
+
+// DeleteRecordingsWith makes upkeep delete, while on() reports true
+// (callback.deleteRecordings, read live), the recordings of requests that
+// were done, cancelled or purged, retrying a failure every minute until
+// Twilio confirms. While off, queued deletions are forgotten.
+func (r *Recorder) DeleteRecordingsWith(d RecordingDeleter, on func() bool) {
+	r.deleter, r.deleteOn = d, on
+}
+
+// DeleteRecordings works the queue of recordings to delete once, and
+// returns how many Twilio confirmed.
+func (r *Recorder) DeleteRecordings(ctx context.Context) (int, error) {
+	due, err := r.queue.DueRecordingDeletions(ctx, 100)
+	if err != nil || len(due) == 0 {
+		return 0, err
+	}
+	deleted := 0
+	for _, d := range due {
+		res := RecordingKept
+		if r.deleter != nil && r.deleteOn != nil && r.deleteOn() {
+			res = RecordingDeleted
+			if err := r.deleter.DeleteRecording(d.RecordingSID); err != nil {
+				res = RecordingRetry
+				r.log.Warn("recording not deleted at Twilio; will retry", slog.String("request", d.RequestID), slog.String("error", err.Error()))
+			} else {
+				deleted++
+			}
+		}
+		if err := r.queue.FinishRecordingDeletion(ctx, d, res, r.queue.now().Add(time.Minute)); err != nil {
+			return deleted, err
+		}
+	}
+	return deleted, nil
 }
 
 // breakerWindow is how long writes skip Redis after it failed.
@@ -232,5 +275,10 @@ func (r *Recorder) upkeep(ctx context.Context) {
 		r.log.Warn("retention purge failed", slog.String("error", err.Error()))
 	} else if n > 0 {
 		r.log.Info("finished callback requests deleted after retention", slog.Int("count", n))
+	}
+	if n, err := r.DeleteRecordings(uctx); err != nil {
+		r.log.Warn("deleting recordings at Twilio failed", slog.String("error", err.Error()))
+	} else if n > 0 {
+		r.log.Info("recordings deleted at Twilio", slog.Int("count", n))
 	}
 }

@@ -90,7 +90,14 @@ local function toPending()
   redis.call('ZADD', p .. 'pending', 0, id)
   return 'pending'
 end
+-- A finished or purged request's recording is queued for deletion at
+-- Twilio, in the same step (the deleter acts when deleteRecordings is on).
+local function queueRecording()
+  local rs = redis.call('HGET', rk, 'rsid')
+  if rs and rs ~= '' then redis.call('ZADD', p .. 'recdel', 'NX', now, id .. ' ' .. rs) end
+end
 local function toFinished(status)
+  queueRecording()
   redis.call('HSET', rk, 'st', status, 'fin', now)
   redis.call('ZREM', p .. 'pending', id)
   redis.call('ZREM', p .. 'claimed', id)
@@ -130,6 +137,7 @@ elseif action == 'expire' then
 elseif action == 'purge' then
   local fin = tonumber(redis.call('HGET', rk, 'fin') or '0') or 0
   if (st ~= 'done' and st ~= 'cancelled') or fin > tonumber(ARGV[9]) then return conflict() end
+  queueRecording()
   local sid = redis.call('HGET', rk, 'sid')
   if sid then redis.call('HDEL', p .. 'calls', sid) end
   redis.call('DEL', rk, p .. 'h:' .. id)

@@ -62,7 +62,6 @@ type Twilio interface {
 	AccountSID() string
 	CallBack(staffPhone, clientNumber, mainNumber string) (string, error)
 	FetchRecording(ctx context.Context, recordingSID, rangeHeader string) (*twilioapi.Recording, error)
-	DeleteRecording(recordingSID string) error
 }
 
 // Deps are the console's dependencies. Twilio may be nil (no

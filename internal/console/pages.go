@@ -258,27 +258,12 @@ func (x *Console) Complete(c echo.Context) error {
 	if v := c.FormValue("requeue"); v != "" {
 		requeue = v == "yes"
 	}
-	var done *callback.Request
-	err := x.act(c, func(id, who string) (*callback.Request, error) {
-		r, err := x.d.Queue.Complete(ctx, id, who, outcome, note, requeue)
-		done = r
-		return r, err
+	// A finished request's recording is deleted at Twilio by the queue's
+	// upkeep (callback.Recorder.DeleteRecordings), whichever way it
+	// finished.
+	return x.act(c, func(id, who string) (*callback.Request, error) {
+		return x.d.Queue.Complete(ctx, id, who, outcome, note, requeue)
 	}, "Recorded: "+string(outcome)+".", "/staff/")
-	if done != nil && done.Status == callback.StatusDone {
-		x.deleteRecording(done)
-	}
-	return err
-}
-
-// deleteRecording removes a finished request's recording from Twilio when
-// configured to; a failure is logged, the request stays completed.
-func (x *Console) deleteRecording(r *callback.Request) {
-	if !x.d.Line().Callback.DeleteRecordings || x.d.Twilio == nil || r.Message == nil || r.Message.RecordingSID == "" {
-		return
-	}
-	if err := x.d.Twilio.DeleteRecording(r.Message.RecordingSID); err != nil {
-		x.d.Logger.Warn("recording not deleted from Twilio", slog.String("request", r.ID), slog.String("error", err.Error()))
-	}
 }
 
 // Note answers POST /staff/requests/:id/note.

@@ -163,6 +163,7 @@ func (a *Server) console(o Options) (*console.Console, error) {
 			return nil, err
 		}
 		tw = c
+		a.Recorder.DeleteRecordingsWith(c, func() bool { return o.Live.Current().Callback.DeleteRecordings })
 		if len(line.Callback.NotifySMS) > 0 {
 			n, err := twilioapi.NewNotifier(c, line.MainNumber, line.Callback.NotifySMS, line.Practice, o.Logger)
 			if err != nil {

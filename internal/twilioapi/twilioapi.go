@@ -117,8 +117,15 @@ func (c *Client) DeleteRecording(recordingSID string) error {
 	if !callback.ValidRecordingSID(recordingSID) {
 		return &Error{Op: "delete recording", Message: "not a recording SID"}
 	}
-	return wrap("delete recording", c.rest.Api.DeleteRecording(recordingSID, &openapi.DeleteRecordingParams{}))
+	err := wrap("delete recording", c.rest.Api.DeleteRecording(recordingSID, &openapi.DeleteRecordingParams{}))
+	var te *Error
+	if errors.As(err, &te) && te.Status == http.StatusNotFound {
+		return nil // already gone: what deletion wanted
+	}
+	return err
 }
+
+var _ callback.RecordingDeleter = (*Client)(nil)
 
 // FetchRecording streams a recording of this account as MP3. The URL is
 // built from the recording's SID and the account, never taken from a
