@@ -30,7 +30,13 @@ var monday = time.Date(2026, 11, 30, 18, 0, 0, 0, time.UTC) // open
 // instance builds one Switchboard on the shared Redis and serves it on loopback.
 func instance(t *testing.T, redisURL string) (*server.Server, *httptest.Server) {
 	t.Helper()
-	rdb, err := redisconn.Connect(redisURL, 300*time.Millisecond)
+	return instanceWith(t, redisURL, config.Env{PublicURL: public, AuthToken: token, RedisPrefix: "multi:", RedisTimeout: 300 * time.Millisecond})
+}
+
+// instanceWith is instance with its environment given.
+func instanceWith(t *testing.T, redisURL string, env config.Env) (*server.Server, *httptest.Server) {
+	t.Helper()
+	rdb, err := redisconn.Connect(redisURL, env.RedisTimeout)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -40,7 +46,7 @@ func instance(t *testing.T, redisURL string) (*server.Server, *httptest.Server) 
 		t.Fatal(err)
 	}
 	a, err := server.New(server.Options{
-		Env:  config.Env{PublicURL: public, AuthToken: token, RedisPrefix: "multi:", RedisTimeout: 300 * time.Millisecond},
+		Env:  env,
 		Live: config.NewLive("", line), Redis: rdb, Now: func() time.Time { return monday },
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), SpoolDir: t.TempDir(),
 	})
