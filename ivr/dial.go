@@ -1,9 +1,11 @@
 package ivr
 
 import (
+	"bytes"
 	"fmt"
 	"net/url"
 	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/switchboard-clinic/switchboard/internal/callback"
@@ -37,16 +39,52 @@ func (f *Flow) ring(c Call, group string, s int, preamble ...twiml.Element) ([]t
 	if !ok {
 		return nil, fmt.Errorf("ring: group %q has no step %d", group, s)
 	}
+	callerID := f.callerID(c, g)
+	build := func(callerID string) []twiml.Element {
+		return append(append([]twiml.Element(nil), preamble...), f.dial(c, g, s, step, callerID))
+	}
+	// The document is the same for every caller but for the caller ID
+	// (the caller's own number, with callerId: caller): it is rendered once
+	// with a placeholder, which each request replaces.
+	key, cacheable := sayKey(preamble)
+	if f.cache == nil || !cacheable {
+		return build(callerID), nil
+	}
+	key = fmt.Sprintf("ring|%s|%v|%s|%s|%d|%s", l.Version, c.Open, c.Progress.key(), group, s, key)
+	doc := f.memo(key, func() []twiml.Element { return build(callerIDPlaceholder) })[0].(preRendered)
+	return []twiml.Element{preRendered{doc: bytes.Replace(doc.doc, []byte(callerIDPlaceholder), []byte(callerID), 1)}}, nil
+}
+
+// callerIDPlaceholder stands for the caller ID in a cached ring document; it
+// needs no XML escaping and cannot be a phone number.
+const callerIDPlaceholder = "CALLER-ID-PLACEHOLDER"
+
+// sayKey is the text of a preamble of <Say> elements, for a cache key, and
+// false for anything else.
+func sayKey(els []twiml.Element) (string, bool) {
+	var b strings.Builder
+	for _, e := range els {
+		s, ok := e.(*twiml.VoiceSay)
+		if !ok {
+			return "", false
+		}
+		b.WriteString(s.Message + "\x00")
+	}
+	return b.String(), true
+}
+
+// dial builds the <Dial> of one ring step.
+func (f *Flow) dial(c Call, g routing.Group, s int, step routing.DialStep, callerID string) *twiml.VoiceDial {
 	dial := &twiml.VoiceDial{
-		Action:         f.callURL(c, PathRingResult, "g", group, "s", strconv.Itoa(s)),
+		Action:         f.callURL(c, PathRingResult, "g", g.Name, "s", strconv.Itoa(s)),
 		Method:         "POST",
 		Timeout:        strconv.Itoa(step.Timeout),
-		CallerId:       f.callerID(c, g),
+		CallerId:       callerID,
 		AnswerOnBridge: "true",
 	}
 	screen := ""
 	if g.Screen {
-		screen = f.callURL(c, PathScreen, "g", group)
+		screen = f.callURL(c, PathScreen, "g", g.Name)
 	}
 	for _, m := range step.Members {
 		switch m.Kind {
@@ -58,7 +96,7 @@ func (f *Flow) ring(c Call, group string, s int, preamble ...twiml.Element) ([]t
 			dial.InnerElements = append(dial.InnerElements, &twiml.VoiceNumber{PhoneNumber: m.Address, Url: screen, Method: "POST"})
 		}
 	}
-	return append(append([]twiml.Element(nil), preamble...), dial), nil
+	return dial
 }
 
 // callerID is the number the scheduler's phone shows: the caller's own when

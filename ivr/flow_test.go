@@ -620,3 +620,21 @@ func TestReloadKeepsCallsInProgressOnTheirConfiguration(t *testing.T) {
 		t.Errorf("after a refused reload: %q", got)
 	}
 }
+
+// TestCachedRingCarriesEachCallersOwnNumber: the ring document is rendered
+// once per step and the caller ID filled in per request, so one caller's
+// number must never reach another caller's ring.
+func TestCachedRingCarriesEachCallersOwnNumber(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, harnessOpts{})
+	for _, from := range []string{"+12065550142", "+14255550199", "anonymous", "+12065550142", "+13605550123"} {
+		d, _ := dialed(t, h.callStep("/twilio/menu?n=0", callForm("Digits", "0", "From", from)))
+		want := from
+		if from == "anonymous" {
+			want = "+14258692644" // the main line
+		}
+		if d.Attrs["callerId"] != want {
+			t.Errorf("From=%s: callerId %q", from, d.Attrs["callerId"])
+		}
+	}
+}

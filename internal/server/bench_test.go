@@ -17,13 +17,22 @@ import (
 // router; BenchmarkBaselineValidate is the minimum any server pays for the
 // same request: parse the form and validate the signature.
 func BenchmarkWebhook(b *testing.B) {
+	benchWebhook(b, "/twilio/voice", url.Values{"CallSid": {simulate.CallSID("bench")}, "From": {"+12065550142"}, "To": {"+14258692644"}})
+}
+
+// BenchmarkPressZero measures the step the practice sends every caller to:
+// press 0 on the main menu, which rings the screened scheduling group.
+func BenchmarkPressZero(b *testing.B) {
+	benchWebhook(b, "/twilio/menu?n=0", url.Values{"CallSid": {simulate.CallSID("bench")}, "From": {"+12065550142"}, "To": {"+14258692644"}, "Digits": {"0"}})
+}
+
+func benchWebhook(b *testing.B, path string, form url.Values) {
 	s := testserver.New(b, testserver.Options{})
-	form := url.Values{"CallSid": {simulate.CallSID("bench")}, "From": {"+12065550142"}, "To": {"+14258692644"}}
 	body := form.Encode()
-	sig := simulate.Sign(testserver.Token, testserver.Base+"/twilio/voice", form)
+	sig := simulate.Sign(testserver.Token, testserver.Base+path, form)
 	b.ReportAllocs()
 	for b.Loop() {
-		req := httptest.NewRequest(http.MethodPost, "/twilio/voice", strings.NewReader(body))
+		req := httptest.NewRequest(http.MethodPost, path, strings.NewReader(body))
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		req.Header.Set("X-Twilio-Signature", sig)
 		rec := httptest.NewRecorder()
