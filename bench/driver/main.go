@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+	"github.com/switchboard-clinic/switchboard/config"
 	"github.com/switchboard-clinic/switchboard/internal/callback"
 	"github.com/switchboard-clinic/switchboard/internal/simulate"
 )
@@ -60,9 +61,21 @@ func main() {
 	defer redisProc.stop()
 	redisURL := fmt.Sprintf("redis://127.0.0.1:%d/0", redisPort)
 	sbPort, plainPort, valPort := freePort(), freePort(), freePort()
+	// The built-in line, open around the clock, so that pressing 0 rings
+	// scheduling whenever the benchmark runs.
+	line := string(config.DefaultYAML())
+	hours := "hours:\n"
+	for _, d := range []string{"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"} {
+		hours += "  " + d + ": [\"00:00-24:00\"]\n"
+	}
+	line = line[:strings.Index(line, "hours:")] + hours + "\n" + line[strings.Index(line, "prompts:"):]
+	if err := os.WriteFile(dir+"/line.yaml", []byte(line), 0o600); err != nil {
+		fatalf("%v", err)
+	}
 	sb := start(o.switchboard, []string{
 		"SWITCHBOARD_ADDR=127.0.0.1:" + strconv.Itoa(sbPort), "SWITCHBOARD_PUBLIC_URL=" + public, "TWILIO_AUTH_TOKEN=" + token,
 		"REDIS_URL=" + redisURL, "SWITCHBOARD_DATA_DIR=" + dir + "/sb", "SWITCHBOARD_LOG_FORMAT=json",
+		"SWITCHBOARD_CONFIG=" + dir + "/line.yaml",
 	}, dir+"/switchboard.log", "serve")
 	defer sb.stop()
 	sbURL := fmt.Sprintf("http://127.0.0.1:%d", sbPort)
@@ -100,6 +113,12 @@ func main() {
 		{"main-menu webhook (POST /twilio/voice)", fixed("/twilio/voice", call)},
 		{"menu choice: group information (Digits=1)", fixed("/twilio/menu?n=0", with("Digits", "1"))},
 		{"extension dial (Digits=201)", fixed("/twilio/menu?n=0", with("Digits", "201"))},
+		{"press 0: ring the screened scheduling group", fixed("/twilio/menu?n=0", with("Digits", "0"))},
+		{"whisper to the scheduler (POST /twilio/screen)", fixed("/twilio/screen?g=scheduling&rc=1", with("CallSid", simulate.CallSID("bench leg")))},
+		{"ring result: nobody answered, callback offer", fixed("/twilio/ring/result?g=scheduling&rc=1&s=0", with("DialCallStatus", "no-answer"))},
+		{"callback: use the caller ID (records the request)", fixed("/twilio/callback/number?n=0&r=unanswered&rc=1", with("Digits", "1"))},
+		{"callback: voicemail consent (records it)", fixed("/twilio/callback/consent?n=0&q=vm&rc=1", with("Digits", "2"))},
+		{"callback: confirmation and goodbye", fixed("/twilio/callback/done?rc=1", call)},
 	}
 	baseReq := fixed("/twilio/voice", call)
 	for _, conns := range []int{32, 128} {
