@@ -107,9 +107,10 @@ func retry(c Call, a string) string {
 	return c.Line.Prompts.Invalid
 }
 
-// allowed is the callback number n may be called, by the practice's policy.
-func allowed(l *routing.Line, n string) error {
-	return phone.Allowed(n, l.Callback.Countries, l.OwnNumbers)
+// allowed says whether number n may be called back, by the practice's
+// policy (countries, its own numbers); the number's region is cached.
+func (k *capture) allowed(l *routing.Line, n string) error {
+	return phone.AllowedIn(n, k.f.numbers.region(n), l.Callback.Countries, l.OwnNumbers)
 }
 
 // Offer starts the flow: use the number the caller is calling from, or key
@@ -120,7 +121,7 @@ func (k *capture) Offer(c Call, reason callback.Reason) ([]twiml.Element, error)
 	// pressed twice on the way here does not answer the question.
 	intro := say(l, l.Prompts.CallbackOffer)
 	n, ok := k.f.numbers.callback(c.From)
-	if !ok || allowed(l, n) != nil {
+	if !ok || k.allowed(l, n) != nil {
 		return append([]twiml.Element{intro}, k.keyedPrompt(c, reason, 0)...), nil
 	}
 	action := k.f.callURL(c, PathCallbackNumber, "r", string(reason), "n", "0")
@@ -147,7 +148,7 @@ func reasonOf(c Call) callback.Reason {
 func (k *capture) Number(c Call) ([]twiml.Element, error) {
 	reason, n := reasonOf(c), tries(c.Query)
 	number, ok := k.f.numbers.callback(c.From)
-	ok = ok && allowed(c.Line, number) == nil
+	ok = ok && k.allowed(c.Line, number) == nil
 	a := answer(c)
 	switch {
 	case a == "*":
@@ -198,7 +199,7 @@ func (k *capture) Keyed(c Call) ([]twiml.Element, error) {
 	}
 	number, err := phone.FromKeypad(keys)
 	if err == nil {
-		err = allowed(l, number)
+		err = k.allowed(l, number)
 	}
 	if err != nil {
 		msg := numberProblem(l, err)

@@ -117,6 +117,7 @@ type numberCache struct {
 	mu      sync.Mutex
 	callers map[string]cachedNumber
 	backs   map[string]cachedNumber
+	regions map[string]cachedNumber
 }
 
 type cachedNumber struct {
@@ -127,7 +128,7 @@ type cachedNumber struct {
 const maxCachedNumbers = 8192
 
 func newNumberCache() *numberCache {
-	return &numberCache{callers: map[string]cachedNumber{}, backs: map[string]cachedNumber{}}
+	return &numberCache{callers: map[string]cachedNumber{}, backs: map[string]cachedNumber{}, regions: map[string]cachedNumber{}}
 }
 
 func (nc *numberCache) get(m map[string]cachedNumber, from string, parse func(string) (string, bool)) (string, bool) {
@@ -150,6 +151,12 @@ func (nc *numberCache) get(m map[string]cachedNumber, from string, parse func(st
 // caller is phone.Caller, remembered.
 func (nc *numberCache) caller(from string) (string, bool) {
 	return nc.get(nc.callers, from, phone.Caller)
+}
+
+// region is phone.Region, remembered.
+func (nc *numberCache) region(e164 string) string {
+	r, _ := nc.get(nc.regions, e164, func(n string) (string, bool) { return phone.Region(n), true })
+	return r
 }
 
 // callback is callbackNumber, remembered.

@@ -130,16 +130,27 @@ var (
 // such as +1, counts for the region it is assigned to) and must not be one of
 // own.
 func Allowed(e164 string, regions, own []string) error {
+	return AllowedIn(e164, Region(e164), regions, own)
+}
+
+// Region is the region a valid E.164 number is assigned to ("US", "CA",
+// "GB"), or "" when it cannot be told.
+func Region(e164 string) string {
+	n, err := phonenumbers.Parse(e164, "")
+	if err != nil {
+		return ""
+	}
+	return phonenumbers.GetRegionCodeForNumber(n)
+}
+
+// AllowedIn is Allowed for a number whose region is already known (parsing
+// a number is the costliest thing a webhook does; callers cache Region).
+func AllowedIn(e164, region string, regions, own []string) error {
 	for _, o := range own {
 		if o == e164 {
 			return ErrOwnNumber
 		}
 	}
-	n, err := phonenumbers.Parse(e164, "")
-	if err != nil {
-		return ErrInvalid
-	}
-	region := phonenumbers.GetRegionCodeForNumber(n)
 	for _, r := range regions {
 		if r == region {
 			return nil
