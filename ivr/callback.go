@@ -82,21 +82,27 @@ func answer(c Call) string {
 	if d := strings.TrimSpace(c.Digits); d != "" {
 		return d
 	}
-	w := " " + strings.Join(routing.Words(c.Speech), " ") + " "
+	// Matched as the menus match speech (whole words, negation aware), in
+	// this order: going back wins, then "no", then "yes".
 	switch {
-	case w == "  ":
+	case len(routing.Words(c.Speech)) == 0:
 		return ""
-	case strings.Contains(w, " menu ") || strings.Contains(w, " go back ") || strings.Contains(w, " start over "):
+	case routing.Heard(c.Speech, backPhrases):
 		return "*"
-	case strings.Contains(w, " different ") || strings.Contains(w, " another ") || strings.Contains(w, " other ") ||
-		strings.Contains(w, " new number ") || strings.Contains(w, " no ") || strings.Contains(w, " nope ") || strings.Contains(w, " wrong "):
+	case routing.Heard(c.Speech, noPhrases):
 		return "2"
-	case strings.Contains(w, " yes ") || strings.Contains(w, " yeah ") || strings.Contains(w, " yep ") || strings.Contains(w, " sure ") ||
-		strings.Contains(w, " correct ") || strings.Contains(w, " right ") || strings.Contains(w, " this number ") || strings.Contains(w, " okay ") || strings.Contains(w, " ok "):
+	case routing.Heard(c.Speech, yesPhrases):
 		return "1"
 	}
 	return "?"
 }
+
+// What callers say at a one-key step of the callback flow.
+var (
+	backPhrases = []string{"menu", "go back", "start over"}
+	noPhrases   = []string{"different", "another", "other", "new number", "no", "nope", "wrong"}
+	yesPhrases  = []string{"yes", "yeah", "yep", "sure", "correct", "right", "this number", "okay", "ok"}
+)
 
 // retry is the sentence before a question asked again: nothing heard, or
 // an answer that is no option.

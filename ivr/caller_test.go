@@ -184,6 +184,15 @@ func TestCallbackByVoice(t *testing.T) {
 			t.Errorf("request = %+v", r)
 		}
 	})
+	t.Run("a negated yes is not a yes", func(t *testing.T) {
+		t.Parallel()
+		h := newHarness(t, harnessOpts{})
+		read := h.callStep("/twilio/callback/keyed?n=0&r=menu", callForm("Digits", "4255550199#"))
+		retry := h.callStep(gatherAction(t, read), callForm("SpeechResult", "that's not right"))
+		if _, created := h.requests(t)[sid]; created || !strings.Contains(retry.Said(), "not an option") {
+			t.Errorf("\"that's not right\" confirmed the number (or was not asked again): %q", retry.Said())
+		}
+	})
 	t.Run("consent by voice", func(t *testing.T) {
 		t.Parallel()
 		h := newHarness(t, harnessOpts{})

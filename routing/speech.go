@@ -13,6 +13,12 @@ func Words(s string) []string {
 	})
 }
 
+// Heard reports whether speech holds one of phrases as whole words and not
+// negated ("not right" does not say "right").
+func Heard(speech string, phrases []string) bool {
+	return matchPhrases(Words(speech), phrases) > 0
+}
+
 // matchPhrases returns the length in words of the longest phrase that occurs
 // in words as a contiguous run and is not negated, or 0 when none does. A
 // run is negated when a negation stands right before it, or before a verb
