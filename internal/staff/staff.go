@@ -301,14 +301,21 @@ func (s *Store) SignInAttempt(ctx context.Context, name, addr string, t Throttle
 // SignInSucceeded forgets an account's failures after a good sign-in and
 // takes back the attempt counted for the address.
 func (s *Store) SignInSucceeded(ctx context.Context, name, addr string) error {
-	pipe := s.rdb.TxPipeline()
-	pipe.Del(ctx, s.prefix+"fail:name:"+name)
-	pipe.HIncrBy(ctx, s.prefix+"fail:addr:"+addr, "n", -1)
-	if _, err := pipe.Exec(ctx); err != nil {
+	if err := scriptSucceeded.Run(ctx, s.rdb, []string{s.prefix + "fail:name:" + name, s.prefix + "fail:addr:" + addr}).Err(); err != nil && !errors.Is(err, redis.Nil) {
 		return fmt.Errorf("clear sign-in failures: %w", err)
 	}
 	return nil
 }
+
+// scriptSucceeded forgets the account's failures and takes back the
+// address's attempt, only while its counter still exists: a counter that
+// expired meanwhile is not made again (it would have no expiry).
+// KEYS: name counter, address counter.
+var scriptSucceeded = redis.NewScript(`
+redis.call('DEL', KEYS[1])
+if redis.call('EXISTS', KEYS[2]) == 1 then redis.call('HINCRBY', KEYS[2], 'n', -1) end
+return 0
+`)
 
 // Remove deletes an account; its token stops working at once, and so do its
 // console sessions (their generation is gone).

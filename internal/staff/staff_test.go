@@ -151,6 +151,14 @@ func TestSignInThrottle(t *testing.T) {
 	if w, _ := s.SignInAttempt(ctx, "ana", "198.51.100.7", th); w != 0 {
 		t.Errorf("after a good sign-in: wait %v", w)
 	}
+	// A success whose address counter expired in the meantime leaves no
+	// counter behind (one without an expiry would last for ever).
+	if err := s.SignInSucceeded(ctx, "ana", "198.51.100.99"); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := rs.Client().Exists(ctx, "test:{staff}:fail:addr:198.51.100.99").Result(); err != nil || n != 0 {
+		t.Errorf("a succeeded sign-in made a counter for an address with none (%d, %v)", n, err)
+	}
 	for i := 0; i < 50; i++ {
 		if _, err := s.SignInAttempt(ctx, fmt.Sprintf("nobody%d", i), "198.51.100.8", th); err != nil {
 			t.Fatal(err)
