@@ -25,9 +25,7 @@ func (f *Flow) ring(c Call, group string, s int, preamble ...twiml.Element) ([]t
 	l := c.Line
 	if s == 0 {
 		if c.Progress.Rings >= MaxRings {
-			c.Digits, c.Speech = "", ""
-			els, err := f.callback.Offer(c, callback.ReasonUnanswered)
-			return append([]twiml.Element{say(l, l.Prompts.Unavailable)}, els...), err
+			return f.nobodyAnswers(c)
 		}
 		c.Progress.Rings++
 	}
@@ -205,9 +203,15 @@ func (f *Flow) RingResult(c Call) ([]twiml.Element, error) {
 			return f.ring(c, group, s+1)
 		}
 	}
+	return f.nobodyAnswers(c)
+}
+
+// nobodyAnswers tells the caller nobody can take the call and offers a
+// callback.
+func (f *Flow) nobodyAnswers(c Call) ([]twiml.Element, error) {
 	c.Digits, c.Speech = "", ""
 	els, err := f.callback.Offer(c, callback.ReasonUnanswered)
-	return append([]twiml.Element{say(l, l.Prompts.Unavailable)}, els...), err
+	return append([]twiml.Element{say(c.Line, c.Line.Prompts.Unavailable)}, els...), err
 }
 
 // Screen is the whisper played to the scheduler who answers: the call is

@@ -148,7 +148,14 @@ func (f *Flow) MenuChoice(c Call) ([]twiml.Element, error) {
 	if d := spokenExtension(c.Speech); d != "" {
 		msg = routing.Fill(l.Prompts.NoExtension, "digits", spell(d))
 	}
-	if n+1 >= l.MaxTries {
+	return f.menuAgain(c, n, msg)
+}
+
+// menuAgain answers a failed try at the main menu (or the extension after
+// it): the menu once more after msg, and after MaxTries the caller is
+// routed on.
+func (f *Flow) menuAgain(c Call, n int, msg string) ([]twiml.Element, error) {
+	if n+1 >= c.Line.MaxTries {
 		return f.routeOn(c, callback.ReasonMenuRetries, msg)
 	}
 	return f.menuPage(c, n+1, msg), nil
@@ -221,10 +228,7 @@ func (f *Flow) ExtensionChoice(c Call) ([]twiml.Element, error) {
 	if digits != "" {
 		msg = routing.Fill(l.Prompts.NoExtension, "digits", spell(digits))
 	}
-	if n+1 >= l.MaxTries {
-		return f.routeOn(c, callback.ReasonMenuRetries, msg)
-	}
-	return f.menuPage(c, n+1, msg), nil
+	return f.menuAgain(c, n, msg)
 }
 
 // act carries out a menu action. again renders the current menu for a

@@ -332,8 +332,8 @@ func (x *Console) Audio(c echo.Context) error {
 	// Every request for the audio is written to the history before a byte
 	// is sent, a seek as well as a start.
 	what := "message played"
-	if start := strings.TrimSuffix(strings.TrimPrefix(rg, "bytes="), "-"); rg != "" && !strings.HasPrefix(rg, "bytes=0-") {
-		what = "message played (from byte " + strings.SplitN(start, "-", 2)[0] + ")"
+	if from, _, _ := strings.Cut(strings.TrimPrefix(rg, "bytes="), "-"); rg != "" && from != "0" {
+		what = "message played (from byte " + from + ")"
 	}
 	ctx, cancel := x.ctx(c)
 	_, err = x.d.Queue.Log(ctx, r.ID, s.Name, what)

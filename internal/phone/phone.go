@@ -125,14 +125,6 @@ var (
 	ErrOwnNumber = errors.New("that is one of our own numbers")
 )
 
-// Allowed checks a valid E.164 number against the practice's policy: it
-// must belong to one of the regions (a number shared by several regions,
-// such as +1, counts for the region it is assigned to) and must not be one of
-// own.
-func Allowed(e164 string, regions, own []string) error {
-	return AllowedIn(e164, Region(e164), regions, own)
-}
-
 // Region is the region a valid E.164 number is assigned to ("US", "CA",
 // "GB"), or "" when it cannot be told.
 func Region(e164 string) string {
@@ -143,8 +135,11 @@ func Region(e164 string) string {
 	return phonenumbers.GetRegionCodeForNumber(n)
 }
 
-// AllowedIn is Allowed for a number whose region is already known (parsing
-// a number is the costliest thing a webhook does; callers cache Region).
+// AllowedIn checks a valid E.164 number, whose region (see Region) is
+// known, against the practice's policy: the region must be one of regions (a
+// number shared by several regions, such as +1, counts for the region it is
+// assigned to) and the number must not be one of own. Parsing a number is
+// the costliest thing a webhook does, so callers cache Region.
 func AllowedIn(e164, region string, regions, own []string) error {
 	for _, o := range own {
 		if o == e164 {

@@ -79,7 +79,7 @@ func TestAllowed(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			if got := phone.Allowed(tt.number, us, own); !errors.Is(got, tt.want) && got != tt.want {
+			if got := phone.AllowedIn(tt.number, phone.Region(tt.number), us, own); !errors.Is(got, tt.want) && got != tt.want {
 				t.Errorf("Allowed(%s) = %v, want %v", tt.number, got, tt.want)
 			}
 		})
