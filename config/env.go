@@ -92,23 +92,8 @@ func FromEnv(getenv func(string) string) (Env, error) {
 	if e.DataDir == "" {
 		e.DataDir = "data"
 	}
-	for _, p := range strings.Split(getenv("SWITCHBOARD_TRUSTED_PROXIES"), ",") {
-		p = strings.TrimSpace(p)
-		if p == "" {
-			continue
-		}
-		if !strings.Contains(p, "/") {
-			if ip := net.ParseIP(p); ip != nil && ip.To4() != nil {
-				p += "/32"
-			} else {
-				p += "/128"
-			}
-		}
-		_, n, err := net.ParseCIDR(p)
-		if err != nil {
-			return e, fmt.Errorf("SWITCHBOARD_TRUSTED_PROXIES: %q is not an address or CIDR range", p)
-		}
-		e.TrustedProxies = append(e.TrustedProxies, n)
+	if e.TrustedProxies, err = ParseTrustedProxies(getenv("SWITCHBOARD_TRUSTED_PROXIES")); err != nil {
+		return e, err
 	}
 	e.OrphanTTL = 10 * time.Minute
 	if v := getenv("SWITCHBOARD_ORPHAN_TTL"); v != "" {
@@ -177,6 +162,44 @@ func maskURL(raw string) string {
 	return u.String()
 }
 
+// ParseTrustedProxies reads SWITCHBOARD_TRUSTED_PROXIES: addresses or CIDR
+// ranges, comma separated ("" is none).
+func ParseTrustedProxies(list string) ([]*net.IPNet, error) {
+	var out []*net.IPNet
+	for _, p := range strings.Split(list, ",") {
+		p = strings.TrimSpace(p)
+		if p == "" {
+			continue
+		}
+		if !strings.Contains(p, "/") {
+			if ip := net.ParseIP(p); ip != nil && ip.To4() != nil {
+				p += "/32"
+			} else {
+				p += "/128"
+			}
+		}
+		_, n, err := net.ParseCIDR(p)
+		if err != nil {
+			return nil, fmt.Errorf("SWITCHBOARD_TRUSTED_PROXIES: %q is not an address or CIDR range", p)
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}
+
+// serviceURL reads SWITCHBOARD_URL, where the staff CLI and the simulator
+// find a running Switchboard: the default when unset (set reports which).
+func serviceURL(getenv func(string) string) (u string, set bool, err error) {
+	u = strings.TrimRight(getenv("SWITCHBOARD_URL"), "/")
+	if set = u != ""; !set {
+		u = "http://" + DefaultAddr
+	}
+	if p, perr := url.Parse(u); perr != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" {
+		return u, set, fmt.Errorf("SWITCHBOARD_URL %q: want a URL such as http://127.0.0.1:8080", u)
+	}
+	return u, set, nil
+}
+
 // Client is the environment of the staff CLI commands that talk to a running
 // Switchboard over its API.
 type Client struct {
@@ -186,12 +209,10 @@ type Client struct {
 
 // ClientFromEnv reads the CLI's environment.
 func ClientFromEnv(getenv func(string) string) (Client, error) {
-	c := Client{URL: strings.TrimRight(getenv("SWITCHBOARD_URL"), "/"), Token: getenv("SWITCHBOARD_TOKEN")}
-	if c.URL == "" {
-		c.URL = "http://" + DefaultAddr
-	}
-	if u, err := url.Parse(c.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return c, fmt.Errorf("SWITCHBOARD_URL %q: want a URL such as http://127.0.0.1:8080", c.URL)
+	c := Client{Token: getenv("SWITCHBOARD_TOKEN")}
+	var err error
+	if c.URL, _, err = serviceURL(getenv); err != nil {
+		return c, err
 	}
 	if c.Token == "" {
 		return c, fmt.Errorf("SWITCHBOARD_TOKEN is not set: create a token with 'switchboard staff add NAME'")
@@ -216,16 +237,12 @@ type Simulator struct {
 func SimulatorFromEnv(getenv func(string) string) (Simulator, error) {
 	s := Simulator{
 		ConfigPath: getenv("SWITCHBOARD_CONFIG"),
-		URL:        strings.TrimRight(getenv("SWITCHBOARD_URL"), "/"),
 		PublicURL:  strings.TrimRight(getenv("SWITCHBOARD_PUBLIC_URL"), "/"),
 		AuthToken:  getenv("TWILIO_AUTH_TOKEN"),
 	}
-	s.URLSet = s.URL != ""
-	if !s.URLSet {
-		s.URL = "http://" + DefaultAddr
-	}
-	if u, err := url.Parse(s.URL); err != nil || u.Host == "" {
-		return s, fmt.Errorf("SWITCHBOARD_URL %q is not a URL", s.URL)
+	var err error
+	if s.URL, s.URLSet, err = serviceURL(getenv); err != nil {
+		return s, err
 	}
 	if s.PublicURL == "" {
 		s.PublicURL = s.URL

@@ -107,16 +107,10 @@ func TestShippedNginxInFrontOfTwoInstances(t *testing.T) {
 	t.Parallel()
 	rs := redistest.Start(t)
 	env := config.Env{PublicURL: public, AuthToken: token, RedisPrefix: "nginx:", RedisTimeout: 5 * time.Second}
-	trusted, err := config.FromEnv(func(k string) string {
-		if k == "SWITCHBOARD_TRUSTED_PROXIES" {
-			return "127.0.0.1"
-		}
-		return ""
-	})
-	if err != nil {
+	var err error
+	if env.TrustedProxies, err = config.ParseTrustedProxies("127.0.0.1"); err != nil {
 		t.Fatal(err)
 	}
-	env.TrustedProxies = trusted.TrustedProxies
 	_, srvA := instanceWith(t, rs.URL(), env)
 	b, srvB := instanceWith(t, rs.URL(), env)
 	base := startNginx(t, strings.TrimPrefix(srvA.URL, "http://"), strings.TrimPrefix(srvB.URL, "http://"))

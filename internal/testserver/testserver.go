@@ -125,17 +125,8 @@ func New(t testing.TB, o Options) *Server {
 	}
 	t.Cleanup(func() { rdb.Close() })
 	env := config.Env{PublicURL: Base, AuthToken: Token, RedisPrefix: "test:", RedisTimeout: o.RedisTimeout}
-	if o.TrustedProxies != "" {
-		e, err := config.FromEnv(func(k string) string {
-			if k == "SWITCHBOARD_TRUSTED_PROXIES" {
-				return o.TrustedProxies
-			}
-			return ""
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		env.TrustedProxies = e.TrustedProxies
+	if env.TrustedProxies, err = config.ParseTrustedProxies(o.TrustedProxies); err != nil {
+		t.Fatal(err)
 	}
 	var fake *faketwilio.Server
 	var hc *http.Client
