@@ -1,6 +1,7 @@
 package main
 
 import (
+	"github.com/switchboard-clinic/switchboard/internal/testprog"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -10,27 +11,13 @@ import (
 	"github.com/switchboard-clinic/switchboard/config"
 )
 
-// tool finds a program the test needs; under CI=true a missing one fails
-// the test rather than skipping it (.ci/run installs it).
-func tool(t *testing.T, name, pkg string) string {
-	t.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s is required under CI=true (apt-get install %s): %v", name, pkg, err)
-		}
-		t.Skipf("%s not installed (apt-get install %s)", name, pkg)
-	}
-	return p
-}
-
 // TestComposeFileValidates runs a real compose implementation (Debian's
 // docker-compose; "config" needs no Docker daemon) on the shipped file: it
 // must accept it with only the required variables set, mount a line file
 // that exists in a fresh clone, and refuse to run without those variables.
 func TestComposeFileValidates(t *testing.T) {
 	t.Parallel()
-	dc := tool(t, "docker-compose", "docker-compose")
+	dc := testprog.Find(t, "docker-compose", "docker-compose")
 	root, err := filepath.Abs("../..")
 	if err != nil {
 		t.Fatal(err)

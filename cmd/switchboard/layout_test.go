@@ -37,7 +37,7 @@ func layoutViolations(t *testing.T, root string) []string {
 		if first, _, _ := strings.Cut(dir, "/"); !top[first] {
 			out = append(out, rel+": a package outside cmd, ivr, routing, config, internal and bench")
 		}
-		if strings.HasSuffix(path, "_test.go") || strings.HasPrefix(dir, "internal/redistest") || strings.HasPrefix(dir, "bench") {
+		if strings.HasSuffix(path, "_test.go") || strings.HasPrefix(dir, "internal/testprog") || strings.HasPrefix(dir, "bench") {
 			return nil // tests, their support and the benchmark driver (which hands its environment to the processes it starts)
 		}
 		f, err := parser.ParseFile(token.NewFileSet(), path, nil, parser.ImportsOnly)

@@ -3,10 +3,10 @@ package console_test
 import (
 	"context"
 	"fmt"
+	"github.com/switchboard-clinic/switchboard/internal/testprog"
 	"net/http/httptest"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -19,16 +19,7 @@ import (
 // chromium finds Debian's chromium; under CI=true its absence fails the test.
 func chromium(t *testing.T) string {
 	t.Helper()
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatal("chromium is required under CI=true (apt-get install chromium)")
-	}
-	t.Skip("chromium not installed (apt-get install chromium)")
-	return ""
+	return testprog.Find(t, "chromium", "chromium", "chromium-browser", "google-chrome")
 }
 
 // artifactDir is where screenshots go: $ARTIFACTS_DIR or ./artifacts at the

@@ -9,6 +9,7 @@ package redistest
 import (
 	"bufio"
 	"fmt"
+	"github.com/switchboard-clinic/switchboard/internal/testprog"
 	"net"
 	"os"
 	"os/exec"
@@ -39,13 +40,7 @@ type Server struct {
 // "--appendonly", "yes") and stops it in tb.Cleanup.
 func Start(tb testing.TB, args ...string) *Server {
 	tb.Helper()
-	bin, err := exec.LookPath("redis-server")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			tb.Fatalf("redis-server is required under CI=true: %v", err)
-		}
-		tb.Skipf("redis-server not installed (apt-get install redis-server): %v", err)
-	}
+	bin := testprog.Find(tb, "redis-server", "redis-server")
 	s := &Server{tb: tb, bin: bin, Dir: tb.TempDir(), Port: freePort(tb), args: args}
 	s.launch()
 	tb.Cleanup(func() { s.Kill() })
@@ -171,13 +166,7 @@ type Cluster struct {
 // the cluster is ready. It needs redis-cli as well as redis-server.
 func StartCluster(tb testing.TB, n int) *Cluster {
 	tb.Helper()
-	cli, err := exec.LookPath("redis-cli")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			tb.Fatalf("redis-cli is required under CI=true: %v", err)
-		}
-		tb.Skipf("redis-cli not installed: %v", err)
-	}
+	cli := testprog.Find(tb, "redis-tools", "redis-cli")
 	c := &Cluster{tb: tb}
 	args := []string{"--cluster", "create"}
 	for i := 0; i < n; i++ {

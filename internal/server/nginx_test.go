@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"fmt"
+	"github.com/switchboard-clinic/switchboard/internal/testprog"
 	"io"
 	"net"
 	"net/http"
@@ -23,13 +24,7 @@ import (
 // upstreams and port rewritten to loopback, and returns its base URL.
 func startNginx(t *testing.T, upstreamA, upstreamB string) string {
 	t.Helper()
-	bin, err := exec.LookPath("nginx")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("nginx is required under CI=true (apt-get install nginx): %v", err)
-		}
-		t.Skipf("nginx not installed (apt-get install nginx)")
-	}
+	bin := testprog.Find(t, "nginx", "nginx")
 	src, err := os.ReadFile("../../deploy/nginx.conf")
 	if err != nil {
 		t.Fatal(err)
