@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/switchboard-clinic/switchboard/config"
 	"github.com/switchboard-clinic/switchboard/routing"
@@ -295,5 +296,45 @@ func TestEarlierConfigurationsStayValid(t *testing.T) {
 	}
 	if line.Menu[0].ClosedLabel == "" {
 		t.Errorf("a ring option without closedLabel gets no honest after-hours label")
+	}
+}
+
+func TestReplicaRule(t *testing.T) {
+	t.Parallel()
+	sentinel := "redis://127.0.0.1:26379?master_name=sb"
+	tests := []struct {
+		name     string
+		env      map[string]string
+		wantErr  string
+		replicas int
+		wait     time.Duration
+	}{
+		{name: "embedded", env: nil, replicas: 0, wait: 100 * time.Millisecond},
+		{name: "one server", env: map[string]string{"REDIS_URL": "redis://127.0.0.1:6379/0"}, replicas: 0, wait: 100 * time.Millisecond},
+		{name: "sentinel waits for one replica", env: map[string]string{"REDIS_URL": sentinel}, replicas: 1, wait: 100 * time.Millisecond},
+		{name: "sentinel opted out", env: map[string]string{"REDIS_URL": sentinel, "SWITCHBOARD_REDIS_REPLICAS": "0"}, replicas: 0, wait: 100 * time.Millisecond},
+		{name: "primary with two replicas", env: map[string]string{"REDIS_URL": "redis://127.0.0.1:6379/0", "SWITCHBOARD_REDIS_REPLICAS": "2", "SWITCHBOARD_REDIS_REPLICA_WAIT": "80ms"}, replicas: 2, wait: 80 * time.Millisecond},
+		{name: "short redis timeout shortens the wait", env: map[string]string{"REDIS_URL": sentinel, "SWITCHBOARD_REDIS_TIMEOUT": "150ms"}, replicas: 1, wait: 50 * time.Millisecond},
+		{name: "replicas without redis", env: map[string]string{"SWITCHBOARD_REDIS_REPLICAS": "1"}, wantErr: "embedded store has no replicas"},
+		{name: "bad count", env: map[string]string{"REDIS_URL": sentinel, "SWITCHBOARD_REDIS_REPLICAS": "many"}, wantErr: "SWITCHBOARD_REDIS_REPLICAS"},
+		{name: "wait past the redis timeout", env: map[string]string{"REDIS_URL": sentinel, "SWITCHBOARD_REDIS_REPLICA_WAIT": "2s"}, wantErr: "shorter than SWITCHBOARD_REDIS_TIMEOUT"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			e, err := config.FromEnv(func(k string) string { return tt.env[k] })
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("FromEnv error = %v, want one saying %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if e.RedisReplicas != tt.replicas || e.RedisReplicaWait != tt.wait {
+				t.Errorf("replicas, wait = %d, %v; want %d, %v", e.RedisReplicas, e.RedisReplicaWait, tt.replicas, tt.wait)
+			}
+		})
 	}
 }

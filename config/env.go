@@ -1,9 +1,11 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -32,6 +34,15 @@ type Env struct {
 	// (SWITCHBOARD_METRICS_ADDR). Empty: on the main listener, to loopback
 	// clients only.
 	MetricsAddr string
+	// RedisReplicas is how many replicas must acknowledge each callback
+	// write before it counts as saved (SWITCHBOARD_REDIS_REPLICAS, 0 to 5;
+	// default 1 when REDIS_URL names a Sentinel master, else 0). A write
+	// they do not acknowledge in time stays in the local spool until they do.
+	RedisReplicas int
+	// RedisReplicaWait is how long a callback write waits for those
+	// replicas (SWITCHBOARD_REDIS_REPLICA_WAIT, default 100ms or a third of
+	// SWITCHBOARD_REDIS_TIMEOUT if less; shorter than that timeout).
+	RedisReplicaWait time.Duration
 	// OrphanTTL is how long a spooled update whose request is unknown is
 	// kept (SWITCHBOARD_ORPHAN_TTL, default 10m).
 	OrphanTTL time.Duration
@@ -103,6 +114,9 @@ func FromEnv(getenv func(string) string) (Env, error) {
 		}
 		e.OrphanTTL = d
 	}
+	if e.RedisReplicas, e.RedisReplicaWait, err = replicaRule(e.RedisURL, e.RedisTimeout, getenv); err != nil {
+		return e, err
+	}
 	e.MetricsAddr = getenv("SWITCHBOARD_METRICS_ADDR")
 	if e.MetricsAddr != "" {
 		if _, _, err := net.SplitHostPort(e.MetricsAddr); err != nil {
@@ -110,6 +124,36 @@ func FromEnv(getenv func(string) string) (Env, error) {
 		}
 	}
 	return e, nil
+}
+
+// replicaRule reads SWITCHBOARD_REDIS_REPLICAS and _REPLICA_WAIT. Sentinel
+// deployments wait for one replica by default: Sentinel fails over to a
+// replica, so a write only the old master holds is what a failover or a
+// partition discards.
+func replicaRule(redisURL string, timeout time.Duration, getenv func(string) string) (int, time.Duration, error) {
+	n := 0
+	if u, err := url.Parse(redisURL); err == nil && u.Query().Has("master_name") {
+		n = 1
+	}
+	if v := getenv("SWITCHBOARD_REDIS_REPLICAS"); v != "" {
+		k, err := strconv.Atoi(v)
+		if err != nil || k < 0 || k > 5 {
+			return 0, 0, fmt.Errorf("SWITCHBOARD_REDIS_REPLICAS %q: want a number of replicas from 0 to 5", v)
+		}
+		n = k
+	}
+	if n > 0 && redisURL == "" {
+		return 0, 0, errors.New("SWITCHBOARD_REDIS_REPLICAS is set but REDIS_URL is not: the embedded store has no replicas")
+	}
+	wait := min(100*time.Millisecond, timeout/3) // Redis may add up to 100ms: see callback.Options
+	if v := getenv("SWITCHBOARD_REDIS_REPLICA_WAIT"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < time.Millisecond || d >= timeout {
+			return 0, 0, fmt.Errorf("SWITCHBOARD_REDIS_REPLICA_WAIT %q: want a duration shorter than SWITCHBOARD_REDIS_TIMEOUT (%v), such as 100ms", v, timeout)
+		}
+		wait = d
+	}
+	return n, wait, nil
 }
 
 // LocalMode reports whether the service runs without a Twilio auth token:
@@ -139,8 +183,8 @@ func (e Env) String() string {
 	if cfg == "" {
 		cfg = "built-in default"
 	}
-	return fmt.Sprintf("addr=%s public_url=%s auth_token=%s account_sid=%s redis=%s config=%s",
-		e.Addr, e.PublicURL, mask(e.AuthToken), e.AccountSID, redisURL, cfg)
+	return fmt.Sprintf("addr=%s public_url=%s auth_token=%s account_sid=%s redis=%s redis_replicas=%d config=%s",
+		e.Addr, e.PublicURL, mask(e.AuthToken), e.AccountSID, redisURL, e.RedisReplicas, cfg)
 }
 
 func mask(secret string) string {

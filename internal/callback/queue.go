@@ -25,6 +25,10 @@ type Queue struct {
 	claimTTL  time.Duration
 	retention time.Duration
 	observer  Observer
+	// replicas must acknowledge each callback write within replicaWait
+	// (WAIT) for it to count as recorded; 0 trusts the master's OK.
+	replicas    int
+	replicaWait time.Duration
 
 	idMu    sync.Mutex
 	entropy *ulid.MonotonicEntropy
@@ -45,7 +49,20 @@ type Options struct {
 	Retention time.Duration
 	// Observer is told of events for metrics; nil ignores them.
 	Observer Observer
+	// Replicas is how many replicas must hold each callback write (create
+	// or update) before it counts as recorded: after the write, WAIT asks
+	// for them on the same connection within ReplicaWait (default 100ms).
+	// A write they do not acknowledge returns ErrNotReplicated, and the
+	// recorder keeps it in the spool. 0 (the default) trusts the master's OK.
+	// Redis checks WAIT deadlines at its hz (10 a second by default), so a
+	// wait can last up to 100ms longer than ReplicaWait.
+	Replicas    int
+	ReplicaWait time.Duration
 }
+
+// ErrNotReplicated means a callback write reached the Redis master but not
+// the replicas Options.Replicas asks for: a failover could still lose it.
+var ErrNotReplicated = errors.New("callback write not acknowledged by a replica")
 
 // Observer is told what happens to requests (metrics implements it).
 type Observer interface {
@@ -53,12 +70,16 @@ type Observer interface {
 	Callback(event, outcome string)
 	// RedisError reports a Redis command that failed or timed out.
 	RedisError()
+	// WriteLost reports a callback write that was given up: a caller was
+	// told it was saved, and some or all of it is not in Redis.
+	WriteLost()
 }
 
 type noObserver struct{}
 
 func (noObserver) Callback(string, string) {}
 func (noObserver) RedisError()             {}
+func (noObserver) WriteLost()              {}
 
 // NewQueue returns a Queue over opts.Client.
 func NewQueue(opts Options) (*Queue, error) {
@@ -80,6 +101,12 @@ func NewQueue(opts Options) (*Queue, error) {
 	if opts.Observer == nil {
 		opts.Observer = noObserver{}
 	}
+	if opts.Replicas < 0 {
+		return nil, errors.New("callback queue: Replicas must not be negative")
+	}
+	if opts.ReplicaWait <= 0 {
+		opts.ReplicaWait = 100 * time.Millisecond
+	}
 	return &Queue{
 		rdb:       opts.Client,
 		prefix:    opts.Prefix + "{cb}:",
@@ -87,7 +114,8 @@ func NewQueue(opts Options) (*Queue, error) {
 		claimTTL:  opts.ClaimTTL,
 		retention: opts.Retention,
 		observer:  opts.Observer,
-		entropy:   ulid.Monotonic(rand.Reader, 0),
+		replicas:  opts.Replicas, replicaWait: opts.ReplicaWait,
+		entropy: ulid.Monotonic(rand.Reader, 0),
 	}, nil
 }
 
@@ -214,28 +242,74 @@ func (q *Queue) TranscriptionOp(callSID, text, status string) Op {
 
 // Apply performs op. For a create it returns the request's id and whether
 // it is new; for an update, ErrNotFound when the call has no request (yet).
+// With Options.Replicas set, ErrNotReplicated (with the id and created
+// still reported) when the replicas did not acknowledge it in time.
 func (q *Queue) Apply(ctx context.Context, op Op) (id string, created bool, err error) {
 	callKey := q.prefix + "calls"
 	switch op.Kind {
 	case "create":
 		args := append([]any{q.prefix, op.ID, op.Event, op.CallSID}, strs(op.Fields)...)
-		res, err := scriptCreate.Run(ctx, q.rdb, []string{callKey}, args...).Slice()
-		if err != nil {
+		v, err := q.durable(ctx, scriptCreate, callKey, args)
+		if err != nil && !errors.Is(err, ErrNotReplicated) {
 			return "", false, fmt.Errorf("create callback request: %w", err)
 		}
-		return res[1].(string), res[0].(int64) == 1, nil
+		res, _ := v.([]any)
+		if len(res) != 2 {
+			return "", false, fmt.Errorf("create callback request: unexpected reply %v", v)
+		}
+		id, _ := res[1].(string)
+		n, _ := res[0].(int64)
+		return id, n == 1, err
 	case "update":
 		args := append([]any{q.prefix, op.Event, op.Mode, op.CallSID}, strs(op.Fields)...)
-		id, err := scriptUpdate.Run(ctx, q.rdb, []string{callKey}, args...).Text()
+		v, err := q.durable(ctx, scriptUpdate, callKey, args)
 		if errors.Is(err, redis.Nil) {
 			return "", false, ErrNotFound
 		}
-		if err != nil {
+		if err != nil && !errors.Is(err, ErrNotReplicated) {
 			return "", false, fmt.Errorf("update callback request: %w", err)
 		}
-		return id, false, nil
+		id, _ := v.(string)
+		return id, false, err
 	}
 	return "", false, fmt.Errorf("apply: unknown op kind %q", op.Kind)
+}
+
+// durable runs a callback script and, when replicas are required, waits for
+// them on the same connection: one pipeline of the script, a write to a
+// fence key and WAIT. The fence matters when the script changes nothing (a
+// replayed write): WAIT counts what this connection wrote, so without it a
+// replica that never received the original would still be counted.
+// In a Cluster the pipeline goes to the master of the queue's slot.
+func (q *Queue) durable(ctx context.Context, s *redis.Script, key string, args []any) (any, error) {
+	if q.replicas == 0 {
+		return s.Run(ctx, q.rdb, []string{key}, args...).Result()
+	}
+	var node redis.Cmdable = q.rdb
+	if cc, ok := q.rdb.(*redis.ClusterClient); ok {
+		m, err := cc.MasterForKey(ctx, key)
+		if err != nil {
+			return nil, err
+		}
+		node = m
+	}
+	// EVAL, not EVALSHA: a master promoted in a failover does not have the
+	// script cached, and a NOSCRIPT retry would wait for the replicas twice.
+	pipe := node.Pipeline()
+	res := s.Eval(ctx, pipe, []string{key}, args...)
+	pipe.Incr(ctx, q.prefix+"fence")
+	wait := pipe.Do(ctx, "WAIT", q.replicas, q.replicaWait.Milliseconds())
+	_, _ = pipe.Exec(ctx) // each command's own error is read below
+	if err := res.Err(); err != nil {
+		return nil, err
+	}
+	if err := wait.Err(); err != nil {
+		return res.Val(), fmt.Errorf("wait for replicas: %w", err)
+	}
+	if acked, _ := wait.Int64(); acked < int64(q.replicas) {
+		return res.Val(), fmt.Errorf("%w: %d of %d within %v", ErrNotReplicated, acked, q.replicas, q.replicaWait)
+	}
+	return res.Val(), nil
 }
 
 func strs(ss []string) []any {

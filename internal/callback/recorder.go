@@ -5,15 +5,21 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"sync/atomic"
 	"time"
 )
 
 // Recorder is how the call flow records callback requests: each write goes
-// to Redis within a short deadline, and to the fsynced spool when Redis is
-// down, slow or does not know the call yet. A caller is confirmed as soon
-// as either holds the request, so a request is never lost, and every write
-// is idempotent, so it is never recorded twice.
+// to Redis within a short deadline (and, when the queue requires replicas,
+// is acknowledged by them), and to the fsynced spool when Redis is down,
+// slow, unreplicated or does not know the call yet. A caller is confirmed as
+// soon as either holds the request, so a request is never lost, and every
+// write is idempotent, so it is never recorded twice.
+//
+// The recorder also keeps, in memory and for the orphan time, the creates it
+// made: an update that finds its request missing (a master that lost it in
+// a failover) re-applies the creation from that copy instead of waiting.
 type Recorder struct {
 	queue   *Queue
 	spool   *Spool
@@ -31,6 +37,10 @@ type Recorder struct {
 	// deleter deletes recordings at Twilio while deleteOn says so.
 	deleter  RecordingDeleter
 	deleteOn func() bool
+
+	recentMu sync.Mutex
+	recent   map[string]keptCreate // CallSid -> this instance's create, for reconciliation
+	pruned   time.Time
 }
 
 // RecordingDeleter deletes a recording at Twilio; twilioapi.Client
@@ -102,7 +112,7 @@ func NewRecorder(q *Queue, s *Spool, timeout time.Duration, log *slog.Logger) (*
 	case log == nil:
 		return nil, errors.New("callback recorder: logger is required")
 	}
-	return &Recorder{queue: q, spool: s, timeout: timeout, log: log, orphanTTL: 10 * time.Minute}, nil
+	return &Recorder{queue: q, spool: s, timeout: timeout, log: log, orphanTTL: 10 * time.Minute, recent: map[string]keptCreate{}}, nil
 }
 
 // Queue is the queue behind the recorder.
@@ -111,18 +121,17 @@ func (r *Recorder) Queue() *Queue { return r.queue }
 // Record makes op durable. spooled reports that it went to the spool. An
 // error means neither Redis nor the spool took it.
 func (r *Recorder) Record(ctx context.Context, op Op) (spooled bool, err error) {
+	if op.Kind == "create" {
+		r.remember(op)
+	}
 	var rerr error
 	if time.Now().UnixNano() < r.downUntil.Load() {
 		rerr = errors.New("redis failed moments ago; not waiting for it again")
 	} else {
 		rctx, cancel := context.WithTimeout(ctx, r.timeout)
-		var created bool
-		_, created, rerr = r.queue.Apply(rctx, op)
+		rerr = r.apply(rctx, op)
 		cancel()
 		if rerr == nil {
-			if created {
-				r.created(op)
-			}
 			return false, nil
 		}
 		if !errors.Is(rerr, ErrNotFound) {
@@ -137,14 +146,79 @@ func (r *Recorder) Record(ctx context.Context, op Op) (spooled bool, err error) 
 	if op.Kind == "create" {
 		r.queue.observer.Callback("spooled", "")
 	}
-	if errors.Is(rerr, ErrNotFound) {
+	switch {
+	case errors.Is(rerr, ErrNotFound):
 		r.orphans.Add(1)
 		r.log.Info("callback update spooled until its request reaches redis", slog.String("call_sid", op.CallSID))
-	} else {
+	case errors.Is(rerr, ErrNotReplicated):
+		r.log.Warn("redis replica did not acknowledge a callback write: spooled until one does",
+			slog.String("call_sid", op.CallSID), slog.String("kind", op.Kind), slog.String("error", rerr.Error()))
+	default:
 		r.log.Warn("redis unavailable: callback write spooled; store degraded until the spool drains",
 			slog.String("call_sid", op.CallSID), slog.String("kind", op.Kind), slog.String("error", rerr.Error()))
 	}
 	return true, nil
+}
+
+// apply writes op to Redis. A new request is announced even when the
+// replicas did not acknowledge it: the master shows it to staff meanwhile,
+// and the spool makes it durable. An update whose request is missing is
+// reconciled from this instance's copy of the create, when it has one.
+func (r *Recorder) apply(ctx context.Context, op Op) error {
+	_, created, err := r.queue.Apply(ctx, op)
+	if created {
+		r.created(op)
+	}
+	if !errors.Is(err, ErrNotFound) {
+		return err
+	}
+	create, ok := r.copyOf(op.CallSID)
+	if !ok {
+		return err
+	}
+	_, created, err = r.queue.Apply(ctx, create)
+	if created {
+		r.created(create)
+		r.queue.observer.Callback("reconciled", "")
+		r.log.Warn("callback request was missing in redis (lost in a failover?); recreated from this instance's copy",
+			slog.String("call_sid", op.CallSID))
+	}
+	if err != nil {
+		return err
+	}
+	_, _, err = r.queue.Apply(ctx, op)
+	return err
+}
+
+// remember keeps this instance's copy of a create for reconciliation, and
+// forgets copies older than the orphan time.
+func (r *Recorder) remember(op Op) {
+	r.recentMu.Lock()
+	defer r.recentMu.Unlock()
+	now := time.Now()
+	if now.Sub(r.pruned) > time.Minute {
+		r.pruned = now
+		for sid, c := range r.recent {
+			if now.Sub(c.kept) > r.orphanTTL {
+				delete(r.recent, sid)
+			}
+		}
+	}
+	r.recent[op.CallSID] = keptCreate{op: op, kept: now}
+}
+
+// keptCreate is a create with when this machine kept it (op.At follows the
+// queue's clock, which tests set).
+type keptCreate struct {
+	op   Op
+	kept time.Time
+}
+
+func (r *Recorder) copyOf(callSID string) (Op, bool) {
+	r.recentMu.Lock()
+	defer r.recentMu.Unlock()
+	c, ok := r.recent[callSID]
+	return c.op, ok && time.Since(c.kept) <= r.orphanTTL
 }
 
 // Capture records a new request for a call (once per CallSid).
@@ -199,11 +273,7 @@ func (r *Recorder) Replay(ctx context.Context) (int, error) {
 	apply := func(op Op) error {
 		actx, cancel := context.WithTimeout(ctx, r.timeout)
 		defer cancel()
-		_, created, err := r.queue.Apply(actx, op)
-		if err == nil && created {
-			r.created(op)
-		}
-		return err
+		return r.apply(actx, op)
 	}
 	orphans, stopped := int64(0), false
 	keep := func(op Op, err error) (retain, stop bool) {
@@ -213,15 +283,16 @@ func (r *Recorder) Replay(ctx context.Context) (int, error) {
 				since = op.At
 			}
 			if time.Since(since) > r.orphanTTL {
-				r.log.Warn("dropped a spooled callback update whose request never arrived", slog.String("call_sid", op.CallSID),
-					slog.String("kind", op.Kind), slog.Duration("kept", r.orphanTTL))
+				r.queue.observer.WriteLost()
+				r.log.Error("LOST a callback update: its request never reached redis; the caller was told it was saved",
+					slog.String("call_sid", op.CallSID), slog.String("kind", op.Kind), slog.Duration("kept", r.orphanTTL))
 				return false, false
 			}
 			orphans++
 			return true, false
 		}
 		stopped = true
-		return true, true // Redis is still unreachable: try later
+		return true, true // Redis is unreachable or unreplicated: try later
 	}
 	n, err := r.spool.Drain(apply, keep)
 	if err != nil {

@@ -31,6 +31,7 @@ type Metrics struct {
 	callbacks  *prometheus.CounterVec
 	latency    *prometheus.HistogramVec
 	redisErrs  prometheus.Counter
+	lost       prometheus.Counter
 	signatures prometheus.Counter
 }
 
@@ -52,10 +53,13 @@ func New(state func(context.Context) (QueueState, error)) *Metrics {
 			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5}}, []string{"route"}),
 		redisErrs: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "switchboard_redis_errors_total", Help: "Redis commands that failed or timed out."}),
+		lost: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "switchboard_callback_writes_lost_total",
+			Help: "Callback writes given up after a caller was told they were saved (a spooled update whose request never reached Redis). Alert on any increase."}),
 		signatures: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "switchboard_signature_failures_total", Help: "Webhooks refused for a missing or wrong X-Twilio-Signature."}),
 	}
-	m.reg.MustRegister(m.calls, m.choices, m.rings, m.callbacks, m.latency, m.redisErrs, m.signatures,
+	m.reg.MustRegister(m.calls, m.choices, m.rings, m.callbacks, m.latency, m.redisErrs, m.lost, m.signatures,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if state != nil {
 		m.reg.MustRegister(&queueCollector{state: state, errs: m.redisErrs})
@@ -100,6 +104,13 @@ func (m *Metrics) Callback(event, outcome string) {
 func (m *Metrics) RedisError() {
 	if m != nil {
 		m.redisErrs.Inc()
+	}
+}
+
+// WriteLost counts a callback write given up.
+func (m *Metrics) WriteLost() {
+	if m != nil {
+		m.lost.Inc()
 	}
 }
 

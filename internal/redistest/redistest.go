@@ -10,6 +10,7 @@ import (
 	"bufio"
 	"fmt"
 	"github.com/switchboard-clinic/switchboard/internal/testprog"
+	"io"
 	"net"
 	"os"
 	"os/exec"
@@ -31,6 +32,7 @@ type Server struct {
 	Dir  string
 	Port int
 	args []string
+	conf string // a config file given first (Sentinel needs one it can rewrite)
 
 	mu  sync.Mutex
 	cmd *exec.Cmd
@@ -62,10 +64,17 @@ func (s *Server) Client() *redis.Client {
 
 func (s *Server) launch() {
 	s.tb.Helper()
-	args := append([]string{
+	var args []string
+	if s.conf != "" {
+		args = append(args, s.conf)
+	}
+	args = append(args,
 		"--port", strconv.Itoa(s.Port), "--bind", "127.0.0.1", "--dir", s.Dir,
 		"--save", "", "--daemonize", "no", "--logfile", filepath.Join(s.Dir, "redis.log"),
-	}, s.args...)
+		// Only 127.0.0.1 is bound; protected mode would refuse peers on
+		// 127.0.0.2, the source address partition tests use.
+		"--protected-mode", "no")
+	args = append(args, s.args...)
 	cmd := exec.Command(s.bin, args...)
 	if err := cmd.Start(); err != nil {
 		s.tb.Fatalf("start redis-server: %v", err)
@@ -222,4 +231,144 @@ func (c *Cluster) Client() *redis.ClusterClient {
 	cc := redis.NewClusterClient(&redis.ClusterOptions{Addrs: c.Addrs()})
 	c.tb.Cleanup(func() { cc.Close() })
 	return cc
+}
+
+// StartReplica starts a redis-server replicating from master (host:port),
+// announcing itself on 127.0.0.1. Extra arguments follow.
+func StartReplica(tb testing.TB, master string, args ...string) *Server {
+	tb.Helper()
+	host, port, err := net.SplitHostPort(master)
+	if err != nil {
+		tb.Fatalf("replica of %q: %v", master, err)
+	}
+	return Start(tb, append([]string{"--replicaof", host, port, "--replica-announce-ip", "127.0.0.1"}, args...)...)
+}
+
+// StartSentinel starts a Sentinel watching the master called name at master
+// (host:port) with the given quorum; lines are more sentinel.conf lines
+// (for example "sentinel down-after-milliseconds NAME 1000").
+func StartSentinel(tb testing.TB, name, master string, quorum int, lines ...string) *Server {
+	tb.Helper()
+	bin := testprog.Find(tb, "redis-server", "redis-server")
+	host, port, err := net.SplitHostPort(master)
+	if err != nil {
+		tb.Fatalf("sentinel of %q: %v", master, err)
+	}
+	s := &Server{tb: tb, bin: bin, Dir: tb.TempDir(), Port: freePort(tb), args: []string{"--sentinel"}}
+	conf := append([]string{
+		"sentinel announce-ip 127.0.0.1",
+		fmt.Sprintf("sentinel monitor %s %s %s %d", name, host, port, quorum),
+	}, lines...)
+	s.conf = filepath.Join(s.Dir, "sentinel.conf")
+	if err := os.WriteFile(s.conf, []byte(strings.Join(conf, "\n")+"\n"), 0o600); err != nil {
+		tb.Fatal(err)
+	}
+	s.launch()
+	tb.Cleanup(func() { s.Kill() })
+	return s
+}
+
+// Proxy is a TCP proxy on a free loopback port in front of a server. Cut
+// partitions the server from clients connecting from some source address
+// (a Redis or Sentinel started with --bind-source-addr), leaving the
+// others connected: the partition Sentinel cannot see past.
+type Proxy struct {
+	tb     testing.TB
+	ln     net.Listener
+	target string
+
+	mu    sync.Mutex
+	cut   map[string]bool
+	conns map[net.Conn]string // client side -> source address
+}
+
+// StartProxy starts a proxy to target, stopped at cleanup.
+func StartProxy(tb testing.TB, target string) *Proxy {
+	tb.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatalf("proxy: %v", err)
+	}
+	p := &Proxy{tb: tb, ln: ln, target: target, cut: map[string]bool{}, conns: map[net.Conn]string{}}
+	go p.serve()
+	tb.Cleanup(func() {
+		ln.Close()
+		p.mu.Lock()
+		for c := range p.conns {
+			c.Close()
+		}
+		p.mu.Unlock()
+	})
+	return p
+}
+
+// Addr is the proxy's host:port.
+func (p *Proxy) Addr() string { return p.ln.Addr().String() }
+
+// Cut drops the connections from source address ip and holds new ones
+// unanswered (a black hole) until Heal.
+func (p *Proxy) Cut(ip string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.cut[ip] = true
+	for c, src := range p.conns {
+		if src == ip {
+			c.Close()
+		}
+	}
+}
+
+// Heal ends every cut; connections held meanwhile are closed, so their
+// clients reconnect.
+func (p *Proxy) Heal() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for c, src := range p.conns {
+		if p.cut[src] {
+			c.Close()
+		}
+	}
+	p.cut = map[string]bool{}
+}
+
+func (p *Proxy) serve() {
+	for {
+		c, err := p.ln.Accept()
+		if err != nil {
+			return
+		}
+		src, _, _ := net.SplitHostPort(c.RemoteAddr().String())
+		p.mu.Lock()
+		p.conns[c] = src
+		held := p.cut[src]
+		p.mu.Unlock()
+		if held {
+			continue // closed at Heal
+		}
+		go p.pipe(c, src)
+	}
+}
+
+func (p *Proxy) pipe(c net.Conn, src string) {
+	defer func() {
+		c.Close()
+		p.mu.Lock()
+		delete(p.conns, c)
+		p.mu.Unlock()
+	}()
+	up, err := net.DialTimeout("tcp", p.target, time.Second)
+	if err != nil {
+		return
+	}
+	defer up.Close()
+	p.mu.Lock()
+	cut := p.cut[src]
+	p.mu.Unlock()
+	if cut {
+		return
+	}
+	done := make(chan struct{}, 2)
+	go func() { io.Copy(up, c); done <- struct{}{} }() //nolint:errcheck // a closed side ends the copy
+	go func() { io.Copy(c, up); done <- struct{}{} }() //nolint:errcheck
+	<-done
 }

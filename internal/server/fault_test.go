@@ -32,20 +32,47 @@ func TestFaultsDuringFiveHundredCalls(t *testing.T) {
 		a, srv := instance(t, rs.URL())
 		apps, servers = append(apps, a), append(servers, srv)
 	}
-	client := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 200}}
-
 	const calls = 500
 	spread, gap := 4*time.Second, 120*time.Millisecond
 	if raceEnabled {
 		spread, gap = 10*time.Second, 250*time.Millisecond
 	}
-	var (
-		mu        sync.Mutex
-		confirmed []string
-		slowest   time.Duration
-		webhooks  int
-	)
-	send := func(srv *httptest.Server, fullURL string, form url.Values) (*simulate.Node, error) {
+	run := startCallbackCalls(t, servers, calls, spread, gap)
+
+	// The faults, while the calls run.
+	time.Sleep(spread / 8)
+	rs.Pause()
+	time.Sleep(1500 * time.Millisecond)
+	rs.Resume()
+	time.Sleep(spread / 4)
+	rs.Kill()
+	time.Sleep(time.Second)
+	rs.Restart()
+	run.wait()
+	run.checkStored(t, apps, calls)
+}
+
+// callbackCalls are simulated calls that each leave a callback request
+// (consent, then a voice message), their steps alternating between
+// instances. Every webhook must answer within a second with TwiML that
+// does not end the call.
+type callbackCalls struct {
+	wg        sync.WaitGroup
+	mu        sync.Mutex
+	confirmed []string
+	slowest   time.Duration
+	webhooks  int
+}
+
+// startCallbackCalls starts calls spread over spread, with gap between a
+// call's steps.
+func startCallbackCalls(t *testing.T, servers []*httptest.Server, calls int, spread, gap time.Duration) *callbackCalls {
+	run := &callbackCalls{}
+	client := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 200}}
+
+	// send posts one webhook; a status callback (Twilio ignores its body)
+	// only has to be accepted.
+	send := func(srv *httptest.Server, fullURL string, form url.Values, status bool) (*simulate.Node, error) {
 		u, _ := url.Parse(fullURL)
 		req, _ := http.NewRequest(http.MethodPost, srv.URL+u.RequestURI(), strings.NewReader(form.Encode()))
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
@@ -58,12 +85,15 @@ func TestFaultsDuringFiveHundredCalls(t *testing.T) {
 		}
 		defer resp.Body.Close()
 		body, _ := io.ReadAll(resp.Body)
-		mu.Lock()
-		webhooks++
-		slowest = max(slowest, took)
-		mu.Unlock()
+		run.mu.Lock()
+		run.webhooks++
+		run.slowest = max(run.slowest, took)
+		run.mu.Unlock()
 		if took >= time.Second {
 			return nil, fmt.Errorf("POST %s took %v", u.Path, took)
+		}
+		if status && resp.StatusCode/100 == 2 {
+			return nil, nil
 		}
 		if resp.StatusCode != http.StatusOK {
 			return nil, fmt.Errorf("POST %s: %d %s", u.Path, resp.StatusCode, body)
@@ -78,12 +108,11 @@ func TestFaultsDuringFiveHundredCalls(t *testing.T) {
 		return doc, nil
 	}
 
-	var wg sync.WaitGroup
 	for i := 0; i < calls; i++ {
-		wg.Add(1)
+		run.wg.Add(1)
 		go func() {
-			defer wg.Done()
-			time.Sleep(time.Duration(i) * spread / calls)
+			defer run.wg.Done()
+			time.Sleep(time.Duration(i) * spread / time.Duration(calls))
 			sid := fmt.Sprintf("CA%032x", 0xfa000000+i)
 			form := func(kv ...string) url.Values {
 				f := url.Values{"CallSid": {sid}, "From": {fmt.Sprintf("+1206555%04d", i)}, "To": {"+14258692644"}}
@@ -92,6 +121,7 @@ func TestFaultsDuringFiveHundredCalls(t *testing.T) {
 				}
 				return f
 			}
+			var transcript string // the Record's transcribeCallback
 			steps := []struct {
 				input []string
 				next  func(*simulate.Node) string
@@ -99,12 +129,16 @@ func TestFaultsDuringFiveHundredCalls(t *testing.T) {
 				{nil, func(d *simulate.Node) string { return d.First("Gather").Attrs["action"] }},
 				{[]string{"Digits", "2"}, func(d *simulate.Node) string { return d.First("Gather").Attrs["action"] }},
 				{[]string{"Digits", "1"}, func(d *simulate.Node) string { return d.First("Gather").Attrs["action"] }},
-				{[]string{"Digits", "2"}, func(d *simulate.Node) string { return d.First("Record").Attrs["action"] }},
-				{[]string{"RecordingSid", fmt.Sprintf("RE%032x", i), "RecordingUrl", "https://api.twilio.com/r", "RecordingDuration", "6"}, nil},
+				{[]string{"Digits", "2"}, func(d *simulate.Node) string {
+					transcript = d.First("Record").Attrs["transcribeCallback"]
+					return d.First("Record").Attrs["action"]
+				}},
+				{[]string{"RecordingSid", fmt.Sprintf("RE%032x", i), "RecordingUrl", "https://api.twilio.com/r", "RecordingDuration", "6"}, func(*simulate.Node) string { return transcript }},
+				{[]string{"RecordingSid", fmt.Sprintf("RE%032x", i), "TranscriptionText", "Please call after three.", "TranscriptionStatus", "completed"}, nil},
 			}
 			u := public + "/twilio/voice"
 			for s, st := range steps {
-				doc, err := send(servers[(i+s)%2], u, form(st.input...))
+				doc, err := send(servers[(i+s)%2], u, form(st.input...), s == len(steps)-1)
 				if err != nil {
 					t.Errorf("call %d step %d: %v", i, s, err)
 					return
@@ -114,9 +148,9 @@ func TestFaultsDuringFiveHundredCalls(t *testing.T) {
 						t.Errorf("call %d: not confirmed: %q", i, doc.Said())
 						return
 					}
-					mu.Lock()
-					confirmed = append(confirmed, sid)
-					mu.Unlock()
+					run.mu.Lock()
+					run.confirmed = append(run.confirmed, sid)
+					run.mu.Unlock()
 				}
 				if st.next != nil {
 					u = st.next(doc)
@@ -126,19 +160,18 @@ func TestFaultsDuringFiveHundredCalls(t *testing.T) {
 		}()
 	}
 
-	// The faults, while the calls run.
-	time.Sleep(spread / 8)
-	rs.Pause()
-	time.Sleep(1500 * time.Millisecond)
-	rs.Resume()
-	time.Sleep(spread / 4)
-	rs.Kill()
-	time.Sleep(time.Second)
-	rs.Restart()
-	wg.Wait()
+	return run
+}
 
+func (run *callbackCalls) wait() { run.wg.Wait() }
+
+// checkStored drains the instances' spools and checks that every request
+// confirmed to a caller is in Redis exactly once, with its consent answer,
+// voice message and transcription, and that all calls were confirmed.
+func (run *callbackCalls) checkStored(t *testing.T, apps []*server.Server, calls int) {
+	t.Helper()
 	// The spools drain into Redis.
-	deadline := time.Now().Add(20 * time.Second)
+	deadline := time.Now().Add(60 * time.Second)
 	for apps[0].Recorder.Spooled()+apps[1].Recorder.Spooled() > 0 {
 		if time.Now().After(deadline) {
 			t.Fatalf("spools did not drain: %d and %d left", apps[0].Recorder.Spooled(), apps[1].Recorder.Spooled())
@@ -168,17 +201,17 @@ func TestFaultsDuringFiveHundredCalls(t *testing.T) {
 		}
 		cursor = next
 	}
-	for _, sid := range confirmed {
+	for _, sid := range run.confirmed {
 		r := got[sid]
 		switch {
 		case r == nil:
 			t.Errorf("confirmed request %s is missing", sid)
-		case r.VoicemailOK != callback.ConsentNo || r.Message == nil:
-			t.Errorf("request %s lost a field: consent %q, message %v", sid, r.VoicemailOK, r.Message)
+		case r.VoicemailOK != callback.ConsentNo || r.Message == nil || r.Message.Transcription == "":
+			t.Errorf("request %s lost a field: consent %q, message %+v", sid, r.VoicemailOK, r.Message)
 		}
 	}
-	if len(confirmed) != calls || len(got) != calls {
-		t.Errorf("%d confirmed, %d stored, want %d each", len(confirmed), len(got), calls)
+	if len(run.confirmed) != calls || len(got) != calls {
+		t.Errorf("%d confirmed, %d stored, want %d each", len(run.confirmed), len(got), calls)
 	}
-	t.Logf("%d webhooks, slowest %v", webhooks, slowest)
+	t.Logf("%d webhooks, slowest %v", run.webhooks, run.slowest)
 }

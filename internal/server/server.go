@@ -77,6 +77,7 @@ func New(o Options) (*Server, error) {
 	if a.Queue, err = callback.NewQueue(callback.Options{
 		Client: o.Redis, Prefix: o.Env.RedisPrefix, Now: o.Now,
 		ClaimTTL: line.Callback.ClaimTTL, Retention: line.Callback.Retention, Observer: a.Metrics,
+		Replicas: o.Env.RedisReplicas, ReplicaWait: o.Env.RedisReplicaWait,
 	}); err != nil {
 		return nil, err
 	}
