@@ -33,6 +33,7 @@ const (
 
 type opts struct {
 	switchboard, baseline, out string
+	wrk                        string
 	duration                   time.Duration
 	rounds                     int
 	queueLarge                 int
@@ -43,12 +44,16 @@ func main() {
 	flag.StringVar(&o.switchboard, "switchboard", "", "switchboard binary")
 	flag.StringVar(&o.baseline, "baseline", "", "baseline binary")
 	flag.StringVar(&o.out, "out", "BENCHMARKS.md", "report")
+	flag.StringVar(&o.wrk, "wrk", "wrk", "wrk binary (the external load generator)")
 	flag.DurationVar(&o.duration, "duration", 4*time.Second, "length of each load run")
 	flag.IntVar(&o.rounds, "rounds", 3, "interleaved rounds per comparison (median reported)")
 	flag.IntVar(&o.queueLarge, "queue", 1000000, "pending requests for the large-queue benchmark")
 	flag.Parse()
 	if o.switchboard == "" || o.baseline == "" {
-		fatalf("usage: driver -switchboard BIN -baseline BIN [-out BENCHMARKS.md]")
+		fatalf("usage: driver -switchboard BIN -baseline BIN [-wrk BIN] [-out BENCHMARKS.md]")
+	}
+	if _, err := exec.LookPath(o.wrk); err != nil {
+		fatalf("wrk is missing (apt-get install wrk): %v", err)
 	}
 	r := &report{started: time.Now()}
 	dir, err := os.MkdirTemp("", "switchboard-bench-")
@@ -132,6 +137,24 @@ func main() {
 			r.webhooks = append(r.webhooks, webhookRow{scenario: sc.name, conns: conns, sb: median(sbs), plain: median(plains), val: median(vals)})
 			fmt.Fprintf(os.Stderr, "%s @%d: %.0f req/s vs validating baseline %.0f\n", sc.name, conns, median(sbs).RPS, median(vals).RPS)
 		}
+	}
+
+	// The same webhooks under wrk, an external generator, against the same
+	// baselines in the same run (each scenario is one fixed signed request,
+	// as the Go generator sends; a callback step repeated is a replay).
+	for _, sc := range scenarios {
+		var sbs, plains, vals []result
+		for round := 0; round < o.rounds; round++ {
+			plains = append(plains, wrkLoad(o.wrk, dir, plainURL, 32, o.duration, baseReq))
+			vals = append(vals, wrkLoad(o.wrk, dir, valURL, 32, o.duration, baseReq))
+			sb := wrkLoad(o.wrk, dir, sbURL, 32, o.duration, sc.req)
+			if sb.Errors > 0 {
+				fatalf("wrk %s: %d of %d answers were errors", sc.name, sb.Errors, sb.Requests)
+			}
+			sbs = append(sbs, sb)
+		}
+		r.wrk = append(r.wrk, webhookRow{scenario: sc.name, conns: 32, sb: median(sbs), plain: median(plains), val: median(vals)})
+		fmt.Fprintf(os.Stderr, "wrk %s @32: %.0f req/s vs validating baseline %.0f\n", sc.name, median(sbs).RPS, median(vals).RPS)
 	}
 
 	// Callback capture end to end: every request a new call, recorded in

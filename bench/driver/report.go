@@ -28,6 +28,7 @@ type queueRow struct {
 type report struct {
 	started, finished time.Time
 	webhooks          []webhookRow
+	wrk               []webhookRow
 	capture           captureRow
 	queue             queueRow
 	memory            float64
@@ -52,13 +53,19 @@ func (r *report) markdown(o opts) string {
 
 	w("## Webhooks\n\n")
 	w("Closed-loop load from a Go generator on loopback, every request signed. Baselines: a minimal `net/http` server that parses the same form and writes a fixed TwiML document as large as the main menu (%s), and the same server validating the signature with twilio-go's `RequestValidator`. Goal: at least 60%% of the validating baseline's throughput, p99 no worse than 1.5x its p99.\n\n", "`bench/baseline`")
-	w("| scenario | conns | Switchboard req/s | p50 | p99 | plain baseline req/s | validating baseline req/s | p99 | throughput ratio | p99 ratio | goal |\n|---|---|---|---|---|---|---|---|---|---|---|\n")
-	for _, row := range r.webhooks {
-		tr := row.sb.RPS / row.val.RPS
-		pr := float64(row.sb.P99) / float64(row.val.P99)
-		w("| %s | %d | %.0f | %s | %s | %.0f | %.0f | %s | %.2f | %.2f | %s |\n", row.scenario, row.conns, row.sb.RPS, ms(row.sb.P50), ms(row.sb.P99),
-			row.plain.RPS, row.val.RPS, ms(row.val.P99), tr, pr, verdict(tr >= 0.6 && pr <= 1.5))
+	table := func(rows []webhookRow) {
+		w("| scenario | conns | Switchboard req/s | p50 | p99 | plain baseline req/s | validating baseline req/s | p99 | throughput ratio | p99 ratio | goal |\n|---|---|---|---|---|---|---|---|---|---|---|\n")
+		for _, row := range rows {
+			tr := row.sb.RPS / row.val.RPS
+			pr := float64(row.sb.P99) / float64(row.val.P99)
+			w("| %s | %d | %.0f | %s | %s | %.0f | %.0f | %s | %.2f | %.2f | %s |\n", row.scenario, row.conns, row.sb.RPS, ms(row.sb.P50), ms(row.sb.P99),
+				row.plain.RPS, row.val.RPS, ms(row.val.P99), tr, pr, verdict(tr >= 0.6 && pr <= 1.5))
+		}
 	}
+	table(r.webhooks)
+	w("\n### The same webhooks under wrk\n\n")
+	w("`wrk -t1 -c32 --latency` with a Lua script posting the same signed body (an external generator: no shared runtime with the servers), against the same two baselines, interleaved, in the same run. Same goal.\n\n")
+	table(r.wrk)
 	c := r.capture
 	w("\n## Callback capture, end to end\n\n")
 	w("Signed `POST /twilio/callback/number` webhooks (Digits=1), each a new call, into a real `redis-server` with `appendonly yes` and `appendfsync everysec`, 32 connections. `redis-benchmark` runs the same Redis command a capture makes (one `EVALSHA` of the create script with the same arguments) against the same server.\n\n")
