@@ -1,6 +1,7 @@
 package config
 
 import (
+	"cmp"
 	"fmt"
 	"net/url"
 	"regexp"
@@ -51,23 +52,25 @@ var weekdayNames = map[string]time.Weekday{
 // default: a file must say it (or keep the built-in one).
 func defaultPrompts(practice string) routing.Prompts {
 	return routing.Prompts{
-		Greeting:    "Thank you for calling " + practice + ".",
-		Closed:      "We're closed right now.",
-		ClosedFor:   "We're closed today for {holiday}.",
-		Reopens:     "We open again {opening}.",
-		Extensions:  "If you know an extension, press star, then dial it.",
-		Invalid:     "Sorry, that is not an option.",
-		NoInput:     "I didn't hear anything.",
-		Ambiguous:   "I heard more than one choice.",
-		DialExt:     "Please dial the extension, then press pound.",
-		NoExtension: "There is no extension {digits}.",
-		MenuKey:     "To go back to the main menu, press star.",
-		Connecting:  "Please hold while I connect you.",
-		ConnectTo:   "Connecting you to {name}.",
-		Unavailable: "I'm sorry, nobody is able to take your call right now.",
-		AfterHours:  "That extension does not take calls while the office is closed.",
-		Apology:     "I'm sorry, something went wrong on our side.",
-		Goodbye:     "Thank you for calling. Goodbye.",
+		Greeting:       "Thank you for calling " + practice + ".",
+		Closed:         "We're closed right now.",
+		ClosedFor:      "We're closed today for {holiday}.",
+		Reopens:        "We open again {opening}.",
+		Extensions:     "If you know an extension, press star, then dial it.",
+		OptionKey:      "{label}, press {digit}.",
+		OptionKeyOrSay: "{label}, press {digit} or say {phrase}.",
+		Invalid:        "Sorry, that is not an option.",
+		NoInput:        "I didn't hear anything.",
+		Ambiguous:      "I heard more than one choice.",
+		DialExt:        "Please dial the extension, then press pound.",
+		NoExtension:    "There is no extension {digits}.",
+		MenuKey:        "To go back to the main menu, press star.",
+		Connecting:     "Please hold while I connect you.",
+		ConnectTo:      "Connecting you to {name}.",
+		Unavailable:    "I'm sorry, nobody is able to take your call right now.",
+		AfterHours:     "That extension does not take calls while the office is closed.",
+		Apology:        "I'm sorry, something went wrong on our side.",
+		Goodbye:        "Thank you for calling. Goodbye.",
 
 		Whisper:         "Call from the " + practice + " main line. Press 1 to accept the call.",
 		WhisperDeclined: "The call was not accepted. Goodbye.",
@@ -214,6 +217,10 @@ func (f File) build() (*routing.Line, []Problem) {
 	b.shadowing(l)
 	l.Callback = b.callback(f.Callback)
 	l.OwnNumbers = ownNumbers(l)
+	l.Lang = routing.LanguageCode(l.Language)
+	l.LangName = cmp.Or(languageNames[l.Lang], l.Lang)
+	l.Answers = routing.AnswersIn(l.Lang)
+	b.languages(f, l)
 	return l, b.problems
 }
 
@@ -313,7 +320,7 @@ func (b *builder) holidays(h Holidays, s *routing.Schedule) {
 			if obs.IsZero() {
 				continue
 			}
-			s.Closed = append(s.Closed, routing.Closure{Date: time.Date(obs.Year(), obs.Month(), obs.Day(), 0, 0, 0, 0, loc), Name: hol.Name})
+			s.Closed = append(s.Closed, routing.Closure{Date: time.Date(obs.Year(), obs.Month(), obs.Day(), 0, 0, 0, 0, loc), Name: hol.Name, Key: name})
 		}
 	}
 	for i, c := range h.Dates {
@@ -326,7 +333,7 @@ func (b *builder) holidays(h Holidays, s *routing.Schedule) {
 		if name == "" {
 			name = "closed"
 		}
-		s.Closed = append(s.Closed, routing.Closure{Date: d, Name: name})
+		s.Closed = append(s.Closed, routing.Closure{Date: d, Name: name, Key: c.Date})
 	}
 }
 

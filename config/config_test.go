@@ -338,3 +338,68 @@ func TestReplicaRule(t *testing.T) {
 		})
 	}
 }
+
+// TestSpanishIsCompleteOrRefused: once a second language is configured,
+// every sentence the call flow can say must exist in it, naming the field.
+func TestSpanishIsCompleteOrRefused(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, old, new, want string
+	}{
+		{"a missing prompt", "      noInput: No escuché ninguna respuesta.\n", "", "languages.es.prompts.noInput: missing in this language"},
+		{"a crisis line without 988", "llame al 9 8 8, que atiende en español, o envíe AYUDA por texto al 9 8 8.", "llame a su médico.", "languages.es.prompts.crisis: the crisis line must name both 911 and 988"},
+		{"a missing menu label", "        label: Para hacer una cita\n", "", "languages.es.menu (digit 0).label: missing in this language"},
+		{"a missing closed label", "        closedLabel: Para pedir una cita\n      - digit: \"1\"\n        say: [grupos", "      - digit: \"1\"\n        say: [grupos", "languages.es.menu (digit 0).closedLabel: missing"},
+		{"a missing group message", "      groups:\n        title: Terapia de grupo", "      grupos:\n        title: Terapia de grupo", "languages.es.info.groups: the information message \"groups\" is missing"},
+		{"a key that is a menu key", `    key: "8"`, `    key: "9"`, "languages.es.key: key 9 is menu[3]'s key"},
+		{"an English recogniser", "    language: es-US", "    language: en-US", `languages.es.language: "en-US" is not a es language tag`},
+		{"an extension without its name", "        name: facturación\n", "", "extension 201 needs its name in this language"},
+		{"a placeholder it does not take", "Marcó {number}.", "Marcó {numero}.", "{numero} is not a placeholder"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			err := mutate(t, tt.old, tt.new)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("error = %v, want it to mention %q", err, tt.want)
+			}
+		})
+	}
+}
+
+// TestSpanishView: the built-in line carries Spanish, matched to the
+// English menu by digit, with Spanish closure names and the same groups.
+func TestSpanishView(t *testing.T) {
+	t.Parallel()
+	line, err := config.LoadFile("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	es := line.In("es")
+	if es == line || es.Lang != "es" || es.Language != "es-US" || es.Voice != "Polly.Lupe" || es.Version != line.Version {
+		t.Fatalf("Spanish view: lang %q language %q voice %q version %q", es.Lang, es.Language, es.Voice, es.Version)
+	}
+	if line.In("fr") != line || es.In("en") != line || es.Staff() != line {
+		t.Error("In and Staff do not lead back to the English line")
+	}
+	if len(es.Menu) != len(line.Menu) || es.Menu[0].Action != line.Menu[0].Action || es.Menu[0].Label != "Para hacer una cita" {
+		t.Errorf("Spanish menu: %+v", es.Menu)
+	}
+	names := map[string]string{}
+	for _, c := range es.Schedule.Closed {
+		names[c.Key] = c.Name
+	}
+	if names["thanksgiving"] != "el Día de Acción de Gracias" || names["2026-12-24"] != "Nochebuena" {
+		t.Errorf("Spanish closure names: %v", names)
+	}
+	if lang, ok := line.LanguageChosen("8", ""); !ok || lang.Code != "es" {
+		t.Error("8 does not choose Spanish")
+	}
+	if _, ok := line.LanguageChosen("", "I don't speak Spanish well, scheduling please"); ok {
+		// "spanish" is a phrase; negation keeps it from choosing.
+		t.Error("a negated 'Spanish' chose Spanish")
+	}
+	if _, ok := line.LanguageChosen("", "español"); !ok {
+		t.Error("'español' does not choose Spanish")
+	}
+}

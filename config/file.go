@@ -40,6 +40,9 @@ type File struct {
 	RingGroups map[string]Group    `yaml:"ringGroups"`
 	Info       map[string]Info     `yaml:"info"`
 	Callback   Callback            `yaml:"callback"`
+	// Languages are the other languages callers may choose, by two-letter
+	// code ("es"): each gives the whole call in that language.
+	Languages map[string]Language `yaml:"languages"`
 }
 
 // Callback configures callback requests.
@@ -185,7 +188,7 @@ func Load(source string, data []byte) (*routing.Line, error) {
 		return nil, &Error{Source: source, Problems: problems}
 	}
 	sum := sha256.Sum256(data)
-	line.Version = hex.EncodeToString(sum[:4])
+	line.SetVersion(hex.EncodeToString(sum[:4]))
 	return line, nil
 }
 

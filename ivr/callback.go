@@ -69,7 +69,7 @@ func (k *capture) gather(c Call, action string, inner ...twiml.Element) []twiml.
 	return []twiml.Element{
 		&twiml.VoiceGather{
 			Input: "dtmf speech", NumDigits: "1", Timeout: strconv.Itoa(l.GatherSeconds),
-			SpeechTimeout: "auto", Language: l.Language, Hints: "yes, no, use this number, a different number, main menu",
+			SpeechTimeout: "auto", Language: l.Language, Hints: answers(l).Hints,
 			Action: action, Method: "POST", ActionOnEmptyResult: "true", InnerElements: inner,
 		},
 		redirect(action),
@@ -87,22 +87,24 @@ func answer(c Call) string {
 	switch {
 	case len(routing.Words(c.Speech)) == 0:
 		return ""
-	case routing.Heard(c.Speech, backPhrases):
+	case routing.Heard(c.Speech, answers(c.Line).Back):
 		return "*"
-	case routing.Heard(c.Speech, noPhrases):
+	case routing.Heard(c.Speech, answers(c.Line).No):
 		return "2"
-	case routing.Heard(c.Speech, yesPhrases):
+	case routing.Heard(c.Speech, answers(c.Line).Yes):
 		return "1"
 	}
 	return "?"
 }
 
-// What callers say at a one-key step of the callback flow.
-var (
-	backPhrases = []string{"menu", "go back", "start over"}
-	noPhrases   = []string{"different", "another", "other", "new number", "no", "nope", "wrong"}
-	yesPhrases  = []string{"yes", "yeah", "yep", "sure", "correct", "right", "this number", "okay", "ok"}
-)
+// answers are the yes, no and back words of the call's language (a line
+// built without configuration gets its language's built-in ones).
+func answers(l *routing.Line) routing.Answers {
+	if len(l.Answers.Yes) == 0 {
+		return routing.AnswersIn(l.Lang)
+	}
+	return l.Answers
+}
 
 // retry is the sentence before a question asked again: nothing heard, or
 // an answer that is no option.
@@ -258,7 +260,7 @@ func (k *capture) Confirm(c Call) ([]twiml.Element, error) {
 // caller who hangs up during the rest of the flow is still called back.
 func (k *capture) create(c Call, caller, number string, reason callback.Reason) ([]twiml.Element, error) {
 	err := k.rec.Capture(context.WithoutCancel(c.Ctx), callback.Capture{
-		CallSID: c.Sid, CallerNumber: caller, CallbackNumber: number, Reason: reason, At: c.Now,
+		CallSID: c.Sid, CallerNumber: caller, CallbackNumber: number, Reason: reason, Language: c.Line.Lang, At: c.Now,
 	})
 	if err != nil {
 		k.f.log.Error("callback request could not be saved anywhere", slog.String("call_sid", c.Sid), slog.String("error", err.Error()))
@@ -296,7 +298,7 @@ func (k *capture) giveUp(c Call, last string) ([]twiml.Element, error) {
 // consentPrompt asks one consent question after an optional sentence. It
 // holds nothing of the caller's, so it is cached.
 func (k *capture) consentPrompt(c Call, q string, n int, before string) []twiml.Element {
-	return k.f.memo(fmt.Sprintf("consent|%s|%s|%d|%s", c.Line.Version, q, n, before), func() []twiml.Element {
+	return k.f.memo(fmt.Sprintf("consent|%s|%s|%s|%d|%s", c.Line.Version, c.Progress.key(), q, n, before), func() []twiml.Element {
 		text := c.Line.Prompts.ConsentVoicemail
 		if q == "name" {
 			text = routing.Fill(c.Line.Prompts.ConsentName, "practice", c.Line.Practice)
@@ -411,7 +413,7 @@ func (k *capture) when(c Call) string {
 	if !ok {
 		return p.WhenUnknown
 	}
-	return routing.Fill(p.WhenOpens, "opening", routing.SpokenOpening(c.Now, next, sched.Location))
+	return routing.Fill(p.WhenOpens, "opening", routing.SpokenOpening(c.Now, next, sched.Location, c.Line.Lang))
 }
 
 // closingSoon is how close to closing a request is promised for the next

@@ -331,7 +331,7 @@ func TestOrphanUpdatesDoNotHoldReadinessAndAreDropped(t *testing.T) {
 	if data, err := os.ReadFile(h.App.Spool.Path()); err == nil && strings.Contains(string(data), "secret sentence") {
 		t.Error("the dropped transcription is still on disk")
 	}
-	if !strings.Contains(h.Logs.String(), "level=WARN msg=\"dropped a spooled callback update whose request never arrived\"") {
-		t.Errorf("no warning when dropped:\n%s", h.Logs)
+	if !strings.Contains(h.Logs.String(), "level=ERROR msg=\"LOST a callback update") {
+		t.Errorf("no error when dropped:\n%s", h.Logs)
 	}
 }

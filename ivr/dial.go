@@ -216,9 +216,17 @@ func (f *Flow) nobodyAnswers(c Call) ([]twiml.Element, error) {
 
 // Screen is the whisper played to the scheduler who answers: the call is
 // bridged only when they press 1, so a voicemail greeting never takes it.
+//
+// Schedulers hear it in the line's own language, whatever the caller's:
+// for a caller who chose another language it starts with that language's
+// note ("Spanish-speaking caller.").
 func (f *Flow) Screen(c Call) ([]twiml.Element, error) {
-	l := c.Line
+	l := c.Line.Staff()
 	action := f.callURL(c, PathScreenAnswer, "g", c.Query.Get("g"))
+	whisper := []twiml.Element{say(l, l.Prompts.Whisper)}
+	if lang, ok := l.LanguageOf(c.Line.Lang); ok && lang.CallerNote != "" {
+		whisper = []twiml.Element{say(l, lang.CallerNote+" "+l.Prompts.Whisper)}
+	}
 	return []twiml.Element{
 		&twiml.VoiceGather{
 			Input:               "dtmf",
@@ -227,7 +235,7 @@ func (f *Flow) Screen(c Call) ([]twiml.Element, error) {
 			Action:              action,
 			Method:              "POST",
 			ActionOnEmptyResult: "true",
-			InnerElements:       []twiml.Element{say(l, l.Prompts.Whisper), say(l, l.Prompts.Whisper)},
+			InnerElements:       append(whisper, whisper...),
 		},
 		say(l, l.Prompts.WhisperDeclined),
 		&twiml.VoiceHangup{},
@@ -241,7 +249,8 @@ func (f *Flow) ScreenAnswer(c Call) ([]twiml.Element, error) {
 	if c.Digits == "1" {
 		return []twiml.Element{}, nil
 	}
-	return []twiml.Element{say(c.Line, c.Line.Prompts.WhisperDeclined), &twiml.VoiceHangup{}}, nil
+	l := c.Line.Staff()
+	return []twiml.Element{say(l, l.Prompts.WhisperDeclined), &twiml.VoiceHangup{}}, nil
 }
 
 // dialStatus keeps metric labels to Twilio's known DialCallStatus values.

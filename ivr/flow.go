@@ -131,6 +131,9 @@ type Call struct {
 type Progress struct {
 	Rings    int  // "rc": ring-group dials placed in this call
 	RoutedOn bool // "ro": sent on to scheduling or a callback offer after failed tries
+	// Lang is "l": the language the caller chose ("es"), "" for the line's
+	// own. Any instance answers every later step in it.
+	Lang string
 }
 
 // MaxRings is how many times one call may ring a ring group.
@@ -138,7 +141,7 @@ const MaxRings = 2
 
 func progressOf(q url.Values) Progress {
 	rc, _ := strconv.Atoi(q.Get("rc"))
-	return Progress{Rings: max(0, min(rc, MaxRings)), RoutedOn: q.Get("ro") == "1"}
+	return Progress{Rings: max(0, min(rc, MaxRings)), RoutedOn: q.Get("ro") == "1", Lang: q.Get("l")}
 }
 
 // params are the URL parameters that carry p.
@@ -150,11 +153,14 @@ func (p Progress) params() []string {
 	if p.RoutedOn {
 		kv = append(kv, "ro", "1")
 	}
+	if p.Lang != "" {
+		kv = append(kv, "l", p.Lang)
+	}
 	return kv
 }
 
 // key identifies p in cache keys.
-func (p Progress) key() string { return fmt.Sprintf("%d%v", p.Rings, p.RoutedOn) }
+func (p Progress) key() string { return fmt.Sprintf("%d%v%s", p.Rings, p.RoutedOn, p.Lang) }
 
 // URL builds an absolute URL for path with the given query parameters, in a
 // stable order so that signatures and tests are reproducible.

@@ -80,8 +80,10 @@ func TestAnswerGreetsWithCrisisLineAndMenu(t *testing.T) {
 				t.Errorf("gather action = %s", got)
 			}
 			says := intro.All("Say")
-			if len(says) < 2 || !strings.Contains(says[0].Text, "Evergreen Psychotherapy") ||
-				!strings.Contains(says[1].Text, "9 1 1") || !strings.Contains(says[1].Text, "9 8 8") {
+			// The greeting, Spanish offered in Spanish, then the crisis line.
+			if len(says) != 3 || !strings.Contains(says[0].Text, "Evergreen Psychotherapy") ||
+				says[1].Attrs["language"] != "es-US" || !strings.Contains(says[1].Text, "español") ||
+				!strings.Contains(says[2].Text, "9 1 1") || !strings.Contains(says[2].Text, "9 8 8") {
 				t.Fatalf("the call does not open with the greeting then the crisis line: %q", doc.Said())
 			}
 			if got := strings.Contains(menu.Said(), "closed right now. We open again Monday at 8 AM."); got != tt.wantClosed {

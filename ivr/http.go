@@ -54,6 +54,13 @@ func (f *Flow) Handler(step Step) echo.HandlerFunc {
 			Form:   req.PostForm,
 		}
 		call.Progress = progressOf(call.Query)
+		// The language the caller chose: an unknown code (a language removed
+		// by a reload) continues in the line's own.
+		if view := line.In(call.Progress.Lang); view != line {
+			call.Line = view
+		} else {
+			call.Progress.Lang = ""
+		}
 		return c.Blob(http.StatusOK, "text/xml; charset=utf-8", f.run(c, step, call))
 	}
 }

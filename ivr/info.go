@@ -39,7 +39,7 @@ func (f *Flow) infoPage(c Call, msg routing.Info, id string, n int, preamble []t
 			inner = append(inner, say(l, msg.Say))
 		}
 	}
-	for _, s := range routing.OptionSentences(msg.Options, c.Open) {
+	for _, s := range routing.OptionSentences(msg.Options, c.Open, l.Prompts) {
 		inner = append(inner, say(l, s))
 	}
 	g := &twiml.VoiceGather{

@@ -41,14 +41,26 @@ const ExtensionKey = "*"
 // no key it falls through to the next verb after one second, which is the
 // speech-enabled menu.
 func (f *Flow) Answer(c Call) ([]twiml.Element, error) {
-	l := c.Line
 	f.events.CallStarted("voice")
+	return f.answerIn(c), nil
+}
+
+// answerIn is the greeting, crisis line and main menu in the call's
+// language: the call's first answer, and again when a caller chooses
+// another language.
+func (f *Flow) answerIn(c Call) []twiml.Element {
+	l := c.Line
 	notice := ""
 	if !c.Open {
 		notice = closedNotice(c)
 	}
-	return f.memo(fmt.Sprintf("answer|%s|%v|%s", l.Version, c.Open, notice), func() []twiml.Element {
-		intro := []twiml.Element{say(l, l.Prompts.Greeting), say(l, l.Prompts.Crisis)}
+	return f.memo(fmt.Sprintf("answer|%s|%s|%v|%s|%s", l.Version, l.Lang, c.Open, c.Progress.key(), notice), func() []twiml.Element {
+		intro := []twiml.Element{say(l, l.Prompts.Greeting)}
+		// Each other language is offered in itself, before the crisis line.
+		for _, lang := range l.Languages {
+			intro = append(intro, say(l.In(lang.Code), lang.Offer))
+		}
+		intro = append(intro, say(l, l.Prompts.Crisis))
 		keys := &twiml.VoiceGather{
 			Input:         "dtmf",
 			NumDigits:     "1",
@@ -58,7 +70,7 @@ func (f *Flow) Answer(c Call) ([]twiml.Element, error) {
 			InnerElements: intro,
 		}
 		return append([]twiml.Element{keys}, f.menuWith(c, 0, notice)...)
-	}), nil
+	})
 }
 
 // closedNotice says that the practice is closed, why when it is a holiday or
@@ -71,7 +83,7 @@ func closedNotice(c Call) string {
 		notice = routing.Fill(p.ClosedFor, "holiday", cl.Name)
 	}
 	if next, ok := l.Schedule.NextOpen(c.Now); ok {
-		notice += " " + routing.Fill(p.Reopens, "opening", routing.SpokenOpening(c.Now, next, l.Schedule.Location))
+		notice += " " + routing.Fill(p.Reopens, "opening", routing.SpokenOpening(c.Now, next, l.Schedule.Location, l.Lang))
 	}
 	return notice
 }
@@ -79,7 +91,7 @@ func closedNotice(c Call) string {
 // menuPage is the main menu after an optional sentence (an invalid key, no
 // input, an apology), cached: it does not depend on the caller.
 func (f *Flow) menuPage(c Call, n int, prompt string) []twiml.Element {
-	key := fmt.Sprintf("menu|%s|%v|%s|%d|%s", c.Line.Version, c.Open, c.Progress.key(), n, prompt)
+	key := fmt.Sprintf("menu|%s|%s|%v|%s|%d|%s", c.Line.Version, c.Line.Lang, c.Open, c.Progress.key(), n, prompt)
 	return f.memo(key, func() []twiml.Element {
 		if prompt == "" {
 			return f.mainMenu(c, n)
@@ -132,6 +144,11 @@ func (f *Flow) menuWith(c Call, n int, notice string, preamble ...twiml.Element)
 func (f *Flow) MenuChoice(c Call) ([]twiml.Element, error) {
 	l := c.Line
 	n := tries(c.Query)
+	if lang, ok := l.LanguageChosen(c.Digits, c.Speech); ok {
+		f.events.MenuChoice("main", "language "+lang.Code)
+		c.Line, c.Progress.Lang = l.In(lang.Code), lang.Code
+		return f.answerIn(c), nil
+	}
 	if strings.TrimSpace(c.Digits) == ExtensionKey {
 		f.events.MenuChoice("main", "extension key")
 		return f.extensionPrompt(c, n), nil
@@ -175,7 +192,7 @@ func (f *Flow) failure(c Call, choice routing.Choice) string {
 // spokenExtension returns the digits of "extension five five five", or "".
 func spokenExtension(speech string) string {
 	w := routing.Words(speech)
-	if len(w) < 2 || (w[0] != "extension" && w[0] != "ext") {
+	if len(w) < 2 || !routing.IsExtensionWord(w[0]) {
 		return ""
 	}
 	return routing.SpokenDigits(w)

@@ -1,7 +1,6 @@
 package routing
 
 import (
-	"fmt"
 	"strings"
 	"time"
 )
@@ -97,6 +96,17 @@ type Line struct {
 	// OwnNumbers are the practice's own phones (the main line, ring-group
 	// members, SMS recipients): never a callback number.
 	OwnNumbers []string
+
+	// Lang is the two-letter code of the language this line speaks ("en"),
+	// and LangName its name for staff ("English").
+	Lang     string
+	LangName string
+	// Languages are the other languages callers may choose (see In).
+	Languages []Language
+	// Answers are the yes, no and back words of Lang.
+	Answers Answers
+	views   map[string]*Line // by code: the line in each of Languages
+	staff   *Line            // for a view: the line it translates
 }
 
 // CallbackSettings configure callback requests.
@@ -216,6 +226,7 @@ func (l *Line) Choose(options []Option, digits, speech string, extensions bool) 
 var PersonPhrases = []string{
 	"operator", "person", "a person", "real person", "someone", "somebody", "talk to someone",
 	"representative", "human", "front desk", "receptionist", "agent", "staff",
+	"operadora", "operador", "una persona", "alguien", "hablar con alguien", "recepción", "recepcionista",
 }
 
 // rings reports whether an action rings the line's fallback group.
@@ -291,14 +302,15 @@ func (l *Line) MenuSentences(open bool) []string {
 	if l.Prompts.Menu != "" {
 		return []string{l.Prompts.Menu}
 	}
-	return OptionSentences(l.Menu, open)
+	return OptionSentences(l.Menu, open, l.Prompts)
 }
 
 // OptionSentences builds "For scheduling, press 0 or say scheduling." for
 // each option that has a label, in the order the configuration lists them
-// (the first is what most callers want). While closed, an option's
+// (the first is what most callers want), from the prompts optionKey and
+// optionKeyOrSay of the line's language. While closed, an option's
 // ClosedLabel is read instead of its Label.
-func OptionSentences(options []Option, open bool) []string {
+func OptionSentences(options []Option, open bool, p Prompts) []string {
 	var out []string
 	for _, o := range options {
 		label := o.Label
@@ -308,11 +320,11 @@ func OptionSentences(options []Option, open bool) []string {
 		if label == "" {
 			continue
 		}
-		s := fmt.Sprintf("%s, press %s", label, o.Digit)
 		if len(o.Phrases) > 0 {
-			s += " or say " + o.Phrases[0]
+			out = append(out, Fill(p.OptionKeyOrSay, "label", label, "digit", o.Digit, "phrase", o.Phrases[0]))
+		} else {
+			out = append(out, Fill(p.OptionKey, "label", label, "digit", o.Digit))
 		}
-		out = append(out, s+".")
 	}
 	return out
 }

@@ -112,7 +112,7 @@ func TestOptionSentences(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			if diff := cmp.Diff(tt.want, routing.OptionSentences(testLine().Menu, tt.open)); diff != "" {
+			if diff := cmp.Diff(tt.want, routing.OptionSentences(testLine().Menu, tt.open, routing.Prompts{OptionKey: "{label}, press {digit}.", OptionKeyOrSay: "{label}, press {digit} or say {phrase}."})); diff != "" {
 				t.Errorf("OptionSentences(open=%v) (-want +got):\n%s", tt.open, diff)
 			}
 		})

@@ -11,25 +11,29 @@ import (
 // be removed (config validation rejects an empty one). A prompt may hold
 // placeholders such as {last4}; Placeholders lists which each one takes.
 type Prompts struct {
-	Greeting    string `yaml:"greeting"`      // names the practice
-	Crisis      string `yaml:"crisis"`        // emergency and crisis numbers, said on every call
-	Closed      string `yaml:"closed"`        // said after the crisis line when the practice is closed
-	ClosedFor   string `yaml:"closedFor"`     // instead, on a holiday or closure: {holiday}
-	Reopens     string `yaml:"reopens"`       // after either: {opening} ("Monday at 8 AM")
-	Menu        string `yaml:"menu"`          // when empty, built from the options' labels
-	Extensions  string `yaml:"extensions"`    // how to dial an extension
-	Invalid     string `yaml:"invalid"`       // a key or phrase that is no option
-	NoInput     string `yaml:"noInput"`       // nothing was pressed or said
-	Ambiguous   string `yaml:"ambiguous"`     // speech that named two options
-	DialExt     string `yaml:"dialExtension"` // after the extension key: dial it now
-	NoExtension string `yaml:"noExtension"`   // {digits}, read one by one
-	MenuKey     string `yaml:"menuKey"`       // how to go back to the main menu (a callback step)
-	Connecting  string `yaml:"connecting"`    // before a ring group rings
-	ConnectTo   string `yaml:"connectTo"`     // before an extension rings: {name}
-	Unavailable string `yaml:"unavailable"`   // nobody can take the call
-	AfterHours  string `yaml:"afterHours"`    // an extension that does not ring after hours
-	Apology     string `yaml:"apology"`       // an internal error: said before a safe next step
-	Goodbye     string `yaml:"goodbye"`
+	Greeting  string `yaml:"greeting"`  // names the practice
+	Crisis    string `yaml:"crisis"`    // emergency and crisis numbers, said on every call
+	Closed    string `yaml:"closed"`    // said after the crisis line when the practice is closed
+	ClosedFor string `yaml:"closedFor"` // instead, on a holiday or closure: {holiday}
+	Reopens   string `yaml:"reopens"`   // after either: {opening} ("Monday at 8 AM")
+	Menu      string `yaml:"menu"`      // when empty, built from the options' labels
+	// How an option's label is read: {label}, {digit} and, with a phrase
+	// to say, {phrase} ("For scheduling, press 0 or say scheduling.").
+	OptionKey      string `yaml:"optionKey"`
+	OptionKeyOrSay string `yaml:"optionKeyOrSay"`
+	Extensions     string `yaml:"extensions"`    // how to dial an extension
+	Invalid        string `yaml:"invalid"`       // a key or phrase that is no option
+	NoInput        string `yaml:"noInput"`       // nothing was pressed or said
+	Ambiguous      string `yaml:"ambiguous"`     // speech that named two options
+	DialExt        string `yaml:"dialExtension"` // after the extension key: dial it now
+	NoExtension    string `yaml:"noExtension"`   // {digits}, read one by one
+	MenuKey        string `yaml:"menuKey"`       // how to go back to the main menu (a callback step)
+	Connecting     string `yaml:"connecting"`    // before a ring group rings
+	ConnectTo      string `yaml:"connectTo"`     // before an extension rings: {name}
+	Unavailable    string `yaml:"unavailable"`   // nobody can take the call
+	AfterHours     string `yaml:"afterHours"`    // an extension that does not ring after hours
+	Apology        string `yaml:"apology"`       // an internal error: said before a safe next step
+	Goodbye        string `yaml:"goodbye"`
 
 	// The scheduler's side of a screened call.
 	Whisper         string `yaml:"whisper"`         // said to the scheduler who answers
@@ -73,7 +77,7 @@ type PromptField struct {
 func (p *Prompts) Fields() []PromptField {
 	return []PromptField{
 		{"greeting", &p.Greeting}, {"crisis", &p.Crisis}, {"closed", &p.Closed}, {"closedFor", &p.ClosedFor},
-		{"reopens", &p.Reopens}, {"menu", &p.Menu},
+		{"reopens", &p.Reopens}, {"menu", &p.Menu}, {"optionKey", &p.OptionKey}, {"optionKeyOrSay", &p.OptionKeyOrSay},
 		{"extensions", &p.Extensions}, {"invalid", &p.Invalid}, {"noInput", &p.NoInput},
 		{"ambiguous", &p.Ambiguous}, {"dialExtension", &p.DialExt}, {"noExtension", &p.NoExtension},
 		{"menuKey", &p.MenuKey},
@@ -116,6 +120,10 @@ func Placeholders(name string) []string {
 		return []string{"when"}
 	case "whenOpens":
 		return []string{"opening"}
+	case "optionKey":
+		return []string{"label", "digit"}
+	case "optionKeyOrSay":
+		return []string{"label", "digit", "phrase"}
 	}
 	return nil
 }

@@ -165,19 +165,26 @@ func TestSpokenOpening(t *testing.T) {
 	sat := time.Date(2026, 11, 28, 12, 0, 0, 0, loc)
 	tests := []struct {
 		name      string
+		lang      string
 		now, next time.Time
 		want      string
 	}{
-		{"later today", time.Date(2026, 11, 30, 12, 30, 0, 0, loc), time.Date(2026, 11, 30, 13, 0, 0, 0, loc), "today at 1 PM"},
-		{"tomorrow", time.Date(2026, 11, 30, 19, 0, 0, 0, loc), time.Date(2026, 12, 1, 8, 0, 0, 0, loc), "tomorrow at 8 AM"},
-		{"after the weekend", sat, time.Date(2026, 11, 30, 8, 0, 0, 0, loc), "Monday at 8 AM"},
-		{"half past", sat, time.Date(2026, 11, 30, 8, 30, 0, 0, loc), "Monday at 8:30 AM"},
-		{"beyond a week", sat, time.Date(2026, 12, 7, 8, 0, 0, 0, loc), "Monday, December 7 at 8 AM"},
+		{"later today", "en", time.Date(2026, 11, 30, 12, 30, 0, 0, loc), time.Date(2026, 11, 30, 13, 0, 0, 0, loc), "today at 1 PM"},
+		{"tomorrow", "en", time.Date(2026, 11, 30, 19, 0, 0, 0, loc), time.Date(2026, 12, 1, 8, 0, 0, 0, loc), "tomorrow at 8 AM"},
+		{"after the weekend", "en", sat, time.Date(2026, 11, 30, 8, 0, 0, 0, loc), "Monday at 8 AM"},
+		{"half past", "en", sat, time.Date(2026, 11, 30, 8, 30, 0, 0, loc), "Monday at 8:30 AM"},
+		{"beyond a week", "en", sat, time.Date(2026, 12, 7, 8, 0, 0, 0, loc), "Monday, December 7 at 8 AM"},
+		{"hoy, la una", "es", time.Date(2026, 11, 30, 12, 30, 0, 0, loc), time.Date(2026, 11, 30, 13, 0, 0, 0, loc), "hoy a la 1 de la tarde"},
+		{"mañana", "es", time.Date(2026, 11, 30, 19, 0, 0, 0, loc), time.Date(2026, 12, 1, 8, 0, 0, 0, loc), "mañana a las 8 de la mañana"},
+		{"el lunes", "es", sat, time.Date(2026, 11, 30, 8, 0, 0, 0, loc), "el lunes a las 8 de la mañana"},
+		{"y media", "es", sat, time.Date(2026, 11, 30, 8, 30, 0, 0, loc), "el lunes a las 8:30 de la mañana"},
+		{"mediodía", "es", sat, time.Date(2026, 11, 30, 12, 0, 0, 0, loc), "el lunes a las 12 del mediodía"},
+		{"más de una semana", "es", sat, time.Date(2026, 12, 7, 8, 0, 0, 0, loc), "el lunes 7 de diciembre a las 8 de la mañana"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			if got := routing.SpokenOpening(tt.now, tt.next, loc); got != tt.want {
+			if got := routing.SpokenOpening(tt.now, tt.next, loc, tt.lang); got != tt.want {
 				t.Errorf("SpokenOpening = %q, want %q", got, tt.want)
 			}
 		})

@@ -39,9 +39,13 @@ func matchPhrases(words []string, phrases []string) int {
 }
 
 var (
-	negations  = map[string]bool{"not": true, "no": true, "don't": true, "dont": true, "never": true, "without": true, "nothing": true}
-	negVerbs   = map[string]bool{"want": true, "need": true, "like": true, "mean": true, "care": true}
-	negFillers = map[string]bool{"a": true, "an": true, "the": true, "to": true, "any": true, "about": true, "for": true}
+	// English and Spanish ("no quiero los grupos").
+	negations = map[string]bool{"not": true, "no": true, "don't": true, "dont": true, "never": true, "without": true, "nothing": true,
+		"nunca": true, "sin": true, "nada": true, "tampoco": true, "ni": true}
+	negVerbs = map[string]bool{"want": true, "need": true, "like": true, "mean": true, "care": true,
+		"quiero": true, "necesito": true, "busco": true, "speak": true, "hablo": true}
+	negFillers = map[string]bool{"a": true, "an": true, "the": true, "to": true, "any": true, "about": true, "for": true,
+		"el": true, "la": true, "los": true, "las": true, "un": true, "una": true, "de": true, "por": true, "para": true}
 )
 
 // negated reports whether the run starting at words[at] is negated.
@@ -95,12 +99,21 @@ func containsRun(words, run []string) bool {
 var digitWords = map[string]string{
 	"zero": "0", "oh": "0", "o": "0", "one": "1", "two": "2", "three": "3", "four": "4",
 	"five": "5", "six": "6", "seven": "7", "eight": "8", "nine": "9",
+	"cero": "0", "uno": "1", "dos": "2", "tres": "3", "cuatro": "4",
+	"cinco": "5", "seis": "6", "siete": "7", "ocho": "8", "nueve": "9",
 }
+
+// extensionWords introduce a spoken extension number.
+var extensionWords = map[string]bool{"extension": true, "ext": true, "extensión": true}
+
+// IsExtensionWord reports whether w introduces an extension number
+// ("extension", "extensión").
+func IsExtensionWord(w string) bool { return extensionWords[w] }
 
 // SpokenDigits returns the digits a caller said when the words are a number,
 // optionally after "extension" ("extension one oh one" -> "101"); otherwise "".
 func SpokenDigits(words []string) string {
-	if len(words) > 0 && (words[0] == "extension" || words[0] == "ext") {
+	if len(words) > 0 && extensionWords[words[0]] {
 		words = words[1:]
 	}
 	var b strings.Builder

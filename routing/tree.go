@@ -41,6 +41,20 @@ func (l *Line) WriteTree(w io.Writer) {
 		}
 		fmt.Fprintf(w, "  %s: %s\n", l.describeGroup(n), strings.Join(members, ", "))
 	}
+	for _, lang := range l.Languages {
+		v := l.In(lang.Code)
+		fmt.Fprintf(w, "\nIn %s (press %s at any main menu%s; voice %s, %s; schedulers hear %q first):\n",
+			lang.Name, lang.Key, sayList(lang.Phrases), v.Voice, v.Language, lang.CallerNote)
+		fmt.Fprintf(w, "  offered right after the greeting: %q\n", lang.Offer)
+		fmt.Fprintln(w, "  Main menu:")
+		v.writeOptions(w, v.Menu, "    ", map[string]bool{})
+		if len(v.Extensions) > 0 {
+			fmt.Fprintln(w, "  Extensions:")
+			for _, e := range v.Extensions {
+				fmt.Fprintf(w, "    %s %s%s -> %s\n", e.Number, e.Name, sayList(e.Phrases), v.describeGroup(e.Group))
+			}
+		}
+	}
 }
 
 func (l *Line) writeOptions(w io.Writer, options []Option, indent string, seen map[string]bool) {

@@ -16,7 +16,7 @@ import (
 )
 
 const callbacksUsage = `usage:
-  switchboard callbacks list [--status pending|claimed|done|cancelled] [--limit N] [--json]
+  switchboard callbacks list [--status pending|claimed|done|cancelled] [--limit N] [--language en|es] [--json]
   switchboard callbacks show ID [--json]
   switchboard callbacks claim ID
   switchboard callbacks reveal ID      (the full number, once you hold the claim; written to the history)
@@ -42,6 +42,7 @@ func callbacksCmd(ctx context.Context, args []string, getenv func(string) string
 	asJSON := fs.Bool("json", false, "print JSON")
 	status := fs.String("status", "pending", "which requests to list")
 	limit := fs.Int("limit", 50, "how many to list")
+	language := fs.String("language", "", "list only requests of callers in this language (en, es)")
 	outcome := fs.String("outcome", "", "the outcome of the call")
 	note := fs.String("note", "", "a note for the history")
 	requeue := fs.String("requeue", "", "put the request back in the queue (true/false)")
@@ -64,6 +65,15 @@ func callbacksCmd(ctx context.Context, args []string, getenv func(string) string
 		reqs, next, err := client.List(ctx, *status, *limit, "")
 		if err != nil {
 			return err
+		}
+		if *language != "" {
+			kept := reqs[:0]
+			for _, r := range reqs {
+				if r.Language == *language {
+					kept = append(kept, r)
+				}
+			}
+			reqs = kept
 		}
 		if *asJSON {
 			return writeJSON(stdout, map[string]any{"callbacks": reqs, "next": next})
@@ -134,14 +144,14 @@ func number(r *api.View) string {
 
 func printList(w io.Writer, reqs []*api.View, now time.Time) {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tSTATUS\tAGE\tCALL BACK\tREASON\tATTEMPTS\tMESSAGE\tCLAIMED BY")
+	fmt.Fprintln(tw, "ID\tSTATUS\tAGE\tCALL BACK\tLANG\tREASON\tATTEMPTS\tMESSAGE\tCLAIMED BY")
 	for _, r := range reqs {
 		msg := "-"
 		if r.Message != nil && r.Message.DurationSeconds > 0 {
 			msg = fmt.Sprintf("%ds", r.Message.DurationSeconds)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\n", r.ID, r.Status, age(now.Sub(r.CreatedAt)),
-			number(r), r.Reason, r.Attempts, msg, r.ClaimedBy)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\n", r.ID, r.Status, age(now.Sub(r.CreatedAt)),
+			number(r), orDash(r.Language), r.Reason, r.Attempts, msg, r.ClaimedBy)
 	}
 	tw.Flush()
 	fmt.Fprintf(w, "%d request(s)\n", len(reqs))
@@ -161,6 +171,7 @@ func printRequest(w io.Writer, r *api.View) {
 	fmt.Fprintf(w, "%s  %s\n", r.ID, r.Status)
 	fmt.Fprintf(w, "  call back:   %s\n", number(r))
 	fmt.Fprintf(w, "  created:     %s (%s)\n", r.CreatedAt.Format(time.RFC3339), r.Reason)
+	fmt.Fprintf(w, "  language:    %s\n", orDash(r.Language))
 	fmt.Fprintf(w, "  consent:     voicemail %s, name the practice %s\n", orDash(string(r.VoicemailOK)), orDash(string(r.NamePracticeOK)))
 	fmt.Fprintf(w, "  attempts:    %d", r.Attempts)
 	if r.Outcome != "" {

@@ -75,7 +75,8 @@ func walkConfig(path string, line *routing.Line, stdout io.Writer) error {
 				return err
 			}
 			x := &simulate.Explorer{Transport: transport, VoiceURL: voice, From: from, To: to, Keys: keys,
-				WrongKey: wrong, ErrorText: line.Prompts.Apology, FarewellText: line.Prompts.Crisis}
+				WrongKey: wrong, ErrorTexts: line.PromptIn(func(p routing.Prompts) string { return p.Apology }),
+				FarewellTexts: line.PromptIn(func(p routing.Prompts) string { return p.Crisis })}
 			rep, err := x.Explore(context.Background())
 			stop()
 			if err != nil {
@@ -91,7 +92,32 @@ func walkConfig(path string, line *routing.Line, stdout io.Writer) error {
 			}
 		}
 	}
-	fmt.Fprintf(stdout, "\nWalked every path (%d webhooks through the real handlers, open and closed, with and without caller ID): ", total)
+	// Each other language, walked from the state a caller is in once they
+	// chose it (the walk above reaches it too, through its key).
+	for _, lang := range line.Languages {
+		view := line.In(lang.Code)
+		fmt.Fprintf(stdout, "\nWhat a caller hears in %s:\n", lang.Name)
+		for _, at := range walkTimes(line) {
+			transport, voice, to, stop, err := inProcess(path, line, at.t)
+			if err != nil {
+				return err
+			}
+			x := &simulate.Explorer{Transport: transport, VoiceURL: voice + "?l=" + lang.Code, From: "+12065550100", To: to, Keys: keys,
+				WrongKey: wrong, ErrorTexts: []string{view.Prompts.Apology}, FarewellTexts: []string{view.Prompts.Crisis}}
+			rep, err := x.Explore(context.Background())
+			stop()
+			if err != nil {
+				problems = append(problems, fmt.Sprintf("%s, in %s: %v", at.name, lang.Name, err))
+				continue
+			}
+			total += rep.Steps
+			for _, f := range rep.Findings {
+				problems = append(problems, fmt.Sprintf("%s, in %s: %s (after: %s)", at.name, lang.Name, f.Problem, f.Trail))
+			}
+			problems = append(problems, describeCall(stdout, view, at.name, rep)...)
+		}
+	}
+	fmt.Fprintf(stdout, "\nWalked every path (%d webhooks through the real handlers, open and closed, with and without caller ID, in every language): ", total)
 	if len(problems) == 0 {
 		fmt.Fprintln(stdout, "no dead ends, no loops, every caller who stops answering is told goodbye, within the limits.")
 		return nil

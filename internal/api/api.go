@@ -12,6 +12,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -213,7 +214,9 @@ type listResponse struct {
 	Next      string  `json:"next"`
 }
 
-// List answers GET /api/v1/callbacks?status=&limit=&cursor=.
+var languageCode = regexp.MustCompile(`^[a-z]{2}$`)
+
+// List answers GET /api/v1/callbacks?status=&limit=&cursor=&language=.
 func (a *API) List(c echo.Context) error {
 	status := callback.Status(c.QueryParam("status"))
 	if status == "" {
@@ -232,6 +235,10 @@ func (a *API) List(c echo.Context) error {
 		}
 		limit = n
 	}
+	lang := c.QueryParam("language")
+	if lang != "" && !languageCode.MatchString(lang) {
+		return a.respondError(c, badRequest("language must be a two-letter code such as en or es"))
+	}
 	ctx, cancel := a.ctx(c)
 	defer cancel()
 	reqs, next, err := a.queue.List(ctx, status, limit, c.QueryParam("cursor"))
@@ -240,7 +247,11 @@ func (a *API) List(c echo.Context) error {
 	}
 	views := make([]*View, 0, len(reqs))
 	for _, r := range reqs {
-		views = append(views, viewOf(r, who(c)))
+		// The language filter applies to the page: it may hold fewer than
+		// limit, and next still continues the whole queue.
+		if lang == "" || r.Language == lang {
+			views = append(views, viewOf(r, who(c)))
+		}
 	}
 	return c.JSON(http.StatusOK, listResponse{Callbacks: views, Next: next})
 }

@@ -130,6 +130,7 @@ type Request struct {
 	CallerNumber   string    `json:"callerNumber,omitempty"`   // E.164, or empty when withheld (or masked)
 	CallbackNumber string    `json:"callbackNumber,omitempty"` // E.164; empty only when masked
 	Reason         Reason    `json:"reason"`                   // where in the call it was asked for
+	Language       string    `json:"language"`                 // the caller's language: "en", "es"
 	VoicemailOK    Consent   `json:"voicemailOk"`              // may we leave a voicemail
 	NamePracticeOK Consent   `json:"namePracticeOk"`           // may a voicemail name the practice
 	Message        *Message  `json:"message,omitempty"`
@@ -176,8 +177,15 @@ type Capture struct {
 	CallerNumber   string
 	CallbackNumber string
 	Reason         Reason
-	At             time.Time
+	// Language is the two-letter code of the language the call ran in; ""
+	// records DefaultLanguage.
+	Language string
+	At       time.Time
 }
+
+// DefaultLanguage is the language of requests that do not record one (all
+// made before calls could run in another).
+const DefaultLanguage = "en"
 
 // Errors the queue returns; the API maps them to status codes.
 var (

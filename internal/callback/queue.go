@@ -1,6 +1,7 @@
 package callback
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/json"
@@ -200,13 +201,17 @@ func (q *Queue) CreateOp(c Capture) Op {
 		at = q.now()
 	}
 	id := q.newID(at)
+	fields := []string{
+		"id", id, "sid", c.CallSID, "from", callerField(c), "num", c.CallbackNumber, "rsn", string(c.Reason),
+		"st", string(StatusPending),
+	}
+	if c.Language != "" && c.Language != DefaultLanguage {
+		fields = append(fields, "lng", c.Language) // English, the usual case, costs nothing
+	}
 	return Op{
 		Kind: "create", CallSID: c.CallSID, ID: id, At: at,
-		Fields: []string{
-			"id", id, "sid", c.CallSID, "from", callerField(c), "num", c.CallbackNumber, "rsn", string(c.Reason),
-			"st", string(StatusPending),
-		},
-		Event: eventJSON(at, "caller", "created", ""),
+		Fields: fields,
+		Event:  eventJSON(at, "caller", "created", ""),
 	}
 }
 
@@ -378,6 +383,7 @@ func decode(h map[string]string) *Request {
 	}
 	r := &Request{
 		ID: h["id"], CallSID: h["sid"], CallerNumber: h["from"], CallbackNumber: h["num"], Reason: Reason(h["rsn"]),
+		Language: cmp.Or(h["lng"], DefaultLanguage),
 		// UpdatedAt is set from the history by Get, and from the request's
 		// latest state change in lists.
 		VoicemailOK: Consent(h["cvm"]), NamePracticeOK: Consent(h["cnm"]),

@@ -400,3 +400,32 @@ func TestSlowTwilioIsAClearErrorWithinItsTimeout(t *testing.T) {
 		t.Errorf("after a failed call: %+v, %v", r, err)
 	}
 }
+
+// TestSpanishRequestsAreMarkedAndFiltered: a request left in Spanish shows
+// "Spanish" in the queue and on its page, and the queue filters by it.
+func TestSpanishRequestsAreMarkedAndFiltered(t *testing.T) {
+	t.Parallel()
+	s := testserver.New(t, testserver.Options{})
+	at := testserver.MondayMorning.Add(-30 * time.Minute)
+	seed(t, s, "CAenglish", "+12065550199", at, nil)
+	id, _, err := s.Queue.Apply(t.Context(), s.Queue.CreateOp(callback.Capture{CallSID: "CAspanish", CallerNumber: client, CallbackNumber: client, Reason: "menu", Language: "es", At: at}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := signIn(t, s, "ana", s.AddStaff("ana"))
+	all := b.do("GET", "/staff/", nil).Body.String()
+	if strings.Count(all, `<span class="badge lang">Spanish</span>`) != 1 || !strings.Contains(all, `href="/staff/?language=es"`) {
+		t.Errorf("the queue does not mark the one Spanish request, or offers no filter:\n%s", all)
+	}
+	only := b.do("GET", "/staff/?language=es", nil).Body.String()
+	if !strings.Contains(only, "…0142") || strings.Contains(only, "…0199") || !strings.Contains(only, "(Spanish only)") {
+		t.Errorf("the Spanish filter shows the wrong requests")
+	}
+	if rows := b.do("GET", "/staff/queue/rows?language=es", nil).Body.String(); strings.Contains(rows, "…0199") {
+		t.Error("the refreshed rows drop the filter")
+	}
+	page := b.do("GET", "/staff/requests/"+id, nil).Body.String()
+	if !strings.Contains(page, `<dd id="language"><span class="badge lang">Spanish</span>`) {
+		t.Errorf("the request page does not say Spanish")
+	}
+}

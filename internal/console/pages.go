@@ -1,6 +1,7 @@
 package console
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"html/template"
@@ -14,6 +15,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/switchboard-clinic/switchboard/internal/callback"
 	"github.com/switchboard-clinic/switchboard/internal/phone"
+	"github.com/switchboard-clinic/switchboard/routing"
 )
 
 // item is one request as the console shows it.
@@ -26,6 +28,9 @@ type item struct {
 	Created  string // local time
 	Reason   string
 	HasAudio bool
+	// Language names the caller's language for staff ("Spanish"), and is
+	// "" for the line's own.
+	Language string
 }
 
 func (x *Console) item(r *callback.Request, viewer string, revealed bool) item {
@@ -37,6 +42,9 @@ func (x *Console) item(r *callback.Request, viewer string, revealed bool) item {
 		Overdue: !r.Finished() && l.Overdue(r.CreatedAt, now),
 		Created: r.CreatedAt.In(l.Schedule.Location).Format("Mon Jan 2, 3:04 PM"),
 		Reason:  r.Reason.Describe(), HasAudio: r.Message != nil && r.Message.RecordingSID != "",
+	}
+	if lang, ok := l.LanguageOf(r.Language); !ok || lang.Key != "" {
+		it.Language = cmp.Or(lang.Name, r.Language)
 	}
 	if revealed && it.Mine {
 		it.Number = r.CallbackNumber
@@ -73,6 +81,12 @@ type page struct {
 	Date     string
 	Searched bool
 	Deadline string
+	// Filter is the language code the queue is filtered by ("" for all),
+	// and Languages the line's other languages, to filter by.
+	Filter    string
+	Languages []routing.Language
+	// LineLanguage names the line's own language ("English").
+	LineLanguage string
 }
 
 func (x *Console) base(c echo.Context, title string) page {
@@ -80,8 +94,10 @@ func (x *Console) base(c echo.Context, title string) page {
 	ctx, cancel := x.ctx(c)
 	defer cancel()
 	return page{Title: title, Who: s.Name, CSRF: s.CSRF, Flash: x.d.Sessions.TakeFlash(ctx, s.ID),
-		Deadline: humanDuration(x.d.Line().Callback.Deadline)}
+		Deadline: humanDuration(x.d.Line().Callback.Deadline), LineLanguage: x.d.Line().LangName}
 }
+
+var languageCode = regexp.MustCompile(`^[a-z]{2}$`)
 
 // queuePage fills the queue: pending requests oldest first, and those the
 // viewer holds.
@@ -94,12 +110,19 @@ func (x *Console) queuePage(c echo.Context) (page, error) {
 		return p, err
 	}
 	p.Pending = st.Pending
+	p.Languages = x.d.Line().Languages
+	if lang := c.QueryParam("language"); languageCode.MatchString(lang) {
+		p.Filter = lang
+	}
 	pending, next, err := x.d.Queue.List(ctx, callback.StatusPending, 200, "")
 	if err != nil {
 		return p, err
 	}
 	p.More = next != ""
 	for _, r := range pending {
+		if p.Filter != "" && r.Language != p.Filter {
+			continue
+		}
 		it := x.item(r, p.Who, false)
 		if it.Overdue {
 			p.Overdue++

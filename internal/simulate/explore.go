@@ -17,7 +17,7 @@ import (
 // silence, with a bare hangup or in an internal error, and it follows the
 // callers who do not help themselves, from every state it reached: one who
 // never answers, and one who only presses WrongKey. Each must be told
-// goodbye (after FarewellText, the crisis line) and hung up on; a cycle
+// goodbye (after one of FarewellTexts, the crisis line) and hung up on; a cycle
 // among the moves such a caller makes is a loop.
 //
 // A state is the whole request: path, every query parameter (the call's
@@ -31,12 +31,14 @@ type Explorer struct {
 	Keys      []string // key sequences to try at every prompt
 	// WrongKey is a key no prompt accepts; "" leaves out the wrong-key caller.
 	WrongKey string
-	// ErrorText is what the line says after an internal error (its apology).
-	ErrorText string
-	// FarewellText must be said before the caller is hung up on by the
-	// ending of a caller who does not answer (the crisis line); "" skips it.
-	FarewellText string
-	MaxSteps     int // bound on webhooks (default 20000)
+	// ErrorTexts are what the line says after an internal error (its
+	// apology, in each of its languages).
+	ErrorTexts []string
+	// FarewellTexts: one must be said before the caller is hung up on by
+	// the ending of a caller who does not answer (the crisis line, in each
+	// language); none skips the check.
+	FarewellTexts []string
+	MaxSteps      int // bound on webhooks (default 20000)
 }
 
 // Finding is one problem on one path.
@@ -143,7 +145,7 @@ func (e *Explorer) Explore(ctx context.Context) (*Report, error) {
 		if rep.OptionWords == nil {
 			rep.OptionWords = optionWords(doc)
 		}
-		if e.ErrorText != "" && strings.Contains(doc.Said(), e.ErrorText) {
+		if saysAny(doc.Said(), e.ErrorTexts) {
 			add(s.trail, "an internal error (the apology) after "+pathOf(s.url))
 		}
 		next, problem := e.successors(doc, s, base)
@@ -246,7 +248,7 @@ func (e *Explorer) follow(states map[string]*state, key, policy string) Ending {
 			case s.ending != "":
 				end.Problem = "reaches a dead end"
 			case s.doc.Last() != nil && s.doc.Last().Name == "Hangup":
-				end.Goodbye = e.FarewellText == "" || strings.Contains(s.doc.Said(), e.FarewellText)
+				end.Goodbye = len(e.FarewellTexts) == 0 || saysAny(s.doc.Said(), e.FarewellTexts)
 				if !end.Goodbye {
 					end.Problem = "is hung up on without the crisis line before the goodbye"
 				}
@@ -318,7 +320,7 @@ func wordSeconds(text string) float64 {
 	return float64(Words(text)) * 60 / WordsPerMinute
 }
 
-var pressKey = regexp.MustCompile(`(?i)\bpress ([0-9*#])\b`)
+var pressKey = regexp.MustCompile(`(?i)\b(?:press|oprima) ([0-9*#])\b`)
 
 // optionWords counts, for each key a document names, the words said up to
 // the end of the first sentence that names it.
@@ -530,4 +532,14 @@ func (e *Explorer) successors(doc *Node, s *state, base url.Values) ([]*state, s
 		return out, "an empty response: the call ends in silence"
 	}
 	return out, "" // on the scheduler's leg, ending or bridging is the point
+}
+
+// saysAny reports whether said holds one of texts.
+func saysAny(said string, texts []string) bool {
+	for _, t := range texts {
+		if t != "" && strings.Contains(said, t) {
+			return true
+		}
+	}
+	return false
 }

@@ -113,7 +113,7 @@ func TestExplorerFindsEveryKindOfProblem(t *testing.T) {
 		"/branch5": `<Say>Sorry, something went wrong.</Say><Redirect>` + base + `/voice</Redirect>`,
 	}
 	x := &simulate.Explorer{Transport: simulate.Handler{H: line}, VoiceURL: base + "/voice", From: "+12065550100",
-		Keys: []string{"1", "2", "3", "4", "5", "6"}, ErrorText: "something went wrong"}
+		Keys: []string{"1", "2", "3", "4", "5", "6"}, ErrorTexts: []string{"something went wrong"}}
 	rep, err := x.Explore(t.Context())
 	if err != nil {
 		t.Fatal(err)
@@ -143,7 +143,7 @@ func TestExplorerFindsEveryKindOfProblem(t *testing.T) {
 func TestExplorerPassesAGoodLine(t *testing.T) {
 	t.Parallel()
 	x := &simulate.Explorer{Transport: simulate.Handler{H: good}, VoiceURL: base + "/voice", From: "+12065550100",
-		Keys: []string{"0", "1"}, WrongKey: "7", FarewellText: "Goodbye"}
+		Keys: []string{"0", "1"}, WrongKey: "7", FarewellTexts: []string{"Goodbye"}}
 	rep, err := x.Explore(t.Context())
 	if err != nil || len(rep.Findings) != 0 || rep.Steps < 5 {
 		t.Fatalf("Explore = %d steps, %v, %v", rep.Steps, rep.Findings, err)
@@ -187,7 +187,7 @@ func TestExplorerFindsLoopsThatOnlySilenceMakes(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			x := &simulate.Explorer{Transport: simulate.Handler{H: tt.line}, VoiceURL: base + "/voice", From: "+12065550100",
-				Keys: []string{"0"}, WrongKey: "7", FarewellText: "Goodbye"}
+				Keys: []string{"0"}, WrongKey: "7", FarewellTexts: []string{"Goodbye"}}
 			rep, err := x.Explore(t.Context())
 			if err != nil {
 				t.Fatal(err)
@@ -214,7 +214,7 @@ func TestExplorerFindsAHangupWithoutTheCrisisLine(t *testing.T) {
 		"/bye":   `<Say>Goodbye.</Say><Hangup/>`,
 	}
 	x := &simulate.Explorer{Transport: simulate.Handler{H: line}, VoiceURL: base + "/voice", From: "+12065550100",
-		Keys: []string{"0"}, FarewellText: "call or text 9 8 8"}
+		Keys: []string{"0"}, FarewellTexts: []string{"call or text 9 8 8"}}
 	rep, err := x.Explore(t.Context())
 	if err != nil {
 		t.Fatal(err)

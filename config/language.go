@@ -1,0 +1,280 @@
+package config
+
+import (
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+
+	"github.com/switchboard-clinic/switchboard/routing"
+)
+
+// Language is the whole line in another language (languages.<code>): how
+// callers choose it, the voice and recogniser, and every sentence of the
+// call. Menus, information messages and extensions are matched to the
+// line's own by digit, id and number; only their words are given here.
+type Language struct {
+	Name     string   `yaml:"name"`     // for staff, e.g. Spanish (default for es)
+	Voice    string   `yaml:"voice"`    // e.g. Polly.Lupe
+	Language string   `yaml:"language"` // e.g. es-US: <Say> and the speech recogniser
+	Key      string   `yaml:"key"`      // the key that chooses it, e.g. "8"
+	Say      []string `yaml:"say"`      // what a caller may say to choose it, e.g. español
+	Offer    string   `yaml:"offer"`    // said in the language right after the greeting
+	// CallerNote is said to schedulers before the whisper, in the line's
+	// own language (default "<Name>-speaking caller.").
+	CallerNote string `yaml:"callerNote"`
+	// RingGroup, when set, takes this language's calls for scheduling (the
+	// fallback group); otherwise they ring the same group.
+	RingGroup string `yaml:"ringGroup"`
+	// Prompts are all required but whisper and whisperDeclined, which
+	// schedulers hear in the line's own language, and menu.
+	Prompts    routing.Prompts      `yaml:"prompts"`
+	Menu       []OptionWords        `yaml:"menu"`
+	Info       map[string]InfoWords `yaml:"info"`
+	Extensions []ExtensionWords     `yaml:"extensions"`
+	// Holidays names the closures in the language, by holidays.us key or
+	// holidays.dates date; US holidays have built-in names in Spanish.
+	Holidays map[string]string `yaml:"holidays"`
+}
+
+// OptionWords are an option's words in another language, for the option
+// with the same digit.
+type OptionWords struct {
+	Digit       string   `yaml:"digit"`
+	Say         []string `yaml:"say"`
+	Label       string   `yaml:"label"`
+	ClosedLabel string   `yaml:"closedLabel"`
+}
+
+// InfoWords are an information message in another language.
+type InfoWords struct {
+	Title   string        `yaml:"title"`
+	Say     string        `yaml:"say"`
+	Options []OptionWords `yaml:"options"`
+}
+
+// ExtensionWords are an extension's name (said when it rings) and phrases.
+type ExtensionWords struct {
+	Number string   `yaml:"number"`
+	Name   string   `yaml:"name"`
+	Say    []string `yaml:"say"`
+}
+
+var (
+	languageCode = regexp.MustCompile(`^[a-z]{2}$`)
+	// languageNames name languages for staff when a file does not.
+	languageNames = map[string]string{"es": "Spanish", "en": "English"}
+	// holidaysES are the US holidays' names in Spanish, by holidays.us key.
+	holidaysES = map[string]string{
+		"new-year": "Año Nuevo", "mlk-day": "el Día de Martin Luther King", "presidents-day": "el Día de los Presidentes",
+		"memorial-day": "el Día de los Caídos", "juneteenth": "Juneteenth", "independence-day": "el Día de la Independencia",
+		"labor-day": "el Día del Trabajo", "columbus-day": "el Día de la Hispanidad", "veterans-day": "el Día de los Veteranos",
+		"thanksgiving": "el Día de Acción de Gracias", "day-after-thanksgiving": "el día después de Acción de Gracias",
+		"christmas": "Navidad",
+	}
+)
+
+// languages builds each language's view of l and checks that everything
+// the call flow can say exists in it.
+func (b *builder) languages(f File, l *routing.Line) {
+	codes := make([]string, 0, len(f.Languages))
+	for c := range f.Languages {
+		codes = append(codes, c)
+	}
+	sort.Strings(codes)
+	keys := map[string]string{}
+	for _, code := range codes {
+		lf := f.Languages[code]
+		path := "languages." + code
+		if !languageCode.MatchString(code) {
+			b.addf(path, "%q is not a two-letter language code such as es", code)
+			continue
+		}
+		if code == l.Lang {
+			b.addf(path, "%s is the line's own language (language: %s)", code, l.Language)
+			continue
+		}
+		lang := routing.Language{Code: code, Name: strings.TrimSpace(lf.Name), Key: strings.TrimSpace(lf.Key), Phrases: lf.Say,
+			Offer: strings.TrimSpace(lf.Offer), CallerNote: strings.TrimSpace(lf.CallerNote)}
+		if lang.Name == "" {
+			lang.Name = languageNames[code]
+		}
+		if lang.Name == "" {
+			b.addf(path+".name", "name the language for staff, e.g. Spanish")
+		}
+		if lang.CallerNote == "" && lang.Name != "" {
+			lang.CallerNote = lang.Name + "-speaking caller."
+		}
+		switch {
+		case len(lang.Key) != 1 || !strings.Contains("0123456789", lang.Key):
+			b.addf(path+".key", "%q is not a single key 0-9", lf.Key)
+		case keys[lang.Key] != "":
+			b.addf(path+".key", "key %s also chooses %s", lang.Key, keys[lang.Key])
+		default:
+			for i, o := range l.Menu {
+				if o.Digit == lang.Key {
+					b.addf(path+".key", "key %s is menu[%d]'s key: a caller pressing it could not mean both", lang.Key, i)
+				}
+			}
+			keys[lang.Key] = code
+		}
+		if lang.Offer == "" {
+			b.addf(path+".offer", "say how to choose the language, in it, e.g. \"Para español, oprima 8.\"")
+		}
+		view := *l
+		view.Voice = lf.Voice
+		if view.Voice == "" {
+			b.addf(path+".voice", "give a voice that speaks the language, e.g. Polly.Lupe")
+		}
+		view.Language = lf.Language
+		if !languageTag.MatchString(view.Language) || routing.LanguageCode(view.Language) != code {
+			b.addf(path+".language", "%q is not a %s language tag such as %s-US", lf.Language, code, code)
+		}
+		view.Prompts = b.viewPrompts(path+".prompts", lf.Prompts, l)
+		if g := strings.TrimSpace(lf.RingGroup); g != "" {
+			if _, ok := l.Groups[g]; !ok {
+				b.addf(path+".ringGroup", "unknown ring group %q", g)
+			} else {
+				view.Fallback = g
+			}
+		}
+		view.Menu = b.viewOptions(path+".menu", lf.Menu, l.Menu, l.Fallback, view.Fallback)
+		view.Info = map[string]routing.Info{}
+		for id, in := range l.Info {
+			w, ok := lf.Info[id]
+			ipath := path + ".info." + id
+			if !ok {
+				b.addf(ipath, "the information message %q is missing in this language", id)
+			}
+			msg := in
+			msg.Title, msg.Say = strings.TrimSpace(w.Title), strings.TrimSpace(w.Say)
+			if in.Say != "" && msg.Say == "" {
+				b.addf(ipath+".say", "the message is missing in this language")
+			}
+			if msg.Title == "" {
+				msg.Title = in.Title
+			}
+			msg.Options = b.viewOptions(ipath+".options", w.Options, in.Options, l.Fallback, view.Fallback)
+			view.Info[id] = msg
+		}
+		for id := range lf.Info {
+			if _, ok := l.Info[id]; !ok {
+				b.addf(path+".info."+id, "there is no information message %q in the line's own language", id)
+			}
+		}
+		view.Extensions = nil
+		for _, e := range l.Extensions {
+			var w ExtensionWords
+			for _, x := range lf.Extensions {
+				if x.Number == e.Number {
+					w = x
+				}
+			}
+			if strings.TrimSpace(w.Name) == "" {
+				b.addf(path+".extensions", "extension %s needs its name in this language (it is said when it rings)", e.Number)
+			}
+			e.Name, e.Phrases = strings.TrimSpace(w.Name), w.Say
+			view.Extensions = append(view.Extensions, e)
+		}
+		view.Schedule.Closed = nil
+		for _, c := range l.Schedule.Closed {
+			name := lf.Holidays[c.Key]
+			if name == "" && code == "es" {
+				name = holidaysES[c.Key]
+			}
+			c.Name = name // none: the notice says only that the office is closed
+			view.Schedule.Closed = append(view.Schedule.Closed, c)
+		}
+		view.LangName = lang.Name
+		l.AddLanguage(lang, &view)
+	}
+}
+
+// staffOnly are the prompts schedulers hear: always in the line's own
+// language. menu is optional (built from the labels when empty).
+var staffOnly = map[string]bool{"whisper": true, "whisperDeclined": true, "menu": true}
+
+// viewPrompts checks a language's prompts: every one the call flow can say
+// is required, with the placeholders of its English counterpart; the crisis
+// line must name 911 and 988.
+func (b *builder) viewPrompts(path string, p routing.Prompts, l *routing.Line) routing.Prompts {
+	out := p
+	own := l.Prompts
+	ownFields := own.Fields()
+	for i, f := range out.Fields() {
+		v := strings.TrimSpace(*f.Text)
+		if staffOnly[f.Name] {
+			if f.Name != "menu" || v == "" {
+				*f.Text = *ownFields[i].Text
+			}
+			if f.Name == "menu" && v != "" {
+				*f.Text = v
+			}
+			continue
+		}
+		if v == "" {
+			b.addf(path+"."+f.Name, "missing in this language (every sentence a caller can hear is needed)")
+			continue
+		}
+		if err := routing.CheckPlaceholders(f.Name, v); err != nil {
+			b.addf(path+"."+f.Name, "%v", err)
+		}
+		*f.Text = v
+	}
+	if out.Crisis != "" && !hasCrisisNumbers(out.Crisis) {
+		b.addf(path+".crisis", "the crisis line must name both 911 and 988")
+	}
+	if l.Practice != "" && out.Greeting != "" && !strings.Contains(strings.ToLower(out.Greeting), strings.ToLower(l.Practice)) {
+		b.addf(path+".greeting", "the greeting must name the practice (%q)", l.Practice)
+	}
+	return out
+}
+
+// viewOptions gives the options own (a menu) the words of a language:
+// each needs its label, closed label and phrases where the line's own has
+// them. A ring of the fallback group rings fallback (the language's group).
+func (b *builder) viewOptions(path string, words []OptionWords, own []routing.Option, ownFallback, fallback string) []routing.Option {
+	byDigit := map[string]OptionWords{}
+	for i, w := range words {
+		if _, dup := byDigit[w.Digit]; dup {
+			b.addf(fmt.Sprintf("%s[%d].digit", path, i), "duplicate digit %q", w.Digit)
+		}
+		found := false
+		for _, o := range own {
+			found = found || o.Digit == w.Digit
+		}
+		if !found {
+			b.addf(fmt.Sprintf("%s[%d].digit", path, i), "no option has digit %q in the line's own language", w.Digit)
+		}
+		byDigit[w.Digit] = w
+	}
+	out := make([]routing.Option, 0, len(own))
+	for _, o := range own {
+		w, ok := byDigit[o.Digit]
+		opath := fmt.Sprintf("%s (digit %s)", path, o.Digit)
+		if !ok {
+			b.addf(path, "the option with digit %s is missing in this language", o.Digit)
+		}
+		v := o
+		v.Label, v.ClosedLabel, v.Phrases = strings.TrimSpace(w.Label), strings.TrimSpace(w.ClosedLabel), w.Say
+		if ok && o.Label != "" && v.Label == "" {
+			b.addf(opath+".label", "missing in this language")
+		}
+		if ok && o.ClosedLabel != "" && v.ClosedLabel == "" {
+			b.addf(opath+".closedLabel", "missing in this language (said while the practice is closed)")
+		}
+		if ok && len(o.Phrases) > 0 && len(v.Phrases) == 0 {
+			b.addf(opath+".say", "give what a caller says for this option in this language")
+		}
+		for _, p := range v.Phrases {
+			if len(routing.Words(p)) == 0 {
+				b.addf(opath+".say", "empty phrase")
+			}
+		}
+		if v.Action.Kind == routing.ActionRing && v.Action.Target == ownFallback {
+			v.Action.Target = fallback
+		}
+		out = append(out, v)
+	}
+	return out
+}
