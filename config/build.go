@@ -72,7 +72,8 @@ func defaultPrompts(practice string) routing.Prompts {
 		Apology:        "I'm sorry, something went wrong on our side.",
 		Goodbye:        "Thank you for calling. Goodbye.",
 
-		Whisper:         "Call from the " + practice + " main line. Press 1 to accept the call.",
+		Whisper:         "{group} call from the " + practice + " main line. Press 1 to accept the call.",
+		WhisperWaited:   "The caller already waited through one ring.",
 		WhisperDeclined: "The call was not accepted. Goodbye.",
 
 		CallbackOffer:    "I can take a request for us to call you back.",
@@ -103,6 +104,7 @@ func defaultPrompts(practice string) routing.Prompts {
 
 type builder struct {
 	problems []Problem
+	loc      *time.Location // the practice's time zone, once read
 }
 
 // maxProblems bounds what one file can report: enough to fix it, never a
@@ -153,6 +155,7 @@ func (f File) build() (*routing.Line, []Problem) {
 		loc = z
 	}
 	l.Schedule = routing.Schedule{Location: loc}
+	b.loc = loc
 	b.hours(f.Hours, &l.Schedule)
 	b.holidays(f.Holidays, &l.Schedule)
 	l.Prompts = b.prompts(f.Prompts, l.Practice)
@@ -239,6 +242,11 @@ func ownNumbers(l *routing.Line) []string {
 }
 
 func (b *builder) hours(hours map[string][]string, s *routing.Schedule) {
+	b.hoursAt("hours", hours, s)
+}
+
+// hoursAt reads weekly hours given at path.
+func (b *builder) hoursAt(path string, hours map[string][]string, s *routing.Schedule) {
 	days := make([]string, 0, len(hours))
 	for d := range hours {
 		days = append(days, d)
@@ -247,12 +255,12 @@ func (b *builder) hours(hours map[string][]string, s *routing.Schedule) {
 	for _, day := range days {
 		wd, ok := weekdayNames[strings.ToLower(day)]
 		if !ok {
-			b.addf("hours."+day, "%q is not a day of the week", day)
+			b.addf(path+"."+day, "%q is not a day of the week", day)
 			continue
 		}
 		var windows []routing.Window
 		for i, spec := range hours[day] {
-			path := fmt.Sprintf("hours.%s[%d]", day, i)
+			path := fmt.Sprintf("%s.%s[%d]", path, day, i)
 			w, err := parseWindow(spec)
 			if err != nil {
 				b.addf(path, "%v", err)
@@ -497,6 +505,23 @@ func (b *builder) group(path, name string, g Group) (routing.Group, bool) {
 		seen[member.Address] = true
 		out.Members = append(out.Members, member)
 	}
+	out.Title = strings.TrimSpace(g.Title)
+	if out.Title == "" {
+		out.Title = strings.ToUpper(name[:1]) + strings.ReplaceAll(name[1:], "-", " ")
+	}
+	if len(g.DutyHours) > 0 {
+		out.DutyHours = map[string]routing.Schedule{}
+		for member, hours := range g.DutyHours {
+			m, err := parseMember(member)
+			if err != nil || !seen[m.Address] {
+				b.addf(path+".dutyHours."+member, "%q is not one of the group's members", member)
+				continue
+			}
+			sched := routing.Schedule{Location: b.loc}
+			b.hoursAt(path+".dutyHours."+member, hours, &sched)
+			out.DutyHours[m.Address] = sched
+		}
+	}
 	if out.RingSeconds == 0 {
 		out.RingSeconds = defaultRingSeconds
 	}
@@ -570,7 +595,7 @@ func (b *builder) extensions(exts []Extension, groups map[string]Group, l *routi
 			if ring == 0 {
 				ring = defaultRingSeconds
 			}
-			g, ok := b.group(p, "ext-"+e.Number, Group{Strategy: "all", Members: []string{e.Dial}, RingSeconds: ring, MaxRingSeconds: ring})
+			g, ok := b.group(p, "ext-"+e.Number, Group{Strategy: "all", Members: []string{e.Dial}, RingSeconds: ring, MaxRingSeconds: ring, Title: e.Name})
 			if ok {
 				ext.Group = g.Name
 				l.Groups[g.Name] = g

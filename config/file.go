@@ -114,6 +114,14 @@ type Group struct {
 	MaxRingSeconds int      `yaml:"maxRingSeconds"`
 	Screen         *bool    `yaml:"screen"`
 	CallerID       string   `yaml:"callerId"`
+	// Title names the group in the whisper ("Scheduling call from the main
+	// line"); default: the group's name, capitalised.
+	Title string `yaml:"title"`
+	// DutyHours are members' weekly hours on duty, by member as listed in
+	// members (like hours:); outside them a member is away unless they
+	// switch themselves on. Members not listed are on duty until they
+	// switch themselves away.
+	DutyHours map[string]map[string][]string `yaml:"dutyHours"`
 }
 
 // Info is an information message read to callers.

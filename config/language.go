@@ -192,7 +192,7 @@ func (b *builder) languages(f File, l *routing.Line) {
 
 // staffOnly are the prompts schedulers hear: always in the line's own
 // language. menu is optional (built from the labels when empty).
-var staffOnly = map[string]bool{"whisper": true, "whisperDeclined": true, "menu": true}
+var staffOnly = map[string]bool{"whisper": true, "whisperWaited": true, "whisperDeclined": true, "menu": true}
 
 // viewPrompts checks a language's prompts: every one the call flow can say
 // is required, with the placeholders of its English counterpart; the crisis

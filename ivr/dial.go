@@ -2,11 +2,14 @@ package ivr
 
 import (
 	"bytes"
+	"context"
 	"fmt"
+	"log/slog"
 	"net/url"
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/switchboard-clinic/switchboard/internal/callback"
 	"github.com/switchboard-clinic/switchboard/internal/phone"
@@ -23,15 +26,24 @@ import (
 // rung again and again by one caller.
 func (f *Flow) ring(c Call, group string, s int, preamble ...twiml.Element) ([]twiml.Element, error) {
 	l := c.Line
+	g, ok := l.Groups[group]
+	if !ok {
+		return nil, fmt.Errorf("ring: unknown group %q", group)
+	}
+	g = f.onDuty(c, g)
 	if s == 0 {
 		if c.Progress.Rings >= MaxRings {
 			return f.nobodyAnswers(c)
 		}
+		if len(g.Members) == 0 {
+			// Nobody is taking calls: say so and offer a callback at once,
+			// rather than ring nobody.
+			return f.nobodyOnDuty(c)
+		}
 		c.Progress.Rings++
-	}
-	g, ok := l.Groups[group]
-	if !ok {
-		return nil, fmt.Errorf("ring: unknown group %q", group)
+		if o, ok := f.events.(Outcomes); ok && c.Progress.Rings == 1 {
+			o.RingPlaced(group)
+		}
 	}
 	step, ok := g.Step(s)
 	if !ok {
@@ -48,9 +60,51 @@ func (f *Flow) ring(c Call, group string, s int, preamble ...twiml.Element) ([]t
 	if f.cache == nil || !cacheable {
 		return build(callerID), nil
 	}
-	key = fmt.Sprintf("ring|%s|%v|%s|%s|%d|%s", l.Version, c.Open, c.Progress.key(), group, s, key)
+	key = fmt.Sprintf("ring|%s|%v|%s|%s|%d|%s|%s", l.Version, c.Open, c.Progress.key(), group, s, memberKey(g), key)
 	doc := f.memo(key, func() []twiml.Element { return build(callerIDPlaceholder) })[0].(preRendered)
 	return []twiml.Element{preRendered{doc: bytes.Replace(doc.doc, []byte(callerIDPlaceholder), []byte(callerID), 1)}}, nil
+}
+
+// memberKey identifies the members rung, for cache keys: who is on duty
+// changes the document.
+func memberKey(g routing.Group) string {
+	var b strings.Builder
+	for _, m := range g.Members {
+		b.WriteString(m.Address + "\x00")
+	}
+	return b.String()
+}
+
+// onDuty is g with only the members taking calls now. Without a roster, or
+// when it cannot be read (Redis down), every configured member rings: a
+// caller is never left ringing nobody because of an outage.
+func (f *Flow) onDuty(c Call, g routing.Group) routing.Group {
+	if f.duty == nil {
+		return g
+	}
+	ctx, cancel := context.WithTimeout(c.Ctx, dutyTimeout)
+	defer cancel()
+	fg, err := f.duty.Filter(ctx, g, c.Now)
+	if err != nil {
+		f.log.Warn("duty states unavailable: ringing every member of the group", slog.String("group", g.Name), slog.String("error", err.Error()))
+		return g
+	}
+	return fg
+}
+
+// dutyTimeout bounds the duty lookup before a ring.
+const dutyTimeout = 200 * time.Millisecond
+
+// nobodyOnDuty tells the caller nobody can take the call right now and
+// offers a callback.
+func (f *Flow) nobodyOnDuty(c Call) ([]twiml.Element, error) {
+	c.Digits, c.Speech = "", ""
+	f.events.RingOutcome("", "nobody-on-duty")
+	if o, ok := f.events.(Outcomes); ok {
+		o.CallbackOffered(callback.ReasonNobodyOnDuty)
+	}
+	els, err := f.callback.Offer(c, callback.ReasonNobodyOnDuty)
+	return append([]twiml.Element{say(c.Line, c.Line.Prompts.Unavailable)}, els...), err
 }
 
 // callerIDPlaceholder stands for the caller ID in a cached ring document; it
@@ -82,7 +136,7 @@ func (f *Flow) dial(c Call, g routing.Group, s int, step routing.DialStep, calle
 	}
 	screen := ""
 	if g.Screen {
-		screen = f.callURL(c, PathScreen, "g", g.Name)
+		screen = f.callURL(c, PathScreen, "g", g.Name, "s", strconv.Itoa(s))
 	}
 	for _, m := range step.Members {
 		switch m.Kind {
@@ -191,6 +245,9 @@ func (f *Flow) RingResult(c Call) ([]twiml.Element, error) {
 		f.events.RingOutcome(c.Query.Get("g"), dialStatus(c.Form.Get("DialCallStatus")))
 	}
 	if bridged(c.Form) {
+		if o, ok := f.events.(Outcomes); ok {
+			o.RingAnswered(c.Query.Get("g"))
+		}
 		return f.farewell(c), nil
 	}
 	group := c.Query.Get("g")
@@ -210,6 +267,9 @@ func (f *Flow) RingResult(c Call) ([]twiml.Element, error) {
 // callback.
 func (f *Flow) nobodyAnswers(c Call) ([]twiml.Element, error) {
 	c.Digits, c.Speech = "", ""
+	if o, ok := f.events.(Outcomes); ok {
+		o.CallbackOffered(callback.ReasonUnanswered)
+	}
 	els, err := f.callback.Offer(c, callback.ReasonUnanswered)
 	return append([]twiml.Element{say(c.Line, c.Line.Prompts.Unavailable)}, els...), err
 }
@@ -223,10 +283,7 @@ func (f *Flow) nobodyAnswers(c Call) ([]twiml.Element, error) {
 func (f *Flow) Screen(c Call) ([]twiml.Element, error) {
 	l := c.Line.Staff()
 	action := f.callURL(c, PathScreenAnswer, "g", c.Query.Get("g"))
-	whisper := []twiml.Element{say(l, l.Prompts.Whisper)}
-	if lang, ok := l.LanguageOf(c.Line.Lang); ok && lang.CallerNote != "" {
-		whisper = []twiml.Element{say(l, lang.CallerNote+" "+l.Prompts.Whisper)}
-	}
+	whisper := []twiml.Element{say(l, f.whisperText(c))}
 	return []twiml.Element{
 		&twiml.VoiceGather{
 			Input:               "dtmf",
@@ -240,6 +297,27 @@ func (f *Flow) Screen(c Call) ([]twiml.Element, error) {
 		say(l, l.Prompts.WhisperDeclined),
 		&twiml.VoiceHangup{},
 	}, nil
+}
+
+// whisperText says what the call is for, never who or why: the group or
+// extension ("Scheduling call from the main line"), the caller's language
+// when it is not the staff's, and whether the caller was already rung once
+// in this call (an earlier ring that nobody answered, or a second try).
+func (f *Flow) whisperText(c Call) string {
+	l := c.Line.Staff()
+	title := c.Query.Get("g")
+	if g, ok := l.Groups[title]; ok && g.Title != "" {
+		title = g.Title
+	}
+	var parts []string
+	if lang, ok := l.LanguageOf(c.Line.Lang); ok && lang.CallerNote != "" {
+		parts = append(parts, lang.CallerNote)
+	}
+	if (c.Progress.Rings > 1 || c.Query.Get("s") > "0") && l.Prompts.WhisperWaited != "" {
+		parts = append(parts, l.Prompts.WhisperWaited)
+	}
+	parts = append(parts, routing.Fill(l.Prompts.Whisper, "group", title))
+	return strings.Join(parts, " ")
 }
 
 // ScreenAnswer bridges the call when the scheduler pressed 1 (an empty

@@ -26,6 +26,14 @@ type Flow struct {
 	simTime  bool
 	cache    *docCache // nil: no caching (tests that inspect elements)
 	numbers  *numberCache
+	duty     Roster // nil: every member always rings
+}
+
+// Roster says which members of a ring group take calls now (duty.Roster
+// implements it). An error means it cannot tell; the flow then rings every
+// configured member.
+type Roster interface {
+	Filter(ctx context.Context, g routing.Group, now time.Time) (routing.Group, error)
 }
 
 // Events is told what callers do, for metrics (metrics.Metrics implements
@@ -34,6 +42,15 @@ type Events interface {
 	CallStarted(entry string)
 	MenuChoice(menu, choice string)
 	RingOutcome(group, status string)
+}
+
+// Outcomes, when Events also implements it, is told what the practice's
+// reports count: a call's first ring of a group, a ring a member accepted,
+// and a callback offered because nobody answered or was on duty.
+type Outcomes interface {
+	RingPlaced(group string)
+	RingAnswered(group string)
+	CallbackOffered(reason callback.Reason)
 }
 
 type noEvents struct{}
@@ -69,6 +86,8 @@ type Deps struct {
 	Sealer *Sealer
 	// Events is told of calls, choices and ring outcomes; nil ignores them.
 	Events Events
+	// Duty filters ring groups to the members on duty; nil rings them all.
+	Duty Roster
 	// SimulatedTime lets the call simulator set the clock of each request
 	// with the X-Switchboard-Simulated-Time header. Only for local mode:
 	// with signatures checked, the header is ignored.
@@ -91,7 +110,7 @@ func New(d Deps) (*Flow, error) {
 		return nil, errors.New("ivr: Logger is required")
 	}
 	f := &Flow{line: d.Line, base: d.BaseURL, now: d.Now, log: d.Logger, events: d.Events, simTime: d.SimulatedTime,
-		cache: &docCache{docs: map[string]preRendered{}}, numbers: newNumberCache()}
+		cache: &docCache{docs: map[string]preRendered{}}, numbers: newNumberCache(), duty: d.Duty}
 	if f.events == nil {
 		f.events = noEvents{}
 	}

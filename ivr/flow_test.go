@@ -129,7 +129,7 @@ func TestSchedulingByKeyAndVoice(t *testing.T) {
 				t.Errorf("dial attributes = %v", d.Attrs)
 			}
 			for _, n := range d.Children {
-				if n.Name != "Number" || pathOf(t, n.Attrs["url"]) != "/twilio/screen?g=scheduling&rc=1" {
+				if n.Name != "Number" || pathOf(t, n.Attrs["url"]) != "/twilio/screen?g=scheduling&rc=1&s=0" {
 					t.Errorf("member %s is not screened: %v", n.Text, n.Attrs)
 				}
 			}

@@ -65,6 +65,9 @@ func VerifySignature(v Validator, baseURL, account string, log *slog.Logger, onF
 			if sid, ok := params["CallSid"]; ok && !callSID.MatchString(sid) {
 				return echo.NewHTTPError(http.StatusBadRequest, "CallSid is not a Twilio call SID")
 			}
+			if sid, ok := params["MessageSid"]; ok && !messageSID.MatchString(sid) {
+				return echo.NewHTTPError(http.StatusBadRequest, "MessageSid is not a Twilio message SID")
+			}
 			if account != "" && params["AccountSid"] != account {
 				if onFail != nil {
 					onFail()
@@ -75,6 +78,9 @@ func VerifySignature(v Validator, baseURL, account string, log *slog.Logger, onF
 		}
 	}, nil
 }
+
+// messageSID is the form of the SID of an incoming SMS (SM) or MMS (MM).
+var messageSID = regexp.MustCompile(`^(SM|MM)[0-9a-f]{32}$`)
 
 // callSID is the form of every call SID Twilio sends.
 var callSID = regexp.MustCompile(`^CA[0-9a-f]{32}$`)

@@ -36,7 +36,8 @@ type Prompts struct {
 	Goodbye        string `yaml:"goodbye"`
 
 	// The scheduler's side of a screened call.
-	Whisper         string `yaml:"whisper"`         // said to the scheduler who answers
+	Whisper         string `yaml:"whisper"`         // said to the scheduler who answers: {group}
+	WhisperWaited   string `yaml:"whisperWaited"`   // before it, when the caller was rung before in this call
 	WhisperDeclined string `yaml:"whisperDeclined"` // said to a scheduler who did not accept
 
 	// The callback request.
@@ -83,7 +84,7 @@ func (p *Prompts) Fields() []PromptField {
 		{"menuKey", &p.MenuKey},
 		{"connecting", &p.Connecting}, {"connectTo", &p.ConnectTo}, {"unavailable", &p.Unavailable},
 		{"afterHours", &p.AfterHours}, {"apology", &p.Apology}, {"goodbye", &p.Goodbye},
-		{"whisper", &p.Whisper}, {"whisperDeclined", &p.WhisperDeclined},
+		{"whisper", &p.Whisper}, {"whisperWaited", &p.WhisperWaited}, {"whisperDeclined", &p.WhisperDeclined},
 		{"callbackOffer", &p.CallbackOffer}, {"callbackCallerId", &p.CallbackCallerID},
 		{"callbackEnter", &p.CallbackEnter}, {"callbackReadBack", &p.CallbackReadBack},
 		{"callbackSaved", &p.CallbackSaved}, {"callbackNotSaved", &p.CallbackNotSaved},
@@ -120,6 +121,8 @@ func Placeholders(name string) []string {
 		return []string{"when"}
 	case "whenOpens":
 		return []string{"opening"}
+	case "whisper":
+		return []string{"group"}
 	case "optionKey":
 		return []string{"label", "digit"}
 	case "optionKeyOrSay":

@@ -64,6 +64,24 @@ type Group struct {
 	// press 1, so a personal voicemail never takes the call.
 	Screen   bool
 	CallerID CallerIDMode
+	// Title is how the whisper names the group ("Scheduling").
+	Title string
+	// DutyHours are the weekly hours some members are on duty, by member
+	// address; a member without any is on duty whenever they have not
+	// switched themselves away.
+	DutyHours map[string]Schedule
+}
+
+// Only returns the group with just the members keep accepts, in order.
+func (g Group) Only(keep func(Member) bool) Group {
+	out := g
+	out.Members = nil
+	for _, m := range g.Members {
+		if keep(m) {
+			out.Members = append(out.Members, m)
+		}
+	}
+	return out
 }
 
 // DialStep is one <Dial>: the members rung together and for how long.

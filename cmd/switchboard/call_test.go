@@ -45,7 +45,7 @@ func TestCallSimulatorInProcessAtATime(t *testing.T) {
 		{"closed: scheduling becomes a callback offer", []string{"--at", "2026-11-28T12:00", "--say", "scheduling"},
 			[]string{"(closed)", "closed right now. We open again Monday at 8 AM", "ending in 0 1 0 0", "Outcome: waiting for the caller"}},
 		{"answered with the whisper", []string{"--at", "2026-11-30T10:00", "--press", "201", "--dial-result", "answered"},
-			[]string{"Connecting you to Billing", "scheduler hears: Call from the Evergreen Psychotherapy main line", "connected to +14255550150", "Goodbye", "Outcome: Switchboard ended the call"}},
+			[]string{"Connecting you to Billing", "scheduler hears: Billing call from the Evergreen Psychotherapy main line", "connected to +14255550150", "Goodbye", "Outcome: Switchboard ended the call"}},
 		{"withheld caller ID", []string{"--at", "2026-11-30T10:00", "--from", "anonymous", "--press", "2"},
 			[]string{"enter the phone number"}},
 	}

@@ -61,19 +61,20 @@ type Reason string
 
 // The reasons the call flow records.
 const (
-	ReasonMenu        Reason = "menu"         // chose "call back" in the main menu
-	ReasonInfo        Reason = "info"         // chose it after an information message
-	ReasonClosed      Reason = "closed"       // called while the practice was closed
-	ReasonUnanswered  Reason = "unanswered"   // nobody answered the ring group
-	ReasonMenuRetries Reason = "menu-retries" // could not use the main menu
-	ReasonInfoRetries Reason = "info-retries" // could not use an information message's menu
+	ReasonMenu         Reason = "menu"           // chose "call back" in the main menu
+	ReasonInfo         Reason = "info"           // chose it after an information message
+	ReasonClosed       Reason = "closed"         // called while the practice was closed
+	ReasonUnanswered   Reason = "unanswered"     // nobody answered the ring group
+	ReasonMenuRetries  Reason = "menu-retries"   // could not use the main menu
+	ReasonInfoRetries  Reason = "info-retries"   // could not use an information message's menu
+	ReasonNobodyOnDuty Reason = "nobody-on-duty" // nobody in the ring group was taking calls
 )
 
 // ParseReason reads a reason from a URL; anything unknown is ReasonMenu, so
 // a tampered or old URL still records a request.
 func ParseReason(s string) Reason {
 	switch r := Reason(s); r {
-	case ReasonMenu, ReasonInfo, ReasonClosed, ReasonUnanswered, ReasonMenuRetries, ReasonInfoRetries:
+	case ReasonMenu, ReasonInfo, ReasonClosed, ReasonUnanswered, ReasonMenuRetries, ReasonInfoRetries, ReasonNobodyOnDuty:
 		return r
 	}
 	return ReasonMenu
@@ -92,6 +93,8 @@ func (r Reason) Describe() string {
 		return "nobody answered"
 	case ReasonMenuRetries, ReasonInfoRetries:
 		return "could not use the menu"
+	case ReasonNobodyOnDuty:
+		return "nobody was taking calls"
 	}
 	return string(r)
 }

@@ -31,6 +31,8 @@ type Queue struct {
 	replicas    int
 	replicaWait time.Duration
 
+	onFirstAttempt func(r *Request, at time.Time)
+
 	idMu    sync.Mutex
 	entropy *ulid.MonotonicEntropy
 }
@@ -522,8 +524,16 @@ func (q *Queue) transition(ctx context.Context, ch change) (*Request, error) {
 	if action == "purge" {
 		return nil, nil
 	}
-	return q.Get(ctx, id)
+	r, err := q.Get(ctx, id)
+	if err == nil && len(res) > 2 && res[2] == "1" && q.onFirstAttempt != nil {
+		q.onFirstAttempt(r, now)
+	}
+	return r, err
 }
+
+// OnFirstAttempt sets a function told of each request's first call-back
+// attempt (reports count how soon it came). Set it before use.
+func (q *Queue) OnFirstAttempt(f func(r *Request, at time.Time)) { q.onFirstAttempt = f }
 
 // Claim gives the request to who. Exactly one of several concurrent claims
 // wins; the others get a *ConflictError. Claiming again one's own claim is

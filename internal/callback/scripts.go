@@ -76,7 +76,9 @@ return id
 // to the queue) and purge (retention).
 // KEYS[1] pending key. ARGV: prefix, id, action, who, now ms, event JSON,
 // outcome, requeue ("1"/"0"), cutoff ms (expire, purge).
-// Returns {"ok", status} or {"notfound"} or {"conflict", status, claimedBy}.
+// Returns {"ok", status, first} (first "1" for the request's first call-back
+// attempt, whose time is kept in fat) or {"notfound"} or {"conflict",
+// status, claimedBy}.
 var scriptTransition = redis.NewScript(`
 local p, id, action, who, now = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
 local rk = p .. 'r:' .. id
@@ -105,6 +107,13 @@ local function toFinished(status)
   return status
 end
 local new = st
+local first = '0' -- '1' when this is the request's first call-back attempt
+local function attempt()
+  if redis.call('HINCRBY', rk, 'att', 1) == 1 then
+    redis.call('HSET', rk, 'fat', now)
+    first = '1'
+  end
+end
 if action == 'claim' then
   if st == 'claimed' and by == who then return {'ok', st} end
   if st ~= 'pending' then return conflict() end
@@ -118,7 +127,7 @@ elseif action == 'release' then
 elseif action == 'complete' then
   if st ~= 'claimed' or by ~= who then return conflict() end
   -- A call placed from the console already counted this attempt.
-  if redis.call('HGET', rk, 'cpl') ~= '1' then redis.call('HINCRBY', rk, 'att', 1) end
+  if redis.call('HGET', rk, 'cpl') ~= '1' then attempt() end
   redis.call('HSET', rk, 'out', ARGV[7], 'cpl', '')
   if ARGV[8] == '1' then new = toPending() else new = toFinished('done') end
 elseif action == 'cancel' then
@@ -128,7 +137,7 @@ elseif action == 'note' then
   new = st
 elseif action == 'callplaced' then
   if st ~= 'claimed' or by ~= who then return conflict() end
-  redis.call('HINCRBY', rk, 'att', 1)
+  attempt()
   redis.call('HSET', rk, 'cpl', '1')
 elseif action == 'expire' then
   local cat = tonumber(redis.call('HGET', rk, 'cat') or '0') or 0
@@ -147,5 +156,5 @@ else
   return redis.error_reply('unknown action ' .. action)
 end
 redis.call('RPUSH', p .. 'h:' .. id, ARGV[6])
-return {'ok', new}
+return {'ok', new, first}
 `)

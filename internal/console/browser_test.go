@@ -212,3 +212,147 @@ func waitFlash(ctx context.Context, want string) error {
 		}
 	}
 }
+
+// TestBrowserReportsAndDuty makes a handful of simulated calls, then an
+// admin opens the reports page: its figures and its CSV match the calls.
+// A scheduler then marks themselves away in the console, and a call that
+// presses 0 rings only the others.
+func TestBrowserReportsAndDuty(t *testing.T) {
+	exe := chromium(t)
+	s := testserver.New(t, testserver.Options{PlainHTTP: true})
+	web := httptest.NewServer(s.HTTP)
+	t.Cleanup(web.Close)
+	anaToken, benToken := s.AddStaff("ana"), s.AddStaff("ben")
+	if err := s.Staff.SetAdmin(t.Context(), "ana", true); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Staff.SetPhone(t.Context(), "ben", "+14255550102"); err != nil {
+		t.Fatal(err)
+	}
+	post := func(sid, path string, kv ...string) string {
+		t.Helper()
+		form := url.Values{"CallSid": {sid}, "AccountSid": {testserver.AccountSID}, "From": {"+12065550142"}, "To": {"+14258692644"}}
+		for i := 0; i+1 < len(kv); i += 2 {
+			form.Set(kv[i], kv[i+1])
+		}
+		rec := s.Post(path, form, true)
+		if rec.Code != 200 {
+			t.Fatalf("POST %s: %d %s", path, rec.Code, rec.Body)
+		}
+		return rec.Body.String()
+	}
+	// Three calls: one answered by a scheduler, one nobody answers, one
+	// that leaves a callback request, which staff then call back.
+	sids := []string{"CAc0000000000000000000000000000001", "CAc0000000000000000000000000000002", "CAc0000000000000000000000000000003"}
+	for _, sid := range sids {
+		post(sid, "/twilio/voice")
+	}
+	post(sids[0], "/twilio/menu?n=0", "Digits", "0")
+	post(sids[0], "/twilio/ring/result?g=scheduling&rc=1&s=0", "DialCallStatus", "completed", "DialBridged", "true", "DialCallDuration", "95")
+	post(sids[1], "/twilio/menu?n=0", "Digits", "0")
+	post(sids[1], "/twilio/ring/result?g=scheduling&rc=1&s=0", "DialCallStatus", "no-answer", "DialBridged", "false")
+	post(sids[2], "/twilio/menu?n=0", "Digits", "2")
+	if body := post(sids[2], "/twilio/callback/number?n=0&r=menu", "Digits", "1"); !strings.Contains(body, "saved") {
+		t.Fatalf("not saved: %s", body)
+	}
+	reqs, _, err := s.Queue.List(t.Context(), "pending", 10, "")
+	if err != nil || len(reqs) != 1 {
+		t.Fatalf("pending: %v %v", reqs, err)
+	}
+	if _, err := s.Queue.Claim(t.Context(), reqs[0].ID, "ana"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Queue.CallPlaced(t.Context(), reqs[0].ID, "ana", ""); err != nil {
+		t.Fatal(err)
+	}
+	// The counts are written in the background: wait for them to land.
+	want := map[string]int64{"calls": 3, "rang": 2, "answered": 1, "unanswered": 1, "requests": 1, "first_ontime": 1}
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		p, err := s.App.Reports.Read(t.Context(), 7, testserver.MondayMorning)
+		if err != nil {
+			t.Fatal(err)
+		}
+		landed := true
+		for k, v := range want {
+			landed = landed && p.Total(k) == v
+		}
+		if landed {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the counts never reached %v: %+v", want, p.Days[len(p.Days)-1].Counts)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+
+	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(exe), chromedp.NoSandbox, chromedp.DisableGPU, chromedp.WindowSize(1200, 900),
+		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-quic", true),
+		chromedp.UserDataDir(t.TempDir()))...)
+	defer cancelAlloc()
+	browser, cancelBrowser := chromedp.NewContext(alloc)
+	defer cancelBrowser()
+	if err := chromedp.Do(browser); err != nil {
+		t.Fatalf("start chromium: %v", err)
+	}
+	bounded, cancelBounded := context.WithTimeout(browser, 90*time.Second)
+	defer cancelBounded()
+
+	ana := signInBrowser(t, bounded, web.URL, "ana", anaToken)
+	if err := chromedp.Do(ana, chromedp.Navigate(web.URL+"/staff/reports?days=7"), chromedp.WaitVisible(chromedp.ID("report-calls"))); err != nil {
+		t.Fatalf("open the reports: %v", err)
+	}
+	for id, v := range want {
+		if got := text(t, ana, "#report-"+id+" .total"); got != fmt.Sprint(v) {
+			t.Errorf("reports page: %s = %q, want %d", id, got, v)
+		}
+	}
+	if got := text(t, ana, "#on-time"); got != "1 of 1 (100%)" {
+		t.Errorf("on time = %q", got)
+	}
+	bars, err := chromedp.Run(ana, chromedp.Evaluate[int](`document.querySelectorAll("#report-calls svg rect.bar").length`))
+	if err != nil || bars != 7 {
+		t.Errorf("the calls chart has %d bars (%v), want one per day", bars, err)
+	}
+	shot, err := chromedp.Run(ana, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Fatalf("screenshot: %v", err)
+	}
+	if err := os.WriteFile(filepath.Join(artifactDir(t), "reports.png"), shot, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	csvText, err := chromedp.Run(ana, chromedp.Evaluate[string](`fetch("/staff/reports.csv?days=7").then(r => r.text())`, chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(csvText, "date,calls,rang,answered,unanswered,requests,first_ontime,first_late,median_hours_to_first_attempt\n") ||
+		!strings.Contains(csvText, "\n2026-11-30,3,2,1,1,1,1,0,0.00\n") {
+		t.Errorf("the CSV does not have the page's figures:\n%s", csvText)
+	}
+
+	// Ben marks himself away; the next press 0 rings the other two.
+	ben := signInBrowser(t, bounded, web.URL, "ben", benToken)
+	if got := text(t, ben, "#duty-state"); got != "Taking calls" {
+		t.Fatalf("ben's duty = %q", got)
+	}
+	if err := chromedp.Do(ben, chromedp.Click(chromedp.ID("duty-toggle"))); err != nil {
+		t.Fatal(err)
+	}
+	if err := waitFlash(ben, "You are away"); err != nil {
+		t.Fatal(err)
+	}
+	if got := text(t, ben, "#duty-state"); got != "Away" {
+		t.Errorf("after the switch ben's duty = %q", got)
+	}
+	body := post("CAc0000000000000000000000000000004", "/twilio/menu?n=0", "Digits", "0")
+	if strings.Contains(body, "+14255550102") || !strings.Contains(body, "+14255550101") || !strings.Contains(body, "+14255550103") {
+		t.Errorf("with ben away the ring is %s", body)
+	}
+	if err := chromedp.Do(ana, chromedp.Navigate(web.URL+"/staff/duty"), chromedp.WaitVisible(chromedp.CSS("table.duty-log"))); err != nil {
+		t.Fatalf("duty page: %v", err)
+	}
+	if got := text(t, ana, "table.duty-log tbody"); !strings.Contains(got, "ben") || !strings.Contains(got, "away") || !strings.Contains(got, "console") {
+		t.Errorf("the duty log = %q", got)
+	}
+}

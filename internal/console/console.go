@@ -19,6 +19,8 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/switchboard-clinic/switchboard/internal/callback"
+	"github.com/switchboard-clinic/switchboard/internal/duty"
+	"github.com/switchboard-clinic/switchboard/internal/reports"
 	"github.com/switchboard-clinic/switchboard/internal/staff"
 	"github.com/switchboard-clinic/switchboard/internal/twilioapi"
 	"github.com/switchboard-clinic/switchboard/routing"
@@ -53,6 +55,7 @@ type Staff interface {
 	Get(ctx context.Context, name string) (staff.Account, error)
 	SignInAttempt(ctx context.Context, name, addr string, t staff.Throttle) (time.Duration, error)
 	SignInSucceeded(ctx context.Context, name, addr string) error
+	List(ctx context.Context) ([]staff.Account, error)
 }
 
 var _ Staff = (*staff.Store)(nil)
@@ -83,6 +86,11 @@ type Deps struct {
 	Throttle staff.Throttle
 	// Timeout bounds the Redis work of each page.
 	Timeout time.Duration
+	// Duty is who of the ring groups' members takes calls; nil hides the
+	// duty controls.
+	Duty *duty.Roster
+	// Reports are the daily counts behind /staff/reports; nil: no reports.
+	Reports *reports.Book
 }
 
 // Console serves /staff/.

@@ -87,6 +87,16 @@ type page struct {
 	Languages []routing.Language
 	// LineLanguage names the line's own language ("English").
 	LineLanguage string
+	// Duty is the signed-in scheduler's own control (nil: not a member);
+	// Path is the page's own path, to come back to after it.
+	Duty *dutyBar
+	Path string
+	// The reports page.
+	Report *reportView
+	// The duty page.
+	Admin   bool
+	Members []dutyRow
+	DutyLog []dutyEvent
 }
 
 func (x *Console) base(c echo.Context, title string) page {
@@ -94,7 +104,8 @@ func (x *Console) base(c echo.Context, title string) page {
 	ctx, cancel := x.ctx(c)
 	defer cancel()
 	return page{Title: title, Who: s.Name, CSRF: s.CSRF, Flash: x.d.Sessions.TakeFlash(ctx, s.ID),
-		Deadline: humanDuration(x.d.Line().Callback.Deadline), LineLanguage: x.d.Line().LangName}
+		Deadline: humanDuration(x.d.Line().Callback.Deadline), LineLanguage: x.d.Line().LangName,
+		Duty: x.myDuty(c, s.Name), Path: c.Request().URL.Path}
 }
 
 var languageCode = regexp.MustCompile(`^[a-z]{2}$`)

@@ -13,6 +13,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/switchboard-clinic/switchboard/internal/api"
 	"github.com/switchboard-clinic/switchboard/internal/console"
+	"github.com/switchboard-clinic/switchboard/internal/duty"
 	"github.com/switchboard-clinic/switchboard/internal/metrics"
 	"github.com/switchboard-clinic/switchboard/internal/redisconn"
 	"github.com/switchboard-clinic/switchboard/ivr"
@@ -22,6 +23,7 @@ import (
 // local mode.
 type surfaceDeps struct {
 	Flow      *ivr.Flow
+	SMS       *duty.SMS     // the schedulers' ON/OFF texts
 	Validator ivr.Validator // nil: local mode, webhooks are not checked
 	BaseURL   string
 	// AccountSID, when set, is the only AccountSid a signed webhook may carry.

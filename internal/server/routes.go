@@ -6,6 +6,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
+	"github.com/switchboard-clinic/switchboard/internal/duty"
 	"github.com/switchboard-clinic/switchboard/ivr"
 )
 
@@ -48,6 +49,9 @@ func (s *surface) routes() error {
 	e.POST(ivr.PathCallbackRecorded, f.Handler(f.CallbackRecorded()), tw...)
 	e.POST(ivr.PathCallbackDone, f.Handler(f.CallbackDone()), tw...)
 	e.POST(ivr.PathCallbackTranscript, f.Transcription, tw...)
+	if s.deps.SMS != nil {
+		e.POST(duty.PathSMS, s.deps.SMS.Handle, tw...)
+	}
 
 	// Staff API: body limit, then a bearer token on every route.
 	if a := s.deps.API; a != nil {
@@ -85,6 +89,11 @@ func (s *surface) routes() error {
 		in.GET("/requests/:id/audio", x.Audio)
 		in.GET("/done", x.DonePage)
 		in.POST("/done", x.DonePage)
+		in.POST("/duty", x.SetMyDuty)
+		in.GET("/duty", x.DutyPage)
+		in.POST("/duty/member", x.SetDuty)
+		in.GET("/reports", x.ReportsPage)
+		in.GET("/reports.csv", x.ReportsCSV)
 	}
 	return nil
 }

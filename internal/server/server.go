@@ -18,7 +18,9 @@ import (
 	"github.com/switchboard-clinic/switchboard/internal/api"
 	"github.com/switchboard-clinic/switchboard/internal/callback"
 	"github.com/switchboard-clinic/switchboard/internal/console"
+	"github.com/switchboard-clinic/switchboard/internal/duty"
 	"github.com/switchboard-clinic/switchboard/internal/metrics"
+	"github.com/switchboard-clinic/switchboard/internal/reports"
 	"github.com/switchboard-clinic/switchboard/internal/staff"
 	"github.com/switchboard-clinic/switchboard/internal/twilioapi"
 	"github.com/switchboard-clinic/switchboard/ivr"
@@ -54,6 +56,8 @@ type Server struct {
 	Spool    *callback.Spool
 	Recorder *callback.Recorder
 	Staff    *staff.Store
+	Duty     *duty.Roster
+	Reports  *reports.Book
 	Sessions *console.Sessions
 	Live     *config.Live
 	Metrics  *metrics.Metrics
@@ -95,6 +99,22 @@ func New(o Options) (*Server, error) {
 	if a.Staff, err = staff.NewStore(o.Redis, o.Env.RedisPrefix, o.Now); err != nil {
 		return nil, err
 	}
+	if a.Duty, err = duty.New(o.Redis, o.Env.RedisPrefix, o.Now); err != nil {
+		return nil, err
+	}
+	if a.Reports, err = reports.New(o.Redis, o.Env.RedisPrefix, func() *time.Location { return o.Live.Current().Schedule.Location }); err != nil {
+		return nil, err
+	}
+	events := callEvents{m: a.Metrics, book: a.Reports, now: o.Now, log: o.Logger}
+	a.Recorder.OnCreate(func(string) { events.count(reports.Requests) })
+	a.Queue.OnFirstAttempt(func(r *callback.Request, at time.Time) {
+		line := o.Live.Current()
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		if err := a.Reports.FirstAttempt(ctx, at, line.WaitingAge(r.CreatedAt, at), line.Callback.Deadline); err != nil {
+			o.Logger.Warn("a report count was lost", slog.String("counter", "first attempt"), slog.String("error", err.Error()))
+		}
+	})
 	secret := o.StateSecret
 	if len(secret) == 0 {
 		secret = []byte(o.Env.AuthToken)
@@ -105,7 +125,7 @@ func New(o Options) (*Server, error) {
 	}
 	if a.Flow, err = ivr.New(ivr.Deps{
 		Line: o.Live.Line, BaseURL: o.Env.PublicURL, Now: o.Now, Logger: o.Logger,
-		Recorder: a.Recorder, Sealer: sealer, Events: a.Metrics,
+		Recorder: a.Recorder, Sealer: sealer, Events: events, Duty: a.Duty,
 		// Without an auth token (local mode, loopback only) the simulator may
 		// set the clock per request.
 		SimulatedTime: o.Env.AuthToken == "",
@@ -129,6 +149,7 @@ func New(o Options) (*Server, error) {
 	if a.http, err = newSurface(surfaceDeps{
 		Flow: a.Flow, Validator: validator, BaseURL: o.Env.PublicURL, AccountSID: o.Env.AccountSID, TrustedProxies: o.Env.TrustedProxies,
 		MetricsOwnListener: o.Env.MetricsAddr != "", Logger: o.Logger, Redis: o.Redis,
+		SMS: &duty.SMS{Roster: a.Duty, Names: staffNames{a.Staff}, Line: o.Live.Current, Now: o.Now, Log: o.Logger},
 		API: staffAPI, Spooled: a.Recorder.Waiting, Orphans: a.Recorder.Orphans, SpoolCheck: a.Spool.Check, Console: cons, Metrics: a.Metrics,
 	}); err != nil {
 		return nil, err
@@ -174,13 +195,29 @@ func (a *Server) console(o Options) (*console.Console, error) {
 		}
 	}
 	cons, err := console.New(console.Deps{
-		Queue: a.Queue, Staff: a.Staff, Sessions: a.Sessions, Line: o.Live.Current, Now: o.Now, Logger: o.Logger,
+		Queue: a.Queue, Staff: a.Staff, Sessions: a.Sessions, Line: o.Live.Current, Now: o.Now, Logger: o.Logger, Duty: a.Duty, Reports: a.Reports,
 		Twilio: tw, Secure: strings.HasPrefix(o.Env.PublicURL, "https://") && !o.InsecureCookies, Origin: o.Env.PublicURL,
 	})
 	if err != nil {
 		return nil, err
 	}
 	return cons, nil
+}
+
+// staffNames finds the account of a phone for the duty log.
+type staffNames struct{ s *staff.Store }
+
+func (n staffNames) NameOfPhone(ctx context.Context, e164 string) (string, bool, error) {
+	accounts, err := n.s.List(ctx)
+	if err != nil {
+		return "", false, err
+	}
+	for _, a := range accounts {
+		if a.Phone == e164 {
+			return a.Name, true, nil
+		}
+	}
+	return "", false, nil
 }
 
 // Reload re-reads the configuration; a file with problems is refused and the

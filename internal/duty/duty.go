@@ -1,0 +1,268 @@
+// Package duty keeps who of the ring groups' members is taking calls: each
+// member is on duty or away, by their own switch (console or SMS), an
+// admin's, or their weekly duty hours. The state lives in Redis, shared by
+// every instance; every change is kept with who made it, when and how.
+package duty
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/switchboard-clinic/switchboard/routing"
+)
+
+// State is a member's own switch.
+type State struct {
+	On bool
+	// Until is when the switch stops counting (the member's next duty-hours
+	// boundary); zero for a member without duty hours: until changed.
+	Until time.Time
+	At    time.Time // when it was set
+	Who   string    // the staff account that set it, or the member's phone for SMS
+	How   string    // "console", "sms" or "admin"
+}
+
+// Change is one entry of the duty log.
+type Change struct {
+	At     time.Time `json:"at"`
+	Member string    `json:"member"` // the member's address
+	On     bool      `json:"on"`
+	Who    string    `json:"who"`
+	How    string    `json:"how"`
+}
+
+// Roster reads and sets duty states. It is safe for concurrent use.
+type Roster struct {
+	rdb    redis.UniversalClient
+	prefix string
+	now    func() time.Time
+	// The states are read for every ring: they are cached briefly, and
+	// this instance's own changes replace the cache at once.
+	ttl      time.Duration
+	mu       sync.Mutex
+	cached   map[string]State
+	cachedAt time.Time
+}
+
+// logLength is how many changes the log keeps.
+const logLength = 1000
+
+// New returns a Roster on rdb; keys start with prefix.
+func New(rdb redis.UniversalClient, prefix string, now func() time.Time) (*Roster, error) {
+	if rdb == nil || now == nil {
+		return nil, errors.New("duty roster: a Redis client and a clock are required")
+	}
+	return &Roster{rdb: rdb, prefix: prefix + "{duty}:", now: now, ttl: 2 * time.Second}, nil
+}
+
+type stored struct {
+	On    bool   `json:"on"`
+	Until int64  `json:"until,omitempty"`
+	At    int64  `json:"at"`
+	Who   string `json:"who"`
+	How   string `json:"how"`
+}
+
+// Set records a member's switch and logs it. until is zero, or when the
+// switch stops counting.
+func (r *Roster) Set(ctx context.Context, member string, on bool, who, how string, until time.Time) error {
+	now := r.now()
+	s := stored{On: on, At: now.UnixMilli(), Who: who, How: how}
+	if !until.IsZero() {
+		s.Until = until.UnixMilli()
+	}
+	state, _ := json.Marshal(s)
+	entry, _ := json.Marshal(Change{At: now, Member: member, On: on, Who: who, How: how})
+	pipe := r.rdb.TxPipeline()
+	pipe.HSet(ctx, r.prefix+"state", member, state)
+	pipe.LPush(ctx, r.prefix+"log", entry)
+	pipe.LTrim(ctx, r.prefix+"log", 0, logLength-1)
+	if _, err := pipe.Exec(ctx); err != nil {
+		return fmt.Errorf("set duty of %s: %w", member, err)
+	}
+	r.mu.Lock()
+	if r.cached != nil {
+		r.cached[member] = s.state()
+	}
+	r.mu.Unlock()
+	return nil
+}
+
+func (s stored) state() State {
+	st := State{On: s.On, At: time.UnixMilli(s.At).UTC(), Who: s.Who, How: s.How}
+	if s.Until > 0 {
+		st.Until = time.UnixMilli(s.Until).UTC()
+	}
+	return st
+}
+
+// States returns every member's switch (members who never switched have
+// none), from a cache at most a couple of seconds old.
+func (r *Roster) States(ctx context.Context) (map[string]State, error) {
+	r.mu.Lock()
+	if r.cached != nil && time.Since(r.cachedAt) < r.ttl {
+		out := copyStates(r.cached)
+		r.mu.Unlock()
+		return out, nil
+	}
+	r.mu.Unlock()
+	raw, err := r.rdb.HGetAll(ctx, r.prefix+"state").Result()
+	if err != nil {
+		return nil, fmt.Errorf("read duty states: %w", err)
+	}
+	states := make(map[string]State, len(raw))
+	for member, v := range raw {
+		var s stored
+		if json.Unmarshal([]byte(v), &s) == nil {
+			states[member] = s.state()
+		}
+	}
+	r.mu.Lock()
+	r.cached, r.cachedAt = states, time.Now()
+	r.mu.Unlock()
+	return copyStates(states), nil
+}
+
+func copyStates(m map[string]State) map[string]State {
+	out := make(map[string]State, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}
+
+// Log returns the latest changes, newest first.
+func (r *Roster) Log(ctx context.Context, n int) ([]Change, error) {
+	raw, err := r.rdb.LRange(ctx, r.prefix+"log", 0, int64(n)-1).Result()
+	if err != nil {
+		return nil, fmt.Errorf("read duty log: %w", err)
+	}
+	out := make([]Change, 0, len(raw))
+	for _, v := range raw {
+		var c Change
+		if json.Unmarshal([]byte(v), &c) == nil {
+			out = append(out, c)
+		}
+	}
+	return out, nil
+}
+
+// OnDuty reports whether member of g is taking calls at now: by their own
+// switch while it counts, otherwise by their duty hours (on duty when they
+// have none).
+func OnDuty(g routing.Group, member string, states map[string]State, now time.Time) bool {
+	if s, ok := states[member]; ok && (s.Until.IsZero() || now.Before(s.Until)) {
+		return s.On
+	}
+	if hours, ok := g.DutyHours[member]; ok {
+		return hours.IsOpen(now)
+	}
+	return true
+}
+
+// SwitchUntil is how long a switch made at now counts for a member: until
+// the next start or end of their duty hours in any group, or for good when
+// they have none.
+func SwitchUntil(line *routing.Line, member string, now time.Time) time.Time {
+	var until time.Time
+	for _, g := range line.Groups {
+		hours, ok := g.DutyHours[member]
+		if !ok {
+			continue
+		}
+		var next time.Time
+		if closes, open := hours.ClosesAt(now); open {
+			next = closes
+		} else if opens, ok := hours.NextOpen(now); ok {
+			next = opens
+		}
+		if !next.IsZero() && (until.IsZero() || next.Before(until)) {
+			until = next
+		}
+	}
+	return until
+}
+
+// Filter is the ring-time view of the roster: the members of a group to
+// ring now. When Redis cannot be read it returns the configured members
+// and the error: a caller is never left ringing nobody because of an
+// outage.
+func (r *Roster) Filter(ctx context.Context, g routing.Group, now time.Time) (routing.Group, error) {
+	states, err := r.States(ctx)
+	if err != nil {
+		return g, err
+	}
+	return g.Only(func(m routing.Member) bool { return OnDuty(g, m.Address, states, now) }), nil
+}
+
+// Members lists every ring-group member of the line once, in group order.
+func Members(line *routing.Line) []routing.Member {
+	seen := map[string]bool{}
+	var out []routing.Member
+	names := make([]string, 0, len(line.Groups))
+	for n := range line.Groups {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		for _, m := range line.Groups[n].Members {
+			if !seen[m.Address] {
+				seen[m.Address] = true
+				out = append(out, m)
+			}
+		}
+	}
+	return out
+}
+
+// GroupsOf names the groups member belongs to.
+func GroupsOf(line *routing.Line, member string) []string {
+	var out []string
+	for n, g := range line.Groups {
+		for _, m := range g.Members {
+			if m.Address == member {
+				out = append(out, n)
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// ParseText reads a scheduler's text: ON or OFF (any case, with spaces or
+// punctuation around), or false for anything else.
+func ParseText(body string) (on, ok bool) {
+	w := strings.Trim(strings.ToUpper(strings.TrimSpace(body)), ".!")
+	switch w {
+	case "ON", "ON DUTY", "IN":
+		return true, true
+	case "OFF", "OFF DUTY", "AWAY", "OUT":
+		return false, true
+	}
+	return false, false
+}
+
+// Describe says a member's state for staff: "Taking calls" or "Away",
+// and why.
+func Describe(g routing.Group, member string, states map[string]State, now time.Time) string {
+	on := OnDuty(g, member, states, now)
+	word := "Away"
+	if on {
+		word = "Taking calls"
+	}
+	if s, ok := states[member]; ok && (s.Until.IsZero() || now.Before(s.Until)) {
+		return word + " (switched " + s.How + ")"
+	}
+	if _, ok := g.DutyHours[member]; ok {
+		return word + " (duty hours)"
+	}
+	return word
+}

@@ -1,0 +1,90 @@
+package duty
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/twilio/twilio-go/twiml"
+
+	"github.com/switchboard-clinic/switchboard/routing"
+)
+
+// PathSMS takes the texts schedulers send to the practice's number.
+const PathSMS = "/twilio/sms"
+
+// Names finds the staff account whose phone is a number (staff.Store
+// implements it through a small adapter in the server).
+type Names interface {
+	NameOfPhone(ctx context.Context, e164 string) (string, bool, error)
+}
+
+// SMS answers Twilio's incoming-message webhook: a ring-group member who
+// texts ON or OFF from their own phone is put on duty or away, and told so
+// in the reply (TwiML <Message>, twilio.com/docs/messaging/twiml; the
+// webhook's From and Body: twilio.com/docs/messaging/guides/webhook-request).
+// A text from any other number changes nothing and gets a polite refusal.
+// The signature is checked before, as for voice webhooks.
+type SMS struct {
+	Roster *Roster
+	Names  Names
+	Line   func() *routing.Line
+	Now    func() time.Time
+	Log    *slog.Logger
+}
+
+// Handle answers one text.
+func (s *SMS) Handle(c echo.Context) error {
+	req := c.Request()
+	if err := req.ParseForm(); err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, "malformed form body")
+	}
+	from := strings.TrimSpace(req.PostForm.Get("From"))
+	if from == "" {
+		return echo.NewHTTPError(http.StatusBadRequest, "missing From: this URL takes Twilio incoming-message webhooks")
+	}
+	line := s.Line()
+	groups := GroupsOf(line, from)
+	if len(groups) == 0 {
+		s.Log.Info("duty text from a number that is no ring-group member; nothing changed")
+		return reply(c, "This number is not on "+line.Practice+"'s call list, so nothing was changed. Please call the main line if you need us.")
+	}
+	on, ok := ParseText(req.PostForm.Get("Body"))
+	ctx, cancel := context.WithTimeout(req.Context(), 2*time.Second)
+	defer cancel()
+	list := strings.Join(groups, " and ")
+	if !ok {
+		states, err := s.Roster.States(ctx)
+		now := "taking calls"
+		if err == nil && !OnDuty(line.Groups[groups[0]], from, states, s.Now()) {
+			now = "away"
+		}
+		return reply(c, "Text ON to take "+list+" calls on this phone, or OFF to stop. You are "+now+" now.")
+	}
+	who := from
+	if s.Names != nil {
+		if name, found, err := s.Names.NameOfPhone(ctx, from); err == nil && found {
+			who = name
+		}
+	}
+	if err := s.Roster.Set(ctx, from, on, who, "sms", SwitchUntil(line, from, s.Now())); err != nil {
+		s.Log.Error("duty change by text not saved", slog.String("error", err.Error()))
+		return reply(c, "Sorry, your status could not be changed just now. Please try again in a minute, or use the staff console.")
+	}
+	if on {
+		return reply(c, "You are taking "+list+" calls: they will ring this phone. Text OFF to stop.")
+	}
+	return reply(c, "You are away: "+list+" calls will not ring this phone. Text ON to take calls again.")
+}
+
+func reply(c echo.Context, text string) error {
+	doc, err := twiml.Messages([]twiml.Element{twiml.MessagingMessage{Body: text}})
+	if err != nil {
+		return errors.New("render the SMS reply")
+	}
+	return c.Blob(http.StatusOK, "text/xml; charset=utf-8", []byte(doc))
+}
