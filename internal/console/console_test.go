@@ -429,3 +429,58 @@ func TestSpanishRequestsAreMarkedAndFiltered(t *testing.T) {
 		t.Errorf("the request page does not say Spanish")
 	}
 }
+
+// TestDutySwitchesAndWhoMayChangeWhom: a scheduler switches only
+// themselves; only an admin switches another member; a person whose phone
+// is on no ring group has no switch.
+func TestDutySwitchesAndWhoMayChangeWhom(t *testing.T) {
+	t.Parallel()
+	s := testserver.New(t, testserver.Options{})
+	benToken, carlToken := s.AddStaff("ben"), s.AddStaff("carl")
+	if err := s.Staff.SetPhone(t.Context(), "ben", "+14255550102"); err != nil {
+		t.Fatal(err)
+	}
+	ben, carl := signIn(t, s, "ben", benToken), signIn(t, s, "carl", carlToken)
+	if body := ben.do("GET", "/staff/", nil).Body.String(); !strings.Contains(body, `<span id="duty-state">Taking calls</span>`) {
+		t.Fatalf("ben has no duty switch on the queue page")
+	}
+	if rec := ben.post("/staff/duty", "on", "0", "next", "/staff/done"); rec.Code != http.StatusSeeOther || rec.Header().Get("Location") != "/staff/done" {
+		t.Fatalf("ben switches away: %d %s", rec.Code, rec.Header().Get("Location"))
+	}
+	if body := ben.do("GET", "/staff/done", nil).Body.String(); !strings.Contains(body, `<span id="duty-state">Away</span>`) {
+		t.Error("the switch did not stick")
+	}
+	if rec := ben.post("/staff/duty", "on", "1", "next", "https://evil.example/"); rec.Header().Get("Location") != "/staff/" {
+		t.Errorf("an outside next is followed: %s", rec.Header().Get("Location"))
+	}
+	if body := carl.do("GET", "/staff/", nil).Body.String(); strings.Contains(body, "duty-state") {
+		t.Error("carl, with no phone on a ring group, has a duty switch")
+	}
+	if rec := carl.post("/staff/duty", "on", "0"); rec.Code != http.StatusConflict {
+		t.Errorf("carl switches himself: %d, want 409", rec.Code)
+	}
+	if rec := carl.post("/staff/duty/member", "member", "+14255550102", "on", "0"); rec.Code != http.StatusForbidden {
+		t.Errorf("carl switches ben: %d, want 403", rec.Code)
+	}
+	if err := s.Staff.SetAdmin(t.Context(), "carl", true); err != nil {
+		t.Fatal(err)
+	}
+	if rec := carl.post("/staff/duty/member", "member", "+14255550102", "on", "0"); rec.Code != http.StatusSeeOther {
+		t.Errorf("admin carl switches ben: %d", rec.Code)
+	}
+	if rec := carl.post("/staff/duty/member", "member", "+12065550142", "on", "0"); rec.Code != http.StatusBadRequest {
+		t.Errorf("admin switches a stranger: %d, want 400", rec.Code)
+	}
+	page := carl.do("GET", "/staff/duty", nil).Body.String()
+	for _, want := range []string{"ben", "Away (switched admin)", "by carl (admin)", "Set taking calls"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the duty page lacks %q", want)
+		}
+	}
+	if rec := ben.do("GET", "/staff/reports", nil); rec.Code != http.StatusForbidden {
+		t.Errorf("a non-admin opens the reports: %d, want 403", rec.Code)
+	}
+	if rec := carl.do("GET", "/staff/reports?days=8", nil); rec.Code != http.StatusBadRequest {
+		t.Errorf("reports for 8 days: %d, want 400", rec.Code)
+	}
+}
