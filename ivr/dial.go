@@ -2,14 +2,12 @@ package ivr
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"log/slog"
 	"net/url"
 	"strconv"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/switchboard-clinic/switchboard/internal/callback"
 	"github.com/switchboard-clinic/switchboard/internal/phone"
@@ -30,6 +28,7 @@ func (f *Flow) ring(c Call, group string, s int, preamble ...twiml.Element) ([]t
 	if !ok {
 		return nil, fmt.Errorf("ring: unknown group %q", group)
 	}
+	configured := g
 	g = f.onDuty(c, g)
 	if s == 0 {
 		if c.Progress.Rings >= MaxRings {
@@ -60,14 +59,18 @@ func (f *Flow) ring(c Call, group string, s int, preamble ...twiml.Element) ([]t
 	if f.cache == nil || !cacheable {
 		return build(callerID), nil
 	}
-	key = fmt.Sprintf("ring|%s|%v|%s|%s|%d|%s|%s", l.Version, c.Open, c.Progress.key(), group, s, memberKey(g), key)
+	key = fmt.Sprintf("ring|%s|%v|%s|%s|%d|%s|%s", l.Version, c.Open, c.Progress.key(), group, s, memberKey(configured, g), key)
 	doc := f.memo(key, func() []twiml.Element { return build(callerIDPlaceholder) })[0].(preRendered)
 	return []twiml.Element{preRendered{doc: bytes.Replace(doc.doc, []byte(callerIDPlaceholder), []byte(callerID), 1)}}, nil
 }
 
 // memberKey identifies the members rung, for cache keys: who is on duty
-// changes the document.
-func memberKey(g routing.Group) string {
+// changes the document. Every member of the configuration ("") is the
+// usual case.
+func memberKey(all, g routing.Group) string {
+	if len(g.Members) == len(all.Members) {
+		return ""
+	}
 	var b strings.Builder
 	for _, m := range g.Members {
 		b.WriteString(m.Address + "\x00")
@@ -82,18 +85,13 @@ func (f *Flow) onDuty(c Call, g routing.Group) routing.Group {
 	if f.duty == nil {
 		return g
 	}
-	ctx, cancel := context.WithTimeout(c.Ctx, dutyTimeout)
-	defer cancel()
-	fg, err := f.duty.Filter(ctx, g, c.Now)
+	fg, err := f.duty.Filter(c.Ctx, g, c.Now)
 	if err != nil {
 		f.log.Warn("duty states unavailable: ringing every member of the group", slog.String("group", g.Name), slog.String("error", err.Error()))
 		return g
 	}
 	return fg
 }
-
-// dutyTimeout bounds the duty lookup before a ring.
-const dutyTimeout = 200 * time.Millisecond
 
 // nobodyOnDuty tells the caller nobody can take the call right now and
 // offers a callback.

@@ -45,11 +45,13 @@ type Schedule struct {
 
 // ClosureOn reports the closure that covers the local day of t, if any.
 func (s Schedule) ClosureOn(t time.Time) (Closure, bool) {
-	lt := t.In(s.loc())
-	y, m, d := lt.Date()
+	loc := s.loc()
+	y, m, d := t.In(loc).Date()
+	// Closures are local midnights: one comparison of instants each, not a
+	// time-zone lookup per closure (this runs on every webhook).
+	midnight := time.Date(y, m, d, 0, 0, 0, 0, loc)
 	for _, c := range s.Closed {
-		cy, cm, cd := c.Date.Date()
-		if cy == y && cm == m && cd == d {
+		if c.Date.Equal(midnight) {
 			return c, true
 		}
 	}

@@ -192,15 +192,41 @@ func SwitchUntil(line *routing.Line, member string, now time.Time) time.Time {
 }
 
 // Filter is the ring-time view of the roster: the members of a group to
-// ring now. When Redis cannot be read it returns the configured members
-// and the error: a caller is never left ringing nobody because of an
-// outage.
+// ring now. When Redis cannot be read (within readTimeout) it returns the
+// configured members and the error: a caller is never left ringing nobody
+// because of an outage. With the states cached it touches nothing but
+// memory.
 func (r *Roster) Filter(ctx context.Context, g routing.Group, now time.Time) (routing.Group, error) {
+	r.mu.Lock()
+	if r.cached != nil && time.Since(r.cachedAt) < r.ttl {
+		out := filter(g, r.cached, now)
+		r.mu.Unlock()
+		return out, nil
+	}
+	r.mu.Unlock()
+	ctx, cancel := context.WithTimeout(ctx, readTimeout)
+	defer cancel()
 	states, err := r.States(ctx)
 	if err != nil {
 		return g, err
 	}
-	return g.Only(func(m routing.Member) bool { return OnDuty(g, m.Address, states, now) }), nil
+	return filter(g, states, now), nil
+}
+
+// readTimeout bounds the read of the states before a ring.
+const readTimeout = 200 * time.Millisecond
+
+// filter keeps the members on duty; a group with everyone on duty is
+// returned as it is.
+func filter(g routing.Group, states map[string]State, now time.Time) routing.Group {
+	all := true
+	for _, m := range g.Members {
+		all = all && OnDuty(g, m.Address, states, now)
+	}
+	if all {
+		return g
+	}
+	return g.Only(func(m routing.Member) bool { return OnDuty(g, m.Address, states, now) })
 }
 
 // Members lists every ring-group member of the line once, in group order.

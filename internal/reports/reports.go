@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"sort"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -34,37 +35,97 @@ const (
 // Counters lists the daily counters in report order.
 var Counters = []string{Calls, Rang, Answered, Unanswered, Requests, FirstOnTime, FirstLate}
 
-// Book writes and reads the daily counts. Counting never fails a call: a
-// Redis error is returned for the caller to log, and the count is lost.
+// Book writes and reads the daily counts. A webhook's count (Add) is an
+// addition in memory; a background flush writes the sums to Redis once a
+// second (and stops when there is nothing to write), keeping them while
+// Redis is unreachable. A crash loses at most the last second's counts.
 type Book struct {
-	rdb    redis.UniversalClient
-	prefix string
-	loc    func() *time.Location
+	rdb     redis.UniversalClient
+	prefix  string
+	loc     func() *time.Location
+	onError func(error)
+	every   time.Duration
+
+	mu       sync.Mutex
+	pending  map[dayCounter]int64
+	flushing bool
 }
 
+type dayCounter struct{ day, counter string }
+
 // New returns a Book on rdb; keys start with prefix; loc gives the
-// practice's time zone (read live, so a reload applies).
-func New(rdb redis.UniversalClient, prefix string, loc func() *time.Location) (*Book, error) {
+// practice's time zone (read live, so a reload applies); onError is told
+// of a flush that failed (it is retried), and may be nil.
+func New(rdb redis.UniversalClient, prefix string, loc func() *time.Location, onError func(error)) (*Book, error) {
 	if rdb == nil || loc == nil {
 		return nil, errors.New("reports: a Redis client and a time zone are required")
 	}
-	return &Book{rdb: rdb, prefix: prefix + "{rep}:", loc: loc}, nil
+	if onError == nil {
+		onError = func(error) {}
+	}
+	return &Book{rdb: rdb, prefix: prefix + "{rep}:", loc: loc, onError: onError, every: time.Second, pending: map[dayCounter]int64{}}, nil
 }
 
-func (b *Book) day(t time.Time) string { return t.In(b.loc()).Format("2006-01-02") }
+// Add counts one for counter on the day of at, in memory: it never waits
+// for Redis.
+func (b *Book) Add(counter string, at time.Time) {
+	k := dayCounter{b.day(at), counter}
+	b.mu.Lock()
+	b.pending[k]++
+	start := !b.flushing
+	b.flushing = true
+	b.mu.Unlock()
+	if start {
+		go b.flushLoop()
+	}
+}
 
-// Count adds one to counter for the day of at.
-func (b *Book) Count(ctx context.Context, counter string, at time.Time) error {
-	key := b.prefix + "d:" + b.day(at)
+func (b *Book) flushLoop() {
+	for {
+		time.Sleep(b.every)
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		err := b.Flush(ctx)
+		cancel()
+		if err != nil {
+			b.onError(err)
+		}
+		b.mu.Lock()
+		if len(b.pending) == 0 {
+			b.flushing = false
+			b.mu.Unlock()
+			return
+		}
+		b.mu.Unlock()
+	}
+}
+
+// Flush writes the counts added so far to Redis; on failure they stay to
+// be written by the next flush.
+func (b *Book) Flush(ctx context.Context) error {
+	b.mu.Lock()
+	batch := b.pending
+	b.pending = map[dayCounter]int64{}
+	b.mu.Unlock()
+	if len(batch) == 0 {
+		return nil
+	}
 	pipe := b.rdb.Pipeline()
-	pipe.HIncrBy(ctx, key, counter, 1)
-	pipe.Expire(ctx, key, Keep)
-	_, err := pipe.Exec(ctx)
-	if err != nil {
-		return fmt.Errorf("count %s: %w", counter, err)
+	for k, n := range batch {
+		pipe.HIncrBy(ctx, b.prefix+"d:"+k.day, k.counter, n)
+		pipe.Expire(ctx, b.prefix+"d:"+k.day, Keep)
+	}
+	if _, err := pipe.Exec(ctx); err != nil {
+		b.mu.Lock()
+		for k, n := range batch {
+			b.pending[k] += n
+		}
+		b.mu.Unlock()
+		return fmt.Errorf("write report counts: %w", err)
 	}
 	return nil
 }
+
+func (b *Book) day(t time.Time) string { return t.In(b.loc()).Format("2006-01-02") }
 
 // FirstAttempt counts a request's first call-back attempt at at, waited
 // business time, on time or late against the deadline.

@@ -16,7 +16,7 @@ func TestDaysInThePracticesTimeZone(t *testing.T) {
 		t.Fatal(err)
 	}
 	rs := redistest.Start(t)
-	b, err := reports.New(rs.Client(), "t:", func() *time.Location { return seattle })
+	b, err := reports.New(rs.Client(), "t:", func() *time.Location { return seattle }, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -25,9 +25,10 @@ func TestDaysInThePracticesTimeZone(t *testing.T) {
 	late := time.Date(2026, 11, 30, 23, 30, 0, 0, seattle)
 	tuesday := time.Date(2026, 12, 1, 9, 0, 0, 0, seattle)
 	for _, at := range []time.Time{late, late, tuesday} {
-		if err := b.Count(ctx, reports.Calls, at); err != nil {
-			t.Fatal(err)
-		}
+		b.Add(reports.Calls, at)
+	}
+	if err := b.Flush(ctx); err != nil {
+		t.Fatal(err)
 	}
 	for _, w := range []time.Duration{30 * time.Minute, 90 * time.Minute, 6 * time.Hour} {
 		if err := b.FirstAttempt(ctx, tuesday, w, 4*time.Hour); err != nil {
@@ -64,5 +65,31 @@ func TestDaysInThePracticesTimeZone(t *testing.T) {
 				t.Errorf("a report key holds client data: %s", k)
 			}
 		}
+	}
+}
+
+// TestCountsWaitOutARedisOutage: counts added while Redis is down are
+// kept in memory and written by a later flush.
+func TestCountsWaitOutARedisOutage(t *testing.T) {
+	t.Parallel()
+	rs := redistest.Start(t)
+	b, err := reports.New(rs.Client(), "t:", func() *time.Location { return time.UTC }, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
+	rs.Kill()
+	b.Add(reports.Requests, at)
+	b.Add(reports.Requests, at)
+	if err := b.Flush(t.Context()); err == nil {
+		t.Fatal("a flush with Redis down reported success")
+	}
+	rs.Restart()
+	if err := b.Flush(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	p, err := b.Read(t.Context(), 1, at)
+	if err != nil || p.Total(reports.Requests) != 2 {
+		t.Errorf("after the outage: %v %v, want the 2 counts", p.Days, err)
 	}
 }

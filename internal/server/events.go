@@ -1,8 +1,6 @@
 package server
 
 import (
-	"context"
-	"log/slog"
 	"time"
 
 	"github.com/switchboard-clinic/switchboard/internal/callback"
@@ -11,26 +9,15 @@ import (
 )
 
 // callEvents tells the metrics and the practice's reports what callers do.
-// Report counts are written in the background, bounded by a short
-// deadline: a webhook never waits for them, and a count Redis loses is
-// logged, not retried.
+// Report counts are added in memory and written in the background: a
+// webhook never waits for them.
 type callEvents struct {
 	m    *metrics.Metrics
 	book *reports.Book
 	now  func() time.Time
-	log  *slog.Logger
 }
 
-func (e callEvents) count(counter string) {
-	at := e.now()
-	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		defer cancel()
-		if err := e.book.Count(ctx, counter, at); err != nil {
-			e.log.Warn("a report count was lost", slog.String("counter", counter), slog.String("error", err.Error()))
-		}
-	}()
-}
+func (e callEvents) count(counter string) { e.book.Add(counter, e.now()) }
 
 func (e callEvents) CallStarted(entry string) {
 	e.m.CallStarted(entry)

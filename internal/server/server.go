@@ -102,10 +102,13 @@ func New(o Options) (*Server, error) {
 	if a.Duty, err = duty.New(o.Redis, o.Env.RedisPrefix, o.Now); err != nil {
 		return nil, err
 	}
-	if a.Reports, err = reports.New(o.Redis, o.Env.RedisPrefix, func() *time.Location { return o.Live.Current().Schedule.Location }); err != nil {
+	if a.Reports, err = reports.New(o.Redis, o.Env.RedisPrefix, func() *time.Location { return o.Live.Current().Schedule.Location },
+		func(err error) {
+			o.Logger.Warn("report counts not written yet; kept for the next try", slog.String("error", err.Error()))
+		}); err != nil {
 		return nil, err
 	}
-	events := callEvents{m: a.Metrics, book: a.Reports, now: o.Now, log: o.Logger}
+	events := callEvents{m: a.Metrics, book: a.Reports, now: o.Now}
 	a.Recorder.OnCreate(func(string) { events.count(reports.Requests) })
 	a.Queue.OnFirstAttempt(func(r *callback.Request, at time.Time) {
 		line := o.Live.Current()
