@@ -65,7 +65,9 @@ func newReplicated(t *testing.T, rdb redis.UniversalClient, replicas int) replic
 		t.Fatal(err)
 	}
 	var buf bytes.Buffer
-	rec, err := callback.NewRecorder(q, sp, redisTimeout, slog.New(slog.NewTextHandler(&syncWriter{w: &buf}, nil)))
+	// A generous deadline: the replica tests tell "not acknowledged" from
+	// "timed out", and must on a busy machine too.
+	rec, err := callback.NewRecorder(q, sp, slowTimeout, slog.New(slog.NewTextHandler(&syncWriter{w: &buf}, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -83,9 +85,12 @@ func (s *syncWriter) Write(p []byte) (int, error) {
 	return s.w.Write(p)
 }
 
+// slowTimeout is the Redis deadline of these tests.
+const slowTimeout = 3 * time.Second
+
 func connect(t *testing.T, url string) redis.UniversalClient {
 	t.Helper()
-	rdb, err := redisconn.Connect(url, redisTimeout)
+	rdb, err := redisconn.Connect(url, slowTimeout)
 	if err != nil {
 		t.Fatal(err)
 	}
