@@ -128,6 +128,9 @@ func TestValidationNamesTheProblem(t *testing.T) {
 		{"one-digit extension", `number: "100"`, `number: "5"`, "not an extension of 2 to 6 digits"},
 		{"missing crisis line", "  crisis: In an", "  crisiss: In an", "unknown field"},
 		{"info without text", "    say: >-\n      Besides", "    sayy: >-\n      Besides", "unknown field"},
+		{"duty hours for a stranger", "    callerId: caller\n", "    callerId: caller\n    dutyHours:\n      \"+14255550199\":\n        monday: [\"08:00-12:00\"]\n", `ringGroups.scheduling.dutyHours.+14255550199: "+14255550199" is not one of the group's members`},
+		{"duty hours on a bad day", "    callerId: caller\n", "    callerId: caller\n    dutyHours:\n      \"+14255550101\":\n        funday: [\"08:00-12:00\"]\n", `ringGroups.scheduling.dutyHours.+14255550101.funday: "funday" is not a day of the week`},
+		{"duty hours that overlap", "    callerId: caller\n", "    callerId: caller\n    dutyHours:\n      \"+14255550101\":\n        monday: [\"08:00-12:00\", \"11:00-13:00\"]\n", "overlaps"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -40,7 +40,13 @@ func (l *Line) WriteTree(w io.Writer) {
 			members = append(members, m.Address)
 		}
 		fmt.Fprintf(w, "  %s: %s\n", l.describeGroup(n), strings.Join(members, ", "))
+		for _, m := range g.Members {
+			if hours, ok := g.DutyHours[m.Address]; ok {
+				fmt.Fprintf(w, "    %s on duty %s (away outside unless they switch on)\n", m.Address, hours.Describe())
+			}
+		}
 	}
+	fmt.Fprintln(w, "  Members take calls unless they switch away (console, or a text OFF to the main number).")
 	for _, lang := range l.Languages {
 		v := l.In(lang.Code)
 		fmt.Fprintf(w, "\nIn %s (press %s at any main menu%s; voice %s, %s; schedulers hear %q first):\n",
@@ -96,7 +102,10 @@ func (l *Line) describeGroup(name string) string {
 	}
 	screen := ""
 	if g.Screen {
-		screen = ", screened"
+		screen = ", screened as \"" + g.Title + "\""
+	}
+	if len(g.DutyHours) > 0 {
+		screen += fmt.Sprintf(", duty hours for %d", len(g.DutyHours))
 	}
 	return fmt.Sprintf("%s [%d member(s), %s, up to %d s%s]", name, len(g.Members), how, g.TotalRingSeconds(), screen)
 }
