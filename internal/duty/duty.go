@@ -1,15 +1,18 @@
 // Package duty keeps who of the ring groups' members is taking calls: each
 // member is on duty or away, by their own switch (console or SMS), an
 // admin's, or their weekly duty hours. The state lives in Redis, shared by
-// every instance; every change is kept with who made it, when and how.
+// every instance; every change is kept 400 days with who made it, when and
+// how.
 package duty
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -37,6 +40,9 @@ type Change struct {
 	On     bool      `json:"on"`
 	Who    string    `json:"who"`
 	How    string    `json:"how"`
+	// ID tells apart two identical changes made in the same instant (the
+	// log is a sorted set of entries).
+	ID string `json:"id"`
 }
 
 // Roster reads and sets duty states. It is safe for concurrent use.
@@ -52,8 +58,8 @@ type Roster struct {
 	cachedAt time.Time
 }
 
-// logLength is how many changes the log keeps.
-const logLength = 1000
+// KeepLog is how long the log keeps a change.
+const KeepLog = 400 * 24 * time.Hour
 
 // New returns a Roster on rdb; keys start with prefix.
 func New(rdb redis.UniversalClient, prefix string, now func() time.Time) (*Roster, error) {
@@ -80,11 +86,11 @@ func (r *Roster) Set(ctx context.Context, member string, on bool, who, how strin
 		s.Until = until.UnixMilli()
 	}
 	state, _ := json.Marshal(s)
-	entry, _ := json.Marshal(Change{At: now, Member: member, On: on, Who: who, How: how})
+	entry, _ := json.Marshal(Change{At: now, Member: member, On: on, Who: who, How: how, ID: rand.Text()})
 	pipe := r.rdb.TxPipeline()
 	pipe.HSet(ctx, r.prefix+"state", member, state)
-	pipe.LPush(ctx, r.prefix+"log", entry)
-	pipe.LTrim(ctx, r.prefix+"log", 0, logLength-1)
+	pipe.ZAdd(ctx, r.prefix+"log", redis.Z{Score: float64(now.UnixMilli()), Member: entry})
+	pipe.ZRemRangeByScore(ctx, r.prefix+"log", "-inf", "("+strconv.FormatInt(now.Add(-KeepLog).UnixMilli(), 10))
 	if _, err := pipe.Exec(ctx); err != nil {
 		return fmt.Errorf("set duty of %s: %w", member, err)
 	}
@@ -139,9 +145,10 @@ func copyStates(m map[string]State) map[string]State {
 	return out
 }
 
-// Log returns the latest changes, newest first.
+// Log returns the latest n changes, newest first. Every change is kept
+// for KeepLog.
 func (r *Roster) Log(ctx context.Context, n int) ([]Change, error) {
-	raw, err := r.rdb.LRange(ctx, r.prefix+"log", 0, int64(n)-1).Result()
+	raw, err := r.rdb.ZRevRange(ctx, r.prefix+"log", 0, int64(n)-1).Result()
 	if err != nil {
 		return nil, fmt.Errorf("read duty log: %w", err)
 	}

@@ -148,3 +148,23 @@ func TestParseText(t *testing.T) {
 		}
 	}
 }
+
+// TestEveryChangeIsLogged: two identical switches in the same instant are
+// two entries, newest first.
+func TestEveryChangeIsLogged(t *testing.T) {
+	t.Parallel()
+	at := time.Date(2026, 11, 30, 18, 0, 0, 0, time.UTC)
+	r, err := duty.New(redistest.Start(t).Client(), "t:", func() time.Time { return at })
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 3; i++ {
+		if err := r.Set(t.Context(), ben, false, "ben", "sms", time.Time{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	log, err := r.Log(t.Context(), 10)
+	if err != nil || len(log) != 3 {
+		t.Fatalf("log = %+v, %v; want 3 entries", log, err)
+	}
+}
