@@ -237,3 +237,27 @@ func apiGet(t *testing.T, h *harness, token, path string) []byte {
 	}
 	return rec.Body.Bytes()
 }
+
+// TestSpanishRingGroup: with languages.es.ringGroup, a Spanish caller who
+// asks for scheduling rings the Spanish-speaking group; English callers
+// still ring scheduling.
+func TestSpanishRingGroup(t *testing.T) {
+	t.Parallel()
+	yaml := string(config.DefaultYAML())
+	yaml = strings.Replace(yaml, "ringGroups:\n", "ringGroups:\n  agenda:\n    members: [\"+14255550177\"]\n    maxRingSeconds: 25\n    title: Spanish scheduling\n", 1)
+	yaml = strings.Replace(yaml, "    callerNote: Spanish-speaking caller.\n", "    callerNote: Spanish-speaking caller.\n    ringGroup: agenda\n", 1)
+	h := newHarness(t, harnessOpts{YAML: yaml})
+	if got := ringing(h.callStep("/twilio/menu?n=0&l=es", callForm("Digits", "0"))); strings.Join(got, " ") != "+14255550177" {
+		t.Errorf("a Spanish caller pressing 0 rings %v, want the Spanish group", got)
+	}
+	if got := ringing(h.callStep("/twilio/menu?n=0&l=es", callForm("SpeechResult", "quiero hablar con alguien"))); strings.Join(got, " ") != "+14255550177" {
+		t.Errorf("a Spanish caller asking for a person rings %v, want the Spanish group", got)
+	}
+	if got := ringing(h.callStep("/twilio/menu?n=0", callForm("Digits", "0"))); len(got) != 3 {
+		t.Errorf("an English caller pressing 0 rings %v, want scheduling", got)
+	}
+	said := h.callStep("/twilio/screen?g=agenda&rc=1&s=0&l=es", callForm()).Said()
+	if !strings.HasPrefix(said, "Spanish-speaking caller. Spanish scheduling call from") {
+		t.Errorf("whisper = %q", said)
+	}
+}
