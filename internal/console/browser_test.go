@@ -35,6 +35,25 @@ func artifactDir(t *testing.T) string {
 	return dir
 }
 
+// startBrowser starts headless chromium for the test and returns its
+// context, bounded to 90 seconds; it stops at cleanup.
+func startBrowser(t *testing.T, exe string) context.Context {
+	t.Helper()
+	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(exe), chromedp.NoSandbox, chromedp.DisableGPU, chromedp.WindowSize(1200, 900),
+		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-quic", true),
+		chromedp.UserDataDir(t.TempDir()))...)
+	t.Cleanup(cancelAlloc)
+	browser, cancelBrowser := chromedp.NewContext(alloc)
+	t.Cleanup(cancelBrowser)
+	if err := chromedp.Do(browser); err != nil {
+		t.Fatalf("start chromium: %v", err)
+	}
+	bounded, cancel := context.WithTimeout(browser, 90*time.Second)
+	t.Cleanup(cancel)
+	return bounded
+}
+
 // signInBrowser opens a fresh browser context (its own cookies) and signs in.
 func signInBrowser(t *testing.T, browserCtx context.Context, base, name, token string) context.Context {
 	t.Helper()
@@ -89,18 +108,7 @@ func TestBrowserWorksACallback(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(exe), chromedp.NoSandbox, chromedp.DisableGPU, chromedp.WindowSize(1200, 900),
-		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-quic", true),
-		chromedp.UserDataDir(t.TempDir()))...)
-	defer cancelAlloc()
-	browser, cancelBrowser := chromedp.NewContext(alloc)
-	defer cancelBrowser()
-	if err := chromedp.Do(browser); err != nil {
-		t.Fatalf("start chromium: %v", err)
-	}
-	deadline, cancelDeadline := context.WithTimeout(browser, 90*time.Second)
-	defer cancelDeadline()
+	deadline := startBrowser(t, exe)
 
 	ana := signInBrowser(t, deadline, web.URL, "ana", anaToken)
 	ben := signInBrowser(t, deadline, web.URL, "ben", benToken)
@@ -286,18 +294,7 @@ func TestBrowserReportsAndDuty(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 
-	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(exe), chromedp.NoSandbox, chromedp.DisableGPU, chromedp.WindowSize(1200, 900),
-		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-quic", true),
-		chromedp.UserDataDir(t.TempDir()))...)
-	defer cancelAlloc()
-	browser, cancelBrowser := chromedp.NewContext(alloc)
-	defer cancelBrowser()
-	if err := chromedp.Do(browser); err != nil {
-		t.Fatalf("start chromium: %v", err)
-	}
-	bounded, cancelBounded := context.WithTimeout(browser, 90*time.Second)
-	defer cancelBounded()
+	bounded := startBrowser(t, exe)
 
 	ana := signInBrowser(t, bounded, web.URL, "ana", anaToken)
 	if err := chromedp.Do(ana, chromedp.Navigate(web.URL+"/staff/reports?days=7"), chromedp.WaitVisible(chromedp.ID("report-calls"))); err != nil {

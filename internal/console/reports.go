@@ -105,25 +105,37 @@ func (x *Console) requireAdmin(c echo.Context) error {
 	return nil
 }
 
-// ReportsPage answers GET /staff/reports?days=7|30|90 (admins).
-func (x *Console) ReportsPage(c echo.Context) error {
+// readReports is what both report pages start with: an admin, a period
+// of 7, 30 or 90 days, and its counts.
+func (x *Console) readReports(c echo.Context) (int, reports.Period, error) {
 	if x.d.Reports == nil {
-		return echo.NewHTTPError(http.StatusNotFound, "reports are not configured")
+		return 0, reports.Period{}, echo.NewHTTPError(http.StatusNotFound, "reports are not configured")
 	}
 	if err := x.requireAdmin(c); err != nil {
-		return err
+		return 0, reports.Period{}, err
 	}
 	days, err := reportDays(c)
+	if err != nil {
+		return 0, reports.Period{}, err
+	}
+	ctx, cancel := x.ctx(c)
+	defer cancel()
+	period, err := x.d.Reports.Read(ctx, days, x.d.Now())
+	if err != nil {
+		return 0, reports.Period{}, x.unavailable(c, err)
+	}
+	return days, period, nil
+}
+
+// ReportsPage answers GET /staff/reports?days=7|30|90 (admins).
+func (x *Console) ReportsPage(c echo.Context) error {
+	days, period, err := x.readReports(c)
 	if err != nil {
 		return err
 	}
 	p := x.base(c, "How the line is doing")
 	ctx, cancel := x.ctx(c)
 	defer cancel()
-	period, err := x.d.Reports.Read(ctx, days, x.d.Now())
-	if err != nil {
-		return x.unavailable(c, err)
-	}
 	v := &reportView{Days: days, Periods: []int{7, 30, 90}, CSVHref: fmt.Sprintf("/staff/reports.csv?days=%d", days), Deadline: p.Deadline}
 	var dates []string
 	for _, d := range period.Days {
@@ -168,21 +180,9 @@ func (x *Console) ReportsPage(c echo.Context) error {
 // ReportsCSV answers GET /staff/reports.csv?days=: the same figures, a row
 // per day.
 func (x *Console) ReportsCSV(c echo.Context) error {
-	if x.d.Reports == nil {
-		return echo.NewHTTPError(http.StatusNotFound, "reports are not configured")
-	}
-	if err := x.requireAdmin(c); err != nil {
-		return err
-	}
-	days, err := reportDays(c)
+	days, period, err := x.readReports(c)
 	if err != nil {
 		return err
-	}
-	ctx, cancel := x.ctx(c)
-	defer cancel()
-	period, err := x.d.Reports.Read(ctx, days, x.d.Now())
-	if err != nil {
-		return x.unavailable(c, err)
 	}
 	h := c.Response().Header()
 	h.Set(echo.HeaderContentType, "text/csv; charset=utf-8")
