@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/switchboard-clinic/switchboard/internal/redisconn"
 )
 
 // Env is the service's environment: where it listens, how Twilio reaches it,
@@ -132,7 +134,7 @@ func FromEnv(getenv func(string) string) (Env, error) {
 // partition discards.
 func replicaRule(redisURL string, timeout time.Duration, getenv func(string) string) (int, time.Duration, error) {
 	n := 0
-	if u, err := url.Parse(redisURL); err == nil && u.Query().Has("master_name") {
+	if redisconn.IsSentinel(redisURL) {
 		n = 1
 	}
 	if v := getenv("SWITCHBOARD_REDIS_REPLICAS"); v != "" {

@@ -2,7 +2,6 @@ package config
 
 import (
 	"fmt"
-	"regexp"
 	"sort"
 	"strings"
 
@@ -61,7 +60,6 @@ type ExtensionWords struct {
 }
 
 var (
-	languageCode = regexp.MustCompile(`^[a-z]{2}$`)
 	// languageNames name languages for staff when a file does not.
 	languageNames = map[string]string{"es": "Spanish", "en": "English"}
 	// holidaysES are the US holidays' names in Spanish, by holidays.us key.
@@ -86,7 +84,7 @@ func (b *builder) languages(f File, l *routing.Line) {
 	for _, code := range codes {
 		lf := f.Languages[code]
 		path := "languages." + code
-		if !languageCode.MatchString(code) {
+		if !routing.IsLanguageCode(code) {
 			b.addf(path, "%q is not a two-letter language code such as es", code)
 			continue
 		}

@@ -32,16 +32,17 @@ func (f *Flow) ring(c Call, group string, s int, preamble ...twiml.Element) ([]t
 	g = f.onDuty(c, g)
 	if s == 0 {
 		if c.Progress.Rings >= MaxRings {
-			return f.nobodyAnswers(c)
+			return f.nobodyAnswers(c, callback.ReasonUnanswered)
 		}
 		if len(g.Members) == 0 {
 			// Nobody is taking calls: say so and offer a callback at once,
 			// rather than ring nobody.
-			return f.nobodyOnDuty(c)
+			f.events.RingOutcome("", "nobody-on-duty")
+			return f.nobodyAnswers(c, callback.ReasonNobodyOnDuty)
 		}
 		c.Progress.Rings++
-		if o, ok := f.events.(Outcomes); ok && c.Progress.Rings == 1 {
-			o.RingPlaced(group)
+		if c.Progress.Rings == 1 {
+			f.outcomes.RingPlaced(group)
 		}
 	}
 	step, ok := g.Step(s)
@@ -91,18 +92,6 @@ func (f *Flow) onDuty(c Call, g routing.Group) routing.Group {
 		return g
 	}
 	return fg
-}
-
-// nobodyOnDuty tells the caller nobody can take the call right now and
-// offers a callback.
-func (f *Flow) nobodyOnDuty(c Call) ([]twiml.Element, error) {
-	c.Digits, c.Speech = "", ""
-	f.events.RingOutcome("", "nobody-on-duty")
-	if o, ok := f.events.(Outcomes); ok {
-		o.CallbackOffered(callback.ReasonNobodyOnDuty)
-	}
-	els, err := f.callback.Offer(c, callback.ReasonNobodyOnDuty)
-	return append([]twiml.Element{say(c.Line, c.Line.Prompts.Unavailable)}, els...), err
 }
 
 // callerIDPlaceholder stands for the caller ID in a cached ring document; it
@@ -243,9 +232,7 @@ func (f *Flow) RingResult(c Call) ([]twiml.Element, error) {
 		f.events.RingOutcome(c.Query.Get("g"), dialStatus(c.Form.Get("DialCallStatus")))
 	}
 	if bridged(c.Form) {
-		if o, ok := f.events.(Outcomes); ok {
-			o.RingAnswered(c.Query.Get("g"))
-		}
+		f.outcomes.RingAnswered(c.Query.Get("g"))
 		return f.farewell(c), nil
 	}
 	group := c.Query.Get("g")
@@ -258,17 +245,15 @@ func (f *Flow) RingResult(c Call) ([]twiml.Element, error) {
 			return f.ring(c, group, s+1)
 		}
 	}
-	return f.nobodyAnswers(c)
+	return f.nobodyAnswers(c, callback.ReasonUnanswered)
 }
 
 // nobodyAnswers tells the caller nobody can take the call and offers a
-// callback.
-func (f *Flow) nobodyAnswers(c Call) ([]twiml.Element, error) {
+// callback; reason says why (nobody answered, or nobody was on duty).
+func (f *Flow) nobodyAnswers(c Call, reason callback.Reason) ([]twiml.Element, error) {
 	c.Digits, c.Speech = "", ""
-	if o, ok := f.events.(Outcomes); ok {
-		o.CallbackOffered(callback.ReasonUnanswered)
-	}
-	els, err := f.callback.Offer(c, callback.ReasonUnanswered)
+	f.outcomes.CallbackOffered(reason)
+	els, err := f.callback.Offer(c, reason)
 	return append([]twiml.Element{say(c.Line, c.Line.Prompts.Unavailable)}, els...), err
 }
 
@@ -311,7 +296,8 @@ func (f *Flow) whisperText(c Call) string {
 	if lang, ok := l.LanguageOf(c.Line.Lang); ok && lang.CallerNote != "" {
 		parts = append(parts, lang.CallerNote)
 	}
-	if (c.Progress.Rings > 1 || c.Query.Get("s") > "0") && l.Prompts.WhisperWaited != "" {
+	step, _ := strconv.Atoi(c.Query.Get("s"))
+	if (c.Progress.Rings > 1 || step > 0) && l.Prompts.WhisperWaited != "" {
 		parts = append(parts, l.Prompts.WhisperWaited)
 	}
 	parts = append(parts, routing.Fill(l.Prompts.Whisper, "group", title))

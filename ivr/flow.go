@@ -27,6 +27,7 @@ type Flow struct {
 	cache    *docCache // nil: no caching (tests that inspect elements)
 	numbers  *numberCache
 	duty     Roster // nil: every member always rings
+	outcomes Outcomes
 }
 
 // Roster says which members of a ring group take calls now (duty.Roster
@@ -52,6 +53,12 @@ type Outcomes interface {
 	RingAnswered(group string)
 	CallbackOffered(reason callback.Reason)
 }
+
+type noOutcomes struct{}
+
+func (noOutcomes) RingPlaced(string)               {}
+func (noOutcomes) RingAnswered(string)             {}
+func (noOutcomes) CallbackOffered(callback.Reason) {}
 
 type noEvents struct{}
 
@@ -113,6 +120,10 @@ func New(d Deps) (*Flow, error) {
 		cache: &docCache{docs: map[string]preRendered{}}, numbers: newNumberCache(), duty: d.Duty}
 	if f.events == nil {
 		f.events = noEvents{}
+	}
+	f.outcomes = noOutcomes{}
+	if o, ok := f.events.(Outcomes); ok {
+		f.outcomes = o
 	}
 	f.callback = noCallback{f}
 	if d.Recorder != nil {

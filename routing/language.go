@@ -107,6 +107,12 @@ func (l *Line) LanguageChosen(digits, speech string) (Language, bool) {
 	return Language{}, false
 }
 
+// IsLanguageCode reports whether s has the form of a language code the
+// line uses: two lowercase letters ("es").
+func IsLanguageCode(s string) bool {
+	return len(s) == 2 && s[0] >= 'a' && s[0] <= 'z' && s[1] >= 'a' && s[1] <= 'z'
+}
+
 // LanguageCode is the two-letter code of a language tag ("en-US" -> "en").
 func LanguageCode(tag string) string {
 	code, _, _ := strings.Cut(strings.ToLower(tag), "-")

@@ -65,56 +65,52 @@ func walkConfig(path string, line *routing.Line, stdout io.Writer) error {
 		keys = append(keys, e.Number)
 	}
 	wrong := wrongKey(line)
-	var problems []string
-	total := 0
-	fmt.Fprintln(stdout, "\nWhat a caller hears:")
-	for _, at := range walkTimes(line) {
-		for _, from := range []string{"+12065550100", "anonymous"} {
-			transport, voice, to, stop, err := inProcess(path, line, at.t)
-			if err != nil {
-				return err
-			}
-			x := &simulate.Explorer{Transport: transport, VoiceURL: voice, From: from, To: to, Keys: keys,
-				WrongKey: wrong, ErrorTexts: line.PromptIn(func(p routing.Prompts) string { return p.Apology }),
-				FarewellTexts: line.PromptIn(func(p routing.Prompts) string { return p.Crisis })}
-			rep, err := x.Explore(context.Background())
-			stop()
-			if err != nil {
-				problems = append(problems, fmt.Sprintf("%s, from %s: %v", at.name, from, err))
-				continue
-			}
-			total += rep.Steps
-			for _, f := range rep.Findings {
-				problems = append(problems, fmt.Sprintf("%s, from %s: %s (after: %s)", at.name, from, f.Problem, f.Trail))
-			}
-			if from != "anonymous" {
-				problems = append(problems, describeCall(stdout, line, at.name, rep)...)
-			}
-		}
+	// The line's own language from every start, then each other language
+	// from the state a caller is in once they chose it (the first walk
+	// reaches it too, through its key).
+	type walk struct {
+		heading, query string
+		view           *routing.Line
+		froms          []string
+		errs, byes     []string
+		where          func(from string) string // names the walk in problems
 	}
-	// Each other language, walked from the state a caller is in once they
-	// chose it (the walk above reaches it too, through its key).
+	walks := []walk{{heading: "What a caller hears", view: line, froms: []string{"+12065550100", "anonymous"},
+		errs:  line.PromptIn(func(p routing.Prompts) string { return p.Apology }),
+		byes:  line.PromptIn(func(p routing.Prompts) string { return p.Crisis }),
+		where: func(from string) string { return "from " + from }}}
 	for _, lang := range line.Languages {
 		view := line.In(lang.Code)
-		fmt.Fprintf(stdout, "\nWhat a caller hears in %s:\n", lang.Name)
+		walks = append(walks, walk{heading: "What a caller hears in " + lang.Name, query: "?l=" + lang.Code, view: view,
+			froms: []string{"+12065550100"}, errs: []string{view.Prompts.Apology}, byes: []string{view.Prompts.Crisis},
+			where: func(string) string { return "in " + lang.Name }})
+	}
+	var problems []string
+	total := 0
+	for _, w := range walks {
+		fmt.Fprintf(stdout, "\n%s:\n", w.heading)
 		for _, at := range walkTimes(line) {
-			transport, voice, to, stop, err := inProcess(path, line, at.t)
-			if err != nil {
-				return err
+			for _, from := range w.froms {
+				transport, voice, to, stop, err := inProcess(path, line, at.t)
+				if err != nil {
+					return err
+				}
+				x := &simulate.Explorer{Transport: transport, VoiceURL: voice + w.query, From: from, To: to, Keys: keys,
+					WrongKey: wrong, ErrorTexts: w.errs, FarewellTexts: w.byes}
+				rep, err := x.Explore(context.Background())
+				stop()
+				if err != nil {
+					problems = append(problems, fmt.Sprintf("%s, %s: %v", at.name, w.where(from), err))
+					continue
+				}
+				total += rep.Steps
+				for _, f := range rep.Findings {
+					problems = append(problems, fmt.Sprintf("%s, %s: %s (after: %s)", at.name, w.where(from), f.Problem, f.Trail))
+				}
+				if from != "anonymous" {
+					problems = append(problems, describeCall(stdout, w.view, at.name, rep)...)
+				}
 			}
-			x := &simulate.Explorer{Transport: transport, VoiceURL: voice + "?l=" + lang.Code, From: "+12065550100", To: to, Keys: keys,
-				WrongKey: wrong, ErrorTexts: []string{view.Prompts.Apology}, FarewellTexts: []string{view.Prompts.Crisis}}
-			rep, err := x.Explore(context.Background())
-			stop()
-			if err != nil {
-				problems = append(problems, fmt.Sprintf("%s, in %s: %v", at.name, lang.Name, err))
-				continue
-			}
-			total += rep.Steps
-			for _, f := range rep.Findings {
-				problems = append(problems, fmt.Sprintf("%s, in %s: %s (after: %s)", at.name, lang.Name, f.Problem, f.Trail))
-			}
-			problems = append(problems, describeCall(stdout, view, at.name, rep)...)
 		}
 	}
 	fmt.Fprintf(stdout, "\nWalked every path (%d webhooks through the real handlers, open and closed, with and without caller ID, in every language): ", total)

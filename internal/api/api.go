@@ -12,7 +12,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -22,6 +21,7 @@ import (
 	"github.com/switchboard-clinic/switchboard/internal/callback"
 	"github.com/switchboard-clinic/switchboard/internal/phone"
 	"github.com/switchboard-clinic/switchboard/internal/staff"
+	"github.com/switchboard-clinic/switchboard/routing"
 )
 
 // Queue is what the API needs of the callback queue.
@@ -214,8 +214,6 @@ type listResponse struct {
 	Next      string  `json:"next"`
 }
 
-var languageCode = regexp.MustCompile(`^[a-z]{2}$`)
-
 // List answers GET /api/v1/callbacks?status=&limit=&cursor=&language=.
 func (a *API) List(c echo.Context) error {
 	status := callback.Status(c.QueryParam("status"))
@@ -236,7 +234,7 @@ func (a *API) List(c echo.Context) error {
 		limit = n
 	}
 	lang := c.QueryParam("language")
-	if lang != "" && !languageCode.MatchString(lang) {
+	if lang != "" && !routing.IsLanguageCode(lang) {
 		return a.respondError(c, badRequest("language must be a two-letter code such as en or es"))
 	}
 	ctx, cancel := a.ctx(c)

@@ -162,16 +162,12 @@ func (x *Console) SetDuty(c echo.Context) error {
 	if x.d.Duty == nil {
 		return echo.NewHTTPError(http.StatusNotFound, "duty is not configured")
 	}
+	if err := x.requireAdmin(c, "only an admin can change another member's duty"); err != nil {
+		return err
+	}
 	s := session(c)
 	ctx, cancel := x.ctx(c)
 	defer cancel()
-	acct, err := x.d.Staff.Get(ctx, s.Name)
-	if err != nil {
-		return x.unavailable(c, err)
-	}
-	if !acct.Admin {
-		return echo.NewHTTPError(http.StatusForbidden, "only an admin can change another member's duty")
-	}
 	member := c.FormValue("member")
 	if len(duty.GroupsOf(x.d.Line(), member)) == 0 {
 		return echo.NewHTTPError(http.StatusBadRequest, "no ring group has that member")

@@ -108,8 +108,6 @@ func (x *Console) base(c echo.Context, title string) page {
 		Duty: x.myDuty(c, s.Name), Path: c.Request().URL.Path}
 }
 
-var languageCode = regexp.MustCompile(`^[a-z]{2}$`)
-
 // queuePage fills the queue: pending requests oldest first, and those the
 // viewer holds.
 func (x *Console) queuePage(c echo.Context) (page, error) {
@@ -122,7 +120,7 @@ func (x *Console) queuePage(c echo.Context) (page, error) {
 	}
 	p.Pending = st.Pending
 	p.Languages = x.d.Line().Languages
-	if lang := c.QueryParam("language"); languageCode.MatchString(lang) {
+	if lang := c.QueryParam("language"); routing.IsLanguageCode(lang) {
 		p.Filter = lang
 	}
 	pending, next, err := x.d.Queue.List(ctx, callback.StatusPending, 200, "")

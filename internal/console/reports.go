@@ -91,8 +91,8 @@ func reportDays(c echo.Context) (int, error) {
 	return 0, echo.NewHTTPError(http.StatusBadRequest, "days must be 7, 30 or 90")
 }
 
-// requireAdmin refuses a signed-in person who is not an admin.
-func (x *Console) requireAdmin(c echo.Context) error {
+// requireAdmin refuses, with why, a signed-in person who is not an admin.
+func (x *Console) requireAdmin(c echo.Context, why string) error {
 	ctx, cancel := x.ctx(c)
 	defer cancel()
 	acct, err := x.d.Staff.Get(ctx, session(c).Name)
@@ -100,7 +100,7 @@ func (x *Console) requireAdmin(c echo.Context) error {
 		return x.unavailable(c, err)
 	}
 	if !acct.Admin {
-		return echo.NewHTTPError(http.StatusForbidden, "the reports are for admins")
+		return echo.NewHTTPError(http.StatusForbidden, why)
 	}
 	return nil
 }
@@ -111,7 +111,7 @@ func (x *Console) readReports(c echo.Context) (int, reports.Period, error) {
 	if x.d.Reports == nil {
 		return 0, reports.Period{}, echo.NewHTTPError(http.StatusNotFound, "reports are not configured")
 	}
-	if err := x.requireAdmin(c); err != nil {
+	if err := x.requireAdmin(c, "the reports are for admins"); err != nil {
 		return 0, reports.Period{}, err
 	}
 	days, err := reportDays(c)

@@ -102,6 +102,9 @@ func (r *Roster) Set(ctx context.Context, member string, on bool, who, how strin
 	return nil
 }
 
+// counts reports whether the switch still decides at now.
+func (s State) counts(now time.Time) bool { return s.Until.IsZero() || now.Before(s.Until) }
+
 func (s stored) state() State {
 	st := State{On: s.On, At: time.UnixMilli(s.At).UTC(), Who: s.Who, How: s.How}
 	if s.Until > 0 {
@@ -166,7 +169,7 @@ func (r *Roster) Log(ctx context.Context, n int) ([]Change, error) {
 // switch while it counts, otherwise by their duty hours (on duty when they
 // have none).
 func OnDuty(g routing.Group, member string, states map[string]State, now time.Time) bool {
-	if s, ok := states[member]; ok && (s.Until.IsZero() || now.Before(s.Until)) {
+	if s, ok := states[member]; ok && s.counts(now) {
 		return s.On
 	}
 	if hours, ok := g.DutyHours[member]; ok {
@@ -291,7 +294,7 @@ func Describe(g routing.Group, member string, states map[string]State, now time.
 	if on {
 		word = "Taking calls"
 	}
-	if s, ok := states[member]; ok && (s.Until.IsZero() || now.Before(s.Until)) {
+	if s, ok := states[member]; ok && s.counts(now) {
 		return word + " (switched " + s.How + ")"
 	}
 	if _, ok := g.DutyHours[member]; ok {

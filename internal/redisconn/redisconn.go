@@ -37,7 +37,7 @@ func Connect(rawURL string, timeout time.Duration) (redis.UniversalClient, error
 	q := u.Query()
 	dial := max(timeout, 500*time.Millisecond)
 	switch {
-	case strings.HasSuffix(u.Scheme, "+cluster") || (q.Has("addr") && !q.Has("master_name")):
+	case strings.HasSuffix(u.Scheme, "+cluster") || (q.Has("addr") && !isSentinel(q)):
 		u.Scheme = strings.TrimSuffix(u.Scheme, "+cluster")
 		opt, err := redis.ParseClusterURL(u.String())
 		if err != nil {
@@ -47,7 +47,7 @@ func Connect(rawURL string, timeout time.Duration) (redis.UniversalClient, error
 		opt.MaxRetries, opt.DialerRetries, opt.ContextTimeoutEnabled = 1, 1, true
 		opt.MaxRedirects = 3
 		return redis.NewClusterClient(opt), nil
-	case q.Has("master_name"):
+	case isSentinel(q):
 		opt, err := redis.ParseFailoverURL(rawURL)
 		if err != nil {
 			return nil, fmt.Errorf("store: parse sentinel REDIS_URL: %w", err)
@@ -64,6 +64,15 @@ func Connect(rawURL string, timeout time.Duration) (redis.UniversalClient, error
 	opt.MaxRetries, opt.DialerRetries, opt.ContextTimeoutEnabled = 1, 1, true
 	return redis.NewClient(opt), nil
 }
+
+// IsSentinel reports whether rawURL names a Sentinel deployment (a
+// master_name parameter), as Connect reads it.
+func IsSentinel(rawURL string) bool {
+	u, err := url.Parse(rawURL)
+	return err == nil && isSentinel(u.Query())
+}
+
+func isSentinel(q url.Values) bool { return q.Has("master_name") }
 
 // logger routes go-redis's internal messages (dial retries) to slog.
 type logger struct{ log *slog.Logger }

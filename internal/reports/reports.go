@@ -175,7 +175,7 @@ func (b *Book) Read(ctx context.Context, n int, now time.Time) (Period, error) {
 		d := time.Date(today.Year(), today.Month(), today.Day()-i, 12, 0, 0, 0, loc).Format("2006-01-02")
 		ps = append(ps, pending{d, pipe.HGetAll(ctx, b.prefix+"d:"+d), pipe.LRange(ctx, b.prefix+firstMinutes+d, 0, -1)})
 	}
-	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
+	if _, err := pipe.Exec(ctx); err != nil {
 		return Period{}, fmt.Errorf("read reports: %w", err)
 	}
 	var p Period
