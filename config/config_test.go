@@ -406,3 +406,22 @@ func TestSpanishView(t *testing.T) {
 		t.Error("'español' does not choose Spanish")
 	}
 }
+
+// TestSpanishMenuIsNeverTheEnglishText: an English menu written as one
+// prompt does not leak into Spanish calls; without its own, Spanish reads
+// its labels.
+func TestSpanishMenuIsNeverTheEnglishText(t *testing.T) {
+	t.Parallel()
+	src := strings.Replace(string(config.DefaultYAML()), "prompts:\n  greeting:", "prompts:\n  menu: For scheduling, press 0.\n  greeting:", 1)
+	line, err := config.Load("test.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if line.Prompts.Menu != "For scheduling, press 0." {
+		t.Fatalf("English menu = %q", line.Prompts.Menu)
+	}
+	es := line.In("es")
+	if es.Prompts.Menu != "" || !strings.HasPrefix(es.MenuSentences(true)[0], "Para hacer una cita, oprima 0") {
+		t.Errorf("Spanish menu = %q, sentences %q", es.Prompts.Menu, es.MenuSentences(true))
+	}
+}

@@ -189,8 +189,8 @@ func (b *builder) languages(f File, l *routing.Line) {
 }
 
 // staffOnly are the prompts schedulers hear: always in the line's own
-// language. menu is optional (built from the labels when empty).
-var staffOnly = map[string]bool{"whisper": true, "whisperWaited": true, "whisperDeclined": true, "menu": true}
+// language.
+var staffOnly = map[string]bool{"whisper": true, "whisperWaited": true, "whisperDeclined": true}
 
 // viewPrompts checks a language's prompts: every one the call flow can say
 // is required, with the placeholders of its English counterpart; the crisis
@@ -202,12 +202,13 @@ func (b *builder) viewPrompts(path string, p routing.Prompts, l *routing.Line) r
 	for i, f := range out.Fields() {
 		v := strings.TrimSpace(*f.Text)
 		if staffOnly[f.Name] {
-			if f.Name != "menu" || v == "" {
-				*f.Text = *ownFields[i].Text
-			}
-			if f.Name == "menu" && v != "" {
-				*f.Text = v
-			}
+			*f.Text = *ownFields[i].Text
+			continue
+		}
+		if f.Name == "menu" {
+			// Optional: when empty the menu is read from this language's
+			// labels, never the line's own menu text.
+			*f.Text = v
 			continue
 		}
 		if v == "" {
