@@ -68,13 +68,20 @@ const (
 	ReasonMenuRetries  Reason = "menu-retries"   // could not use the main menu
 	ReasonInfoRetries  Reason = "info-retries"   // could not use an information message's menu
 	ReasonNobodyOnDuty Reason = "nobody-on-duty" // nobody in the ring group was taking calls
+	ReasonCrisis       Reason = "crisis"         // said words of distress ("suicide", "emergency"): urgent
+	ReasonTherapist    Reason = "therapist"      // asked for their therapist, or to leave a therapist a message
 )
+
+// Urgent reports whether a request with this reason must be worked before
+// every other: a caller who may be in crisis.
+func (r Reason) Urgent() bool { return r == ReasonCrisis }
 
 // ParseReason reads a reason from a URL; anything unknown is ReasonMenu, so
 // a tampered or old URL still records a request.
 func ParseReason(s string) Reason {
 	switch r := Reason(s); r {
-	case ReasonMenu, ReasonInfo, ReasonClosed, ReasonUnanswered, ReasonMenuRetries, ReasonInfoRetries, ReasonNobodyOnDuty:
+	case ReasonMenu, ReasonInfo, ReasonClosed, ReasonUnanswered, ReasonMenuRetries, ReasonInfoRetries, ReasonNobodyOnDuty,
+		ReasonCrisis, ReasonTherapist:
 		return r
 	}
 	return ReasonMenu
@@ -95,6 +102,10 @@ func (r Reason) Describe() string {
 		return "could not use the menu"
 	case ReasonNobodyOnDuty:
 		return "nobody was taking calls"
+	case ReasonCrisis:
+		return "urgent: the caller may be in crisis"
+	case ReasonTherapist:
+		return "asked for their therapist"
 	}
 	return string(r)
 }
