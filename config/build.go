@@ -53,13 +53,14 @@ var weekdayNames = map[string]time.Weekday{
 func defaultPrompts(practice string) routing.Prompts {
 	return routing.Prompts{
 		Greeting:       "Thank you for calling " + practice + ".",
-		Closed:         "We're closed right now.",
-		ClosedFor:      "We're closed today for {holiday}.",
-		Reopens:        "We open again {opening}.",
+		Closed:         "We're closed.",
+		ClosedFor:      "We're closed for {holiday}.",
+		Reopens:        "We reopen {opening}.",
 		Extensions:     "If you know an extension, press star, then dial it.",
 		OptionKey:      "{label}, press {digit}.",
 		OptionKeyOrSay: "{label}, press {digit} or say {phrase}.",
 		Invalid:        "Sorry, that is not an option.",
+		NotUnderstood:  "Sorry, I didn't catch that.",
 		NoInput:        "I didn't hear anything.",
 		Ambiguous:      "I heard more than one choice.",
 		DialExt:        "Please dial the extension, then press pound.",
@@ -72,22 +73,29 @@ func defaultPrompts(practice string) routing.Prompts {
 		Apology:        "I'm sorry, something went wrong on our side.",
 		Goodbye:        "Thank you for calling. Goodbye.",
 
+		CrisisConnect:      "Please stay on the line. I'm connecting you with someone now.",
+		LifelineOffer:      "To be connected now to the 9 8 8 Suicide and Crisis Lifeline, press 1 or say yes. To leave us an urgent request to call you back, press 2.",
+		LifelineConnecting: "Connecting you to the Lifeline now. Please stay on the line.",
+		LifelineFailed:     "I'm sorry, the call to the Lifeline did not go through.",
+
 		Whisper:         "{group} call from the " + practice + " main line. Press 1 to accept the call.",
 		WhisperWaited:   "The caller already waited through one ring.",
 		WhisperDeclined: "The call was not accepted. Goodbye.",
+		WhisperUrgent:   "Urgent: the caller may be in crisis.",
 
 		CallbackOffer:    "I can take a request for us to call you back.",
 		CallbackCallerID: "We can call you back at the number you are calling from, ending in {last4}. To use it, press 1 or say yes. To give a different number, press 2.",
-		CallbackEnter:    "Please enter the phone number we should call, with the area code, then press pound. For a number outside the United States, press star, then the country code.",
+		CallbackEnter:    "Please enter the phone number we should call, with the area code, then press pound.",
+		CallbackAbroad:   "For a number outside the United States and Canada, press star, then the country code.",
 		CallbackReadBack: "You entered {number}. If that is right, press 1 or say yes. To enter it again, press 2.",
-		CallbackSaved:    "Thank you. Your request is saved.",
+		CallbackSaved:    "Your request is saved.",
 		CallbackNotSaved: "I'm sorry, I could not save your request. Please call again, or send a message to scheduling in the client portal.",
 		CallbackNoNumber: "Sorry, I could not take your number.",
 		ConsentVoicemail: "If we miss you, may we leave a voicemail at that number? Press 1 or say yes, press 2 or say no.",
 		ConsentName:      "May that voicemail mention {practice} by name? Press 1 or say yes, press 2 or say no.",
 		CallbackMessage: "If you like, leave a short message after the tone, such as the best time to reach you. " +
 			"Please do not include details about your health. Press pound when you are done, or simply hang up.",
-		CallbackDone: "Thank you. We have your request, and {when}.",
+		CallbackDone: "We're all set: {when}.",
 		WhenToday:    "someone will call you back today, as soon as we can",
 		WhenOpens:    "someone will call you back after we open {opening}",
 		WhenUnknown:  "someone will call you back as soon as possible",
@@ -223,8 +231,48 @@ func (f File) build() (*routing.Line, []Problem) {
 	l.Lang = routing.LanguageCode(l.Language)
 	l.LangName = cmp.Or(languageNames[l.Lang], l.Lang)
 	l.Answers = routing.AnswersIn(l.Lang)
+	l.Distress = b.distress("crisis", routing.DistressIn(l.Lang), f.Crisis.DistressWords)
+	l.Crisis = b.crisis(f.Crisis, l)
 	b.languages(f, l)
 	return l, b.problems
+}
+
+// defaultLifeline is the 988 Suicide & Crisis Lifeline's 10-digit number:
+// SAMHSA kept 1-800-273-8255 routing to the Lifeline when 988 started ("The
+// current Lifeline phone number (1-800-273-8255) will always remain
+// available", 988 transition FAQ, SAMHSA, July 2022), and <Dial> reaches it
+// where the three-digit 988 may not be dialable.
+const defaultLifeline = "+18002738255"
+
+// crisis reads the crisis block: the group rung at once while open (the
+// fallback group unless named) and the Lifeline's number.
+func (b *builder) crisis(c Crisis, l *routing.Line) routing.CrisisSettings {
+	out := routing.CrisisSettings{RingGroup: strings.TrimSpace(c.RingGroup), Lifeline: defaultLifeline}
+	if out.RingGroup == "" {
+		out.RingGroup = l.Fallback
+	} else if _, ok := l.Groups[out.RingGroup]; !ok {
+		b.addf("crisis.ringGroup", "unknown ring group %q", c.RingGroup)
+	}
+	if v := strings.TrimSpace(c.Lifeline); v != "" {
+		if n, ok := phone.E164(v); ok {
+			out.Lifeline = n
+		} else {
+			b.addf("crisis.lifeline", "%q is not an E.164 phone number such as %s", v, defaultLifeline)
+		}
+	}
+	return out
+}
+
+// distress adds a file's phrases (at path) to the built-in ones.
+func (b *builder) distress(path string, builtIn routing.Distress, w DistressWords) routing.Distress {
+	for name, list := range map[string][]string{"say": w.Say, "plea": w.Plea, "therapist": w.Therapist} {
+		for i, p := range list {
+			if len(routing.Words(p)) == 0 {
+				b.addf(fmt.Sprintf("%s.%s[%d]", path, name, i), "empty phrase")
+			}
+		}
+	}
+	return builtIn.With(routing.Distress{Crisis: w.Say, Plea: w.Plea, Therapist: w.Therapist})
 }
 
 // ownNumbers lists the practice's own phones: the main line, ring-group

@@ -79,7 +79,7 @@ func TestValidation(t *testing.T) {
 		{"unknown strategy", "strategy: all", "strategy: random", "ringGroups.scheduling.strategy", "unknown strategy"},
 		{"missing crisis line", "  crisis: In an", "  crisiss: In an", "", ""},
 		{"crisis line without 988", "call or text 9 8 8", "call us", "prompts.crisis", "must name both 911 and 988"},
-		{"greeting without the practice", "greeting: Thank you for calling Evergreen Psychotherapy.", "greeting: Hello.", "prompts.greeting", "must name the practice"},
+		{"greeting without the practice", "greeting: You've reached Evergreen Psychotherapy.", "greeting: Hello.", "prompts.greeting", "must name the practice"},
 		{"main number not E.164", `mainNumber: "+14258692644"`, `mainNumber: "425-869-2644"`, "mainNumber", "not an E.164"},
 		{"unknown fallback", "fallback: scheduling", "fallback: nobody", "fallback", `unknown ring group "nobody"`},
 		{"unknown extension group", "    group: scheduling\n    afterHours", "    group: desk\n    afterHours", "extensions[0].group", `unknown ring group "desk"`},
@@ -90,8 +90,8 @@ func TestValidation(t *testing.T) {
 		{"too many tries", "maxTries: 2", "maxTries: 50", "retries.maxTries", "between 1 and 10"},
 		{"main menu returns to itself", "action: repeat\n\nextensions", "action: menu\n\nextensions", "menu[3].action", "cannot return to itself"},
 		{"info without text", "    say: >-\n      Besides", "    sayy: >-\n      Besides", "", ""},
-		{"unknown placeholder", "  greeting: Thank you", "  callbackReadBack: You entered {digits}.\n  greeting: Thank you", "prompts.callbackReadBack", "{digits} is not a placeholder"},
-		{"placeholder in a prompt that takes none", "  greeting: Thank you", "  goodbye: Bye {name}.\n  greeting: Thank you", "prompts.goodbye", "it takes none"},
+		{"unknown placeholder", "  greeting: You've", "  callbackReadBack: You entered {digits}.\n  greeting: You've", "prompts.callbackReadBack", "{digits} is not a placeholder"},
+		{"placeholder in a prompt that takes none", "  greeting: You've", "  goodbye: Bye {name}.\n  greeting: You've", "prompts.goodbye", "it takes none"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -350,9 +350,9 @@ func TestSpanishIsCompleteOrRefused(t *testing.T) {
 		name, old, new, want string
 	}{
 		{"a missing prompt", "      noInput: No escuché ninguna respuesta.\n", "", "languages.es.prompts.noInput: missing in this language"},
-		{"a crisis line without 988", "llame al 9 8 8, que atiende en español, o envíe AYUDA por texto al 9 8 8.", "llame a su médico.", "languages.es.prompts.crisis: the crisis line must name both 911 and 988"},
-		{"a missing menu label", "        label: Para hacer una cita\n", "", "languages.es.menu (digit 0).label: missing in this language"},
-		{"a missing closed label", "        closedLabel: Para pedir una cita\n      - digit: \"1\"\n        say: [grupos", "      - digit: \"1\"\n        say: [grupos", "languages.es.menu (digit 0).closedLabel: missing"},
+		{"a crisis line without 988", "llame al 9 8 8; atienden en español.", "llame a su médico.", "languages.es.prompts.crisis: the crisis line must name both 911 and 988"},
+		{"a missing menu label", "        label: Para citas\n", "", "languages.es.menu (digit 0).label: missing in this language"},
+		{"a missing closed label", "        closedLabel: Para dejar una solicitud\n      - digit: \"1\"\n        say: [grupos", "      - digit: \"1\"\n        say: [grupos", "languages.es.menu (digit 0).closedLabel: missing"},
 		{"a missing group message", "      groups:\n        title: Terapia de grupo", "      grupos:\n        title: Terapia de grupo", "languages.es.info.groups: the information message \"groups\" is missing"},
 		{"a key that is a menu key", `    key: "8"`, `    key: "9"`, "languages.es.key: key 9 is menu[3]'s key"},
 		{"an English recogniser", "    language: es-US", "    language: en-US", `languages.es.language: "en-US" is not a es language tag`},
@@ -385,7 +385,7 @@ func TestSpanishView(t *testing.T) {
 	if line.In("fr") != line || es.In("en") != line || es.Staff() != line {
 		t.Error("In and Staff do not lead back to the English line")
 	}
-	if len(es.Menu) != len(line.Menu) || es.Menu[0].Action != line.Menu[0].Action || es.Menu[0].Label != "Para hacer una cita" {
+	if len(es.Menu) != len(line.Menu) || es.Menu[0].Action != line.Menu[0].Action || es.Menu[0].Label != "Para citas" {
 		t.Errorf("Spanish menu: %+v", es.Menu)
 	}
 	names := map[string]string{}
@@ -421,7 +421,44 @@ func TestSpanishMenuIsNeverTheEnglishText(t *testing.T) {
 		t.Fatalf("English menu = %q", line.Prompts.Menu)
 	}
 	es := line.In("es")
-	if es.Prompts.Menu != "" || !strings.HasPrefix(es.MenuSentences(true)[0], "Para hacer una cita, oprima 0") {
+	if es.Prompts.Menu != "" || !strings.HasPrefix(es.MenuSentences(true)[0], "Para citas, oprima 0") {
 		t.Errorf("Spanish menu = %q, sentences %q", es.Prompts.Menu, es.MenuSentences(true))
+	}
+}
+
+// TestCrisisSettings: the crisis block defaults to the fallback group and
+// the Lifeline's 10-digit number, refuses an unknown group or a bad number,
+// and adds phrases without removing the built-in ones.
+func TestCrisisSettings(t *testing.T) {
+	t.Parallel()
+	line, err := config.LoadFile("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if line.Crisis.RingGroup != "scheduling" || line.Crisis.Lifeline != "+18002738255" {
+		t.Errorf("defaults: %+v", line.Crisis)
+	}
+	if !line.InCrisis("suicidal") || !line.In("es").InCrisis("tengo pensamientos suicidas") {
+		t.Error("the built-in phrases are missing")
+	}
+	for _, tt := range []struct{ name, block, want string }{
+		{"unknown group", "crisis:\n  ringGroup: nobody\n", "crisis.ringGroup: unknown ring group"},
+		{"bad lifeline", "crisis:\n  lifeline: \"988\"\n", "crisis.lifeline"},
+		{"empty phrase", "crisis:\n  say: [\"!\"]\n", "crisis.say[0]: empty phrase"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := config.Load("test.yaml", append(config.DefaultYAML(), []byte("\n"+tt.block)...))
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("error = %v, want %q", err, tt.want)
+			}
+		})
+	}
+	more, err := config.Load("test.yaml", append(config.DefaultYAML(), []byte("\ncrisis:\n  say: [can't go on]\n  lifeline: \"+18002738255\"\n")...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !more.InCrisis("I can't go on") || !more.InCrisis("suicide") {
+		t.Error("a configured phrase does not add to the built-in ones")
 	}
 }

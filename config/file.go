@@ -40,9 +40,32 @@ type File struct {
 	RingGroups map[string]Group    `yaml:"ringGroups"`
 	Info       map[string]Info     `yaml:"info"`
 	Callback   Callback            `yaml:"callback"`
+	// Crisis says where a caller in distress is put through, and adds
+	// phrases to the built-in ones that recognise distress.
+	Crisis Crisis `yaml:"crisis"`
 	// Languages are the other languages callers may choose, by two-letter
 	// code ("es"): each gives the whole call in that language.
 	Languages map[string]Language `yaml:"languages"`
+}
+
+// Crisis configures the crisis response: what a caller who says words of
+// distress ("suicide", "emergency") hears and where they are put through.
+// The built-in phrases and the crisis line cannot be removed.
+type Crisis struct {
+	// RingGroup is rung at once while open (default: the fallback group).
+	RingGroup string `yaml:"ringGroup"`
+	// Lifeline is the number a caller may be connected to when nobody at the
+	// practice can answer (default +18002738255, which routes to the 988
+	// Suicide & Crisis Lifeline).
+	Lifeline      string `yaml:"lifeline"`
+	DistressWords `yaml:",inline"`
+}
+
+// DistressWords add phrases to the built-in ones of a language.
+type DistressWords struct {
+	Say       []string `yaml:"say"`       // more crisis phrases
+	Plea      []string `yaml:"plea"`      // more pleas ("I need help"): a person, never "not an option"
+	Therapist []string `yaml:"therapist"` // more ways to ask for one's therapist
 }
 
 // Callback configures callback requests.

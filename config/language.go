@@ -34,6 +34,8 @@ type Language struct {
 	// Holidays names the closures in the language, by holidays.us key or
 	// holidays.dates date; US holidays have built-in names in Spanish.
 	Holidays map[string]string `yaml:"holidays"`
+	// Crisis adds distress phrases in this language to the built-in ones.
+	Crisis DistressWords `yaml:"crisis"`
 }
 
 // OptionWords are an option's words in another language, for the option
@@ -128,7 +130,7 @@ func (b *builder) languages(f File, l *routing.Line) {
 		if !languageTag.MatchString(view.Language) || routing.LanguageCode(view.Language) != code {
 			b.addf(path+".language", "%q is not a %s language tag such as %s-US", lf.Language, code, code)
 		}
-		view.Prompts = b.viewPrompts(path+".prompts", lf.Prompts, l)
+		view.Prompts = b.viewPrompts(path+".prompts", code, lf.Prompts, l)
 		if g := strings.TrimSpace(lf.RingGroup); g != "" {
 			if _, ok := l.Groups[g]; !ok {
 				b.addf(path+".ringGroup", "unknown ring group %q", g)
@@ -183,19 +185,37 @@ func (b *builder) languages(f File, l *routing.Line) {
 			c.Name = name // none: the notice says only that the office is closed
 			view.Schedule.Closed = append(view.Schedule.Closed, c)
 		}
+		view.Distress = b.distress(path+".crisis", routing.DistressIn(code), lf.Crisis)
+		if strings.TrimSpace(f.Crisis.RingGroup) == "" {
+			view.Crisis.RingGroup = view.Fallback
+		}
 		view.LangName = lang.Name
 		l.AddLanguage(lang, &view)
 	}
 }
 
+// laterPrompts are built-in sentences, by language, for prompts added after
+// files with that language were written: such a file stays valid and its
+// callers hear these until it says its own.
+var laterPrompts = map[string]map[string]string{
+	"es": {
+		"notUnderstood":      "Disculpe, no le entendí.",
+		"crisisConnect":      "Por favor, no cuelgue. Le comunico ahora con una persona.",
+		"lifelineOffer":      "Para hablar ahora con la Línea 9 8 8 de Prevención del Suicidio y Crisis, oprima 1 o diga sí. Para dejarnos una solicitud urgente de llamada, oprima 2.",
+		"lifelineConnecting": "Le comunico ahora con la Línea 9 8 8. Por favor, no cuelgue.",
+		"lifelineFailed":     "Lo sentimos, no se pudo completar la llamada a la Línea 9 8 8.",
+		"callbackAbroad":     "Si es un número fuera de los Estados Unidos y Canadá, oprima asterisco y luego el código del país.",
+	},
+}
+
 // staffOnly are the prompts schedulers hear: always in the line's own
 // language.
-var staffOnly = map[string]bool{"whisper": true, "whisperWaited": true, "whisperDeclined": true}
+var staffOnly = map[string]bool{"whisper": true, "whisperWaited": true, "whisperDeclined": true, "whisperUrgent": true}
 
 // viewPrompts checks a language's prompts: every one the call flow can say
 // is required, with the placeholders of its English counterpart; the crisis
 // line must name 911 and 988.
-func (b *builder) viewPrompts(path string, p routing.Prompts, l *routing.Line) routing.Prompts {
+func (b *builder) viewPrompts(path, code string, p routing.Prompts, l *routing.Line) routing.Prompts {
 	out := p
 	own := l.Prompts
 	ownFields := own.Fields()
@@ -210,6 +230,9 @@ func (b *builder) viewPrompts(path string, p routing.Prompts, l *routing.Line) r
 			// labels, never the line's own menu text.
 			*f.Text = v
 			continue
+		}
+		if v == "" {
+			v = laterPrompts[code][f.Name]
 		}
 		if v == "" {
 			b.addf(path+"."+f.Name, "missing in this language (every sentence a caller can hear is needed)")

@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/switchboard-clinic/switchboard/internal/callback"
 	"github.com/switchboard-clinic/switchboard/internal/phone"
@@ -61,11 +60,14 @@ func callbackNumber(from string) (string, bool) {
 }
 
 // gather asks a one-key question that can also be answered by voice
-// ("yes", "no", "use this number", "main menu"), and says how to go back to
-// the main menu.
-func (k *capture) gather(c Call, action string, inner ...twiml.Element) []twiml.Element {
+// ("yes", "no", "use this number", "main menu"). Only the flow's first
+// question (back) says how to go back to the main menu: star works at every
+// step, and is said once.
+func (k *capture) gather(c Call, action string, back bool, inner ...twiml.Element) []twiml.Element {
 	l := c.Line
-	inner = append(inner, say(l, l.Prompts.MenuKey))
+	if back {
+		inner = append(inner, say(l, l.Prompts.MenuKey))
+	}
 	return []twiml.Element{
 		&twiml.VoiceGather{
 			Input: "dtmf speech", NumDigits: "1", Timeout: strconv.Itoa(l.GatherSeconds),
@@ -77,18 +79,21 @@ func (k *capture) gather(c Call, action string, inner ...twiml.Element) []twiml.
 }
 
 // answer reads a one-key step's answer: the key, or what the caller said as
-// the key it stands for ("1" yes, "2" no, "*" the main menu), or "".
+// the key it stands for ("1" yes, "2" no, "*" the main menu, "p" a plea for
+// help), "" for nothing and "?" for words that say none of these.
 func answer(c Call) string {
 	if d := strings.TrimSpace(c.Digits); d != "" {
 		return d
 	}
 	// Matched as the menus match speech (whole words, negation aware), in
-	// this order: going back wins, then "no", then "yes".
+	// this order: going back wins, then a plea, then "no", then "yes".
 	switch {
 	case len(routing.Words(c.Speech)) == 0:
 		return ""
 	case routing.Heard(c.Speech, answers(c.Line).Back):
 		return "*"
+	case c.Line.Pleads(c.Speech):
+		return "p"
 	case routing.Heard(c.Speech, answers(c.Line).No):
 		return "2"
 	case routing.Heard(c.Speech, answers(c.Line).Yes):
@@ -106,13 +111,72 @@ func answers(l *routing.Line) routing.Answers {
 	return l.Answers
 }
 
-// retry is the sentence before a question asked again: nothing heard, or
-// an answer that is no option.
+// retry is the sentence before a question asked again: nothing heard,
+// words not understood (never "not an option"), or a key that is no option.
 func retry(c Call, a string) string {
-	if a == "" {
+	switch {
+	case a == "":
 		return c.Line.Prompts.NoInput
+	case strings.TrimSpace(c.Digits) == "":
+		return c.Line.Prompts.NotUnderstood
 	}
 	return c.Line.Prompts.Invalid
+}
+
+// person puts a caller who pleads for help ("I need help") through to
+// scheduling when it is open and has not rung in this call; false when it
+// cannot, and the question is asked again.
+func (k *capture) person(c Call) ([]twiml.Element, bool, error) {
+	l := c.Line
+	if !c.Open || c.Progress.Rings > 0 || c.Progress.RoutedOn {
+		return nil, false, nil
+	}
+	c.Digits, c.Speech = "", ""
+	c.Progress.RoutedOn = true
+	els, err := k.f.ring(c, l.Fallback, 0, say(l, l.Prompts.Connecting))
+	return els, true, err
+}
+
+// entry is where a caller stands with giving a number, carried in the
+// capture's URLs beside the reason and the tries at the current question.
+type entry struct {
+	tried   bool // "t": the caller has keyed or said a number
+	offered bool // "co": the caller's own number was offered after a failed entry
+}
+
+func entryOf(c Call) entry {
+	return entry{tried: c.Query.Get("t") == "1", offered: c.Query.Get("co") == "1"}
+}
+
+// params are the URL parameters that carry e.
+func (e entry) params() []string {
+	var kv []string
+	if e.tried {
+		kv = append(kv, "t", "1")
+	}
+	if e.offered {
+		kv = append(kv, "co", "1")
+	}
+	return kv
+}
+
+// stepURL is the URL of a capture step with the reason, the tries at it and
+// the entry state.
+func (k *capture) stepURL(c Call, path string, reason callback.Reason, n int, e entry, kv ...string) string {
+	kv = append(append([]string{"r", string(reason), "n", strconv.Itoa(n)}, kv...), e.params()...)
+	return k.f.callURL(c, path, kv...)
+}
+
+// abroad reports whether the line calls back numbers outside the +1
+// countries, so that number entry explains the country code (and star
+// means that there, not the main menu).
+func abroad(l *routing.Line) bool {
+	for _, r := range l.Callback.Countries {
+		if !phone.NorthAmerican(r) {
+			return true
+		}
+	}
+	return false
 }
 
 // allowed says whether number n may be called back, by the practice's
@@ -128,19 +192,25 @@ func (k *capture) Offer(c Call, reason callback.Reason) ([]twiml.Element, error)
 	// The first sentence is said before the question's <Gather>, so a key
 	// pressed twice on the way here does not answer the question.
 	intro := say(l, l.Prompts.CallbackOffer)
-	n, ok := k.f.numbers.callback(c.From)
-	if !ok || k.allowed(l, n) != nil {
-		return append([]twiml.Element{intro}, k.keyedPrompt(c, reason, 0)...), nil
+	n, ok := k.callable(c)
+	if !ok {
+		return append([]twiml.Element{intro}, k.keyedPrompt(c, reason, 0, entry{}, true)...), nil
 	}
-	action := k.f.callURL(c, PathCallbackNumber, "r", string(reason), "n", "0")
-	return append([]twiml.Element{intro}, k.askCallerID(c, n, action)...), nil
+	action := k.stepURL(c, PathCallbackNumber, reason, 0, entry{})
+	return append([]twiml.Element{intro}, k.askCallerID(c, n, action, true)...), nil
 }
 
-func (k *capture) askCallerID(c Call, number, action string, preamble ...twiml.Element) []twiml.Element {
+// callable is the caller's own number when the practice may call it back.
+func (k *capture) callable(c Call) (string, bool) {
+	n, ok := k.f.numbers.callback(c.From)
+	return n, ok && k.allowed(c.Line, n) == nil
+}
+
+func (k *capture) askCallerID(c Call, number, action string, back bool, preamble ...twiml.Element) []twiml.Element {
 	l := c.Line
 	inner := append(append([]twiml.Element(nil), preamble...),
 		say(l, routing.Fill(l.Prompts.CallbackCallerID, "last4", phone.SpokenLastFour(number))))
-	return k.gather(c, action, inner...)
+	return k.gather(c, action, back, inner...)
 }
 
 // Entry answers a redirect into the flow (PathCallback?r=reason).
@@ -154,32 +224,47 @@ func reasonOf(c Call) callback.Reason {
 
 // Number handles "press 1 for this number, 2 for another".
 func (k *capture) Number(c Call) ([]twiml.Element, error) {
-	reason, n := reasonOf(c), tries(c.Query)
-	number, ok := k.f.numbers.callback(c.From)
-	ok = ok && k.allowed(c.Line, number) == nil
+	reason, n, e := reasonOf(c), tries(c.Query), entryOf(c)
+	number, ok := k.callable(c)
 	a := answer(c)
+	if a == "p" {
+		if els, ok, err := k.person(c); ok {
+			return els, err
+		}
+		a = "?"
+	}
 	switch {
 	case a == "*":
 		return k.f.menuPage(c, 0, ""), nil
 	case !ok || a == "2":
-		return k.keyedPrompt(c, reason, 0), nil
+		return k.keyedPrompt(c, reason, 0, e, false), nil
 	case a == "1":
 		return k.create(c, number, number, reason)
 	}
 	if n+1 >= c.Line.MaxTries {
-		return k.giveUp(c, retry(c, a))
+		// This question was the offer of the caller's own number.
+		e.offered = true
+		return k.giveUp(c, reason, e, retry(c, a))
 	}
-	action := k.f.callURL(c, PathCallbackNumber, "r", string(reason), "n", strconv.Itoa(n+1))
-	return k.askCallerID(c, number, action, say(c.Line, retry(c, a))), nil
+	action := k.stepURL(c, PathCallbackNumber, reason, n+1, e)
+	return k.askCallerID(c, number, action, false, say(c.Line, retry(c, a))), nil
 }
 
-func (k *capture) keyedPrompt(c Call, reason callback.Reason, n int, preamble ...twiml.Element) []twiml.Element {
+// keyedPrompt asks for a number on the keypad; first is the flow's first
+// question, which says how to go back to the main menu.
+func (k *capture) keyedPrompt(c Call, reason callback.Reason, n int, e entry, first bool, preamble ...twiml.Element) []twiml.Element {
 	l := c.Line
-	action := k.f.callURL(c, PathCallbackKeyed, "r", string(reason), "n", strconv.Itoa(n))
-	inner := append(append([]twiml.Element(nil), preamble...),
-		say(l, l.Prompts.CallbackEnter), say(l, l.Prompts.MenuKey))
-	// Keys end with pound or a pause; a number can also be said. Star alone
-	// goes back to the main menu (star then digits is a country code).
+	action := k.stepURL(c, PathCallbackKeyed, reason, n, e)
+	inner := append(append([]twiml.Element(nil), preamble...), say(l, l.Prompts.CallbackEnter))
+	// Star means one thing here: the country code where numbers abroad are
+	// called back (said then, and going back is by voice), else the main
+	// menu. Star alone always goes back.
+	if abroad(l) {
+		inner = append(inner, say(l, l.Prompts.CallbackAbroad))
+	} else if first {
+		inner = append(inner, say(l, l.Prompts.MenuKey))
+	}
+	// Keys end with pound or a pause; a number can also be said.
 	return []twiml.Element{
 		&twiml.VoiceGather{
 			Input: "dtmf speech", FinishOnKey: "#", Timeout: strconv.Itoa(max(l.GatherSeconds, 6)),
@@ -193,12 +278,17 @@ func (k *capture) keyedPrompt(c Call, reason callback.Reason, n int, preamble ..
 // Keyed checks a keyed number and reads it back for confirmation.
 func (k *capture) Keyed(c Call) ([]twiml.Element, error) {
 	l := c.Line
-	reason, n := reasonOf(c), tries(c.Query)
+	reason, n, e := reasonOf(c), tries(c.Query), entryOf(c)
 	keys := strings.TrimSuffix(strings.TrimSpace(c.Digits), "#")
 	if keys == "" && c.Speech != "" {
-		if answer(c) == "*" {
+		switch answer(c) {
+		case "*":
 			keys = "*"
-		} else {
+		case "p":
+			if els, ok, err := k.person(c); ok {
+				return els, err
+			}
+		default:
 			keys = routing.SpokenDigits(routing.Words(c.Speech))
 		}
 	}
@@ -211,48 +301,61 @@ func (k *capture) Keyed(c Call) ([]twiml.Element, error) {
 	}
 	if err != nil {
 		msg := numberProblem(l, err)
-		if keys == "" {
+		switch {
+		case keys == "" && c.Speech == "":
 			msg = l.Prompts.NoInput
+		case keys == "":
+			msg = l.Prompts.NotUnderstood
+		default:
+			e.tried = true
 		}
 		if n+1 >= l.MaxTries {
-			return k.giveUp(c, msg)
+			return k.giveUp(c, reason, e, msg)
 		}
-		return k.keyedPrompt(c, reason, n+1, say(l, msg)), nil
+		return k.keyedPrompt(c, reason, n+1, e, false, say(l, msg)), nil
 	}
-	return k.confirmPrompt(c, reason, n, number), nil
+	e.tried = true
+	return k.confirmPrompt(c, reason, 0, e, number), nil
 }
 
-func (k *capture) confirmPrompt(c Call, reason callback.Reason, n int, number string, preamble ...twiml.Element) []twiml.Element {
-	action := k.f.callURL(c, PathCallbackConfirm, "r", string(reason), "n", strconv.Itoa(n), "num", k.sealer.Seal(number))
+func (k *capture) confirmPrompt(c Call, reason callback.Reason, n int, e entry, number string, preamble ...twiml.Element) []twiml.Element {
+	action := k.stepURL(c, PathCallbackConfirm, reason, n, e, "num", k.sealer.Seal(number))
 	inner := append(append([]twiml.Element(nil), preamble...),
 		say(c.Line, routing.Fill(c.Line.Prompts.CallbackReadBack, "number", phone.Spoken(number))))
-	return k.gather(c, action, inner...)
+	return k.gather(c, action, false, inner...)
 }
 
-// Confirm handles the read-back: 1 records the request, 2 starts over.
+// Confirm handles the read-back: 1 records the request, 2 takes the number
+// again. The read-back keeps its own count of tries, and "enter it again"
+// always gives a fresh entry: a caller who corrects a number is trying
+// (only a caller's own choices go round, never silence or wrong keys).
 func (k *capture) Confirm(c Call) ([]twiml.Element, error) {
 	l := c.Line
-	reason, n := reasonOf(c), tries(c.Query)
+	reason, n, e := reasonOf(c), tries(c.Query), entryOf(c)
 	number, err := k.sealer.Open(c.Query.Get("num"))
 	if err != nil {
 		return nil, fmt.Errorf("callback confirm: %w", err)
 	}
-	switch a := answer(c); a {
+	a := answer(c)
+	if a == "p" {
+		if els, ok, err := k.person(c); ok {
+			return els, err
+		}
+		a = "?"
+	}
+	switch a {
 	case "*":
 		return k.f.menuPage(c, 0, ""), nil
 	case "1":
 		caller, _ := k.f.numbers.caller(c.From)
 		return k.create(c, caller, number, reason)
 	case "2":
-		if n+1 >= l.MaxTries {
-			return k.giveUp(c, "")
-		}
-		return k.keyedPrompt(c, reason, n+1), nil
+		return k.keyedPrompt(c, reason, 0, e, false), nil
 	default:
 		if n+1 >= l.MaxTries {
-			return k.giveUp(c, retry(c, a))
+			return k.giveUp(c, reason, e, retry(c, a))
 		}
-		return k.confirmPrompt(c, reason, n+1, number, say(l, retry(c, a))), nil
+		return k.confirmPrompt(c, reason, n+1, e, number, say(l, retry(c, a))), nil
 	}
 }
 
@@ -289,10 +392,31 @@ func (k *capture) bail(c Call, why ...string) ([]twiml.Element, error) {
 	return k.f.farewell(c, pre...), nil
 }
 
-// giveUp ends a capture whose caller could not give a number: last is why
-// the last try failed.
-func (k *capture) giveUp(c Call, last string) ([]twiml.Element, error) {
-	return k.bail(c, last, c.Line.Prompts.CallbackNoNumber)
+// giveUp answers a caller who could not give a number (last is why the
+// last try failed): nobody is dropped while still trying. When open, the
+// caller is put through to scheduling (bail); when closed, or when
+// scheduling already rang, the caller is offered the number they are
+// calling from, once, when it can be called back; only then the goodbye.
+// "I could not take your number" is said only to a caller who tried one.
+func (k *capture) giveUp(c Call, reason callback.Reason, e entry, last string) ([]twiml.Element, error) {
+	l := c.Line
+	why := []string{last}
+	if e.tried {
+		why = append(why, l.Prompts.CallbackNoNumber)
+	}
+	number, callable := k.callable(c)
+	ringable := c.Open && c.Progress.Rings == 0 && !c.Progress.RoutedOn
+	if ringable || !callable || e.offered {
+		return k.bail(c, why...)
+	}
+	e.offered = true
+	var pre []twiml.Element
+	for _, w := range why {
+		if w != "" {
+			pre = append(pre, say(l, w))
+		}
+	}
+	return k.askCallerID(c, number, k.stepURL(c, PathCallbackNumber, reason, 0, e), false, pre...), nil
 }
 
 // consentPrompt asks one consent question after an optional sentence. It
@@ -308,7 +432,7 @@ func (k *capture) consentPrompt(c Call, q string, n int, before string) []twiml.
 		if before != "" {
 			inner = append(inner, say(c.Line, before))
 		}
-		return k.gather(c, action, append(inner, say(c.Line, text))...)
+		return k.gather(c, action, false, append(inner, say(c.Line, text))...)
 	})
 }
 
@@ -397,14 +521,17 @@ func (k *capture) Done(c Call) ([]twiml.Element, error) {
 	}, nil
 }
 
-// when says when the practice will call back: today while it is open and
-// not about to close, otherwise after the next opening (a caller at 17:55 is
-// promised tomorrow morning, not "today").
+// when says when the practice will call back, as its rules promise: "today"
+// only when the request's deadline (callback.deadlineHours of office hours
+// from now) falls today while the office is open; otherwise after the next
+// opening (a caller at 16:55 with a four-hour deadline is promised tomorrow
+// morning, not "today").
 func (k *capture) when(c Call) string {
-	p, sched := c.Line.Prompts, c.Line.Schedule
+	l := c.Line
+	p, sched := l.Prompts, l.Schedule
 	from := c.Now
 	if closes, open := sched.ClosesAt(c.Now); open {
-		if closes.Sub(c.Now) >= closingSoon {
+		if due, ok := sched.AddBusiness(c.Now, l.Callback.Deadline); ok && !due.After(closes) {
 			return p.WhenToday
 		}
 		from = closes
@@ -413,12 +540,8 @@ func (k *capture) when(c Call) string {
 	if !ok {
 		return p.WhenUnknown
 	}
-	return routing.Fill(p.WhenOpens, "opening", routing.SpokenOpening(c.Now, next, sched.Location, c.Line.Lang))
+	return routing.Fill(p.WhenOpens, "opening", routing.SpokenOpening(c.Now, next, sched.Location, l.Lang))
 }
-
-// closingSoon is how close to closing a request is promised for the next
-// opening instead of today.
-const closingSoon = time.Hour
 
 // Transcript takes Twilio's transcription callback.
 func (k *capture) Transcript(c Call) error {

@@ -71,7 +71,7 @@ func TestCallbackWithCallerID(t *testing.T) {
 	done := h.callStep(pathOf(t, rec.Attrs["action"]), callForm(
 		"RecordingSid", "RE0123456789abcdef0123456789abcdef", "RecordingUrl", "https://api.twilio.com/2010-04-01/Accounts/AC1/Recordings/RE1",
 		"RecordingDuration", "12", "Digits", "#"))
-	if done.Last().Name != "Hangup" || !strings.Contains(done.Said(), "We have your request") ||
+	if done.Last().Name != "Hangup" || !strings.Contains(done.Said(), "We're all set") ||
 		!strings.Contains(done.Said(), "today") || !strings.Contains(done.Said(), "9 8 8") {
 		t.Errorf("confirmation: %q", done.Said())
 	}
@@ -123,14 +123,14 @@ func TestCallbackWithheldCallerIDKeysANumber(t *testing.T) {
 func TestCallbackKeyedNumberChecks(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, harnessOpts{})
-	for _, tt := range []struct{ digits, want string }{
-		{"555", "too short"},
-		{"9005551234", "premium"},
-		{"911", "emergency"},
-		{"", "didn't hear"},
+	for _, tt := range []struct{ digits, want, next string }{
+		{"555", "too short", "/twilio/callback/keyed?n=1&r=menu&t=1"},
+		{"9005551234", "premium", "/twilio/callback/keyed?n=1&r=menu&t=1"},
+		{"911", "emergency", "/twilio/callback/keyed?n=1&r=menu&t=1"},
+		{"", "didn't hear", "/twilio/callback/keyed?n=1&r=menu"},
 	} {
 		doc := h.callStep("/twilio/callback/keyed?n=0&r=menu", callForm("Digits", tt.digits))
-		if !strings.Contains(doc.Said(), tt.want) || gatherAction(t, doc) != "/twilio/callback/keyed?n=1&r=menu" {
+		if !strings.Contains(doc.Said(), tt.want) || gatherAction(t, doc) != tt.next {
 			t.Errorf("keyed %q: said %q", tt.digits, doc.Said())
 		}
 	}

@@ -31,7 +31,8 @@ func (f *Flow) ring(c Call, group string, s int, preamble ...twiml.Element) ([]t
 	configured := g
 	g = f.onDuty(c, g)
 	if s == 0 {
-		if c.Progress.Rings >= MaxRings {
+		// A caller in crisis is put through whatever the call rang before.
+		if c.Progress.Rings >= MaxRings && !(c.Progress.Crisis && group == l.Crisis.RingGroup) {
 			return f.nobodyAnswers(c, callback.ReasonUnanswered)
 		}
 		if len(g.Members) == 0 {
@@ -108,6 +109,9 @@ func sayKey(els []twiml.Element) (string, bool) {
 			return "", false
 		}
 		b.WriteString(s.Message + "\x00")
+		for _, in := range s.InnerElements {
+			b.WriteString(in.GetName() + "\x00" + in.GetText() + "\x00")
+		}
 	}
 	return b.String(), true
 }
@@ -249,9 +253,14 @@ func (f *Flow) RingResult(c Call) ([]twiml.Element, error) {
 }
 
 // nobodyAnswers tells the caller nobody can take the call and offers a
-// callback; reason says why (nobody answered, or nobody was on duty).
+// callback; reason says why (nobody answered, or nobody was on duty). A
+// caller in crisis is offered the Lifeline and an urgent callback instead.
 func (f *Flow) nobodyAnswers(c Call, reason callback.Reason) ([]twiml.Element, error) {
 	c.Digits, c.Speech = "", ""
+	if c.Progress.Crisis {
+		f.outcomes.CallbackOffered(callback.ReasonCrisis)
+		return f.lifelineOffer(c, 0, say(c.Line, c.Line.Prompts.Unavailable)), nil
+	}
 	f.outcomes.CallbackOffered(reason)
 	els, err := f.callback.Offer(c, reason)
 	return append([]twiml.Element{say(c.Line, c.Line.Prompts.Unavailable)}, els...), err
@@ -293,6 +302,9 @@ func (f *Flow) whisperText(c Call) string {
 		title = g.Title
 	}
 	var parts []string
+	if c.Progress.Crisis && l.Prompts.WhisperUrgent != "" {
+		parts = append(parts, l.Prompts.WhisperUrgent)
+	}
 	if lang, ok := l.LanguageOf(c.Line.Lang); ok && lang.CallerNote != "" {
 		parts = append(parts, lang.CallerNote)
 	}

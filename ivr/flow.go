@@ -164,6 +164,10 @@ type Progress struct {
 	// Lang is "l": the language the caller chose ("es"), "" for the line's
 	// own. Any instance answers every later step in it.
 	Lang string
+	// Crisis is "cr": the caller said words of distress and heard the
+	// crisis response. It is given once per call; from then on the call's
+	// rings are urgent and its callback request is marked so.
+	Crisis bool
 }
 
 // MaxRings is how many times one call may ring a ring group.
@@ -171,7 +175,7 @@ const MaxRings = 2
 
 func progressOf(q url.Values) Progress {
 	rc, _ := strconv.Atoi(q.Get("rc"))
-	return Progress{Rings: max(0, min(rc, MaxRings)), RoutedOn: q.Get("ro") == "1", Lang: q.Get("l")}
+	return Progress{Rings: max(0, min(rc, MaxRings)), RoutedOn: q.Get("ro") == "1", Lang: q.Get("l"), Crisis: q.Get("cr") == "1"}
 }
 
 // params are the URL parameters that carry p.
@@ -186,11 +190,14 @@ func (p Progress) params() []string {
 	if p.Lang != "" {
 		kv = append(kv, "l", p.Lang)
 	}
+	if p.Crisis {
+		kv = append(kv, "cr", "1")
+	}
 	return kv
 }
 
 // key identifies p in cache keys.
-func (p Progress) key() string { return fmt.Sprintf("%d%v%s", p.Rings, p.RoutedOn, p.Lang) }
+func (p Progress) key() string { return fmt.Sprintf("%d%v%s%v", p.Rings, p.RoutedOn, p.Lang, p.Crisis) }
 
 // URL builds an absolute URL for path with the given query parameters, in a
 // stable order so that signatures and tests are reproducible.

@@ -86,15 +86,20 @@ func TestAnswerGreetsWithCrisisLineAndMenu(t *testing.T) {
 				!strings.Contains(says[2].Text, "9 1 1") || !strings.Contains(says[2].Text, "9 8 8") {
 				t.Fatalf("the call does not open with the greeting then the crisis line: %q", doc.Said())
 			}
-			if got := strings.Contains(menu.Said(), "closed right now. We open again Monday at 8 AM."); got != tt.wantClosed {
+			if got := strings.Contains(menu.Said(), "We're closed. We reopen Monday at 8 AM."); got != tt.wantClosed {
 				t.Errorf("closed notice with the opening time present = %v, want %v: %q", got, tt.wantClosed, doc.Said())
 			}
-			first := menu.All("Say")[0].Text
-			if tt.wantClosed && first != "To leave a request for scheduling, press 0 or say scheduling." ||
+			// Closed is said first, then scheduling.
+			says = menu.All("Say")
+			first := says[0].Text
+			if tt.wantClosed {
+				first = says[1].Text
+			}
+			if tt.wantClosed && first != "To leave a request, press 0 or say scheduling." ||
 				!tt.wantClosed && first != "For scheduling, press 0 or say scheduling." {
 				t.Errorf("the menu does not start with scheduling as it is now: %q", first)
 			}
-			if says[0].Attrs["voice"] != "Polly.Joanna" || says[0].Attrs["language"] != "en-US" {
+			if says = intro.All("Say"); says[0].Attrs["voice"] != "Polly.Joanna" || says[0].Attrs["language"] != "en-US" {
 				t.Errorf("say attributes = %v", says[0].Attrs)
 			}
 		})
@@ -258,8 +263,8 @@ func TestWrongKeysRepromptThenRouteOn(t *testing.T) {
 	}{
 		{"invalid key, open", harnessOpts{At: mondayMorning}, "/twilio/menu?n=0", callForm("Digits", "7"), "not an option"},
 		{"unknown extension, open", harnessOpts{At: mondayMorning}, "/twilio/extension?n=0", callForm("Digits", "555"), "There is no extension 5 5 5"},
-		{"unrecognised speech, open", harnessOpts{At: mondayMorning}, "/twilio/menu?n=0", callForm("SpeechResult", "what is the weather"), "not an option"},
-		{"two options at once, open", harnessOpts{At: mondayMorning}, "/twilio/menu?n=0", callForm("SpeechResult", "scheduling or groups"), "more than one choice"},
+		{"unrecognised speech, open", harnessOpts{At: mondayMorning}, "/twilio/menu?n=0", callForm("SpeechResult", "what is the weather"), "Sorry, I didn't catch that."},
+		{"two options at once, open", harnessOpts{At: mondayMorning}, "/twilio/menu?n=0", callForm("SpeechResult", "groups or a callback"), "more than one choice"},
 		{"no input, open", harnessOpts{At: mondayMorning}, "/twilio/menu?n=0", callForm(), "I didn't hear anything"},
 		{"invalid key, closed", harnessOpts{At: saturdayMidday}, "/twilio/menu?n=0", callForm("Digits", "7"), "not an option"},
 	} {

@@ -74,7 +74,7 @@ func (f *Flow) run(c echo.Context, step Step, call Call) (doc []byte) {
 			doc = f.apology(call)
 		}
 	}()
-	els, err := step(call)
+	els, err := f.maybeCrisis(step)(call)
 	if err != nil {
 		f.fail(c, call, err)
 		return f.apology(call)

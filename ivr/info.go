@@ -80,6 +80,9 @@ func (f *Flow) InfoChoice(c Call) ([]twiml.Element, error) {
 			return els
 		})
 	}
+	if els, ok, err := f.therapist(c); ok {
+		return els, err
+	}
 	prompt := f.failure(c, choice)
 	if n+1 >= l.MaxTries {
 		return f.routeOn(c, callback.ReasonInfoRetries, prompt)

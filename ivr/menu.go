@@ -29,10 +29,10 @@ const (
 // second one; star cannot be a menu digit.
 const ExtensionKey = "*"
 
-// Answer is the first step of every call: the greeting, the crisis line, then
-// the main menu, whose first option is scheduling; when closed, the notice
-// of when the office opens again follows that first option, so scheduling is
-// always announced within the first 45 words, holiday names and all.
+// Answer is the first step of every call: the greeting, the crisis line,
+// then (when closed) one sentence that says so and when the office opens
+// again, then the main menu, whose first option is scheduling, within the
+// first 45 words.
 //
 // The greeting and crisis line sit in a keys-only <Gather>: a caller who
 // knows where to go can press a key at once, but speech ("Hello?") cannot cut
@@ -50,10 +50,7 @@ func (f *Flow) Answer(c Call) ([]twiml.Element, error) {
 // another language.
 func (f *Flow) answerIn(c Call) []twiml.Element {
 	l := c.Line
-	notice := ""
-	if !c.Open {
-		notice = closedNotice(c)
-	}
+	notice := closedNotice(c)
 	return f.memo(fmt.Sprintf("answer|%s|%s|%v|%s|%s", l.Version, l.Lang, c.Open, c.Progress.key(), notice), func() []twiml.Element {
 		intro := []twiml.Element{say(l, l.Prompts.Greeting)}
 		// Each other language is offered in itself, before the crisis line.
@@ -69,14 +66,17 @@ func (f *Flow) answerIn(c Call) []twiml.Element {
 			Method:        "POST",
 			InnerElements: intro,
 		}
-		return append([]twiml.Element{keys}, f.menuWith(c, 0, notice)...)
+		return append([]twiml.Element{keys}, f.mainMenu(c, 0)...)
 	})
 }
 
-// closedNotice says that the practice is closed, why when it is a holiday or
-// closure, and when it opens again.
+// closedNotice says, while the practice is closed, that it is, why when it
+// is a holiday or closure, and when it opens again; "" while it is open.
 func closedNotice(c Call) string {
 	l := c.Line
+	if c.Open {
+		return ""
+	}
 	p := l.Prompts
 	notice := p.Closed
 	if cl, ok := l.Schedule.ClosureOn(c.Now); ok && cl.Name != "" {
@@ -91,7 +91,7 @@ func closedNotice(c Call) string {
 // menuPage is the main menu after an optional sentence (an invalid key, no
 // input, an apology), cached: it does not depend on the caller.
 func (f *Flow) menuPage(c Call, n int, prompt string) []twiml.Element {
-	key := fmt.Sprintf("menu|%s|%s|%v|%s|%d|%s", c.Line.Version, c.Line.Lang, c.Open, c.Progress.key(), n, prompt)
+	key := fmt.Sprintf("menu|%s|%s|%v|%s|%d|%s|%s", c.Line.Version, c.Line.Lang, c.Open, c.Progress.key(), n, prompt, closedNotice(c))
 	return f.memo(key, func() []twiml.Element {
 		if prompt == "" {
 			return f.mainMenu(c, n)
@@ -101,24 +101,21 @@ func (f *Flow) menuPage(c Call, n int, prompt string) []twiml.Element {
 }
 
 // mainMenu gathers a choice from the main menu after the given preamble:
-// one sentence per option, scheduling first as the configuration lists it,
-// read as it is true now (closed labels after hours). The first key is the
-// answer (numDigits="1"), so the next prompt starts at once. A caller who
-// says nothing is sent to the same action with an empty result.
+// while closed, first that the office is closed and when it opens again
+// (every time the menu is read), then one sentence per option, scheduling
+// first as the configuration lists it, read as it is true now (closed
+// labels after hours). The first key is the answer (numDigits="1"), so the
+// next prompt starts at once. A caller who says nothing is sent to the same
+// action with an empty result.
 func (f *Flow) mainMenu(c Call, n int, preamble ...twiml.Element) []twiml.Element {
-	return f.menuWith(c, n, "", preamble...)
-}
-
-// menuWith is mainMenu with a notice read after the first option.
-func (f *Flow) menuWith(c Call, n int, notice string, preamble ...twiml.Element) []twiml.Element {
 	l := c.Line
 	action := f.callURL(c, PathMenu, "n", strconv.Itoa(n))
 	inner := append([]twiml.Element(nil), preamble...)
-	for i, s := range l.MenuSentences(c.Open) {
+	if notice := closedNotice(c); notice != "" {
+		inner = append(inner, say(l, notice))
+	}
+	for _, s := range l.MenuSentences(c.Open) {
 		inner = append(inner, say(l, s))
-		if i == 0 && notice != "" {
-			inner = append(inner, say(l, notice))
-		}
 	}
 	if len(l.Extensions) > 0 && l.Prompts.Extensions != "" {
 		inner = append(inner, say(l, l.Prompts.Extensions))
@@ -161,6 +158,9 @@ func (f *Flow) MenuChoice(c Call) ([]twiml.Element, error) {
 	case routing.ChoiceExtension:
 		return f.extension(c, choice.Extension)
 	}
+	if els, ok, err := f.therapist(c); ok {
+		return els, err
+	}
 	msg := f.failure(c, choice)
 	if d := spokenExtension(c.Speech); d != "" {
 		msg = routing.Fill(l.Prompts.NoExtension, "digits", spell(d))
@@ -178,7 +178,9 @@ func (f *Flow) menuAgain(c Call, n int, msg string) ([]twiml.Element, error) {
 	return f.menuPage(c, n+1, msg), nil
 }
 
-// failure is the sentence for an answer that chose nothing.
+// failure is the sentence for an answer that chose nothing: speech the
+// line did not understand is never "not an option", which only a key that
+// does nothing hears.
 func (f *Flow) failure(c Call, choice routing.Choice) string {
 	switch choice.Kind {
 	case routing.ChoiceNone:
@@ -186,7 +188,23 @@ func (f *Flow) failure(c Call, choice routing.Choice) string {
 	case routing.ChoiceAmbiguous:
 		return c.Line.Prompts.Ambiguous
 	}
+	if strings.TrimSpace(c.Digits) == "" {
+		return c.Line.Prompts.NotUnderstood
+	}
 	return c.Line.Prompts.Invalid
+}
+
+// therapist answers a caller who asks for their therapist ("my therapist",
+// "a message for Dr. Lee") with a callback request whose reason tells staff
+// so; false when the caller asked for something else.
+func (f *Flow) therapist(c Call) ([]twiml.Element, bool, error) {
+	if strings.TrimSpace(c.Digits) != "" || !c.Line.AsksForTherapist(c.Speech) {
+		return nil, false, nil
+	}
+	f.events.MenuChoice("main", "therapist")
+	c.Speech = ""
+	els, err := f.callback.Offer(c, callback.ReasonTherapist)
+	return els, true, err
 }
 
 // spokenExtension returns the digits of "extension five five five", or "".
@@ -310,10 +328,13 @@ func (f *Flow) routeOn(c Call, reason callback.Reason, why string) ([]twiml.Elem
 	return append(pre, els...), err
 }
 
-// farewell ends a call properly: the crisis line again, a goodbye, and only
-// then the hangup.
+// farewell ends a call properly: while closed, when the office opens again;
+// the crisis line again, a goodbye, and only then the hangup.
 func (f *Flow) farewell(c Call, preamble ...twiml.Element) []twiml.Element {
 	l := c.Line
+	if notice := closedNotice(c); notice != "" {
+		preamble = append(preamble, say(l, notice))
+	}
 	return append(preamble, say(l, l.Prompts.Crisis), say(l, l.Prompts.Goodbye), &twiml.VoiceHangup{})
 }
 

@@ -170,8 +170,8 @@ func TestChoosingSpanish(t *testing.T) {
 	for _, in := range [][]string{{"Digits", "8"}, {"SpeechResult", "En español, por favor."}} {
 		doc := h.callStep("/twilio/menu?n=0", callForm(in...))
 		said := doc.Said()
-		if !strings.HasPrefix(said, "Gracias por llamar a Evergreen Psychotherapy.") || !strings.Contains(said, "9 1 1") ||
-			!strings.Contains(said, "Para hacer una cita, oprima 0") {
+		if !strings.HasPrefix(said, "Ha llamado a Evergreen Psychotherapy.") || !strings.Contains(said, "9 1 1") ||
+			!strings.Contains(said, "Para citas, oprima 0") {
 			t.Errorf("%v: not the Spanish greeting, crisis line and menu: %q", in, said)
 		}
 		if got := gatherAction(t, doc); !strings.Contains(got, "l=es") {

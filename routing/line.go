@@ -1,6 +1,7 @@
 package routing
 
 import (
+	"slices"
 	"strings"
 	"time"
 )
@@ -105,8 +106,24 @@ type Line struct {
 	Languages []Language
 	// Answers are the yes, no and back words of Lang.
 	Answers Answers
-	views   map[string]*Line // by code: the line in each of Languages
-	staff   *Line            // for a view: the line it translates
+	// Distress are the crisis, plea and therapist phrases of Lang: the
+	// built-in ones and the configuration's own.
+	Distress Distress
+	// Crisis says where a caller in crisis is put through.
+	Crisis CrisisSettings
+	views  map[string]*Line // by code: the line in each of Languages
+	staff  *Line            // for a view: the line it translates
+}
+
+// CrisisSettings say where the crisis response puts a caller through.
+type CrisisSettings struct {
+	// RingGroup is rung at once, whatever the call's ring count, while the
+	// practice is open; its schedulers hear that the call is urgent.
+	RingGroup string
+	// Lifeline is the E.164 number a caller may be connected to when nobody
+	// at the practice can answer: the 988 Suicide & Crisis Lifeline's
+	// 10-digit number, which <Dial> can reach where 988 may not be.
+	Lifeline string
 }
 
 // CallbackSettings configure callback requests.
@@ -191,7 +208,8 @@ func (l *Line) Choose(options []Option, digits, speech string, extensions bool) 
 	for _, o := range options {
 		score := 2 * matchPhrases(words, o.Phrases)
 		if l.rings(o.Action) {
-			if n := matchPhrases(words, PersonPhrases); n > 0 && 2*n-1 > score {
+			n := max(matchPhrases(words, PersonPhrases), matchPhrases(words, l.distress().Plea))
+			if n > 0 && 2*n-1 > score {
 				score = 2*n - 1
 			}
 		}
@@ -205,6 +223,13 @@ func (l *Line) Choose(options []Option, digits, speech string, extensions bool) 
 				cands = append(cands, candidate{Choice{Kind: ChoiceExtension, Extension: e}, 2 * n})
 			}
 		}
+	}
+	// An intent that names scheduling wins over information: "an
+	// appointment for group therapy" wants scheduling, not the message.
+	if slices.ContainsFunc(cands, func(c candidate) bool { return c.choice.Kind == ChoiceOption && l.rings(c.choice.Option.Action) }) {
+		cands = slices.DeleteFunc(cands, func(c candidate) bool {
+			return c.choice.Kind == ChoiceOption && c.choice.Option.Action.Kind == ActionInfo
+		})
 	}
 	best, bestScore, tie := Choice{Kind: ChoiceInvalid}, 0, false
 	for _, c := range cands {

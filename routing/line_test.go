@@ -61,7 +61,11 @@ func TestChoose(t *testing.T) {
 		{"not the groups", "", "not groups, call back", true, routing.ChoiceOption, "2"},
 		{"no, I want", "", "no, I want scheduling", true, routing.ChoiceOption, "0"},
 		{"only a negated option", "", "I don't want groups", true, routing.ChoiceInvalid, ""},
-		{"two options named", "", "scheduling or groups", true, routing.ChoiceAmbiguous, ""},
+		{"two options named", "", "groups or a callback", true, routing.ChoiceAmbiguous, ""},
+		{"scheduling wins over information", "", "an appointment for group therapy", true, routing.ChoiceOption, "0"},
+		{"scheduling named beside groups", "", "scheduling or groups", true, routing.ChoiceOption, "0"},
+		{"a plea reaches a person", "", "I need help", true, routing.ChoiceOption, "0"},
+		{"a Spanish plea reaches a person", "", "ayúdeme por favor", true, routing.ChoiceOption, "0"},
 		{"a configured phrase beats a built-in one", "", "billing person", true, routing.ChoiceExtension, "200"},
 	}
 	for _, tt := range tests {

@@ -22,7 +22,8 @@ type Prompts struct {
 	OptionKey      string `yaml:"optionKey"`
 	OptionKeyOrSay string `yaml:"optionKeyOrSay"`
 	Extensions     string `yaml:"extensions"`    // how to dial an extension
-	Invalid        string `yaml:"invalid"`       // a key or phrase that is no option
+	Invalid        string `yaml:"invalid"`       // a key that is no option
+	NotUnderstood  string `yaml:"notUnderstood"` // speech that chose nothing: never "not an option"
 	NoInput        string `yaml:"noInput"`       // nothing was pressed or said
 	Ambiguous      string `yaml:"ambiguous"`     // speech that named two options
 	DialExt        string `yaml:"dialExtension"` // after the extension key: dial it now
@@ -35,15 +36,26 @@ type Prompts struct {
 	Apology        string `yaml:"apology"`       // an internal error: said before a safe next step
 	Goodbye        string `yaml:"goodbye"`
 
+	// The crisis response, after words of distress: the crisis line said
+	// slowly, then one of these.
+	CrisisConnect      string `yaml:"crisisConnect"`      // open: a person is rung at once
+	LifelineOffer      string `yaml:"lifelineOffer"`      // closed or unanswered: the Lifeline now, or an urgent callback
+	LifelineConnecting string `yaml:"lifelineConnecting"` // before the Lifeline is dialled
+	LifelineFailed     string `yaml:"lifelineFailed"`     // the Lifeline call did not connect
+
 	// The scheduler's side of a screened call.
 	Whisper         string `yaml:"whisper"`         // said to the scheduler who answers: {group}
 	WhisperWaited   string `yaml:"whisperWaited"`   // before it, when the caller was rung before in this call
 	WhisperDeclined string `yaml:"whisperDeclined"` // said to a scheduler who did not accept
+	WhisperUrgent   string `yaml:"whisperUrgent"`   // before it, when the caller said words of distress
 
 	// The callback request.
 	CallbackOffer    string `yaml:"callbackOffer"`    // the flow's first sentence
 	CallbackCallerID string `yaml:"callbackCallerId"` // use the caller ID? {last4}
 	CallbackEnter    string `yaml:"callbackEnter"`    // key in a number
+	// CallbackAbroad says how to key a number outside +1; said only when
+	// callback.countries allows one.
+	CallbackAbroad   string `yaml:"callbackAbroad"`
 	CallbackReadBack string `yaml:"callbackReadBack"` // confirm a keyed number: {number}
 	CallbackSaved    string `yaml:"callbackSaved"`    // the request is recorded
 	CallbackNotSaved string `yaml:"callbackNotSaved"` // neither Redis nor the spool took it
@@ -80,13 +92,16 @@ func (p *Prompts) Fields() []PromptField {
 		{"greeting", &p.Greeting}, {"crisis", &p.Crisis}, {"closed", &p.Closed}, {"closedFor", &p.ClosedFor},
 		{"reopens", &p.Reopens}, {"menu", &p.Menu}, {"optionKey", &p.OptionKey}, {"optionKeyOrSay", &p.OptionKeyOrSay},
 		{"extensions", &p.Extensions}, {"invalid", &p.Invalid}, {"noInput", &p.NoInput},
-		{"ambiguous", &p.Ambiguous}, {"dialExtension", &p.DialExt}, {"noExtension", &p.NoExtension},
+		{"notUnderstood", &p.NotUnderstood}, {"ambiguous", &p.Ambiguous}, {"dialExtension", &p.DialExt}, {"noExtension", &p.NoExtension},
 		{"menuKey", &p.MenuKey},
 		{"connecting", &p.Connecting}, {"connectTo", &p.ConnectTo}, {"unavailable", &p.Unavailable},
 		{"afterHours", &p.AfterHours}, {"apology", &p.Apology}, {"goodbye", &p.Goodbye},
+		{"crisisConnect", &p.CrisisConnect}, {"lifelineOffer", &p.LifelineOffer},
+		{"lifelineConnecting", &p.LifelineConnecting}, {"lifelineFailed", &p.LifelineFailed},
 		{"whisper", &p.Whisper}, {"whisperWaited", &p.WhisperWaited}, {"whisperDeclined", &p.WhisperDeclined},
+		{"whisperUrgent", &p.WhisperUrgent},
 		{"callbackOffer", &p.CallbackOffer}, {"callbackCallerId", &p.CallbackCallerID},
-		{"callbackEnter", &p.CallbackEnter}, {"callbackReadBack", &p.CallbackReadBack},
+		{"callbackEnter", &p.CallbackEnter}, {"callbackAbroad", &p.CallbackAbroad}, {"callbackReadBack", &p.CallbackReadBack},
 		{"callbackSaved", &p.CallbackSaved}, {"callbackNotSaved", &p.CallbackNotSaved},
 		{"callbackNoNumber", &p.CallbackNoNumber}, {"consentVoicemail", &p.ConsentVoicemail},
 		{"consentName", &p.ConsentName}, {"callbackMessage", &p.CallbackMessage},

@@ -263,3 +263,36 @@ func (s Schedule) BusinessDuration(from, to time.Time) time.Duration {
 	}
 	return total
 }
+
+// AddBusiness returns the instant at which d of opening time has passed
+// since from: the deadline of a request made at from. It is false when the
+// schedule has no such opening in the next 60 days.
+func (s Schedule) AddBusiness(from time.Time, d time.Duration) (time.Time, bool) {
+	loc := s.loc()
+	lf := from.In(loc)
+	day := time.Date(lf.Year(), lf.Month(), lf.Day(), 0, 0, 0, 0, loc)
+	left := d
+	for i := 0; i < 60; i, day = i+1, day.AddDate(0, 0, 1) {
+		if _, closed := s.ClosureOn(day); closed {
+			continue
+		}
+		windows := append([]Window(nil), s.Week[day.Weekday()]...)
+		sort.Slice(windows, func(a, b int) bool { return windows[a].Open < windows[b].Open })
+		for _, w := range windows {
+			open := time.Date(day.Year(), day.Month(), day.Day(), w.Open/60, w.Open%60, 0, 0, loc)
+			closeAt := time.Date(day.Year(), day.Month(), day.Day(), w.Close/60, w.Close%60, 0, 0, loc)
+			if open.Before(from) {
+				open = from
+			}
+			if !closeAt.After(open) {
+				continue
+			}
+			span := closeAt.Sub(open)
+			if span >= left {
+				return open.Add(left), true
+			}
+			left -= span
+		}
+	}
+	return time.Time{}, false
+}

@@ -190,3 +190,39 @@ func TestSpokenOpening(t *testing.T) {
 		})
 	}
 }
+
+func TestAddBusiness(t *testing.T) {
+	t.Parallel()
+	loc, _ := time.LoadLocation("America/Los_Angeles")
+	var s routing.Schedule
+	s.Location = loc
+	for d := time.Monday; d <= time.Friday; d++ {
+		s.Week[d] = []routing.Window{{Open: 8 * 60, Close: 18 * 60}}
+	}
+	at := func(v string) time.Time {
+		t, err := time.ParseInLocation("2006-01-02 15:04", v, loc)
+		if err != nil {
+			panic(err)
+		}
+		return t
+	}
+	tests := []struct {
+		name, from string
+		hours      float64
+		want       string
+	}{
+		{"within the day", "2026-11-30 10:00", 4, "2026-11-30 14:00"},
+		{"at 16:55 a 4-hour deadline is the next morning", "2026-11-30 16:55", 4, "2026-12-01 10:55"},
+		{"friday evening to monday", "2026-12-04 19:00", 4, "2026-12-07 12:00"},
+		{"before opening", "2026-11-30 06:00", 1, "2026-11-30 09:00"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			got, ok := s.AddBusiness(at(tt.from), time.Duration(tt.hours*float64(time.Hour)))
+			if !ok || !got.Equal(at(tt.want)) {
+				t.Errorf("AddBusiness(%s, %vh) = %v, %v; want %s", tt.from, tt.hours, got, ok, tt.want)
+			}
+		})
+	}
+}

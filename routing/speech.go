@@ -13,6 +13,14 @@ func Words(s string) []string {
 	})
 }
 
+// phraseWords is Words for a configured phrase, keeping a word's final "*"
+// (a stem: see Distress).
+func phraseWords(s string) []string {
+	return strings.FieldsFunc(strings.ToLower(s), func(r rune) bool {
+		return !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '\'' && r != '*'
+	})
+}
+
 // Heard reports whether speech holds one of phrases as whole words and not
 // negated ("not right" does not say "right").
 func Heard(speech string, phrases []string) bool {
@@ -27,7 +35,7 @@ func Heard(speech string, phrases []string) bool {
 func matchPhrases(words []string, phrases []string) int {
 	best := 0
 	for _, p := range phrases {
-		pw := Words(p)
+		pw := phraseWords(p)
 		if len(pw) == 0 || len(pw) <= best {
 			continue
 		}
@@ -43,7 +51,8 @@ var (
 	negations = map[string]bool{"not": true, "no": true, "don't": true, "dont": true, "never": true, "without": true, "nothing": true,
 		"nunca": true, "sin": true, "nada": true, "tampoco": true, "ni": true}
 	negVerbs = map[string]bool{"want": true, "need": true, "like": true, "mean": true, "care": true,
-		"quiero": true, "necesito": true, "busco": true, "speak": true, "hablo": true}
+		"quiero": true, "necesito": true, "busco": true, "speak": true, "hablo": true,
+		"is": true, "es": true, "am": true, "estoy": true}
 	negFillers = map[string]bool{"a": true, "an": true, "the": true, "to": true, "any": true, "about": true, "for": true,
 		"el": true, "la": true, "los": true, "las": true, "un": true, "una": true, "de": true, "por": true, "para": true}
 )
@@ -84,7 +93,7 @@ func containsRun(words, run []string) bool {
 	for i := 0; i+len(run) <= len(words); i++ {
 		match := true
 		for j := range run {
-			if words[i+j] != run[j] {
+			if !wordMatches(words[i+j], run[j]) {
 				match = false
 				break
 			}

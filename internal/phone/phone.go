@@ -118,6 +118,13 @@ func KnownRegion(region string) bool {
 	return phonenumbers.GetCountryCodeForRegion(region) != 0
 }
 
+// NorthAmerican reports whether a region dials with country code +1 (the
+// US, Canada and the rest of the North American Numbering Plan): a number
+// there is keyed without a country code.
+func NorthAmerican(region string) bool {
+	return phonenumbers.GetCountryCodeForRegion(region) == 1
+}
+
 // Reasons a number is refused by the practice's policy rather than by its
 // form.
 var (

@@ -41,6 +41,8 @@ func (s *surface) routes() error {
 	e.POST(ivr.PathRingResult, f.Handler(f.RingResult), tw...)
 	e.POST(ivr.PathScreen, f.Handler(f.Screen), tw...)
 	e.POST(ivr.PathScreenAnswer, f.Handler(f.ScreenAnswer), tw...)
+	e.POST(ivr.PathCrisis, f.Handler(f.CrisisChoice), tw...)
+	e.POST(ivr.PathLifeline, f.Handler(f.LifelineResult), tw...)
 	e.POST(ivr.PathCallback, f.Handler(f.CallbackEntry()), tw...)
 	e.POST(ivr.PathCallbackNumber, f.Handler(f.CallbackNumber()), tw...)
 	e.POST(ivr.PathCallbackKeyed, f.Handler(f.CallbackKeyed()), tw...)

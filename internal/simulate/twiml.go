@@ -56,6 +56,11 @@ func ParseTwiML(doc []byte) (*Node, error) {
 			if len(stack) > 0 {
 				cur := stack[len(stack)-1]
 				cur.Text = strings.TrimSpace(cur.Text + string(t))
+				// SSML inside <Say> (<prosody>, <break>: lowercase names) is
+				// said too: its text counts as the <Say>'s.
+				if say := sayAbove(stack); say != nil && say != cur && strings.TrimSpace(string(t)) != "" {
+					say.Text = strings.TrimSpace(say.Text + " " + strings.TrimSpace(string(t)))
+				}
 			}
 		}
 	}
@@ -63,6 +68,21 @@ func ParseTwiML(doc []byte) (*Node, error) {
 		return nil, fmt.Errorf("parse twiml: root element is not <Response>")
 	}
 	return root, nil
+}
+
+// sayAbove is the innermost <Say> on the stack whose elements below it are
+// all SSML (lowercase names), or nil.
+func sayAbove(stack []*Node) *Node {
+	for i := len(stack) - 1; i >= 0; i-- {
+		n := stack[i]
+		if n.Name == "Say" {
+			return n
+		}
+		if n.Name == "" || n.Name[0] < 'a' || n.Name[0] > 'z' {
+			return nil
+		}
+	}
+	return nil
 }
 
 // All returns every descendant element named name, in document order.
