@@ -43,7 +43,7 @@ func TestCallSimulatorInProcessAtATime(t *testing.T) {
 		{"open: scheduling rings, nobody answers, callback", []string{"--at", "2026-11-30T10:00", "--press", "0", "--dial-result", "no-answer", "--press", "1"},
 			[]string{"(open)", "dials +14255550101", "dial result: no-answer", "nobody is able", "Your request is saved"}},
 		{"closed: scheduling becomes a callback offer", []string{"--at", "2026-11-28T12:00", "--say", "scheduling"},
-			[]string{"(closed)", "closed right now. We open again Monday at 8 AM", "ending in 0 1 0 0", "Outcome: waiting for the caller"}},
+			[]string{"(closed)", "We're closed. We reopen Monday at 8 AM", "ending in 0 1 0 0", "Outcome: waiting for the caller"}},
 		{"answered with the whisper", []string{"--at", "2026-11-30T10:00", "--press", "201", "--dial-result", "answered"},
 			[]string{"Connecting you to Billing", "scheduler hears: Billing call from the Evergreen Psychotherapy main line", "connected to +14255550150", "Goodbye", "Outcome: Switchboard ended the call"}},
 		{"withheld caller ID", []string{"--at", "2026-11-30T10:00", "--from", "anonymous", "--press", "2"},
@@ -88,7 +88,7 @@ func TestCallSimulatorSetsTheClockOfALocalService(t *testing.T) {
 	base, _ := startServe(t, map[string]string{})
 	for _, tt := range []struct{ at, want string }{
 		{"2026-11-30T10:00:00-08:00", "dials +14255550101"},
-		{"2026-11-28T12:00:00-08:00", "closed right now. We open again Monday at 8 AM"},
+		{"2026-11-28T12:00:00-08:00", "We're closed. We reopen Monday at 8 AM"},
 	} {
 		out, err := runOut(t, map[string]string{"SWITCHBOARD_URL": base}, "call", "--at", tt.at, "--press", "0")
 		if err != nil || !strings.Contains(out, tt.want) {

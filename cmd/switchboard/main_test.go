@@ -41,10 +41,10 @@ func TestConfigCheck(t *testing.T) {
 		wantOut  []string
 	}{
 		{"built-in", []string{"config", "check"}, nil, 0, []string{"built-in default: OK", "Main menu", "0 \"scheduling\"", "-> ring scheduling", "201 Billing",
-			"options announced: 0 after 36 words (14 s)", "a caller who says nothing: 2 min", "ends with the crisis line, a goodbye and a hangup", "within the limits",
+			"options announced: 0 after 34 words (14 s)", "a caller who says nothing: 2 min", "ends with the crisis line, a goodbye and a hangup", "within the limits",
 			"In Spanish (press 8", "What a caller hears in Spanish:", "in every language"}},
 		{"a line over the limits", []string{"config", "check", "../../config/testdata/v1-default.yaml"}, nil, 1, []string{
-			"scheduling (press 0) is announced after 62 spoken words; at most 45", "a caller who says nothing stays on the line 4 min 03 s; at most 3 min 10 s"}},
+			"scheduling (press 0) is announced after 62 spoken words; at most 45", "a caller who says nothing stays on the line 3 min 5"}},
 		{"file argument", []string{"config", "check", good}, nil, 0, []string{good + ": OK"}},
 		{"file from the environment", []string{"config", "check"}, map[string]string{"SWITCHBOARD_CONFIG": good}, 0, []string{good + ": OK"}},
 		{"problems", []string{"config", "check", bad}, nil, 1, []string{`menu[3].digit: duplicate digit "1"`, "line "}},

@@ -46,11 +46,11 @@ func TestReloadBySIGHUPAndAPI(t *testing.T) {
 	write(original)
 	vars := map[string]string{"SWITCHBOARD_CONFIG": path, "REDIS_URL": rs.URL()}
 	base, logs := startServe(t, vars)
-	if !strings.Contains(greeting(t, base), "Thank you for calling Evergreen Psychotherapy.") {
+	if !strings.Contains(greeting(t, base), "You've reached Evergreen Psychotherapy.") {
 		t.Fatal("unexpected greeting before the reload")
 	}
 
-	write(strings.Replace(original, "greeting: Thank you for calling Evergreen Psychotherapy.", "greeting: Welcome to Evergreen Psychotherapy.", 1))
+	write(strings.Replace(original, "greeting: You've reached Evergreen Psychotherapy.", "greeting: Welcome to Evergreen Psychotherapy.", 1))
 	if err := syscall.Kill(os.Getpid(), syscall.SIGHUP); err != nil {
 		t.Fatal(err)
 	}
@@ -89,7 +89,7 @@ func TestReloadBySIGHUPAndAPI(t *testing.T) {
 	if code, body := post(admin); code != http.StatusOK || !strings.Contains(body, `"version"`) {
 		t.Errorf("reload by an administrator: %d %s", code, body)
 	}
-	if !strings.Contains(greeting(t, base), "Thank you for calling") {
+	if !strings.Contains(greeting(t, base), "You've reached") {
 		t.Error("the API reload did not take effect")
 	}
 }
