@@ -234,7 +234,8 @@ func (a *Server) Reload() (string, error) {
 }
 
 // queueState reads the queue for the metrics: depth, claims, the oldest
-// pending request, how many of the oldest 200 are overdue, and the spool.
+// pending request, how many of the first 200 in the queue (urgent ones
+// first, then the oldest) are overdue, and the spool.
 func (a *Server) queueState(ctx context.Context, now func() time.Time) (metrics.QueueState, error) {
 	st := metrics.QueueState{Spooled: a.Recorder.Spooled()}
 	stats, err := a.Queue.Stats(ctx)
