@@ -137,6 +137,17 @@ type Op struct {
 	Spooled time.Time `json:"spooled,omitzero"`
 }
 
+// field is the value op writes to a field of the request's hash ("" when
+// it writes none).
+func (op Op) field(name string) string {
+	for i := 0; i+1 < len(op.Fields); i += 2 {
+		if op.Fields[i] == name {
+			return op.Fields[i+1]
+		}
+	}
+	return ""
+}
+
 func (q *Queue) newID(t time.Time) string {
 	q.idMu.Lock()
 	defer q.idMu.Unlock()

@@ -109,7 +109,7 @@ func New(o Options) (*Server, error) {
 		return nil, err
 	}
 	events := callEvents{m: a.Metrics, book: a.Reports, now: o.Now}
-	a.Recorder.OnCreate(func(string) { events.count(reports.Requests) })
+	a.Recorder.OnCreate(func(string, callback.Reason) { events.count(reports.Requests) })
 	a.Queue.OnFirstAttempt(func(r *callback.Request, at time.Time) {
 		line := o.Live.Current()
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
@@ -194,7 +194,7 @@ func (a *Server) console(o Options) (*console.Console, error) {
 			if err != nil {
 				return nil, err
 			}
-			a.Recorder.OnCreate(n.NewRequest)
+			a.Recorder.OnCreate(func(_ string, reason callback.Reason) { n.NewRequest(reason.Urgent()) })
 		}
 	}
 	cons, err := console.New(console.Deps{
