@@ -151,10 +151,19 @@ func printList(w io.Writer, reqs []*api.View, now time.Time) {
 			msg = fmt.Sprintf("%ds", r.Message.DurationSeconds)
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\n", r.ID, r.Status, age(now.Sub(r.CreatedAt)),
-			number(r), orDash(r.Language), r.Reason, r.Attempts, msg, r.ClaimedBy)
+			number(r), orDash(r.Language), reason(r), r.Attempts, msg, r.ClaimedBy)
 	}
 	tw.Flush()
 	fmt.Fprintf(w, "%d request(s)\n", len(reqs))
+}
+
+// reason is the request's reason, marked URGENT when it is to be worked
+// before every other (the API lists those first).
+func reason(r *api.View) string {
+	if r.Urgent {
+		return "URGENT " + string(r.Reason)
+	}
+	return string(r.Reason)
 }
 
 func age(d time.Duration) string {
@@ -170,7 +179,7 @@ func age(d time.Duration) string {
 func printRequest(w io.Writer, r *api.View) {
 	fmt.Fprintf(w, "%s  %s\n", r.ID, r.Status)
 	fmt.Fprintf(w, "  call back:   %s\n", number(r))
-	fmt.Fprintf(w, "  created:     %s (%s)\n", r.CreatedAt.Format(time.RFC3339), r.Reason)
+	fmt.Fprintf(w, "  created:     %s (%s)\n", r.CreatedAt.Format(time.RFC3339), reason(r))
 	fmt.Fprintf(w, "  language:    %s\n", orDash(r.Language))
 	fmt.Fprintf(w, "  consent:     voicemail %s, name the practice %s\n", orDash(string(r.VoicemailOK)), orDash(string(r.NamePracticeOK)))
 	fmt.Fprintf(w, "  attempts:    %d", r.Attempts)

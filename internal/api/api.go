@@ -198,10 +198,16 @@ func (a *API) respond(c echo.Context, op func(context.Context) (*callback.Reques
 type View struct {
 	callback.Request
 	CallbackNumberLast4 string `json:"callbackNumberLast4"`
+	// Urgent marks a request to work before every other (a caller who may
+	// be in crisis); the queue lists these first.
+	Urgent bool `json:"urgent,omitempty"`
+	// ReasonText says the reason in the words the console shows.
+	ReasonText string `json:"reasonText,omitempty"`
 }
 
 func viewOf(r *callback.Request, viewer string) *View {
-	v := &View{Request: *r, CallbackNumberLast4: phone.LastFour(r.CallbackNumber)}
+	v := &View{Request: *r, CallbackNumberLast4: phone.LastFour(r.CallbackNumber),
+		Urgent: r.Reason.Urgent(), ReasonText: r.Reason.Describe()}
 	if !r.HeldBy(viewer) {
 		v.Request = *r.Masked()
 	}
@@ -214,7 +220,7 @@ type listResponse struct {
 	Next      string  `json:"next"`
 }
 
-// List answers GET /api/v1/callbacks?status=&limit=&cursor=&language=.
+// List answers GET /api/v1/callbacks?status=&limit=&cursor=&language=&reason=.
 func (a *API) List(c echo.Context) error {
 	status := callback.Status(c.QueryParam("status"))
 	if status == "" {
@@ -237,6 +243,12 @@ func (a *API) List(c echo.Context) error {
 	if lang != "" && !routing.IsLanguageCode(lang) {
 		return a.respondError(c, badRequest("language must be a two-letter code such as en or es"))
 	}
+	reason, ok := callback.Reason(""), true
+	if v := c.QueryParam("reason"); v != "" {
+		if reason, ok = callback.LookupReason(v); !ok {
+			return a.respondError(c, badRequest("reason must be one of %s", reasonNames()))
+		}
+	}
 	ctx, cancel := a.ctx(c)
 	defer cancel()
 	reqs, next, err := a.queue.List(ctx, status, limit, c.QueryParam("cursor"))
@@ -245,13 +257,21 @@ func (a *API) List(c echo.Context) error {
 	}
 	views := make([]*View, 0, len(reqs))
 	for _, r := range reqs {
-		// The language filter applies to the page: it may hold fewer than
-		// limit, and next still continues the whole queue.
-		if lang == "" || r.Language == lang {
+		// The language and reason filters apply to the page: it may hold
+		// fewer than limit, and next still continues the whole queue.
+		if (lang == "" || r.Language == lang) && (reason == "" || r.Reason == reason) {
 			views = append(views, viewOf(r, who(c)))
 		}
 	}
 	return c.JSON(http.StatusOK, listResponse{Callbacks: views, Next: next})
+}
+
+func reasonNames() string {
+	var names []string
+	for _, r := range callback.Reasons() {
+		names = append(names, string(r))
+	}
+	return strings.Join(names, ", ")
 }
 
 // revealResponse is the body of POST .../reveal.

@@ -1,7 +1,7 @@
 // Package callback is the callback-request domain: the Request a caller
 // leaves, its states and outcomes, and the Redis-backed Queue that records
 // each request exactly once (keyed by CallSid) and lets staff claim and work
-// requests oldest first. A local Spool keeps requests that could not reach
+// requests urgent ones first, then oldest first. A local Spool keeps requests that could not reach
 // Redis until it is back.
 package callback
 
@@ -76,12 +76,28 @@ const (
 // every other: a caller who may be in crisis.
 func (r Reason) Urgent() bool { return r == ReasonCrisis }
 
+// Reasons lists every reason the call flow records, for filters and for
+// the queue's scripts (which file the urgent ones first).
+func Reasons() []Reason {
+	return []Reason{ReasonMenu, ReasonInfo, ReasonClosed, ReasonUnanswered, ReasonMenuRetries, ReasonInfoRetries,
+		ReasonNobodyOnDuty, ReasonCrisis, ReasonTherapist}
+}
+
+// LookupReason checks a reason named by a client (a filter); unlike
+// ParseReason it says when the name is unknown.
+func LookupReason(s string) (Reason, bool) {
+	for _, r := range Reasons() {
+		if string(r) == s {
+			return r, true
+		}
+	}
+	return "", false
+}
+
 // ParseReason reads a reason from a URL; anything unknown is ReasonMenu, so
 // a tampered or old URL still records a request.
 func ParseReason(s string) Reason {
-	switch r := Reason(s); r {
-	case ReasonMenu, ReasonInfo, ReasonClosed, ReasonUnanswered, ReasonMenuRetries, ReasonInfoRetries, ReasonNobodyOnDuty,
-		ReasonCrisis, ReasonTherapist:
+	if r, ok := LookupReason(s); ok {
 		return r
 	}
 	return ReasonMenu

@@ -137,6 +137,17 @@ type Op struct {
 	Spooled time.Time `json:"spooled,omitzero"`
 }
 
+// field is the value op writes to a field of the request's hash ("" when
+// it writes none).
+func (op Op) field(name string) string {
+	for i := 0; i+1 < len(op.Fields); i += 2 {
+		if op.Fields[i] == name {
+			return op.Fields[i+1]
+		}
+	}
+	return ""
+}
+
 func (q *Queue) newID(t time.Time) string {
 	q.idMu.Lock()
 	defer q.idMu.Unlock()
@@ -406,7 +417,8 @@ func decode(h map[string]string) *Request {
 }
 
 // List returns up to limit requests with the given status and a cursor for
-// the next page ("" at the end). Pending requests come oldest first;
+// the next page ("" at the end). Pending requests come urgent ones first
+// (Reason.Urgent), oldest first among them, then the rest oldest first;
 // claimed ones by claim time; done and cancelled ones (status done lists
 // both) newest first.
 func (q *Queue) List(ctx context.Context, status Status, limit int, cursor string) ([]*Request, string, error) {
@@ -418,17 +430,9 @@ func (q *Queue) List(ctx context.Context, status Status, limit int, cursor strin
 	next := ""
 	switch status {
 	case StatusPending:
-		min := "-"
-		if cursor != "" {
-			if !validID(cursor) {
-				return nil, "", ErrBadCursor
-			}
-			min = "(" + cursor
-		}
-		ids, err = q.rdb.ZRangeByLex(ctx, q.prefix+"pending", &redis.ZRangeBy{Min: min, Max: "+", Count: int64(limit + 1)}).Result()
-		if err == nil && len(ids) > limit {
-			ids = ids[:limit]
-			next = ids[limit-1]
+		ids, next, err = q.pendingPage(ctx, limit, cursor)
+		if err != nil {
+			return nil, "", err
 		}
 	case StatusClaimed, StatusDone, StatusCancelled:
 		offset := 0
@@ -455,6 +459,61 @@ func (q *Queue) List(ctx context.Context, status Status, limit int, cursor strin
 	}
 	reqs, err := q.load(ctx, ids)
 	return reqs, next, err
+}
+
+// urgentCursor marks a cursor that stopped among the urgent requests; a
+// bare id (every cursor before there were two sets) is among the rest.
+const urgentCursor = "u:"
+
+// pendingPage reads one page of the queue: the urgent set, then pending,
+// each in id (creation) order. Both sets are read in one transaction, so a
+// request moving between them is seen once. A cursor names the set and the
+// last id it returned, so a page may end at the boundary and the next
+// starts the other set.
+func (q *Queue) pendingPage(ctx context.Context, limit int, cursor string) (ids []string, next string, err error) {
+	urgentMin, restMin := "-", "-"
+	id, inUrgent := strings.CutPrefix(cursor, urgentCursor)
+	switch {
+	case cursor == "":
+	case !validID(id):
+		return nil, "", ErrBadCursor
+	case inUrgent:
+		urgentMin = "(" + id
+	default:
+		restMin = "(" + id
+	}
+	page := func(pipe redis.Pipeliner, key, min string) *redis.StringSliceCmd {
+		return pipe.ZRangeByLex(ctx, q.prefix+key, &redis.ZRangeBy{Min: min, Max: "+", Count: int64(limit + 1)})
+	}
+	var urgent, rest *redis.StringSliceCmd
+	_, err = q.rdb.TxPipelined(ctx, func(pipe redis.Pipeliner) error {
+		if cursor == "" || inUrgent {
+			urgent = page(pipe, "urgent", urgentMin)
+		}
+		rest = page(pipe, "pending", restMin)
+		return nil
+	})
+	if err != nil {
+		return nil, "", fmt.Errorf("list callback requests: %w", err)
+	}
+	if urgent != nil {
+		ids = urgent.Val()
+		if len(ids) > limit {
+			ids = ids[:limit]
+			return ids, urgentCursor + ids[limit-1], nil
+		}
+	}
+	more := rest.Val()
+	if room := limit - len(ids); len(more) > room {
+		ids = append(ids, more[:room]...)
+		// The page is full: continue after its last id, in its own set.
+		last := ids[len(ids)-1]
+		if room == 0 {
+			return ids, urgentCursor + last, nil
+		}
+		return ids, last, nil
+	}
+	return append(ids, more...), "", nil
 }
 
 func (q *Queue) load(ctx context.Context, ids []string) ([]*Request, error) {
@@ -666,24 +725,34 @@ func (q *Queue) Purge(ctx context.Context) (int, error) {
 
 // Stats summarises the queue.
 type Stats struct {
-	Pending       int64
-	Claimed       int64
-	OldestPending time.Time // creation time of the oldest pending request
+	Pending int64 // every pending request, urgent ones included
+	Urgent  int64 // pending requests whose reason is urgent
+	Claimed int64
+	// OldestPending is the creation time of the oldest pending request,
+	// urgent or not: the figure says how long anyone has been waiting, so
+	// urgent requests listed first must not hide an older one behind them.
+	OldestPending time.Time
 }
 
 // Stats counts pending and claimed requests and finds the oldest pending one.
 func (q *Queue) Stats(ctx context.Context) (Stats, error) {
 	pipe := q.rdb.Pipeline()
 	p := pipe.ZCard(ctx, q.prefix+"pending")
+	u := pipe.ZCard(ctx, q.prefix+"urgent")
 	c := pipe.ZCard(ctx, q.prefix+"claimed")
-	first := pipe.ZRangeByLex(ctx, q.prefix+"pending", &redis.ZRangeBy{Min: "-", Max: "+", Count: 1})
+	oldest := func(key string) *redis.StringSliceCmd {
+		return pipe.ZRangeByLex(ctx, q.prefix+key, &redis.ZRangeBy{Min: "-", Max: "+", Count: 1})
+	}
+	firsts := []*redis.StringSliceCmd{oldest("pending"), oldest("urgent")}
 	if _, err := pipe.Exec(ctx); err != nil {
 		return Stats{}, fmt.Errorf("queue stats: %w", err)
 	}
-	s := Stats{Pending: p.Val(), Claimed: c.Val()}
-	if ids := first.Val(); len(ids) == 1 {
-		if u, err := ulid.ParseStrict(ids[0]); err == nil {
-			s.OldestPending = ulid.Time(u.Time()).UTC()
+	s := Stats{Pending: p.Val() + u.Val(), Urgent: u.Val(), Claimed: c.Val()}
+	for _, first := range firsts {
+		if ids := first.Val(); len(ids) == 1 {
+			if t := idTime(ids[0]); !t.IsZero() && (s.OldestPending.IsZero() || t.Before(s.OldestPending)) {
+				s.OldestPending = t
+			}
 		}
 	}
 	return s, nil

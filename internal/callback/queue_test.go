@@ -520,6 +520,8 @@ func storeSuite() []struct {
 		{"RetentionDeletesOnlyFinishedRequests", suiteRetentionDeletesOnlyFinishedRequests},
 		{"CallPlacedCountsOneAttempt", suiteCallPlacedCountsOneAttempt},
 		{"SearchFinished", suiteSearchFinished},
+		{"UrgentFirst", suiteUrgentFirst},
+		{"StoredBeforeUrgent", suiteStoredBeforeUrgent},
 	}
 }
 

@@ -29,7 +29,7 @@ type Recorder struct {
 	// spool: its create may still sit in another instance's spool.
 	orphanTTL time.Duration
 	orphans   atomic.Int64 // spooled updates whose request was not found
-	onCreate  []func(callSID string)
+	onCreate  []func(callSID string, reason Reason)
 	// downUntil (unix nanoseconds) is set after Redis fails: until then
 	// writes go straight to the spool instead of each waiting for a
 	// deadline, and the replayer probes Redis.
@@ -87,16 +87,20 @@ func (r *Recorder) DeleteRecordings(ctx context.Context) (int, error) {
 const breakerWindow = time.Second
 
 // OnCreate adds a function called (in its own goroutine) each time a new
-// request reaches Redis, directly or from the spool. Add them before use.
-func (r *Recorder) OnCreate(f func(callSID string)) { r.onCreate = append(r.onCreate, f) }
+// request reaches Redis, directly or from the spool, with the request's
+// reason (an urgent one is announced as such). Add them before use.
+func (r *Recorder) OnCreate(f func(callSID string, reason Reason)) {
+	r.onCreate = append(r.onCreate, f)
+}
 
 func (r *Recorder) created(op Op) {
 	if op.Kind != "create" {
 		return
 	}
 	r.queue.observer.Callback("created", "")
+	reason := Reason(op.field("rsn"))
 	for _, f := range r.onCreate {
-		go f(op.CallSID)
+		go f(op.CallSID, reason)
 	}
 }
 

@@ -1,6 +1,11 @@
 package callback
 
-import "github.com/redis/go-redis/v9"
+import (
+	"fmt"
+	"strings"
+
+	"github.com/redis/go-redis/v9"
+)
 
 // Every key of the queue starts with the same prefix, which carries the hash
 // tag {cb}, so one script may touch them all on a single Redis, Sentinel or
@@ -11,6 +16,8 @@ import "github.com/redis/go-redis/v9"
 //	<prefix>r:<id>       hash: the request
 //	<prefix>h:<id>       list: the request's history, JSON events
 //	<prefix>pending      zset, all scores 0, members ids: the queue in id (time) order
+//	<prefix>urgent       zset, all scores 0: pending requests whose reason is urgent, listed
+//	                     before pending; a request is in one of the two, never both
 //	<prefix>claimed      zset, score claimed-at ms: claims, for expiry
 //	<prefix>finished     zset, score finished-at ms: done and cancelled, for retention
 
@@ -25,23 +32,54 @@ var scriptCreate = redis.NewScript(createSource)
 // benchmarks that run the same Redis command with redis-benchmark.
 func CreateScriptSource() string { return createSource }
 
-const createSource = `
+// queueOfLua defines, for the scripts, which of the two pending sets a
+// request belongs in. The urgent reasons are written in from Reason.Urgent,
+// so the rule has one home, in Go. A request stored without a reason (or
+// before the urgent set existed) is in pending, where it always was.
+var queueOfLua = func() string {
+	var urgent []string
+	for _, r := range Reasons() {
+		if r.Urgent() {
+			urgent = append(urgent, fmt.Sprintf("[%q] = true", r))
+		}
+	}
+	return `
+local urgentReasons = {` + strings.Join(urgent, ", ") + `}
+local function queueOf(p, rk)
+  if urgentReasons[redis.call('HGET', rk, 'rsn') or ''] then return p .. 'urgent' end
+  return p .. 'pending'
+end
+-- enqueue puts a pending request in its set, and out of the other.
+local function enqueue(p, rk, id)
+  local q = queueOf(p, rk)
+  redis.call('ZREM', q == p .. 'urgent' and p .. 'pending' or p .. 'urgent', id)
+  redis.call('ZADD', q, 0, id)
+end
+`
+}()
+
+var createSource = queueOfLua + `
 local id = redis.call('HGET', KEYS[1], ARGV[4])
 if not id then
   id = ARGV[2]
   redis.call('HSET', KEYS[1], ARGV[4], id)
-  redis.call('HSET', ARGV[1] .. 'r:' .. id, unpack(ARGV, 5))
+  local rk = ARGV[1] .. 'r:' .. id
+  redis.call('HSET', rk, unpack(ARGV, 5))
   redis.call('RPUSH', ARGV[1] .. 'h:' .. id, ARGV[3])
-  redis.call('ZADD', ARGV[1] .. 'pending', 0, id)
+  enqueue(ARGV[1], rk, id)
   return {1, id}
 end
 local rk = ARGV[1] .. 'r:' .. id
+local refile = false
 for i = 5, #ARGV, 2 do
   local cur = redis.call('HGET', rk, ARGV[i])
   if not cur or cur == '' then
     redis.call('HSET', rk, ARGV[i], ARGV[i + 1])
+    if ARGV[i] == 'rsn' then refile = true end
   end
 end
+-- A duplicate that gives a request its first reason may make it urgent.
+if refile and redis.call('HGET', rk, 'st') == 'pending' then enqueue(ARGV[1], rk, id) end
 return {0, id}
 `
 
@@ -79,7 +117,7 @@ return id
 // Returns {"ok", status, first} (first "1" for the request's first call-back
 // attempt, whose time is kept in fat) or {"notfound"} or {"conflict",
 // status, claimedBy}.
-var scriptTransition = redis.NewScript(`
+var scriptTransition = redis.NewScript(queueOfLua + `
 local p, id, action, who, now = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
 local rk = p .. 'r:' .. id
 local st = redis.call('HGET', rk, 'st')
@@ -89,7 +127,7 @@ local function conflict() return {'conflict', st, by} end
 local function toPending()
   redis.call('HSET', rk, 'st', 'pending', 'cby', '', 'cat', '', 'cpl', '')
   redis.call('ZREM', p .. 'claimed', id)
-  redis.call('ZADD', p .. 'pending', 0, id)
+  enqueue(p, rk, id)
   return 'pending'
 end
 -- A finished or purged request's recording is queued for deletion at
@@ -102,6 +140,7 @@ local function toFinished(status)
   queueRecording()
   redis.call('HSET', rk, 'st', status, 'fin', now)
   redis.call('ZREM', p .. 'pending', id)
+  redis.call('ZREM', p .. 'urgent', id)
   redis.call('ZREM', p .. 'claimed', id)
   redis.call('ZADD', p .. 'finished', now, id)
   return status
@@ -119,6 +158,7 @@ if action == 'claim' then
   if st ~= 'pending' then return conflict() end
   redis.call('HSET', rk, 'st', 'claimed', 'cby', who, 'cat', now, 'cpl', '')
   redis.call('ZREM', p .. 'pending', id)
+  redis.call('ZREM', p .. 'urgent', id)
   redis.call('ZADD', p .. 'claimed', now, id)
   new = 'claimed'
 elseif action == 'release' then

@@ -21,12 +21,15 @@ import (
 // item is one request as the console shows it.
 type item struct {
 	*callback.Request
-	Mine     bool   // claimed by the viewer
-	Number   string // masked unless revealed
-	Age      string // in business hours
-	Overdue  bool
-	Created  string // local time
-	Reason   string
+	Mine    bool   // claimed by the viewer
+	Number  string // masked unless revealed
+	Age     string // in business hours
+	Overdue bool
+	Created string // local time
+	Reason  string
+	// Urgent marks a request to work before every other (a caller who may
+	// be in crisis): the queue lists it first, with a badge.
+	Urgent   bool
 	HasAudio bool
 	// Language names the caller's language for staff ("Spanish"), and is
 	// "" for the line's own.
@@ -41,7 +44,7 @@ func (x *Console) item(r *callback.Request, viewer string, revealed bool) item {
 		Number: phone.Mask(r.CallbackNumber), Age: humanDuration(l.WaitingAge(r.CreatedAt, now)),
 		Overdue: !r.Finished() && l.Overdue(r.CreatedAt, now),
 		Created: r.CreatedAt.In(l.Schedule.Location).Format("Mon Jan 2, 3:04 PM"),
-		Reason:  r.Reason.Describe(), HasAudio: r.Message != nil && r.Message.RecordingSID != "",
+		Reason:  r.Reason.Describe(), Urgent: r.Reason.Urgent(), HasAudio: r.Message != nil && r.Message.RecordingSID != "",
 	}
 	if lang, ok := l.LanguageOf(r.Language); !ok || lang.Key != "" {
 		it.Language = cmp.Or(lang.Name, r.Language)
@@ -68,6 +71,7 @@ type page struct {
 	Flash    string
 	Error    string
 	Pending  int64
+	Urgent   int64 // pending requests to work before every other
 	Overdue  int
 	Mine     []item
 	Queue    []item
@@ -108,8 +112,8 @@ func (x *Console) base(c echo.Context, title string) page {
 		Duty: x.myDuty(c, s.Name), Path: c.Request().URL.Path}
 }
 
-// queuePage fills the queue: pending requests oldest first, and those the
-// viewer holds.
+// queuePage fills the queue: pending requests, urgent ones first, then
+// oldest first (the queue's order), and those the viewer holds.
 func (x *Console) queuePage(c echo.Context) (page, error) {
 	p := x.base(c, "Callback queue")
 	ctx, cancel := x.ctx(c)
@@ -118,7 +122,7 @@ func (x *Console) queuePage(c echo.Context) (page, error) {
 	if err != nil {
 		return p, err
 	}
-	p.Pending = st.Pending
+	p.Pending, p.Urgent = st.Pending, st.Urgent
 	p.Languages = x.d.Line().Languages
 	if lang := c.QueryParam("language"); routing.IsLanguageCode(lang) {
 		p.Filter = lang

@@ -109,7 +109,7 @@ func New(o Options) (*Server, error) {
 		return nil, err
 	}
 	events := callEvents{m: a.Metrics, book: a.Reports, now: o.Now}
-	a.Recorder.OnCreate(func(string) { events.count(reports.Requests) })
+	a.Recorder.OnCreate(func(string, callback.Reason) { events.count(reports.Requests) })
 	a.Queue.OnFirstAttempt(func(r *callback.Request, at time.Time) {
 		line := o.Live.Current()
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
@@ -194,7 +194,7 @@ func (a *Server) console(o Options) (*console.Console, error) {
 			if err != nil {
 				return nil, err
 			}
-			a.Recorder.OnCreate(n.NewRequest)
+			a.Recorder.OnCreate(func(_ string, reason callback.Reason) { n.NewRequest(reason.Urgent()) })
 		}
 	}
 	cons, err := console.New(console.Deps{
@@ -234,7 +234,8 @@ func (a *Server) Reload() (string, error) {
 }
 
 // queueState reads the queue for the metrics: depth, claims, the oldest
-// pending request, how many of the oldest 200 are overdue, and the spool.
+// pending request, how many of the first 200 in the queue (urgent ones
+// first, then the oldest) are overdue, and the spool.
 func (a *Server) queueState(ctx context.Context, now func() time.Time) (metrics.QueueState, error) {
 	st := metrics.QueueState{Spooled: a.Recorder.Spooled()}
 	stats, err := a.Queue.Stats(ctx)

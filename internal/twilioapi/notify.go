@@ -12,8 +12,10 @@ type Notifier struct {
 	client *Client
 	from   string
 	to     []string
-	body   string
-	log    *slog.Logger
+	// body is the usual message, urgentBody the one for a request to work
+	// before every other (a caller who may be in crisis).
+	body, urgentBody string
+	log              *slog.Logger
 }
 
 // NewNotifier returns a Notifier that texts to from the practice's number.
@@ -22,13 +24,19 @@ func NewNotifier(c *Client, from string, to []string, practice string, log *slog
 		return nil, errors.New("notifier: client, from number and logger are required")
 	}
 	return &Notifier{client: c, from: from, to: to, log: log,
-		body: practice + ": a new callback request is waiting in the staff console."}, nil
+		body:       practice + ": a new callback request is waiting in the staff console.",
+		urgentBody: practice + ": URGENT callback request: the caller may be in crisis. Open the staff console now."}, nil
 }
 
-// NewRequest sends the notification to every number; failures are logged.
-func (n *Notifier) NewRequest(string) {
+// NewRequest sends the notification to every number, saying so when the
+// request is urgent; failures are logged.
+func (n *Notifier) NewRequest(urgent bool) {
+	body := n.body
+	if urgent {
+		body = n.urgentBody
+	}
 	for _, to := range n.to {
-		if err := n.client.SendSMS(to, n.from, n.body); err != nil {
+		if err := n.client.SendSMS(to, n.from, body); err != nil {
 			n.log.Warn("new-request SMS not sent", slog.String("error", err.Error()))
 		}
 	}

@@ -127,22 +127,36 @@ func TestRecordingsOnlyBySID(t *testing.T) {
 
 func TestNotifierSendsNoClientDetails(t *testing.T) {
 	t.Parallel()
-	fake := faketwilio.Start(t, sid, token)
-	c, _ := twilioapi.New(sid, token, fake.HTTPClient(5*time.Second))
-	n, err := twilioapi.NewNotifier(c, "+14258692644", []string{"+14255550111", "+14255550112"}, "Evergreen Psychotherapy", slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
+	tests := []struct {
+		name          string
+		urgent        bool
+		want, notWant string
+	}{
+		{"usual", false, "a new callback request is waiting", "URGENT"},
+		{"urgent", true, "URGENT callback request: the caller may be in crisis", "a new callback request"},
 	}
-	n.NewRequest("CAsecret")
-	reqs := fake.Requests()
-	if len(reqs) != 2 {
-		t.Fatalf("%d messages, want 2", len(reqs))
-	}
-	for i, r := range reqs {
-		body := r.Form.Get("Body")
-		if r.Form.Get("From") != "+14258692644" || r.Form.Get("To") != []string{"+14255550111", "+14255550112"}[i] ||
-			!strings.Contains(body, "new callback request") || strings.Contains(body, "CAsecret") || strings.ContainsAny(body, "0123456789") {
-			t.Errorf("message %d = %v", i, r.Form)
-		}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			fake := faketwilio.Start(t, sid, token)
+			c, _ := twilioapi.New(sid, token, fake.HTTPClient(5*time.Second))
+			n, err := twilioapi.NewNotifier(c, "+14258692644", []string{"+14255550111", "+14255550112"}, "Evergreen Psychotherapy", slog.New(slog.NewTextHandler(io.Discard, nil)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			n.NewRequest(tt.urgent)
+			reqs := fake.Requests()
+			if len(reqs) != 2 {
+				t.Fatalf("%d messages, want 2", len(reqs))
+			}
+			for i, r := range reqs {
+				body := r.Form.Get("Body")
+				if r.Form.Get("From") != "+14258692644" || r.Form.Get("To") != []string{"+14255550111", "+14255550112"}[i] ||
+					!strings.HasPrefix(body, "Evergreen Psychotherapy: ") || !strings.Contains(body, tt.want) ||
+					strings.Contains(body, tt.notWant) || strings.ContainsAny(body, "0123456789") {
+					t.Errorf("message %d = %v", i, r.Form)
+				}
+			}
+		})
 	}
 }
