@@ -39,6 +39,22 @@ type Explorer struct {
 	// language); none skips the check.
 	FarewellTexts []string
 	MaxSteps      int // bound on webhooks (default 20000)
+
+	// Crisis are distress sentences said, as probes, at every prompt of
+	// the caller's that takes speech; none leaves the check out. The
+	// answer must say one of CrisisTexts (the crisis line), none of
+	// RefusalTexts, and go on: put through (a <Dial>) or an offer (a
+	// <Gather>). The first such probe of a walk is walked on like any
+	// move; the others are checked only.
+	Crisis      []string
+	CrisisTexts []string
+	// RefusalTexts are what the line says to an answer it does not take
+	// ("not an option", "didn't catch that", "no extension"): at every
+	// prompt of the caller's, each instruction it speaks ("press 7", "say
+	// billing", "extension 0") is followed as a probe, and fails when the
+	// answer says one of them. A key two sentences of one prompt give two
+	// meanings is reported too.
+	RefusalTexts []string
 }
 
 // Finding is one problem on one path.
@@ -57,6 +73,10 @@ type Report struct {
 	// OptionWords maps each key the first document names ("press 0") to the
 	// spoken words up to the end of the sentence that names it.
 	OptionWords map[string]int
+	// Probes are the webhooks (counted in Steps too) that followed an
+	// instruction or said a distress sentence without walking on.
+	Probes int
+	Crisis CrisisReport
 }
 
 // Ending is how a policy caller's call ends.
@@ -106,7 +126,7 @@ func (e *Explorer) Explore(ctx context.Context) (*Report, error) {
 		e.MaxSteps = 20000
 	}
 	base := url.Values{"CallSid": {CallSID("explorer")}, "From": {e.From}, "To": {e.To}, "CallStatus": {"in-progress"}}
-	rep := &Report{}
+	rep := &Report{Crisis: CrisisReport{Responses: map[string]int{}}}
 	found := map[string]bool{}
 	add := func(trail []string, problem string) {
 		if found[problem] {
@@ -119,9 +139,12 @@ func (e *Explorer) Explore(ctx context.Context) (*Report, error) {
 	startKey := stateKey(e.VoiceURL, base)
 	queue := []*state{{url: e.VoiceURL, form: base}}
 	states[startKey] = queue[0]
+	var order []string // state keys, shortest trails first
+	crisisWalked := false
 	for len(queue) > 0 {
 		s := queue[0]
 		queue = queue[1:]
+		order = append(order, stateKey(s.url, s.form))
 		rep.Steps++
 		if rep.Steps > e.MaxSteps {
 			return rep, fmt.Errorf("more than %d states: stopped exploring", e.MaxSteps)
@@ -153,12 +176,28 @@ func (e *Explorer) Explore(ctx context.Context) (*Report, error) {
 			add(s.trail, problem+" at "+pathOf(s.url))
 			s.ending = "dead end"
 		}
+		if g := speechGather(doc); g != nil && len(e.Crisis) > 0 && !crisisWalked && !s.leg {
+			// The first distress sentence is walked on, so that the way
+			// on after the crisis line is checked like every other path.
+			crisisWalked = true
+			move := instruction{kind: instrSay, value: e.Crisis[0]}.String()
+			next = append(next, &state{url: actionOf(g, s.url), form: with(base, "SpeechResult", e.Crisis[0]),
+				trail: append(append([]string(nil), s.trail...), move)})
+		}
 		for _, n := range next {
 			key := stateKey(n.url, n.form)
 			s.edges = append(s.edges, edge{move: n.trail[len(n.trail)-1], to: key})
 			if _, seen := states[key]; !seen {
 				states[key] = n
 				queue = append(queue, n)
+			}
+		}
+	}
+	p := &prober{e: e, ctx: ctx, base: base, states: states, cache: map[string]answer{}, counted: map[string]bool{}, told: map[string]bool{}, rep: rep, add: add}
+	for _, key := range order {
+		if s := states[key]; !s.leg && s.doc != nil {
+			if err := p.check(s); err != nil {
+				return rep, err
 			}
 		}
 	}
