@@ -256,12 +256,18 @@ func endWord(e simulate.Ending) string {
 }
 
 // refusalTexts are the sentences with which a line turns an answer down:
-// an option that does not exist, an extension that does not (the text
-// before its {digits}).
+// an option that does not exist, an extension that does not (the longest
+// text beside its {digits}).
 func refusalTexts(p routing.Prompts) []string {
 	out := []string{p.Invalid}
-	if ext, _, _ := strings.Cut(p.NoExtension, "{digits}"); strings.TrimSpace(ext) != "" {
-		out = append(out, strings.TrimSpace(ext))
+	ext := ""
+	for _, part := range strings.Split(p.NoExtension, "{digits}") {
+		if part = strings.TrimSpace(part); len(part) > len(ext) {
+			ext = part
+		}
+	}
+	if ext != "" {
+		out = append(out, ext)
 	}
 	return out
 }

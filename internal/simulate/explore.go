@@ -18,7 +18,9 @@ import (
 // callers who do not help themselves, from every state it reached: one who
 // never answers, and one who only presses WrongKey. Each must be told
 // goodbye (after one of FarewellTexts, the crisis line) and hung up on; a cycle
-// among the moves such a caller makes is a loop.
+// among the moves such a caller makes is a loop. Then, at every state of the
+// caller's, it follows each instruction the prompt speaks and says each of
+// Crisis where the caller can speak (see probe.go).
 //
 // A state is the whole request: path, every query parameter (the call's
 // counters included; only the configuration version and the value of a
