@@ -195,7 +195,7 @@ func (e *Explorer) Explore(ctx context.Context) (*Report, error) {
 			}
 		}
 	}
-	p := &prober{e: e, ctx: ctx, base: base, states: states, cache: map[string]answer{}, counted: map[string]bool{}, told: map[string]bool{}, rep: rep, add: add}
+	p := &prober{e: e, ctx: ctx, base: base, states: states, cache: map[string]answer{}, counted: map[string]bool{}, told: map[string]bool{}, read: map[string][]instruction{}, rep: rep, add: add}
 	for _, key := range order {
 		if s := states[key]; !s.leg && s.doc != nil {
 			if err := p.check(s); err != nil {

@@ -114,7 +114,8 @@ type gatherInstructions struct {
 // long as only <Say>, <Play> and <Pause> come between; a sentence that no
 // <Gather> can take is not checked, nor one that holds one of refusals
 // ("There is no extension 5." instructs nothing).
-func instructionsOf(doc *Node, refusals []string) []gatherInstructions {
+// parse reads one sentence (instructionsIn, or a cache of it).
+func instructionsOf(doc *Node, refusals []string, parse func(string) []instruction) []gatherInstructions {
 	var out []gatherInstructions
 	index := map[*Node]int{}
 	target := func(from int, in instruction) *Node {
@@ -136,7 +137,7 @@ func instructionsOf(doc *Node, refusals []string) []gatherInstructions {
 			if saysAny(sentence, refusals) {
 				continue
 			}
-			for _, in := range instructionsIn(sentence) {
+			for _, in := range parse(sentence) {
 				g := target(from, in)
 				if g == nil {
 					continue

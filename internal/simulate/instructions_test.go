@@ -52,7 +52,7 @@ func TestInstructionsGoToTheGatherThatTakesThem(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := map[string][]string{}
-	for _, gi := range instructionsOf(doc, []string{"There is no extension"}) {
+	for _, gi := range instructionsOf(doc, []string{"There is no extension"}, instructionsIn) {
 		for _, in := range gi.list {
 			got[gi.gather.Attrs["action"]] = append(got[gi.gather.Attrs["action"]], in.String())
 		}

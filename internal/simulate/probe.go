@@ -38,6 +38,7 @@ type prober struct {
 	cache   map[string]answer
 	counted map[string]bool // distress probes counted in the report
 	told    map[string]bool // one finding per place and instruction
+	read    map[string][]instruction
 	rep     *Report
 	add     func(trail []string, problem string)
 }
@@ -97,9 +98,20 @@ func (p *prober) report(what string, trail []string, problem string) {
 	}
 }
 
+// parse reads a sentence's instructions once: the same prompts come back
+// in thousands of states.
+func (p *prober) parse(sentence string) []instruction {
+	in, ok := p.read[sentence]
+	if !ok {
+		in = instructionsIn(sentence)
+		p.read[sentence] = in
+	}
+	return in
+}
+
 // check probes one state of the caller's leg.
 func (p *prober) check(s *state) error {
-	for _, gi := range instructionsOf(s.doc, p.e.RefusalTexts) {
+	for _, gi := range instructionsOf(s.doc, p.e.RefusalTexts, p.parse) {
 		conflicts := keyConflicts(gi.list)
 		keys := make([]string, 0, len(conflicts))
 		for k := range conflicts {
