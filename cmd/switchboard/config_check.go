@@ -73,22 +73,31 @@ func walkConfig(path string, line *routing.Line, stdout io.Writer) error {
 		view           *routing.Line
 		froms          []string
 		errs, byes     []string
+		refusals       []string
+		distress       []string
 		where          func(from string) string // names the walk in problems
 	}
+	var allRefusals []string
+	for _, v := range line.Views() {
+		allRefusals = append(allRefusals, refusalTexts(v.Prompts)...)
+	}
 	walks := []walk{{heading: "What a caller hears", view: line, froms: []string{"+12065550100", "anonymous"},
-		errs:  line.PromptIn(func(p routing.Prompts) string { return p.Apology }),
-		byes:  line.PromptIn(func(p routing.Prompts) string { return p.Crisis }),
+		errs:     line.PromptIn(func(p routing.Prompts) string { return p.Apology }),
+		byes:     line.PromptIn(func(p routing.Prompts) string { return p.Crisis }),
+		refusals: allRefusals, distress: []string{distressSentence(line.Lang)},
 		where: func(from string) string { return "from " + from }}}
 	for _, lang := range line.Languages {
 		view := line.In(lang.Code)
 		walks = append(walks, walk{heading: "What a caller hears in " + lang.Name, query: "?l=" + lang.Code, view: view,
 			froms: []string{"+12065550100"}, errs: []string{view.Prompts.Apology}, byes: []string{view.Prompts.Crisis},
+			refusals: refusalTexts(view.Prompts), distress: []string{distressSentence(lang.Code)},
 			where: func(string) string { return "in " + lang.Name }})
 	}
 	var problems []string
 	total := 0
 	for _, w := range walks {
 		fmt.Fprintf(stdout, "\n%s:\n", w.heading)
+		var sum summary
 		for _, at := range walkTimes(line) {
 			for _, from := range w.froms {
 				transport, voice, to, stop, err := inProcess(path, line, at.t)
@@ -96,7 +105,8 @@ func walkConfig(path string, line *routing.Line, stdout io.Writer) error {
 					return err
 				}
 				x := &simulate.Explorer{Transport: transport, VoiceURL: voice + w.query, From: from, To: to, Keys: keys,
-					WrongKey: wrong, ErrorTexts: w.errs, FarewellTexts: w.byes}
+					WrongKey: wrong, ErrorTexts: w.errs, FarewellTexts: w.byes,
+					Crisis: w.distress, CrisisTexts: w.byes, RefusalTexts: w.refusals}
 				rep, err := x.Explore(context.Background())
 				stop()
 				if err != nil {
@@ -109,9 +119,11 @@ func walkConfig(path string, line *routing.Line, stdout io.Writer) error {
 				}
 				if from != "anonymous" {
 					problems = append(problems, describeCall(stdout, w.view, at.name, rep)...)
+					sum.add(at.name, schedulingDigit(w.view), rep)
 				}
 			}
 		}
+		sum.write(stdout)
 	}
 	fmt.Fprintf(stdout, "\nWalked every path (%d webhooks through the real handlers, open and closed, with and without caller ID, in every language): ", total)
 	if len(problems) == 0 {
@@ -158,7 +170,63 @@ func describeCall(w io.Writer, line *routing.Line, when string, rep *simulate.Re
 			}
 		}
 	}
+	fmt.Fprintf(w, "    %s\n", crisisLine(rep.Crisis))
 	return problems
+}
+
+// crisisLine says how the distress sentences were answered in one walk
+// (each failure is a finding of its own).
+func crisisLine(c simulate.CrisisReport) string {
+	var ways []string
+	for way, n := range c.Responses {
+		ways = append(ways, fmt.Sprintf("%s %d×", way, n))
+	}
+	sort.Strings(ways)
+	if len(ways) == 0 {
+		ways = []string{"none"}
+	}
+	return fmt.Sprintf("crisis response from %d of %d speech prompts: %s", c.Passed, c.Prompts, strings.Join(ways, ", "))
+}
+
+// summary is one language's measurements over open and closed: the most
+// words before scheduling, the longest silent call, the crisis responses.
+type summary struct {
+	words           int
+	silent          float64
+	silentAt        string
+	wordsWhen       string
+	passed, prompts int
+	ways            map[string]bool
+}
+
+func (s *summary) add(when, sched string, rep *simulate.Report) {
+	if n, ok := rep.OptionWords[sched]; ok && n >= s.words {
+		s.words, s.wordsWhen = n, when
+	}
+	if rep.Silent.Seconds >= s.silent {
+		s.silent, s.silentAt = rep.Silent.Seconds, when
+	}
+	s.passed += rep.Crisis.Passed
+	s.prompts += rep.Crisis.Prompts
+	if s.ways == nil {
+		s.ways = map[string]bool{}
+	}
+	for way := range rep.Crisis.Responses {
+		s.ways[way] = true
+	}
+}
+
+func (s *summary) write(w io.Writer) {
+	ways := make([]string, 0, len(s.ways))
+	for way := range s.ways {
+		ways = append(ways, way)
+	}
+	sort.Strings(ways)
+	if len(ways) == 0 {
+		ways = []string{"none"}
+	}
+	fmt.Fprintf(w, "  in all: scheduling announced after at most %d words, %s; longest silent call %s, %s; crisis response from %d of %d speech prompts: %s\n",
+		s.words, s.wordsWhen, clock(s.silent), s.silentAt, s.passed, s.prompts, strings.Join(ways, ", "))
 }
 
 func seconds(words int) float64 { return float64(words) * 60 / simulate.WordsPerMinute }
@@ -185,6 +253,43 @@ func endWord(e simulate.Ending) string {
 		return "ends with the crisis line, a goodbye and a hangup"
 	}
 	return "PROBLEM: " + e.Problem
+}
+
+// refusalTexts are the sentences with which a line turns an answer down:
+// a key that is no option, speech it did not understand, an extension that
+// does not exist (the longest text beside its {digits}).
+func refusalTexts(p routing.Prompts) []string {
+	out := []string{p.Invalid}
+	if p.NotUnderstood != "" {
+		out = append(out, p.NotUnderstood)
+	}
+	ext := ""
+	for _, part := range strings.Split(p.NoExtension, "{digits}") {
+		if part = strings.TrimSpace(part); len(part) > len(ext) {
+			ext = part
+		}
+	}
+	if ext != "" {
+		out = append(out, ext)
+	}
+	return out
+}
+
+// distressSentences are what config check says, in each language, where a
+// caller can speak: the flow must answer with the crisis line.
+var distressSentences = map[string]string{
+	"en": "I'm having thoughts of suicide",
+	"es": "tengo pensamientos suicidas",
+}
+
+// distressSentence is the distress sentence in a language (by its code,
+// "en-US" or "es"), English when none is known.
+func distressSentence(lang string) string {
+	code, _, _ := strings.Cut(strings.ToLower(lang), "-")
+	if s, ok := distressSentences[code]; ok {
+		return s
+	}
+	return distressSentences["en"]
 }
 
 // schedulingDigit is the main-menu key that rings the fallback group.

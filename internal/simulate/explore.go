@@ -18,7 +18,9 @@ import (
 // callers who do not help themselves, from every state it reached: one who
 // never answers, and one who only presses WrongKey. Each must be told
 // goodbye (after one of FarewellTexts, the crisis line) and hung up on; a cycle
-// among the moves such a caller makes is a loop.
+// among the moves such a caller makes is a loop. Then, at every state of the
+// caller's, it follows each instruction the prompt speaks and says each of
+// Crisis where the caller can speak (see probe.go).
 //
 // A state is the whole request: path, every query parameter (the call's
 // counters included; only the configuration version and the value of a
@@ -39,6 +41,22 @@ type Explorer struct {
 	// language); none skips the check.
 	FarewellTexts []string
 	MaxSteps      int // bound on webhooks (default 20000)
+
+	// Crisis are distress sentences said, as probes, at every prompt of
+	// the caller's that takes speech; none leaves the check out. The
+	// answer must say one of CrisisTexts (the crisis line), none of
+	// RefusalTexts, and go on: put through (a <Dial>) or an offer (a
+	// <Gather>). The first such probe of a walk is walked on like any
+	// move; the others are checked only.
+	Crisis      []string
+	CrisisTexts []string
+	// RefusalTexts are what the line says to an answer it does not take
+	// ("not an option", "didn't catch that", "no extension"): at every
+	// prompt of the caller's, each instruction it speaks ("press 7", "say
+	// billing", "extension 0") is followed as a probe, and fails when the
+	// answer says one of them. A key two sentences of one prompt give two
+	// meanings is reported too.
+	RefusalTexts []string
 }
 
 // Finding is one problem on one path.
@@ -57,6 +75,10 @@ type Report struct {
 	// OptionWords maps each key the first document names ("press 0") to the
 	// spoken words up to the end of the sentence that names it.
 	OptionWords map[string]int
+	// Probes are the webhooks (counted in Steps too) that followed an
+	// instruction or said a distress sentence without walking on.
+	Probes int
+	Crisis CrisisReport
 }
 
 // Ending is how a policy caller's call ends.
@@ -106,7 +128,7 @@ func (e *Explorer) Explore(ctx context.Context) (*Report, error) {
 		e.MaxSteps = 20000
 	}
 	base := url.Values{"CallSid": {CallSID("explorer")}, "From": {e.From}, "To": {e.To}, "CallStatus": {"in-progress"}}
-	rep := &Report{}
+	rep := &Report{Crisis: CrisisReport{Responses: map[string]int{}}}
 	found := map[string]bool{}
 	add := func(trail []string, problem string) {
 		if found[problem] {
@@ -119,9 +141,12 @@ func (e *Explorer) Explore(ctx context.Context) (*Report, error) {
 	startKey := stateKey(e.VoiceURL, base)
 	queue := []*state{{url: e.VoiceURL, form: base}}
 	states[startKey] = queue[0]
+	var order []string // state keys, shortest trails first
+	crisisWalked := false
 	for len(queue) > 0 {
 		s := queue[0]
 		queue = queue[1:]
+		order = append(order, stateKey(s.url, s.form))
 		rep.Steps++
 		if rep.Steps > e.MaxSteps {
 			return rep, fmt.Errorf("more than %d states: stopped exploring", e.MaxSteps)
@@ -153,12 +178,28 @@ func (e *Explorer) Explore(ctx context.Context) (*Report, error) {
 			add(s.trail, problem+" at "+pathOf(s.url))
 			s.ending = "dead end"
 		}
+		if g := speechGather(doc); g != nil && len(e.Crisis) > 0 && !crisisWalked && !s.leg {
+			// The first distress sentence is walked on, so that the way
+			// on after the crisis line is checked like every other path.
+			crisisWalked = true
+			move := instruction{kind: instrSay, value: e.Crisis[0]}.String()
+			next = append(next, &state{url: actionOf(g, s.url), form: with(base, "SpeechResult", e.Crisis[0]),
+				trail: append(append([]string(nil), s.trail...), move)})
+		}
 		for _, n := range next {
 			key := stateKey(n.url, n.form)
 			s.edges = append(s.edges, edge{move: n.trail[len(n.trail)-1], to: key})
 			if _, seen := states[key]; !seen {
 				states[key] = n
 				queue = append(queue, n)
+			}
+		}
+	}
+	p := &prober{e: e, ctx: ctx, base: base, states: states, cache: map[string]answer{}, counted: map[string]bool{}, told: map[string]bool{}, read: map[string][]instruction{}, rep: rep, add: add}
+	for _, key := range order {
+		if s := states[key]; !s.leg && s.doc != nil {
+			if err := p.check(s); err != nil {
+				return rep, err
 			}
 		}
 	}
