@@ -16,13 +16,18 @@ const (
 )
 
 // maybeCrisis answers words of distress at any step that takes speech, in
-// place of the step: a caller in crisis is never told "not an option". It
-// answers once per call (the crisis flag then travels in the URLs), so the
-// response's own questions can be answered in any words.
+// place of the step: a caller in crisis is never told "not an option". The
+// first time, with the crisis response (the crisis flag then travels in the
+// URLs); said again later in the call, the crisis line and the Lifeline at
+// once.
 func (f *Flow) maybeCrisis(step Step) Step {
 	return func(c Call) ([]twiml.Element, error) {
-		if c.Progress.Crisis || strings.TrimSpace(c.Digits) != "" || !c.Line.InCrisis(c.Speech) {
+		switch {
+		case strings.TrimSpace(c.Digits) != "" || !c.Line.InCrisis(c.Speech):
 			return step(c)
+		case c.Progress.Crisis:
+			// Said again after the crisis response: the Lifeline now.
+			return append([]twiml.Element{slowly(c.Line, c.Line.Prompts.Crisis)}, f.lifeline(c)...), nil
 		}
 		return f.crisis(c)
 	}

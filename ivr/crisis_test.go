@@ -295,3 +295,16 @@ func withCountries(t *testing.T, regions string) string {
 	}
 	return strings.Replace(yaml, "  notifySms: []\n", "  notifySms: []\n  countries: "+regions+"\n", 1)
 }
+
+// TestDistressSaidAgain: after the crisis response, words of distress at
+// any later step connect the caller to the Lifeline at once.
+func TestDistressSaidAgain(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, harnessOpts{At: saturdayMidday})
+	for _, path := range []string{"/twilio/crisis?n=0&cr=1", "/twilio/callback/keyed?n=0&r=crisis&cr=1"} {
+		doc := h.callStep(path, callForm("SpeechResult", "I want to kill myself"))
+		if _, to := dialed(t, doc); len(to) != 1 || to[0] != "+18002738255" || doc.First("prosody") == nil {
+			t.Errorf("%s: %q", path, doc.Said())
+		}
+	}
+}

@@ -91,6 +91,7 @@ func closedNotice(c Call) string {
 // menuPage is the main menu after an optional sentence (an invalid key, no
 // input, an apology), cached: it does not depend on the caller.
 func (f *Flow) menuPage(c Call, n int, prompt string) []twiml.Element {
+	c.Progress.Crisis = false
 	key := fmt.Sprintf("menu|%s|%s|%v|%s|%d|%s|%s", c.Line.Version, c.Line.Lang, c.Open, c.Progress.key(), n, prompt, closedNotice(c))
 	return f.memo(key, func() []twiml.Element {
 		if prompt == "" {
@@ -108,6 +109,9 @@ func (f *Flow) menuPage(c Call, n int, prompt string) []twiml.Element {
 // next prompt starts at once. A caller who says nothing is sent to the same
 // action with an empty result.
 func (f *Flow) mainMenu(c Call, n int, preamble ...twiml.Element) []twiml.Element {
+	// Back at the main menu a call starts afresh: words of distress there
+	// get the whole crisis response again.
+	c.Progress.Crisis = false
 	l := c.Line
 	action := f.callURL(c, PathMenu, "n", strconv.Itoa(n))
 	inner := append([]twiml.Element(nil), preamble...)

@@ -104,7 +104,7 @@ func walkConfig(path string, line *routing.Line, stdout io.Writer) error {
 				if err != nil {
 					return err
 				}
-				x := &simulate.Explorer{Transport: transport, VoiceURL: voice + w.query, From: from, To: to, Keys: keys,
+				x := &simulate.Explorer{MaxSteps: 60000, Transport: transport, VoiceURL: voice + w.query, From: from, To: to, Keys: keys,
 					WrongKey: wrong, ErrorTexts: w.errs, FarewellTexts: w.byes,
 					Crisis: w.distress, CrisisTexts: w.byes, RefusalTexts: w.refusals}
 				rep, err := x.Explore(context.Background())
