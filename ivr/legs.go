@@ -31,10 +31,13 @@ type Legs interface {
 // then bridged. The whisper request (<Number url=...>) is made for the
 // answering child leg: its To (and Called) is the member's number, its
 // ParentCallSid the caller's call, and its CallSid the child's own
-// (https://www.twilio.com/docs/voice/twiml/number#url,
-// https://www.twilio.com/docs/usage/webhooks/voice-webhooks; see
-// twilio-notes.md). Only ring-all groups need it: a ring-in-order group
-// moves on to its next member anyway.
+// (https://www.twilio.com/docs/voice/twiml/number, its url attribute; the
+// parameters of a leg's request, ParentCallSid among them, in
+// https://www.twilio.com/docs/usage/webhooks/voice-webhooks; twilio-notes.md).
+// The Dial action then says whether the caller was bridged (DialBridged,
+// https://www.twilio.com/docs/voice/twiml/dial#action; see bridged). Only
+// ring-all groups need it: a ring-in-order group moves on to its next
+// member anyway.
 //
 // The whisper never fails for it: when Redis is down this is logged, with
 // no number, and the scheduler still hears the whisper.

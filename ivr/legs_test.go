@@ -27,7 +27,7 @@ func local(t testing.TB, u string) string {
 
 // legForm is what Twilio posts for the child leg that rang member: its own
 // CallSid, the caller's as ParentCallSid, the member's number as To and
-// Called (https://www.twilio.com/docs/voice/twiml/number#url).
+// Called (https://www.twilio.com/docs/voice/twiml/number, attribute url).
 func legForm(leg int, member string, extra ...string) url.Values {
 	f := callForm(append([]string{"CallSid", fmt.Sprintf("CA%032x", leg), "ParentCallSid", callerSid,
 		"To", member, "Called", member, "Direction", "outbound-dial"}, extra...)...)
