@@ -23,6 +23,13 @@ import (
 // nobody can answer and offered a callback, so schedulers' phones are not
 // rung again and again by one caller.
 func (f *Flow) ring(c Call, group string, s int, preamble ...twiml.Element) ([]twiml.Element, error) {
+	return f.ringExcept(c, group, s, nil, preamble...)
+}
+
+// ringExcept is ring without the members whose leg address (legAddress) is
+// in skip: those whose phones already answered this call. When that leaves
+// nobody, the caller is offered a callback as after any unanswered ring.
+func (f *Flow) ringExcept(c Call, group string, s int, skip map[string]bool, preamble ...twiml.Element) ([]twiml.Element, error) {
 	l := c.Line
 	g, ok := l.Groups[group]
 	if !ok {
@@ -30,9 +37,15 @@ func (f *Flow) ring(c Call, group string, s int, preamble ...twiml.Element) ([]t
 	}
 	configured := g
 	g = f.onDuty(c, g)
+	if len(skip) > 0 {
+		g = g.Only(func(m routing.Member) bool { return !skip[legAddress(m)] })
+	}
 	if s == 0 {
 		// A caller in crisis is put through whatever the call rang before.
 		if c.Progress.Rings >= MaxRings && !(c.Progress.Crisis && group == l.Crisis.RingGroup) {
+			return f.nobodyAnswers(c, callback.ReasonUnanswered)
+		}
+		if len(g.Members) == 0 && len(skip) > 0 {
 			return f.nobodyAnswers(c, callback.ReasonUnanswered)
 		}
 		if len(g.Members) == 0 {
@@ -229,7 +242,9 @@ func bridged(form url.Values) bool {
 // politely; otherwise (no answer, busy, failed, canceled, or a leg that was
 // answered but never bridged: declined in the whisper, or a voicemail) the
 // next member of a ring-in-order group rings, so whoever declined is not rung
-// again, and when the group is exhausted the caller is offered a callback.
+// again; a ring-all group whose answering phone did not take the call rings
+// its other members once more (ringOthers); and when the group is exhausted
+// the caller is offered a callback.
 func (f *Flow) RingResult(c Call) ([]twiml.Element, error) {
 	l := c.Line
 	if _, known := l.Groups[c.Query.Get("g")]; known {
@@ -248,6 +263,9 @@ func (f *Flow) RingResult(c Call) ([]twiml.Element, error) {
 		if _, more := g.Step(s + 1); more {
 			return f.ring(c, group, s+1)
 		}
+	}
+	if els, ok, err := f.ringOthers(c, group); ok {
+		return els, err
 	}
 	return f.nobodyAnswers(c, callback.ReasonUnanswered)
 }
@@ -268,11 +286,14 @@ func (f *Flow) nobodyAnswers(c Call, reason callback.Reason) ([]twiml.Element, e
 
 // Screen is the whisper played to the scheduler who answers: the call is
 // bridged only when they press 1, so a voicemail greeting never takes it.
+// In a ring-all group it first records whose phone answered (recordAnswered),
+// so that a voicemail or a decline rings the group's other members.
 //
 // Schedulers hear it in the line's own language, whatever the caller's:
 // for a caller who chose another language it starts with that language's
 // note ("Spanish-speaking caller.").
 func (f *Flow) Screen(c Call) ([]twiml.Element, error) {
+	f.recordAnswered(c)
 	l := c.Line.Staff()
 	action := f.callURL(c, PathScreenAnswer, "g", c.Query.Get("g"))
 	whisper := []twiml.Element{say(l, f.whisperText(c))}

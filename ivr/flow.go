@@ -27,6 +27,7 @@ type Flow struct {
 	cache    *docCache // nil: no caching (tests that inspect elements)
 	numbers  *numberCache
 	duty     Roster // nil: every member always rings
+	legs     Legs   // nil: a ring-all group is not rung again after a voicemail or a decline
 	outcomes Outcomes
 }
 
@@ -95,6 +96,10 @@ type Deps struct {
 	Events Events
 	// Duty filters ring groups to the members on duty; nil rings them all.
 	Duty Roster
+	// Legs remembers which members' phones answered a call, so that a
+	// ring-all group rings its other members after a voicemail or a
+	// decline; nil offers the caller a callback then.
+	Legs Legs
 	// SimulatedTime lets the call simulator set the clock of each request
 	// with the X-Switchboard-Simulated-Time header. Only for local mode:
 	// with signatures checked, the header is ignored.
@@ -117,7 +122,7 @@ func New(d Deps) (*Flow, error) {
 		return nil, errors.New("ivr: Logger is required")
 	}
 	f := &Flow{line: d.Line, base: d.BaseURL, now: d.Now, log: d.Logger, events: d.Events, simTime: d.SimulatedTime,
-		cache: &docCache{docs: map[string]preRendered{}}, numbers: newNumberCache(), duty: d.Duty}
+		cache: &docCache{docs: map[string]preRendered{}}, numbers: newNumberCache(), duty: d.Duty, legs: d.Legs}
 	if f.events == nil {
 		f.events = noEvents{}
 	}

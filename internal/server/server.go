@@ -17,6 +17,7 @@ import (
 	"github.com/switchboard-clinic/switchboard/config"
 	"github.com/switchboard-clinic/switchboard/internal/api"
 	"github.com/switchboard-clinic/switchboard/internal/callback"
+	"github.com/switchboard-clinic/switchboard/internal/calls"
 	"github.com/switchboard-clinic/switchboard/internal/console"
 	"github.com/switchboard-clinic/switchboard/internal/duty"
 	"github.com/switchboard-clinic/switchboard/internal/metrics"
@@ -57,6 +58,7 @@ type Server struct {
 	Recorder *callback.Recorder
 	Staff    *staff.Store
 	Duty     *duty.Roster
+	Calls    *calls.Store
 	Reports  *reports.Book
 	Sessions *console.Sessions
 	Live     *config.Live
@@ -102,6 +104,9 @@ func New(o Options) (*Server, error) {
 	if a.Duty, err = duty.New(o.Redis, o.Env.RedisPrefix, o.Now); err != nil {
 		return nil, err
 	}
+	if a.Calls, err = calls.New(o.Redis, o.Env.RedisPrefix, timeout); err != nil {
+		return nil, err
+	}
 	if a.Reports, err = reports.New(o.Redis, o.Env.RedisPrefix, func() *time.Location { return o.Live.Current().Schedule.Location },
 		func(err error) {
 			o.Logger.Warn("report counts not written yet; kept for the next try", slog.String("error", err.Error()))
@@ -128,7 +133,7 @@ func New(o Options) (*Server, error) {
 	}
 	if a.Flow, err = ivr.New(ivr.Deps{
 		Line: o.Live.Line, BaseURL: o.Env.PublicURL, Now: o.Now, Logger: o.Logger,
-		Recorder: a.Recorder, Sealer: sealer, Events: events, Duty: a.Duty,
+		Recorder: a.Recorder, Sealer: sealer, Events: events, Duty: a.Duty, Legs: a.Calls,
 		// Without an auth token (local mode, loopback only) the simulator may
 		// set the clock per request.
 		SimulatedTime: o.Env.AuthToken == "",
