@@ -74,6 +74,9 @@ type Recorder struct {
 	// for a replica; lastDown the one about writes held for Redis.
 	lastWarn, lastDown atomic.Int64
 	downSince          atomic.Int64 // writes spooled for Redis since that WARN
+	// alone is set while the master has fewer replicas than required:
+	// writes then skip WAIT instead of each waiting for nothing.
+	alone atomic.Bool
 
 	// holdUnreplicated is the rule before issue 21 (an unacknowledged write
 	// waits in the spool, unseen, until a replica takes it): only tests set
@@ -263,9 +266,17 @@ func (r *Recorder) send(ctx context.Context, op Op) (acked bool, err error) {
 			batch = []Op{c, op}
 		}
 	}
-	res, acked, err := r.queue.write(ctx, batch, r.queue.replicas > 0)
+	// While the master is known to have no replica, a write does not wait
+	// for one: it is journaled, and Replay confirms it once one is back.
+	wait := r.queue.replicas > 0 && (r.holdUnreplicated || !r.alone.Load())
+	res, acked, err := r.queue.write(ctx, batch, wait)
 	if err != nil {
 		return false, err
+	}
+	if r.queue.replicas > 0 && !wait {
+		acked = false
+	} else if !acked {
+		r.alone.Store(true)
 	}
 	if res[0].created {
 		r.created(batch[0])
@@ -485,6 +496,7 @@ func (r *Recorder) confirm(ctx context.Context, ops []Op) []Op {
 		return ops
 	}
 	replicated := online >= r.queue.replicas
+	r.alone.Store(!replicated)
 	if !replicated && run == r.verified && time.Since(r.verifiedAt) < verifyEvery {
 		return ops
 	}
