@@ -53,10 +53,11 @@ type Options struct {
 	// Observer is told of events for metrics; nil ignores them.
 	Observer Observer
 	// Replicas is how many replicas must hold each callback write (create
-	// or update) before it counts as recorded: after the write, WAIT asks
+	// or update) before it counts as durable: after the write, WAIT asks
 	// for them on the same connection within ReplicaWait (default 100ms).
-	// A write they do not acknowledge returns ErrNotReplicated, and the
-	// recorder keeps it in the spool. 0 (the default) trusts the master's OK.
+	// A write they do not acknowledge is visible on the master at once, and
+	// the recorder keeps it in its spool until they do. 0 (the default)
+	// trusts the master's OK.
 	// Redis checks WAIT deadlines at its hz (10 a second by default), so a
 	// wait can last up to 100ms longer than ReplicaWait.
 	Replicas    int
@@ -135,6 +136,10 @@ type Op struct {
 	// Spooled is when the op went to the spool, by this machine's clock
 	// (zero in entries written before it was kept).
 	Spooled time.Time `json:"spooled,omitzero"`
+	// Applied is when a master first took the op, by this machine's clock:
+	// zero while it waits for Redis; set, it is visible to staff and kept
+	// in the spool only until a replica acknowledges it.
+	Applied time.Time `json:"applied,omitzero"`
 }
 
 // field is the value op writes to a field of the request's hash ("" when
@@ -261,73 +266,138 @@ func (q *Queue) TranscriptionOp(callSID, text, status string) Op {
 // Apply performs op. For a create it returns the request's id and whether
 // it is new; for an update, ErrNotFound when the call has no request (yet).
 // With Options.Replicas set, ErrNotReplicated (with the id and created
-// still reported) when the replicas did not acknowledge it in time.
+// still reported) when the replicas did not acknowledge it in time. The
+// call flow's writes go through Recorder.Record, which keeps them durable;
+// Apply is the bare write, for seeding and tools.
 func (q *Queue) Apply(ctx context.Context, op Op) (id string, created bool, err error) {
-	callKey := q.prefix + "calls"
-	switch op.Kind {
-	case "create":
-		args := append([]any{q.prefix, op.ID, op.Event, op.CallSID}, strs(op.Fields)...)
-		v, err := q.durable(ctx, scriptCreate, callKey, args)
-		if err != nil && !errors.Is(err, ErrNotReplicated) {
-			return "", false, fmt.Errorf("create callback request: %w", err)
-		}
-		res, _ := v.([]any)
-		if len(res) != 2 {
-			return "", false, fmt.Errorf("create callback request: unexpected reply %v", v)
-		}
-		id, _ := res[1].(string)
-		n, _ := res[0].(int64)
-		return id, n == 1, err
-	case "update":
-		args := append([]any{q.prefix, op.Event, op.Mode, op.CallSID}, strs(op.Fields)...)
-		v, err := q.durable(ctx, scriptUpdate, callKey, args)
-		if errors.Is(err, redis.Nil) {
-			return "", false, ErrNotFound
-		}
-		if err != nil && !errors.Is(err, ErrNotReplicated) {
-			return "", false, fmt.Errorf("update callback request: %w", err)
-		}
-		id, _ := v.(string)
-		return id, false, err
+	res, acked, err := q.write(ctx, []Op{op}, q.replicas > 0)
+	if err != nil {
+		return "", false, err
 	}
-	return "", false, fmt.Errorf("apply: unknown op kind %q", op.Kind)
+	if res[0].err != nil {
+		return "", false, res[0].err
+	}
+	if !acked {
+		err = fmt.Errorf("%w: fewer than %d within %v", ErrNotReplicated, q.replicas, q.replicaWait)
+	}
+	return res[0].id, res[0].created, err
 }
 
-// durable runs a callback script and, when replicas are required, waits for
-// them on the same connection: one pipeline of the script, a write to a
-// fence key and WAIT. The fence matters when the script changes nothing (a
-// replayed write): WAIT counts what this connection wrote, so without it a
-// replica that never received the original would still be counted.
-// In a Cluster the pipeline goes to the master of the queue's slot.
-func (q *Queue) durable(ctx context.Context, s *redis.Script, key string, args []any) (any, error) {
-	if q.replicas == 0 {
-		return s.Run(ctx, q.rdb, []string{key}, args...).Result()
-	}
-	var node redis.Cmdable = q.rdb
-	if cc, ok := q.rdb.(*redis.ClusterClient); ok {
-		m, err := cc.MasterForKey(ctx, key)
-		if err != nil {
-			return nil, err
+// opResult is what one op did on the master.
+type opResult struct {
+	id      string
+	created bool  // a create that made a new request
+	err     error // ErrNotFound: an update whose request the master lacks
+}
+
+// write runs ops, in order, on the master of the queue's slot in one
+// pipeline, and with wait also a write to a fence key and WAIT for
+// Options.Replicas on the same connection. acked reports that the replicas
+// hold every op (always true without wait). The fence matters when the
+// scripts change nothing (a write re-applied to a master that has it): WAIT
+// counts what this connection wrote, so without it a replica that never
+// received the original would still be counted. An error means the master
+// could not be trusted with any of them.
+func (q *Queue) write(ctx context.Context, ops []Op, wait bool) (res []opResult, acked bool, err error) {
+	key := q.prefix + "calls"
+	scripts := make([]*redis.Script, len(ops))
+	args := make([][]any, len(ops))
+	for i, op := range ops {
+		switch op.Kind {
+		case "create":
+			scripts[i], args[i] = scriptCreate, append([]any{q.prefix, op.ID, op.Event, op.CallSID}, strs(op.Fields)...)
+		case "update":
+			scripts[i], args[i] = scriptUpdate, append([]any{q.prefix, op.Event, op.Mode, op.CallSID}, strs(op.Fields)...)
+		default:
+			return nil, false, fmt.Errorf("apply: unknown op kind %q", op.Kind)
 		}
-		node = m
 	}
-	// EVAL, not EVALSHA: a master promoted in a failover does not have the
-	// script cached, and a NOSCRIPT retry would wait for the replicas twice.
-	pipe := node.Pipeline()
-	res := s.Eval(ctx, pipe, []string{key}, args...)
-	pipe.Incr(ctx, q.prefix+"fence")
-	wait := pipe.Do(ctx, "WAIT", q.replicas, q.replicaWait.Milliseconds())
-	_, _ = pipe.Exec(ctx) // each command's own error is read below
-	if err := res.Err(); err != nil {
-		return nil, err
+	cmds := make([]*redis.Cmd, len(ops))
+	var ack *redis.Cmd
+	if len(ops) == 1 && !wait {
+		cmds[0] = scripts[0].Run(ctx, q.rdb, []string{key}, args[0]...) // EVALSHA, cached
+	} else {
+		node, err := q.master(ctx)
+		if err != nil {
+			return nil, false, fmt.Errorf("callback write: %w", err)
+		}
+		// EVAL, not EVALSHA: a master promoted in a failover does not have
+		// the scripts cached, and a NOSCRIPT inside a pipeline has no retry.
+		pipe := node.Pipeline()
+		for i := range ops {
+			cmds[i] = scripts[i].Eval(ctx, pipe, []string{key}, args[i]...)
+		}
+		if wait {
+			pipe.Incr(ctx, q.prefix+"fence")
+			ack = pipe.Do(ctx, "WAIT", q.replicas, q.replicaWait.Milliseconds())
+		}
+		_, _ = pipe.Exec(ctx) // each command's own error is read below
 	}
-	if err := wait.Err(); err != nil {
-		return res.Val(), fmt.Errorf("wait for replicas: %w", err)
+	res = make([]opResult, len(ops))
+	for i, c := range cmds {
+		v, err := c.Result()
+		switch {
+		case ops[i].Kind == "update" && errors.Is(err, redis.Nil):
+			res[i].err = ErrNotFound
+		case err != nil:
+			return nil, false, fmt.Errorf("%s callback request: %w", ops[i].Kind, err)
+		case ops[i].Kind == "create":
+			reply, _ := v.([]any)
+			if len(reply) != 2 {
+				return nil, false, fmt.Errorf("create callback request: unexpected reply %v", v)
+			}
+			n, _ := reply[0].(int64)
+			res[i].id, _ = reply[1].(string)
+			res[i].created = n == 1
+		default:
+			res[i].id, _ = v.(string)
+		}
 	}
-	if acked, _ := wait.Int64(); acked < int64(q.replicas) {
-		return res.Val(), fmt.Errorf("%w: %d of %d within %v", ErrNotReplicated, acked, q.replicas, q.replicaWait)
+	if ack == nil {
+		return res, true, nil
 	}
-	return res.Val(), nil
+	// The scripts ran; a WAIT that failed only leaves them unacknowledged.
+	n, _ := ack.Int64()
+	return res, ack.Err() == nil && n >= int64(q.replicas), nil
+}
+
+// master is the node that takes the queue's writes: in a Cluster the
+// master of the queue's slot, otherwise the client itself.
+func (q *Queue) master(ctx context.Context) (redis.Cmdable, error) {
+	if cc, ok := q.rdb.(*redis.ClusterClient); ok {
+		return cc.MasterForKey(ctx, q.prefix+"calls")
+	}
+	return q.rdb, nil
+}
+
+// masterState is the identity of the server that takes the queue's writes
+// (its run_id changes when it restarts or another server takes its place)
+// and how many replicas it has online.
+func (q *Queue) masterState(ctx context.Context) (runID string, online int, err error) {
+	node, err := q.master(ctx)
+	if err != nil {
+		return "", 0, fmt.Errorf("redis master: %w", err)
+	}
+	info, err := node.Info(ctx, "server", "replication").Result()
+	if err != nil {
+		return "", 0, fmt.Errorf("redis master: %w", err)
+	}
+	role := ""
+	for _, line := range strings.Split(info, "\n") {
+		k, v, _ := strings.Cut(strings.TrimSpace(line), ":")
+		switch {
+		case k == "run_id":
+			runID = v
+		case k == "role":
+			role = v
+		case strings.HasPrefix(k, "slave") && strings.Contains(v, "state=online"):
+			online++
+		}
+	}
+	if role != "master" {
+		return "", 0, fmt.Errorf("redis master: the server is a %s", role)
+	}
+	return runID, online, nil
 }
 
 func strs(ss []string) []any {

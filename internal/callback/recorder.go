@@ -1,21 +1,39 @@
 package callback
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
 )
 
-// Recorder is how the call flow records callback requests: each write goes
-// to Redis within a short deadline (and, when the queue requires replicas,
-// is acknowledged by them), and to the fsynced spool when Redis is down,
-// slow, unreplicated or does not know the call yet. A caller is confirmed as
-// soon as either holds the request, so a request is never lost, and every
-// write is idempotent, so it is never recorded twice.
+// Recorder is the one door of every callback write from the call flow:
+// the rule that makes a write visible and durable lives here, and nowhere
+// else.
+//
+//   - Visible first: while a master takes writes, each write is applied to
+//     it at once (within a short deadline), so staff see it.
+//   - Durable always: a write no replica has acknowledged (when the queue
+//     requires replicas), and a write Redis could not take (down, slow, or
+//     not knowing the call yet), is kept in the fsynced spool, a journal,
+//     before the caller is confirmed. Writes that never reached a master
+//     are replayed in order; writes a master took stay only until a replica
+//     acknowledges them, and are re-applied if a master turns out to have
+//     lost them (after a failover: the scripts compare and apply only what
+//     is missing).
+//   - Order per request: a write whose request still has writes waiting
+//     for Redis joins them in the journal instead of overtaking them;
+//     other requests' writes are not held back.
+//
+// Every write is idempotent by CallSid (create fills only what is missing;
+// an update sets fields that only the caller's own steps write, and adds
+// history only when something changed), so a write re-applied any number
+// of times is recorded once.
 //
 // The recorder also keeps, in memory and for the orphan time, the creates it
 // made: an update that finds its request missing (a master that lost it in
@@ -41,6 +59,29 @@ type Recorder struct {
 	recentMu sync.Mutex
 	recent   map[string]keptCreate // CallSid -> this instance's create, for reconciliation
 	pruned   time.Time
+
+	// locks orders the writes of one request (one CallSid at a time).
+	locks keyLocks
+	// behind counts, per CallSid, journal entries no master has taken yet.
+	behindMu sync.Mutex
+	behind   map[string]int
+
+	// verified is the run_id of the master the journal's applied entries
+	// were last checked against, and when; Replay's own.
+	verified   string
+	verifiedAt time.Time
+	// lastWarn (unix nanoseconds) rate-limits the WARN about writes held
+	// for a replica; lastDown the one about writes held for Redis.
+	lastWarn, lastDown atomic.Int64
+	downSince          atomic.Int64 // writes spooled for Redis since that WARN
+	// alone is set while the master has fewer replicas than required:
+	// writes then skip WAIT instead of each waiting for nothing.
+	alone atomic.Bool
+
+	// holdUnreplicated is the rule before issue 21 (an unacknowledged write
+	// waits in the spool, unseen, until a replica takes it): only tests set
+	// it, to show what it costs.
+	holdUnreplicated bool
 }
 
 // RecordingDeleter deletes a recording at Twilio; twilioapi.Client
@@ -86,6 +127,10 @@ func (r *Recorder) DeleteRecordings(ctx context.Context) (int, error) {
 // breakerWindow is how long writes skip Redis after it failed.
 const breakerWindow = time.Second
 
+// verifyEvery is how often the journal's applied entries are re-applied
+// even when nothing suggests that the master changed.
+const verifyEvery = 30 * time.Second
+
 // OnCreate adds a function called (in its own goroutine) each time a new
 // request reaches Redis, directly or from the spool, with the request's
 // reason (an urgent one is announced as such). Add them before use.
@@ -94,9 +139,6 @@ func (r *Recorder) OnCreate(f func(callSID string, reason Reason)) {
 }
 
 func (r *Recorder) created(op Op) {
-	if op.Kind != "create" {
-		return
-	}
 	r.queue.observer.Callback("created", "")
 	reason := Reason(op.field("rsn"))
 	for _, f := range r.onCreate {
@@ -104,7 +146,8 @@ func (r *Recorder) created(op Op) {
 	}
 }
 
-// NewRecorder returns a Recorder; timeout bounds each Redis write.
+// NewRecorder returns a Recorder; timeout bounds each Redis write. What an
+// earlier run left in the spool is taken up again.
 func NewRecorder(q *Queue, s *Spool, timeout time.Duration, log *slog.Logger) (*Recorder, error) {
 	switch {
 	case q == nil:
@@ -116,37 +159,69 @@ func NewRecorder(q *Queue, s *Spool, timeout time.Duration, log *slog.Logger) (*
 	case log == nil:
 		return nil, errors.New("callback recorder: logger is required")
 	}
-	return &Recorder{queue: q, spool: s, timeout: timeout, log: log, orphanTTL: 10 * time.Minute, recent: map[string]keptCreate{}}, nil
+	r := &Recorder{queue: q, spool: s, timeout: timeout, log: log, orphanTTL: 10 * time.Minute,
+		recent: map[string]keptCreate{}, behind: map[string]int{}, locks: keyLocks{held: map[string]*keyLock{}}}
+	ops, err := s.read(0)
+	if err != nil {
+		return nil, fmt.Errorf("callback recorder: %w", err)
+	}
+	for _, op := range ops {
+		if op.Kind == "create" {
+			r.remember(op)
+		}
+		if op.Applied.IsZero() {
+			r.behind[op.CallSID]++
+		}
+	}
+	return r, nil
 }
 
 // Queue is the queue behind the recorder.
 func (r *Recorder) Queue() *Queue { return r.queue }
 
-// Record makes op durable. spooled reports that it went to the spool. An
-// error means neither Redis nor the spool took it.
+// Record applies op to Redis and makes it durable. spooled reports that it
+// is (also) in the spool: waiting for Redis, or, when the queue requires
+// replicas and none acknowledged it, visible on the master and kept until
+// one does. An error means neither Redis nor the spool took it.
 func (r *Recorder) Record(ctx context.Context, op Op) (spooled bool, err error) {
 	if op.Kind == "create" {
 		r.remember(op)
 	}
+	unlock := r.locks.lock(op.CallSID)
+	defer unlock()
 	var rerr error
-	if time.Now().UnixNano() < r.downUntil.Load() {
+	switch {
+	case op.Kind == "update" && r.isBehind(op.CallSID):
+		rerr = errBehind
+	case time.Now().UnixNano() < r.downUntil.Load():
 		rerr = errors.New("redis failed moments ago; not waiting for it again")
-	} else {
+	default:
 		rctx, cancel := context.WithTimeout(ctx, r.timeout)
-		rerr = r.apply(rctx, op)
+		acked, err := r.send(rctx, op)
 		cancel()
-		if rerr == nil {
+		switch {
+		case err == nil && acked:
 			return false, nil
-		}
-		if !errors.Is(rerr, ErrNotFound) {
-			r.queue.observer.RedisError()
-			r.downUntil.Store(time.Now().Add(breakerWindow).UnixNano())
+		case err == nil && !r.holdUnreplicated:
+			op.Applied = time.Now() // visible; durable once a replica has it
+		case err == nil:
+			rerr = ErrNotReplicated
+			r.trip()
+		default:
+			rerr = err
+			if !errors.Is(err, ErrNotFound) {
+				r.trip()
+			}
 		}
 	}
 	op.Spooled = time.Now()
 	if serr := r.spool.Append(op); serr != nil {
 		return false, fmt.Errorf("record callback %s: redis: %v; spool: %w", op.Kind, rerr, serr)
 	}
+	if !op.Applied.IsZero() {
+		return true, nil
+	}
+	r.behindAdd(op.CallSID, 1)
 	if op.Kind == "create" {
 		r.queue.observer.Callback("spooled", "")
 	}
@@ -154,44 +229,85 @@ func (r *Recorder) Record(ctx context.Context, op Op) (spooled bool, err error) 
 	case errors.Is(rerr, ErrNotFound):
 		r.orphans.Add(1)
 		r.log.Info("callback update spooled until its request reaches redis", slog.String("call_sid", op.CallSID))
-	case errors.Is(rerr, ErrNotReplicated):
-		r.log.Warn("redis replica did not acknowledge a callback write: spooled until one does",
-			slog.String("call_sid", op.CallSID), slog.String("kind", op.Kind), slog.String("error", rerr.Error()))
+	case errors.Is(rerr, errBehind):
 	default:
-		r.log.Warn("redis unavailable: callback write spooled; store degraded until the spool drains",
-			slog.String("call_sid", op.CallSID), slog.String("kind", op.Kind), slog.String("error", rerr.Error()))
+		r.downSince.Add(1)
+		if r.due(&r.lastDown, time.Minute) {
+			r.log.Warn("redis unavailable: callback writes spooled until it takes them; staff do not see them yet",
+				slog.Int64("spooled_since_last_warning", r.downSince.Swap(0)), slog.String("call_sid", op.CallSID),
+				slog.String("kind", op.Kind), slog.String("error", rerr.Error()))
+		}
 	}
 	return true, nil
 }
 
-// apply writes op to Redis. A new request is announced even when the
-// replicas did not acknowledge it: the master shows it to staff meanwhile,
-// and the spool makes it durable. An update whose request is missing is
-// reconciled from this instance's copy of the create, when it has one.
-func (r *Recorder) apply(ctx context.Context, op Op) error {
-	_, created, err := r.queue.Apply(ctx, op)
-	if created {
-		r.created(op)
+// errBehind: the request has earlier writes waiting for Redis, which this
+// one must not overtake.
+var errBehind = errors.New("earlier writes of the request are waiting for redis")
+
+// trip makes writes skip Redis for a moment after it failed.
+func (r *Recorder) trip() {
+	r.queue.observer.RedisError()
+	r.downUntil.Store(time.Now().Add(breakerWindow).UnixNano())
+}
+
+// due reports whether at least every has passed since *last, and if so
+// sets it to now.
+func (r *Recorder) due(last *atomic.Int64, every time.Duration) bool {
+	now, prev := time.Now().UnixNano(), last.Load()
+	return now-prev >= int64(every) && last.CompareAndSwap(prev, now)
+}
+
+// send applies op in one round trip, an update preceded by this
+// instance's copy of its create when it has one (a no-op while the request
+// exists; its recreation when a master lost it). It reports whether the
+// replicas the queue requires acknowledged it, and ErrNotFound when an
+// update's request is unknown.
+func (r *Recorder) send(ctx context.Context, op Op) (acked bool, err error) {
+	batch := []Op{op}
+	if op.Kind == "update" {
+		if c, ok := r.copyOf(op.CallSID); ok {
+			batch = []Op{c, op}
+		}
 	}
-	if !errors.Is(err, ErrNotFound) {
-		return err
-	}
-	create, ok := r.copyOf(op.CallSID)
-	if !ok {
-		return err
-	}
-	_, created, err = r.queue.Apply(ctx, create)
-	if created {
-		r.created(create)
-		r.queue.observer.Callback("reconciled", "")
-		r.log.Warn("callback request was missing in redis (lost in a failover?); recreated from this instance's copy",
-			slog.String("call_sid", op.CallSID))
-	}
+	// While the master is known to have no replica, a write does not wait
+	// for one: it is journaled, and Replay confirms it once one is back.
+	wait := r.queue.replicas > 0 && (r.holdUnreplicated || !r.alone.Load())
+	res, acked, err := r.queue.write(ctx, batch, wait)
 	if err != nil {
-		return err
+		return false, err
 	}
-	_, _, err = r.queue.Apply(ctx, op)
-	return err
+	if r.queue.replicas > 0 && !wait {
+		acked = false
+	} else if !acked {
+		r.alone.Store(true)
+	}
+	if res[0].created {
+		r.created(batch[0])
+		if len(batch) == 2 {
+			r.queue.observer.Callback("reconciled", "")
+			r.log.Warn("callback request was missing in redis (lost in a failover?); recreated from this instance's copy",
+				slog.String("call_sid", op.CallSID))
+		}
+	}
+	if err := res[len(res)-1].err; err != nil {
+		return false, err
+	}
+	return acked, nil
+}
+
+func (r *Recorder) isBehind(callSID string) bool {
+	r.behindMu.Lock()
+	defer r.behindMu.Unlock()
+	return r.behind[callSID] > 0
+}
+
+func (r *Recorder) behindAdd(callSID string, n int) {
+	r.behindMu.Lock()
+	defer r.behindMu.Unlock()
+	if r.behind[callSID] += n; r.behind[callSID] <= 0 {
+		delete(r.behind, callSID)
+	}
 }
 
 // remember keeps this instance's copy of a create for reconciliation, and
@@ -249,20 +365,31 @@ func (r *Recorder) AttachTranscription(ctx context.Context, callSID, text, statu
 	return err
 }
 
-// Spooled is the number of writes waiting in the spool.
+// Spooled is the number of writes in the spool: waiting for Redis, or
+// for a replica.
 func (r *Recorder) Spooled() int { return r.spool.Len() }
+
+// Unreplicated is the number of writes a master took that no replica has
+// acknowledged yet (kept in the spool meanwhile), and when the oldest was
+// taken. Staff see them; a failover could lose them from Redis, and the
+// spool would then put them back.
+func (r *Recorder) Unreplicated() (int, time.Time) { return r.spool.Unreplicated() }
 
 // Orphans is the number of spooled updates whose request is not in Redis
 // (a request still in another instance's spool, or a webhook for a call
 // that never made one). They do not hold readiness down, and are dropped
 // after KeepOrphansFor.
 func (r *Recorder) Orphans() int {
-	return int(min(r.orphans.Load(), int64(r.spool.Len())))
+	n, _ := r.spool.Unreplicated()
+	return int(min(r.orphans.Load(), int64(r.spool.Len()-n)))
 }
 
 // Waiting is the number of spooled writes waiting for Redis itself: what
-// keeps the store degraded.
-func (r *Recorder) Waiting() int { return r.spool.Len() - r.Orphans() }
+// staff cannot see yet.
+func (r *Recorder) Waiting() int {
+	n, _ := r.spool.Unreplicated()
+	return r.spool.Len() - n - r.Orphans()
+}
 
 // KeepOrphansFor sets how long an update whose request is unknown stays in
 // the spool (default 10 minutes).
@@ -272,50 +399,177 @@ func (r *Recorder) KeepOrphansFor(d time.Duration) {
 	}
 }
 
-// Replay drains the spool into Redis once.
+// Replay works the spool once: writes no master has taken are applied in
+// order (a request's later writes wait behind one that fails), and writes
+// a master took are re-applied, with a wait for the replicas, when one is
+// online, when the master is another server than at the last check, or
+// every verifyEvery; they leave the spool once a replica acknowledges
+// them. It returns how many writes reached a master for the first time.
 func (r *Recorder) Replay(ctx context.Context) (int, error) {
-	apply := func(op Op) error {
-		actx, cancel := context.WithTimeout(ctx, r.timeout)
-		defer cancel()
-		return r.apply(actx, op)
+	applied := 0
+	err := r.spool.Rework(func(ops []Op) []Op {
+		rest, stopped := r.replayWaiting(ctx, ops, &applied)
+		if !stopped {
+			rest = r.confirm(ctx, rest)
+		}
+		return rest
+	})
+	if err != nil {
+		return applied, fmt.Errorf("replay spool: %w", err)
 	}
-	orphans, stopped := int64(0), false
-	keep := func(op Op, err error) (retain, stop bool) {
-		if errors.Is(err, ErrNotFound) {
-			since := op.Spooled
-			if since.IsZero() {
-				since = op.At
+	if applied > 0 || r.Waiting() == 0 {
+		r.downUntil.Store(0) // Redis is taking writes again: stop skipping it
+	}
+	if applied > 0 {
+		r.log.Info("replayed spooled callback writes into redis", slog.Int("applied", applied), slog.Int("left", r.spool.Len()))
+	}
+	return applied, nil
+}
+
+// replayWaiting applies, in order, the entries no master has taken. It
+// stops at an error other than a missing request (Redis is away).
+func (r *Recorder) replayWaiting(ctx context.Context, ops []Op, applied *int) (rest []Op, stopped bool) {
+	rest = make([]Op, 0, len(ops))
+	// held are requests with an update kept: their later updates wait too
+	// (a create never waits: it only fills what is missing).
+	held := map[string]bool{}
+	orphans := int64(0)
+	for _, op := range ops {
+		if !op.Applied.IsZero() || stopped || held[op.CallSID] && op.Kind == "update" {
+			rest = append(rest, op)
+			continue
+		}
+		unlock := r.locks.lock(op.CallSID)
+		actx, cancel := context.WithTimeout(ctx, r.timeout)
+		acked, err := r.send(actx, op)
+		cancel()
+		unlock()
+		switch {
+		case err == nil && (acked || !r.holdUnreplicated):
+			*applied++
+			r.behindAdd(op.CallSID, -1)
+			if !acked {
+				op.Applied = time.Now()
+				rest = append(rest, op)
 			}
+		case errors.Is(err, ErrNotFound):
+			since := cmp.Or(op.Spooled, op.At)
 			if time.Since(since) > r.orphanTTL {
 				r.queue.observer.WriteLost()
 				r.log.Error("LOST a callback update: its request never reached redis; the caller was told it was saved",
 					slog.String("call_sid", op.CallSID), slog.String("kind", op.Kind), slog.Duration("kept", r.orphanTTL))
-				return false, false
+				r.behindAdd(op.CallSID, -1)
+				continue
 			}
 			orphans++
-			return true, false
+			held[op.CallSID] = true
+			rest = append(rest, op)
+		default:
+			if err != nil {
+				r.trip()
+			}
+			stopped = true // Redis is unreachable (or, held, unreplicated): try later
+			rest = append(rest, op)
 		}
-		stopped = true
-		return true, true // Redis is unreachable or unreplicated: try later
-	}
-	n, err := r.spool.Drain(apply, keep)
-	if err != nil {
-		return n, fmt.Errorf("replay spool: %w", err)
 	}
 	if !stopped {
 		r.orphans.Store(orphans)
 	}
-	if n > 0 || r.spool.Len() == 0 {
-		r.downUntil.Store(0) // Redis is taking writes again: stop skipping it
-	}
-	if n > 0 {
-		r.log.Info("replayed spooled callback writes into redis", slog.Int("applied", n), slog.Int("left", r.spool.Len()))
-	}
-	return n, nil
+	return rest, stopped
 }
 
-// Run replays the spool every interval and does queue upkeep (expired
-// claims, retention) every upkeep interval, until ctx ends.
+// confirm re-applies the entries a master took, in order, in batches with
+// a wait for the replicas, and drops those the replicas acknowledge. A
+// master that lost some of them (a failover) gets them back; one that has
+// them changes nothing. An update whose request the master lacks goes
+// back to waiting, in order, with the writes no master has taken.
+func (r *Recorder) confirm(ctx context.Context, ops []Op) []Op {
+	var taken []int // positions of the entries a master took
+	for i, op := range ops {
+		if !op.Applied.IsZero() {
+			taken = append(taken, i)
+		}
+	}
+	if len(taken) == 0 {
+		return ops
+	}
+	sctx, cancel := context.WithTimeout(ctx, r.timeout)
+	run, online, err := r.queue.masterState(sctx)
+	cancel()
+	if err != nil {
+		return ops
+	}
+	replicated := online >= r.queue.replicas
+	r.alone.Store(!replicated)
+	if !replicated && run == r.verified && time.Since(r.verifiedAt) < verifyEvery {
+		return ops
+	}
+	drop := make([]bool, len(ops))
+	const batchSize = 200
+	for start := 0; start < len(taken); start += batchSize {
+		at := taken[start:min(start+batchSize, len(taken))]
+		batch := make([]Op, len(at))
+		for j, i := range at {
+			batch[j] = ops[i]
+		}
+		res, acked, err := r.reapply(ctx, run, batch, replicated)
+		if err != nil {
+			break
+		}
+		for j, i := range at {
+			switch {
+			case res[j].err != nil:
+				ops[i].Applied = time.Time{}
+				r.behindAdd(ops[i].CallSID, 1)
+			case acked:
+				drop[i] = true
+			}
+		}
+	}
+	rest := make([]Op, 0, len(ops))
+	for i, op := range ops {
+		if !drop[i] {
+			rest = append(rest, op)
+		}
+	}
+	return rest
+}
+
+// reapply sends one batch of applied entries to the master whose run_id is
+// run, holding their requests' locks so no newer write of theirs
+// interleaves; with replicated it also waits for the replicas.
+func (r *Recorder) reapply(ctx context.Context, run string, batch []Op, replicated bool) ([]opResult, bool, error) {
+	sids := make([]string, 0, len(batch))
+	for _, op := range batch {
+		sids = append(sids, op.CallSID)
+	}
+	unlock := r.locks.lockAll(sids)
+	defer unlock()
+	bctx, cancel := context.WithTimeout(ctx, r.timeout+r.queue.replicaWait+time.Duration(len(batch))*time.Millisecond)
+	defer cancel()
+	res, acked, err := r.queue.write(bctx, batch, replicated)
+	if err != nil {
+		return nil, false, err
+	}
+	r.verified, r.verifiedAt = run, time.Now()
+	lost := 0
+	for i, got := range res {
+		if got.created {
+			lost++
+			r.created(batch[i])
+		}
+	}
+	if lost > 0 {
+		r.queue.observer.Callback("reconciled", "")
+		r.log.Warn("the redis master lacked callback requests this instance had written (lost in a failover); re-applied from the spool",
+			slog.Int("recreated", lost))
+	}
+	return res, replicated && acked, nil
+}
+
+// Run replays the spool every interval, warns once a minute while writes
+// wait for a replica, and does queue upkeep (expired claims, retention)
+// every upkeep interval, until ctx ends.
 func (r *Recorder) Run(ctx context.Context, interval, upkeep time.Duration) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
@@ -325,6 +579,10 @@ func (r *Recorder) Run(ctx context.Context, interval, upkeep time.Duration) {
 			if _, err := r.Replay(ctx); err != nil {
 				r.log.Error("spool replay failed", slog.String("error", err.Error()))
 			}
+		}
+		if n, oldest := r.Unreplicated(); n > 0 && r.due(&r.lastWarn, time.Minute) {
+			r.log.Warn("callback writes not yet acknowledged by a redis replica: staff see them; this instance's spool keeps them until a replica does",
+				slog.Int("unreplicated", n), slog.Duration("oldest", time.Since(oldest).Round(time.Second)))
 		}
 		if time.Since(lastUpkeep) >= upkeep {
 			lastUpkeep = time.Now()
@@ -355,5 +613,52 @@ func (r *Recorder) upkeep(ctx context.Context) {
 		r.log.Warn("deleting recordings at Twilio failed", slog.String("error", err.Error()))
 	} else if n > 0 {
 		r.log.Info("recordings deleted at Twilio", slog.Int("count", n))
+	}
+}
+
+// keyLocks are mutexes by key, made on demand and freed when unused.
+type keyLocks struct {
+	mu   sync.Mutex
+	held map[string]*keyLock
+}
+
+type keyLock struct {
+	mu   sync.Mutex
+	refs int
+}
+
+// lock takes key's mutex and returns its release.
+func (k *keyLocks) lock(key string) (unlock func()) {
+	k.mu.Lock()
+	l := k.held[key]
+	if l == nil {
+		l = &keyLock{}
+		k.held[key] = l
+	}
+	l.refs++
+	k.mu.Unlock()
+	l.mu.Lock()
+	return func() {
+		l.mu.Unlock()
+		k.mu.Lock()
+		if l.refs--; l.refs == 0 {
+			delete(k.held, key)
+		}
+		k.mu.Unlock()
+	}
+}
+
+// lockAll takes the mutexes of keys in sorted order (no deadlock with
+// another lockAll; lock holders take one key at a time).
+func (k *keyLocks) lockAll(keys []string) (unlock func()) {
+	keys = slices.Compact(slices.Sorted(slices.Values(keys)))
+	unlocks := make([]func(), 0, len(keys))
+	for _, key := range keys {
+		unlocks = append(unlocks, k.lock(key))
+	}
+	return func() {
+		for _, u := range slices.Backward(unlocks) {
+			u()
+		}
 	}
 }

@@ -3,6 +3,7 @@ package callback_test
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"log/slog"
 	"strings"
 	"sync"
@@ -98,10 +99,11 @@ func connect(t *testing.T, url string) redis.UniversalClient {
 	return rdb
 }
 
-// TestWritesWaitForAReplica: with Replicas set, a write counts as recorded
+// TestWritesWaitForAReplica: with Replicas set, a write counts as durable
 // only once a replica has it. A master alone, or one whose replica is
-// frozen, answers ErrNotReplicated; the recorder keeps such writes in the
-// spool, and replays them (by the same rule) once the replica is back.
+// frozen, answers ErrNotReplicated; the recorder applies such writes to the
+// master at once (staff see them) and keeps them in the spool until a
+// replica acknowledges them.
 func TestWritesWaitForAReplica(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
@@ -125,16 +127,17 @@ func TestWritesWaitForAReplica(t *testing.T) {
 		t.Fatalf("create with the replica frozen: created=%v err=%v, want created on the master and ErrNotReplicated", created, err)
 	}
 	if spooled, err := r.rec.Record(ctx, r.queue.ConsentOp("CAone", callback.ConsentYes, callback.ConsentNo)); err != nil || !spooled {
-		t.Fatalf("update with the replica frozen: spooled=%v err=%v, want it spooled", spooled, err)
+		t.Fatalf("update with the replica frozen: spooled=%v err=%v, want it kept in the spool", spooled, err)
+	}
+	if got := pending(t, r.queue)["CAone"]; got == nil || got.VoicemailOK != callback.ConsentYes {
+		t.Fatalf("staff do not see the unacknowledged consent on the master: %+v", got)
 	}
 	if _, err := r.rec.Replay(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if r.rec.Spooled() != 1 {
-		t.Fatalf("replay with the replica frozen left %d writes, want the 1 kept", r.rec.Spooled())
-	}
-	if !strings.Contains(r.log.String(), "replica did not acknowledge") {
-		t.Errorf("the unacknowledged write was not logged: %s", r.log)
+	if n, oldest := r.rec.Unreplicated(); r.rec.Spooled() != 1 || n != 1 || oldest.IsZero() || r.rec.Waiting() != 0 {
+		t.Fatalf("replay with the replica frozen: spooled %d, unreplicated %d (oldest %v), waiting %d; want the 1 kept as unreplicated",
+			r.rec.Spooled(), n, oldest, r.rec.Waiting())
 	}
 
 	replica.Resume()
@@ -158,6 +161,109 @@ func TestWritesWaitForAReplica(t *testing.T) {
 		fields, _ := rc.HGetAll(ctx, "rep:{cb}:r:"+id).Result()
 		t.Errorf("the replica lacks CAone's consent answer: %v", fields)
 	}
+	if strings.Contains(r.log.String(), "level=WARN") {
+		t.Errorf("an unacknowledged write was logged one by one: %s", r.log)
+	}
+}
+
+// TestAMasterAloneShowsEveryWriteAtOnce: a master whose replica is gone
+// takes every write at once, so staff see them all; the spool keeps them
+// until a replica returns, and a master that lost them gets them back.
+// Under the rule before issue 21 (held until replicated) the same check
+// fails: it is the check that caught the invisible requests.
+func TestAMasterAloneShowsEveryWriteAtOnce(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name     string
+		hold     bool
+		wantSeen bool
+	}{
+		{"visible first", false, true},
+		{"held until replicated (before issue 21)", true, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			ctx := t.Context()
+			master := redistest.Start(t)
+			r := newReplicated(t, connect(t, master.URL()), 1)
+			if tc.hold {
+				callback.HoldUnreplicated(r.rec)
+			}
+			const calls = 40
+			var wg sync.WaitGroup
+			for i := range calls {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					sid := fmt.Sprintf("CAalone%02d", i)
+					if _, err := r.rec.Record(ctx, r.queue.CreateOp(capture(sid, time.Now()))); err != nil {
+						t.Error(err)
+					}
+					if _, err := r.rec.Record(ctx, r.queue.ConsentOp(sid, callback.ConsentYes, callback.ConsentNo)); err != nil {
+						t.Error(err)
+					}
+				}()
+			}
+			wg.Wait()
+			if _, err := r.rec.Replay(ctx); err != nil {
+				t.Fatal(err)
+			}
+			seen := 0
+			for _, req := range pending(t, r.queue) {
+				if req.VoicemailOK == callback.ConsentYes {
+					seen++
+				}
+			}
+			if got := seen == calls; got != tc.wantSeen {
+				t.Fatalf("staff see %d of %d requests with their consent; want all seen: %v", seen, calls, tc.wantSeen)
+			}
+			if tc.hold {
+				return
+			}
+			if n, _ := r.rec.Unreplicated(); n != 2*calls || r.rec.Waiting() != 0 {
+				t.Fatalf("unreplicated %d, waiting %d; want %d and 0", n, r.rec.Waiting(), 2*calls)
+			}
+			// The master restarts empty (no persistence): it is another
+			// server now, and the spool puts back what it lost.
+			master.Restart()
+			deadline := time.Now().Add(20 * time.Second)
+			for len(pending(t, r.queue)) < calls {
+				if time.Now().After(deadline) {
+					t.Fatalf("the restarted master got %d of %d requests back", len(pending(t, r.queue)), calls)
+				}
+				if _, err := r.rec.Replay(ctx); err != nil {
+					t.Fatal(err)
+				}
+				time.Sleep(100 * time.Millisecond)
+			}
+			for sid, req := range pending(t, r.queue) {
+				if req.VoicemailOK != callback.ConsentYes {
+					t.Errorf("%s came back without its consent", sid)
+				}
+			}
+			if n, _ := r.rec.Unreplicated(); n != 2*calls {
+				t.Errorf("unreplicated %d after the restart, want all %d kept until a replica has them", n, 2*calls)
+			}
+		})
+	}
+}
+
+// pending lists the pending requests by CallSid, failing on a duplicate or
+// an error.
+func pending(t *testing.T, q *callback.Queue) map[string]*callback.Request {
+	t.Helper()
+	out := map[string]*callback.Request{}
+	page, _, err := q.List(t.Context(), callback.StatusPending, 500, "")
+	if err != nil {
+		t.Fatalf("list: %v", err)
+	}
+	for _, req := range page {
+		if out[req.CallSID] != nil {
+			t.Fatalf("call %s listed twice", req.CallSID)
+		}
+		out[req.CallSID] = req
+	}
+	return out
 }
 
 // waitReplicaOnline waits until a write on master is acknowledged by a

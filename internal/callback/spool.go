@@ -10,18 +10,23 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"time"
 )
 
-// Spool is a local append-only file of writes that could not reach Redis.
-// Each record is fsynced before the caller is told their request is taken,
-// and replayed into Redis when it is back. The file holds client numbers:
-// it is created 0600 and removed when it drains.
+// Spool is a local append-only journal of callback writes that Redis does
+// not hold durably yet: writes that could not reach Redis (replayed when it
+// is back), and writes a master took but no replica has acknowledged (kept
+// until one does, re-applied if the master lost them). Each record is
+// fsynced before the caller is told their request is taken. The file holds
+// client numbers: it is created 0600 and removed when it drains.
 type Spool struct {
 	path string
 
 	drainMu sync.Mutex // one drain at a time
-	mu      sync.Mutex // guards the file and count
+	mu      sync.Mutex // guards the file and the counts
 	count   int
+	applied int       // entries a master took (Op.Applied set)
+	oldest  time.Time // the earliest Op.Applied among them
 
 	batchMu sync.Mutex // guards cur
 	cur     *batch     // appends waiting for the next fsync
@@ -32,6 +37,7 @@ type Spool struct {
 // make the last caller wait for all the others.
 type batch struct {
 	lines  [][]byte
+	ops    []Op
 	leader bool
 	done   chan struct{}
 	err    error
@@ -48,8 +54,35 @@ func OpenSpool(dir string) (*Spool, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.count = len(ops)
+	s.counted(ops)
 	return s, nil
+}
+
+// counted sets the counts from the spool's whole content; s.mu must be
+// held (or s not shared yet).
+func (s *Spool) counted(ops []Op) {
+	s.count, s.applied, s.oldest = len(ops), 0, time.Time{}
+	for _, op := range ops {
+		s.countApplied(op)
+	}
+}
+
+func (s *Spool) countApplied(op Op) {
+	if op.Applied.IsZero() {
+		return
+	}
+	s.applied++
+	if s.oldest.IsZero() || op.Applied.Before(s.oldest) {
+		s.oldest = op.Applied
+	}
+}
+
+// Unreplicated is the number of entries a master took that no replica has
+// acknowledged yet, and when the oldest of them was taken.
+func (s *Spool) Unreplicated() (int, time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.applied, s.oldest
 }
 
 // Check reports whether the spool can take a write now: it writes, syncs
@@ -98,6 +131,7 @@ func (s *Spool) Append(op Op) error {
 		s.cur = b
 	}
 	b.lines = append(b.lines, append(line, '\n'))
+	b.ops = append(b.ops, op)
 	leader := !b.leader
 	b.leader = true
 	s.batchMu.Unlock()
@@ -109,11 +143,14 @@ func (s *Spool) Append(op Op) error {
 	s.mu.Lock()
 	s.batchMu.Lock()
 	s.cur = nil
-	lines := b.lines
+	lines, ops := b.lines, b.ops
 	s.batchMu.Unlock()
 	b.err = s.write(lines)
 	if b.err == nil {
 		s.count += len(lines)
+		for _, op := range ops {
+			s.countApplied(op)
+		}
 	}
 	s.mu.Unlock()
 	close(b.done)
@@ -172,46 +209,56 @@ func (s *Spool) read(offset int64) ([]Op, error) {
 
 // Drain replays the spool through apply, in order. Ops that apply (or that
 // keep says to drop) leave the spool; the rest stay for the next round.
-// apply must be idempotent. Appends may go on during a drain: the lock is
-// held only to snapshot and to rewrite, never while Redis is called.
-// Drain stops at the first error for which keep returns stop.
+// apply must be idempotent. Drain stops at the first error for which keep
+// returns stop.
 func (s *Spool) Drain(apply func(Op) error, keep func(Op, error) (retain, stop bool)) (applied int, err error) {
+	err = s.Rework(func(ops []Op) []Op {
+		var rest []Op
+		for i, op := range ops {
+			aerr := apply(op)
+			if aerr == nil {
+				applied++
+				continue
+			}
+			retain, stop := keep(op, aerr)
+			if retain {
+				rest = append(rest, op)
+			}
+			if stop {
+				return append(rest, ops[i+1:]...)
+			}
+		}
+		return rest
+	})
+	return applied, err
+}
+
+// Rework replaces the spool's entries with what work returns for them
+// (entries to keep, changed or not, in order). Appends may go on meanwhile:
+// they are kept after the returned ones, and the lock is held only to
+// snapshot and to rewrite, never while work runs. One Rework at a time.
+func (s *Spool) Rework(work func([]Op) []Op) error {
 	s.drainMu.Lock()
 	defer s.drainMu.Unlock()
 	s.mu.Lock()
 	size, ops, err := s.snapshot()
 	s.mu.Unlock()
 	if err != nil || len(ops) == 0 {
-		return 0, err
+		return err
 	}
-	var rest []Op
-	for i, op := range ops {
-		aerr := apply(op)
-		if aerr == nil {
-			applied++
-			continue
-		}
-		retain, stop := keep(op, aerr)
-		if retain {
-			rest = append(rest, op)
-		}
-		if stop {
-			rest = append(rest, ops[i+1:]...)
-			break
-		}
-	}
+	rest := work(ops)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	later, err := s.read(size)
 	if err != nil {
-		return applied, err
+		return err
 	}
 	rest = append(rest, later...)
 	if err := s.rewrite(rest); err != nil {
-		return applied, err
+		return err
 	}
-	s.count = len(rest)
-	return applied, nil
+	s.counted(rest)
+	return nil
 }
 
 func (s *Spool) snapshot() (int64, []Op, error) {

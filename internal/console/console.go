@@ -91,6 +91,10 @@ type Deps struct {
 	Duty *duty.Roster
 	// Reports are the daily counts behind /staff/reports; nil: no reports.
 	Reports *reports.Book
+	// Unreplicated reports callback writes no Redis replica has
+	// acknowledged yet, and when the oldest was taken; while there are
+	// some, admins see a banner. nil: never.
+	Unreplicated func() (int, time.Time)
 }
 
 // Console serves /staff/.

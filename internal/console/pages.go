@@ -2,6 +2,7 @@ package console
 
 import (
 	"cmp"
+	"context"
 	"errors"
 	"fmt"
 	"html/template"
@@ -97,6 +98,8 @@ type page struct {
 	Path string
 	// The reports page.
 	Report *reportView
+	// Banner tells admins that callback writes wait for a Redis replica.
+	Banner string
 	// The duty page.
 	Admin   bool
 	Members []dutyRow
@@ -109,7 +112,25 @@ func (x *Console) base(c echo.Context, title string) page {
 	defer cancel()
 	return page{Title: title, Who: s.Name, CSRF: s.CSRF, Flash: x.d.Sessions.TakeFlash(ctx, s.ID),
 		Deadline: humanDuration(x.d.Line().Callback.Deadline), LineLanguage: x.d.Line().LangName,
-		Duty: x.myDuty(c, s.Name), Path: c.Request().URL.Path}
+		Duty: x.myDuty(c, s.Name), Path: c.Request().URL.Path, Banner: x.replicaBanner(ctx, s.Name)}
+}
+
+// replicaBanner is the admins' banner while callback writes wait for a
+// Redis replica ("" otherwise, and for everyone else).
+func (x *Console) replicaBanner(ctx context.Context, who string) string {
+	if x.d.Unreplicated == nil {
+		return ""
+	}
+	n, oldest := x.d.Unreplicated()
+	if n == 0 {
+		return ""
+	}
+	if acct, err := x.d.Staff.Get(ctx, who); err != nil || !acct.Admin {
+		return ""
+	}
+	return fmt.Sprintf("Redis has no replica taking callback writes: %d of them (the oldest %s ago) are on one Redis server only, "+
+		"and kept in this instance's spool until a replica has them. Staff see every request; check the Redis replicas.",
+		n, humanDuration(time.Since(oldest)))
 }
 
 // queuePage fills the queue: pending requests, urgent ones first, then

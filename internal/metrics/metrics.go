@@ -19,6 +19,11 @@ type QueueState struct {
 	Pending, Claimed, Overdue int
 	OldestPending             time.Time // zero when nothing is pending
 	Spooled                   int
+	// Unreplicated callback writes are on the Redis master and in the
+	// spool, not yet acknowledged by a replica; OldestUnreplicated is when
+	// the oldest was taken (zero when none).
+	Unreplicated       int
+	OldestUnreplicated time.Time
 }
 
 // Metrics holds the collectors of one process. Its methods are safe for
@@ -139,11 +144,15 @@ var (
 	descClaimed = prometheus.NewDesc("switchboard_callback_queue_claimed", "Callback requests being worked.", nil, nil)
 	descOverdue = prometheus.NewDesc("switchboard_callback_queue_overdue", "Pending requests older than the deadline in office hours (of the oldest 200).", nil, nil)
 	descOldest  = prometheus.NewDesc("switchboard_callback_queue_oldest_seconds", "Age of the oldest pending request (0 when none).", nil, nil)
-	descSpooled = prometheus.NewDesc("switchboard_spool_depth", "Callback writes waiting in the local spool for Redis.", nil, nil)
+	descSpooled = prometheus.NewDesc("switchboard_spool_depth", "Callback writes in the local spool: waiting for Redis or for a replica.", nil, nil)
+	descUnrepl  = prometheus.NewDesc("switchboard_callback_unreplicated_writes",
+		"Callback writes on the Redis master that no replica has acknowledged yet (kept in the spool until one does).", nil, nil)
+	descUnreplAge = prometheus.NewDesc("switchboard_callback_unreplicated_oldest_seconds",
+		"Age of the oldest callback write no replica has acknowledged (0 when none).", nil, nil)
 )
 
 func (q *queueCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descPending, descClaimed, descOverdue, descOldest, descSpooled} {
+	for _, d := range []*prometheus.Desc{descPending, descClaimed, descOverdue, descOldest, descSpooled, descUnrepl, descUnreplAge} {
 		ch <- d
 	}
 }
@@ -153,6 +162,12 @@ func (q *queueCollector) Collect(ch chan<- prometheus.Metric) {
 	defer cancel()
 	s, err := q.state(ctx)
 	ch <- prometheus.MustNewConstMetric(descSpooled, prometheus.GaugeValue, float64(s.Spooled))
+	ch <- prometheus.MustNewConstMetric(descUnrepl, prometheus.GaugeValue, float64(s.Unreplicated))
+	unreplAge := 0.0
+	if !s.OldestUnreplicated.IsZero() {
+		unreplAge = time.Since(s.OldestUnreplicated).Seconds()
+	}
+	ch <- prometheus.MustNewConstMetric(descUnreplAge, prometheus.GaugeValue, unreplAge)
 	if err != nil {
 		q.errs.Inc()
 		return // the queue gauges are absent while Redis is unreachable

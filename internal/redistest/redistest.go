@@ -305,6 +305,18 @@ func StartProxy(tb testing.TB, target string) *Proxy {
 // Addr is the proxy's host:port.
 func (p *Proxy) Addr() string { return p.ln.Addr().String() }
 
+// Port is the proxy's port, for a server that announces the proxy as its
+// own address (--replica-announce-port).
+func (p *Proxy) Port() int { return p.ln.Addr().(*net.TCPAddr).Port }
+
+// SetTarget points new connections at target: a proxy started before its
+// server (which must know the proxy's port) is given the server here.
+func (p *Proxy) SetTarget(target string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.target = target
+}
+
 // Cut drops the connections from source address ip and holds new ones
 // unanswered (a black hole) until Heal.
 func (p *Proxy) Cut(ip string) {
@@ -356,7 +368,10 @@ func (p *Proxy) pipe(c net.Conn, src string) {
 		delete(p.conns, c)
 		p.mu.Unlock()
 	}()
-	up, err := net.DialTimeout("tcp", p.target, time.Second)
+	p.mu.Lock()
+	target := p.target
+	p.mu.Unlock()
+	up, err := net.DialTimeout("tcp", target, time.Second)
 	if err != nil {
 		return
 	}

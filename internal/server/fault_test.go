@@ -37,7 +37,7 @@ func TestFaultsDuringFiveHundredCalls(t *testing.T) {
 	if raceEnabled {
 		spread, gap = 10*time.Second, 250*time.Millisecond
 	}
-	run := startCallbackCalls(t, servers, calls, spread, gap)
+	run := startCallbackCalls(t, servers, 0, calls, spread, gap)
 
 	// The faults, while the calls run.
 	time.Sleep(spread / 8)
@@ -64,9 +64,9 @@ type callbackCalls struct {
 	webhooks  int
 }
 
-// startCallbackCalls starts calls spread over spread, with gap between a
-// call's steps.
-func startCallbackCalls(t *testing.T, servers []*httptest.Server, calls int, spread, gap time.Duration) *callbackCalls {
+// startCallbackCalls starts calls numbered from first (each number is its
+// own CallSid) spread over spread, with gap between a call's steps.
+func startCallbackCalls(t *testing.T, servers []*httptest.Server, first, calls int, spread, gap time.Duration) *callbackCalls {
 	run := &callbackCalls{}
 	client := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 200}}
 
@@ -108,11 +108,11 @@ func startCallbackCalls(t *testing.T, servers []*httptest.Server, calls int, spr
 		return doc, nil
 	}
 
-	for i := 0; i < calls; i++ {
+	for i := first; i < first+calls; i++ {
 		run.wg.Add(1)
 		go func() {
 			defer run.wg.Done()
-			time.Sleep(time.Duration(i) * spread / time.Duration(calls))
+			time.Sleep(time.Duration(i-first) * spread / time.Duration(calls))
 			sid := fmt.Sprintf("CA%032x", 0xfa000000+i)
 			form := func(kv ...string) url.Values {
 				f := url.Values{"CallSid": {sid}, "From": {fmt.Sprintf("+1206555%04d", i)}, "To": {"+14258692644"}}

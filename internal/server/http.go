@@ -43,6 +43,10 @@ type surfaceDeps struct {
 	// Orphans reports spooled updates whose request is unknown; they are
 	// shown but do not make the service unready.
 	Orphans func() int
+	// Unreplicated reports callback writes the master took that no replica
+	// has acknowledged yet, and when the oldest was taken; nil means none.
+	// Staff see them, so they do not make the service unready.
+	Unreplicated func() (int, time.Time)
 	// SpoolCheck reports whether the spool can take a write; nil skips it.
 	SpoolCheck func() error
 	// Console is the staff web console; nil leaves /staff out.
@@ -153,12 +157,24 @@ type readiness struct {
 	Spool   string `json:"spool"`  // ok, or why it cannot be written
 	Spooled int    `json:"spooled"`
 	Orphans int    `json:"orphans"`
+	// Unreplicated writes are on the master, not yet on a replica: a
+	// failover could drop them from Redis, and this instance's spool would
+	// put them back.
+	Unreplicated              int     `json:"unreplicated"`
+	OldestUnreplicatedSeconds float64 `json:"oldestUnreplicatedSeconds"`
 }
 
-// readyz answers 200 when Redis answers and nothing waits in the spool, 503
-// with the reason otherwise.
+// readyz answers 200 when this instance can serve: Redis answers and no
+// write waits in the spool for it (writes that only wait for a replica are
+// counted, and staff see them); 503 with the reason otherwise.
 func (s *surface) readyz(c echo.Context) error {
 	r := readiness{Status: "ready", Redis: "ok", Spool: "ok"}
+	if s.deps.Unreplicated != nil {
+		n, oldest := s.deps.Unreplicated()
+		if r.Unreplicated = n; n > 0 {
+			r.OldestUnreplicatedSeconds = time.Since(oldest).Round(time.Second).Seconds()
+		}
+	}
 	if err := redisconn.Ping(context.WithoutCancel(c.Request().Context()), s.deps.Redis, s.deps.ReadyTimeout); err != nil {
 		r.Status, r.Redis = "degraded", "unreachable"
 	}

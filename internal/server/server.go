@@ -158,7 +158,7 @@ func New(o Options) (*Server, error) {
 		Flow: a.Flow, Validator: validator, BaseURL: o.Env.PublicURL, AccountSID: o.Env.AccountSID, TrustedProxies: o.Env.TrustedProxies,
 		MetricsOwnListener: o.Env.MetricsAddr != "", Logger: o.Logger, Redis: o.Redis,
 		SMS: &duty.SMS{Roster: a.Duty, Names: staffNames{a.Staff}, Line: o.Live.Current, Now: o.Now, Log: o.Logger},
-		API: staffAPI, Spooled: a.Recorder.Waiting, Orphans: a.Recorder.Orphans, SpoolCheck: a.Spool.Check, Console: cons, Metrics: a.Metrics,
+		API: staffAPI, Spooled: a.Recorder.Waiting, Orphans: a.Recorder.Orphans, Unreplicated: a.Recorder.Unreplicated, SpoolCheck: a.Spool.Check, Console: cons, Metrics: a.Metrics,
 	}); err != nil {
 		return nil, err
 	}
@@ -205,6 +205,7 @@ func (a *Server) console(o Options) (*console.Console, error) {
 	cons, err := console.New(console.Deps{
 		Queue: a.Queue, Staff: a.Staff, Sessions: a.Sessions, Line: o.Live.Current, Now: o.Now, Logger: o.Logger, Duty: a.Duty, Reports: a.Reports,
 		Twilio: tw, Secure: strings.HasPrefix(o.Env.PublicURL, "https://") && !o.InsecureCookies, Origin: o.Env.PublicURL,
+		Unreplicated: a.Recorder.Unreplicated,
 	})
 	if err != nil {
 		return nil, err
@@ -243,6 +244,7 @@ func (a *Server) Reload() (string, error) {
 // first, then the oldest) are overdue, and the spool.
 func (a *Server) queueState(ctx context.Context, now func() time.Time) (metrics.QueueState, error) {
 	st := metrics.QueueState{Spooled: a.Recorder.Spooled()}
+	st.Unreplicated, st.OldestUnreplicated = a.Recorder.Unreplicated()
 	stats, err := a.Queue.Stats(ctx)
 	if err != nil {
 		return st, err

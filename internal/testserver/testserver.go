@@ -70,6 +70,9 @@ type Options struct {
 	RedisTimeout time.Duration
 	// TrustedProxies is SWITCHBOARD_TRUSTED_PROXIES.
 	TrustedProxies string
+	// RedisReplicas is SWITCHBOARD_REDIS_REPLICAS: the test's lone Redis
+	// has none, so every callback write waits for one in the spool.
+	RedisReplicas int
 }
 
 // AccountSID is the Twilio account of test servers.
@@ -124,7 +127,7 @@ func New(t testing.TB, o Options) *Server {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { rdb.Close() })
-	env := config.Env{PublicURL: Base, AuthToken: Token, RedisPrefix: "test:", RedisTimeout: o.RedisTimeout}
+	env := config.Env{PublicURL: Base, AuthToken: Token, RedisPrefix: "test:", RedisTimeout: o.RedisTimeout, RedisReplicas: o.RedisReplicas}
 	if env.TrustedProxies, err = config.ParseTrustedProxies(o.TrustedProxies); err != nil {
 		t.Fatal(err)
 	}

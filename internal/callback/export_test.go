@@ -1,0 +1,6 @@
+package callback
+
+// HoldUnreplicated switches r to the rule before issue 21: a write no
+// replica acknowledged waits in the spool, unseen by staff, until one does.
+// Tests use it to show that their checks fail under that rule.
+func HoldUnreplicated(r *Recorder) { r.holdUnreplicated = true }
