@@ -147,6 +147,10 @@ func (f File) build() (*routing.Line, []Problem) {
 	} else if !languageTag.MatchString(l.Language) {
 		b.addf("language", "%q is not a language tag such as en-US", l.Language)
 	}
+	if l.Voice == "" {
+		l.Voice = defaultVoice
+	}
+	b.voice("voice", l.Voice, l.Language, f.AcceptNonHIPAAVoices)
 	if f.MainNumber == "" {
 		b.addf("mainNumber", "the main line number is required")
 	} else if n, ok := phone.E164(f.MainNumber); !ok {
@@ -235,6 +239,26 @@ func (f File) build() (*routing.Line, []Problem) {
 	l.Crisis = b.crisis(f.Crisis, l)
 	b.languages(f, l)
 	return l, b.problems
+}
+
+// defaultVoice is Amazon Polly's neural Joanna (US English): Twilio lists
+// Polly voices as HIPAA eligible, and the neural engine sounds like a
+// person where the standard one sounds read.
+const defaultVoice = "Polly.Joanna-Neural"
+
+// voice checks a voice name against the voices Twilio documents: it must
+// exist (a typo is named with the nearest voice), speak the language it is
+// given for, and be HIPAA eligible unless the file accepts otherwise.
+func (b *builder) voice(path, name, language string, acceptNonHIPAA bool) {
+	v, err := routing.LookupVoice(name)
+	switch {
+	case err != nil:
+		b.addf(path, "%v", err)
+	case v.Language != "" && routing.LanguageCode(v.Language) != routing.LanguageCode(language):
+		b.addf(path, "%s speaks %s, not %s", name, v.Language, language)
+	case !v.HIPAAEligible && !acceptNonHIPAA:
+		b.addf(path, "%s is not among Twilio's HIPAA-eligible voices (its basic and Amazon Polly voices); use a Polly voice, or set acceptNonHipaaVoices: true if the practice accepts it", name)
+	}
 }
 
 // defaultLifeline is the 988 Suicide & Crisis Lifeline's 10-digit number:
@@ -423,6 +447,9 @@ func (b *builder) prompts(p routing.Prompts, practice string) routing.Prompts {
 			continue
 		}
 		if err := routing.CheckPlaceholders(f.Name, v); err != nil {
+			b.addf("prompts."+f.Name, "%v", err)
+		}
+		if _, err := routing.ParseSpeech(v); err != nil {
 			b.addf("prompts."+f.Name, "%v", err)
 		}
 		*f.Text = v

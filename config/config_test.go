@@ -350,9 +350,9 @@ func TestSpanishIsCompleteOrRefused(t *testing.T) {
 		name, old, new, want string
 	}{
 		{"a missing prompt", "      noInput: No escuché ninguna respuesta.\n", "", "languages.es.prompts.noInput: missing in this language"},
-		{"a crisis line without 988", "llame al 9 8 8; atienden en español.", "llame a su médico.", "languages.es.prompts.crisis: the crisis line must name both 911 and 988"},
+		{"a crisis line without 988", "llame al 9 8 8, opción 2 en español.", "llame a su médico.", "languages.es.prompts.crisis: the crisis line must name both 911 and 988"},
 		{"a missing menu label", "        label: Para citas\n", "", "languages.es.menu (digit 0).label: missing in this language"},
-		{"a missing closed label", "        closedLabel: Para dejar una solicitud\n      - digit: \"1\"\n        say: [grupos", "      - digit: \"1\"\n        say: [grupos", "languages.es.menu (digit 0).closedLabel: missing"},
+		{"a missing closed label", "        closedLabel: Para solicitudes\n      - digit: \"1\"\n        say: [grupos", "      - digit: \"1\"\n        say: [grupos", "languages.es.menu (digit 0).closedLabel: missing"},
 		{"a missing group message", "      groups:\n        title: Terapia de grupo", "      grupos:\n        title: Terapia de grupo", "languages.es.info.groups: the information message \"groups\" is missing"},
 		{"a key that is a menu key", `    key: "8"`, `    key: "9"`, "languages.es.key: key 9 is menu[3]'s key"},
 		{"an English recogniser", "    language: es-US", "    language: en-US", `languages.es.language: "en-US" is not a es language tag`},
@@ -379,7 +379,7 @@ func TestSpanishView(t *testing.T) {
 		t.Fatal(err)
 	}
 	es := line.In("es")
-	if es == line || es.Lang != "es" || es.Language != "es-US" || es.Voice != "Polly.Lupe" || es.Version != line.Version {
+	if es == line || es.Lang != "es" || es.Language != "es-US" || es.Voice != "Polly.Lupe-Neural" || es.Version != line.Version {
 		t.Fatalf("Spanish view: lang %q language %q voice %q version %q", es.Lang, es.Language, es.Voice, es.Version)
 	}
 	if line.In("fr") != line || es.In("en") != line || es.Staff() != line {
@@ -460,5 +460,43 @@ func TestCrisisSettings(t *testing.T) {
 	}
 	if !more.InCrisis("I can't go on") || !more.InCrisis("suicide") {
 		t.Error("a configured phrase does not add to the built-in ones")
+	}
+}
+
+// TestVoices: voice names are checked against the voices Twilio documents,
+// in the language they are given for, HIPAA-eligible unless accepted; and a
+// prompt's SSML must be well formed.
+func TestVoices(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct{ name, old, new, want string }{
+		{"a typo", "voice: Polly.Joanna-Neural\n", "voice: Poly.Joana\n", `"Poly.Joana" is not a voice Twilio documents (did you mean Polly.Joanna?)`},
+		{"an engine the voice lacks", "voice: Polly.Joanna-Neural\n", "voice: Polly.Kevin\n", "has no standard engine"},
+		{"a voice in another language", "voice: Polly.Joanna-Neural\n", "voice: Polly.Mia-Neural\n", "speaks es-MX, not en-US"},
+		{"a Google voice", "voice: Polly.Joanna-Neural\n", "voice: Google.en-US-Neural2-F\n", "not among Twilio's HIPAA-eligible voices"},
+		{"a Spanish typo", "    voice: Polly.Lupe-Neural\n", "    voice: Polly.Lupa\n", `languages.es.voice: "Polly.Lupa"`},
+		{"a break without a time", "  greeting: You've reached", "  greeting: <break/> You've reached", "an SSML element left open"},
+		{"a prosody with a bad rate", "  greeting: You've reached", "  greeting: <prosody rate=\"warp\">Hi</prosody> You've reached", "prosody takes only a valid rate"},
+		{"a closure named only in English", "      \"2026-12-31\": la víspera de Año Nuevo\n", "", `name the closure 2026-12-31 ("New Year's Eve") in this language`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			src := string(config.DefaultYAML())
+			if !strings.Contains(src, tt.old) {
+				t.Fatalf("default.yaml has no %q", tt.old)
+			}
+			_, err := config.Load("test.yaml", []byte(strings.Replace(src, tt.old, tt.new, 1)))
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("error = %v, want %q", err, tt.want)
+			}
+		})
+	}
+	accepted := strings.Replace(string(config.DefaultYAML()), "voice: Polly.Joanna-Neural\n", "voice: Google.en-US-Neural2-F\nacceptNonHipaaVoices: true\n", 1)
+	if _, err := config.Load("test.yaml", []byte(accepted)); err != nil {
+		t.Errorf("an accepted Google voice: %v", err)
+	}
+	for _, v := range []string{"Polly.Joanna", "Polly.Joanna-Neural", "alice"} {
+		if _, err := config.Load("test.yaml", []byte(strings.Replace(string(config.DefaultYAML()), "voice: Polly.Joanna-Neural\n", "voice: "+v+"\n", 1))); err != nil {
+			t.Errorf("%s: %v", v, err)
+		}
 	}
 }

@@ -25,21 +25,25 @@ func DefaultYAML() []byte {
 // File is the YAML document that describes a line, as written by an
 // administrator. Load turns it into a validated routing.Line.
 type File struct {
-	Practice   string              `yaml:"practice"`
-	MainNumber string              `yaml:"mainNumber"`
-	Timezone   string              `yaml:"timezone"`
-	Voice      string              `yaml:"voice"`
-	Language   string              `yaml:"language"`
-	Hours      map[string][]string `yaml:"hours"`
-	Holidays   Holidays            `yaml:"holidays"`
-	Prompts    routing.Prompts     `yaml:"prompts"` // empty ones take the defaults
-	Retries    Retries             `yaml:"retries"`
-	Fallback   string              `yaml:"fallback"`
-	Menu       []Option            `yaml:"menu"`
-	Extensions []Extension         `yaml:"extensions"`
-	RingGroups map[string]Group    `yaml:"ringGroups"`
-	Info       map[string]Info     `yaml:"info"`
-	Callback   Callback            `yaml:"callback"`
+	Practice   string `yaml:"practice"`
+	MainNumber string `yaml:"mainNumber"`
+	Timezone   string `yaml:"timezone"`
+	Voice      string `yaml:"voice"`
+	// AcceptNonHIPAAVoices lets a voice outside Twilio's HIPAA-eligible
+	// text-to-speech (its basic and Amazon Polly voices) be used: the
+	// practice accepts that prompts are sent to that provider.
+	AcceptNonHIPAAVoices bool                `yaml:"acceptNonHipaaVoices"`
+	Language             string              `yaml:"language"`
+	Hours                map[string][]string `yaml:"hours"`
+	Holidays             Holidays            `yaml:"holidays"`
+	Prompts              routing.Prompts     `yaml:"prompts"` // empty ones take the defaults
+	Retries              Retries             `yaml:"retries"`
+	Fallback             string              `yaml:"fallback"`
+	Menu                 []Option            `yaml:"menu"`
+	Extensions           []Extension         `yaml:"extensions"`
+	RingGroups           map[string]Group    `yaml:"ringGroups"`
+	Info                 map[string]Info     `yaml:"info"`
+	Callback             Callback            `yaml:"callback"`
 	// Crisis says where a caller in distress is put through, and adds
 	// phrases to the built-in ones that recognise distress.
 	Crisis Crisis `yaml:"crisis"`

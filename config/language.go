@@ -67,7 +67,7 @@ var (
 	// holidaysES are the US holidays' names in Spanish, by holidays.us key.
 	holidaysES = map[string]string{
 		"new-year": "Año Nuevo", "mlk-day": "el Día de Martin Luther King", "presidents-day": "el Día de los Presidentes",
-		"memorial-day": "el Día de los Caídos", "juneteenth": "Juneteenth", "independence-day": "el Día de la Independencia",
+		"memorial-day": "el Día de los Caídos", "juneteenth": "el Día de la Emancipación", "independence-day": "el Día de la Independencia",
 		"labor-day": "el Día del Trabajo", "columbus-day": "el Día de la Hispanidad", "veterans-day": "el Día de los Veteranos",
 		"thanksgiving": "el Día de Acción de Gracias", "day-after-thanksgiving": "el día después de Acción de Gracias",
 		"christmas": "Navidad",
@@ -124,7 +124,9 @@ func (b *builder) languages(f File, l *routing.Line) {
 		view := *l
 		view.Voice = lf.Voice
 		if view.Voice == "" {
-			b.addf(path+".voice", "give a voice that speaks the language, e.g. Polly.Lupe")
+			b.addf(path+".voice", "give a voice that speaks the language, e.g. Polly.Lupe-Neural")
+		} else {
+			b.voice(path+".voice", view.Voice, lf.Language, f.AcceptNonHIPAAVoices)
 		}
 		view.Language = lf.Language
 		if !languageTag.MatchString(view.Language) || routing.LanguageCode(view.Language) != code {
@@ -177,12 +179,19 @@ func (b *builder) languages(f File, l *routing.Line) {
 			view.Extensions = append(view.Extensions, e)
 		}
 		view.Schedule.Closed = nil
+		untranslated := map[string]bool{}
 		for _, c := range l.Schedule.Closed {
 			name := lf.Holidays[c.Key]
 			if name == "" && code == "es" {
 				name = holidaysES[c.Key]
 			}
-			c.Name = name // none: the notice says only that the office is closed
+			// A named closure said in English would be an English word in
+			// this language's call: the file must name it.
+			if name == "" && c.Name != "" && c.Name != "closed" && !untranslated[c.Key] {
+				untranslated[c.Key] = true
+				b.addf(path+".holidays", "name the closure %s (%q) in this language: its callers hear why the office is closed", c.Key, c.Name)
+			}
+			c.Name = name
 			view.Schedule.Closed = append(view.Schedule.Closed, c)
 		}
 		view.Distress = b.distress(path+".crisis", routing.DistressIn(code), lf.Crisis)
@@ -239,6 +248,9 @@ func (b *builder) viewPrompts(path, code string, p routing.Prompts, l *routing.L
 			continue
 		}
 		if err := routing.CheckPlaceholders(f.Name, v); err != nil {
+			b.addf(path+"."+f.Name, "%v", err)
+		}
+		if _, err := routing.ParseSpeech(v); err != nil {
 			b.addf(path+"."+f.Name, "%v", err)
 		}
 		*f.Text = v

@@ -71,7 +71,7 @@ func (k *capture) gather(c Call, action string, back bool, inner ...twiml.Elemen
 	return []twiml.Element{
 		&twiml.VoiceGather{
 			Input: "dtmf speech", NumDigits: "1", Timeout: strconv.Itoa(l.GatherSeconds),
-			SpeechTimeout: "auto", Language: l.Language, Hints: answers(l).Hints,
+			SpeechTimeout: speechPause, SpeechModel: speechModel, Language: l.Language, Hints: answers(l).Hints,
 			Action: action, Method: "POST", ActionOnEmptyResult: "true", InnerElements: inner,
 		},
 		redirect(action),
@@ -268,7 +268,7 @@ func (k *capture) keyedPrompt(c Call, reason callback.Reason, n int, e entry, fi
 	return []twiml.Element{
 		&twiml.VoiceGather{
 			Input: "dtmf speech", FinishOnKey: "#", Timeout: strconv.Itoa(max(l.GatherSeconds, 6)),
-			SpeechTimeout: "auto", Language: l.Language, Action: action, Method: "POST",
+			SpeechTimeout: speechPause, SpeechModel: speechModel, Language: l.Language, Action: action, Method: "POST",
 			ActionOnEmptyResult: "true", InnerElements: inner,
 		},
 		redirect(action),

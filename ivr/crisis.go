@@ -58,7 +58,7 @@ func (f *Flow) lifelineOffer(c Call, n int, preamble ...twiml.Element) []twiml.E
 	return []twiml.Element{
 		&twiml.VoiceGather{
 			Input: "dtmf speech", NumDigits: "1", Timeout: strconv.Itoa(l.GatherSeconds),
-			SpeechTimeout: "auto", Language: l.Language, Hints: answers(l).Hints,
+			SpeechTimeout: speechPause, SpeechModel: speechModel, Language: l.Language, Hints: answers(l).Hints,
 			Action: action, Method: "POST", ActionOnEmptyResult: "true", InnerElements: inner,
 		},
 		redirect(action),
@@ -124,7 +124,7 @@ func (f *Flow) LifelineResult(c Call) ([]twiml.Element, error) {
 // text otherwise.
 func slowly(l *routing.Line, text string) *twiml.VoiceSay {
 	s := say(l, text)
-	if strings.HasPrefix(l.Voice, "Polly.") || strings.HasPrefix(l.Voice, "Google.") {
+	if readsSSML(l) {
 		s.Message = ""
 		s.InnerElements = []twiml.Element{ssml{name: "prosody", attrs: map[string]string{"rate": "slow"}, text: text}}
 	}
@@ -133,7 +133,8 @@ func slowly(l *routing.Line, text string) *twiml.VoiceSay {
 
 // ssml is an SSML element inside <Say> (twilio-go names them with a capital
 // letter; TwiML's are lowercase, as in Twilio's own libraries:
-// https://www.twilio.com/docs/voice/twiml/say/text-speech#ssml).
+// https://www.twilio.com/docs/voice/twiml/say/text-speech#ssml), or, with
+// no name, a run of plain text between them.
 type ssml struct {
 	name  string
 	attrs map[string]string

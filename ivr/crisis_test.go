@@ -59,7 +59,7 @@ func TestCrisisIsNeverNotAnOption(t *testing.T) {
 				} else if a := gatherAction(t, doc); !strings.HasPrefix(a, "/twilio/crisis?") || !strings.Contains(said, "Lifeline") && !strings.Contains(said, "Línea") {
 					t.Errorf("open=%v %s %q: no Lifeline offer: %q (%s)", open, st.name, p.speech, said, a)
 				}
-				if p.lang == "es" && !strings.Contains(said, "atienden en español") {
+				if p.lang == "es" && !strings.Contains(said, "opción 2 en español") {
 					t.Errorf("a Spanish caller in crisis does not hear the Spanish crisis line: %q", said)
 				}
 			}

@@ -80,9 +80,9 @@ func TestAnswerGreetsWithCrisisLineAndMenu(t *testing.T) {
 				t.Errorf("gather action = %s", got)
 			}
 			says := intro.All("Say")
-			// The greeting, Spanish offered in Spanish, then the crisis line.
-			if len(says) != 3 || !strings.Contains(says[0].Text, "Evergreen Psychotherapy") ||
-				says[1].Attrs["language"] != "es-US" || !strings.Contains(says[1].Text, "español") ||
+			// Spanish offered in Spanish, the greeting, then the crisis line.
+			if len(says) != 3 || !strings.Contains(says[1].Text, "Evergreen Psychotherapy") ||
+				says[0].Attrs["language"] != "es-US" || !strings.Contains(says[0].Text, "español") ||
 				!strings.Contains(says[2].Text, "9 1 1") || !strings.Contains(says[2].Text, "9 8 8") {
 				t.Fatalf("the call does not open with the greeting then the crisis line: %q", doc.Said())
 			}
@@ -95,11 +95,11 @@ func TestAnswerGreetsWithCrisisLineAndMenu(t *testing.T) {
 			if tt.wantClosed {
 				first = says[1].Text
 			}
-			if tt.wantClosed && first != "To leave a request, press 0 or say scheduling." ||
+			if tt.wantClosed && first != "To leave a request, press 0." ||
 				!tt.wantClosed && first != "For scheduling, press 0 or say scheduling." {
 				t.Errorf("the menu does not start with scheduling as it is now: %q", first)
 			}
-			if says = intro.All("Say"); says[0].Attrs["voice"] != "Polly.Joanna" || says[0].Attrs["language"] != "en-US" {
+			if says = intro.All("Say"); says[1].Attrs["voice"] != "Polly.Joanna-Neural" || says[1].Attrs["language"] != "en-US" {
 				t.Errorf("say attributes = %v", says[0].Attrs)
 			}
 		})

@@ -52,12 +52,11 @@ func (f *Flow) answerIn(c Call) []twiml.Element {
 	l := c.Line
 	notice := closedNotice(c)
 	return f.memo(fmt.Sprintf("answer|%s|%s|%v|%s|%s", l.Version, l.Lang, c.Open, c.Progress.key(), notice), func() []twiml.Element {
-		intro := []twiml.Element{say(l, l.Prompts.Greeting)}
-		// Each other language is offered in itself, before the crisis line.
-		for _, lang := range l.Languages {
-			intro = append(intro, say(l.In(lang.Code), lang.Offer))
-		}
-		intro = append(intro, say(l, l.Prompts.Crisis))
+		// Each other language is offered in itself first, so that a caller
+		// who takes it hears the greeting and the crisis line once, in
+		// their language, and scheduling within 45 words of the start.
+		intro := f.offers(l)
+		intro = append(intro, say(l, l.Prompts.Greeting), say(l, l.Prompts.Crisis))
 		keys := &twiml.VoiceGather{
 			Input:         "dtmf",
 			NumDigits:     "1",
@@ -66,8 +65,19 @@ func (f *Flow) answerIn(c Call) []twiml.Element {
 			Method:        "POST",
 			InnerElements: intro,
 		}
-		return append([]twiml.Element{keys}, f.mainMenu(c, 0)...)
+		return append([]twiml.Element{keys}, f.menuGather(c, 0, false)...)
 	})
+}
+
+// offers are the other languages offered, each in itself ("Para español,
+// oprima 8."): at the start of the call and wherever the main menu is read
+// again.
+func (f *Flow) offers(l *routing.Line) []twiml.Element {
+	var out []twiml.Element
+	for _, lang := range l.Languages {
+		out = append(out, say(l.In(lang.Code), lang.Offer))
+	}
+	return out
 }
 
 // closedNotice says, while the practice is closed, that it is, why when it
@@ -109,6 +119,12 @@ func (f *Flow) menuPage(c Call, n int, prompt string) []twiml.Element {
 // next prompt starts at once. A caller who says nothing is sent to the same
 // action with an empty result.
 func (f *Flow) mainMenu(c Call, n int, preamble ...twiml.Element) []twiml.Element {
+	return f.menuGather(c, n, true, preamble...)
+}
+
+// menuGather is mainMenu; offer says the other languages' offers after the
+// options (every time but the first, which says them at the start).
+func (f *Flow) menuGather(c Call, n int, offer bool, preamble ...twiml.Element) []twiml.Element {
 	// Back at the main menu a call starts afresh: words of distress there
 	// get the whole crisis response again.
 	c.Progress.Crisis = false
@@ -124,15 +140,19 @@ func (f *Flow) mainMenu(c Call, n int, preamble ...twiml.Element) []twiml.Elemen
 	if len(l.Extensions) > 0 && l.Prompts.Extensions != "" {
 		inner = append(inner, say(l, l.Prompts.Extensions))
 	}
+	if offer {
+		inner = append(inner, f.offers(l)...)
+	}
 	g := &twiml.VoiceGather{
 		Input:               "dtmf speech",
 		Action:              action,
 		Method:              "POST",
 		Timeout:             strconv.Itoa(l.GatherSeconds),
 		NumDigits:           "1",
-		SpeechTimeout:       "auto",
+		SpeechTimeout:       speechPause,
+		SpeechModel:         speechModel,
 		Language:            l.Language,
-		Hints:               strings.Join(l.Hints(l.Menu, true), ", "),
+		Hints:               strings.Join(l.MenuHints(), ", "),
 		ActionOnEmptyResult: "true",
 		InnerElements:       inner,
 	}

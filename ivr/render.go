@@ -37,6 +37,10 @@ var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 func writeElement(b *bytes.Buffer, e twiml.Element) {
 	name := e.GetName()
+	if name == "" { // text between SSML elements
+		escape(b, e.GetText(), false)
+		return
+	}
 	b.WriteByte('<')
 	b.WriteString(name)
 	opt, params := e.GetAttr()

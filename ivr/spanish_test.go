@@ -122,7 +122,7 @@ func TestSpanishCallsHearNoEnglish(t *testing.T) {
 					t.Errorf("a step of the Spanish call lost its language: %s", rec.urls[i])
 				}
 				for _, s := range d.All("Say") {
-					if s.Attrs["language"] != "es-US" || s.Attrs["voice"] != "Polly.Lupe" {
+					if s.Attrs["language"] != "es-US" || s.Attrs["voice"] != "Polly.Lupe-Neural" {
 						t.Errorf("%s: %q is said with language %q voice %q", u.Path, s.Text, s.Attrs["language"], s.Attrs["voice"])
 					}
 					if strings.Contains(s.Text, "EN-") || englishWords.MatchString(s.Text) {

@@ -321,6 +321,25 @@ func (l *Line) Hints(options []Option, extensions bool) []string {
 	return hints
 }
 
+// MenuHints are the main menu's speech hints: its options, the directory
+// and what a caller says to choose another language ("español", "Spanish").
+func (l *Line) MenuHints() []string {
+	hints := l.Hints(l.Menu, true)
+	seen := map[string]bool{}
+	for _, h := range hints {
+		seen[strings.ToLower(h)] = true
+	}
+	for _, lang := range l.Languages {
+		for _, p := range append(append([]string(nil), lang.Phrases...), lang.Name) {
+			if p != "" && !seen[strings.ToLower(p)] {
+				seen[strings.ToLower(p)] = true
+				hints = append(hints, p)
+			}
+		}
+	}
+	return hints
+}
+
 // MenuSentences is the spoken main menu: the configured text, or one
 // sentence per option built from its label (see OptionSentences).
 func (l *Line) MenuSentences(open bool) []string {
@@ -345,7 +364,10 @@ func OptionSentences(options []Option, open bool, p Prompts) []string {
 		if label == "" {
 			continue
 		}
-		if len(o.Phrases) > 0 {
+		// A closed label is read with its key only: after hours the menu
+		// has just said that the office is closed, and the shorter sentence
+		// keeps scheduling within the first 45 words.
+		if len(o.Phrases) > 0 && (open || o.ClosedLabel == "") {
 			out = append(out, Fill(p.OptionKeyOrSay, "label", label, "digit", o.Digit, "phrase", o.Phrases[0]))
 		} else {
 			out = append(out, Fill(p.OptionKey, "label", label, "digit", o.Digit))

@@ -110,7 +110,7 @@ func TestOptionSentences(t *testing.T) {
 			"To reach scheduling, press 0 or say scheduling.", "To hear about our therapy groups, press 1 or say groups.",
 			"To ask for a call back, press 2 or say call back.", "To hear these options again, press 9 or say repeat."}},
 		{"closed: the closed label where there is one", false, []string{
-			"To leave a request for scheduling, press 0 or say scheduling.", "To hear about our therapy groups, press 1 or say groups.",
+			"To leave a request for scheduling, press 0.", "To hear about our therapy groups, press 1 or say groups.",
 			"To ask for a call back, press 2 or say call back.", "To hear these options again, press 9 or say repeat."}},
 	}
 	for _, tt := range tests {

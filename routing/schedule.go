@@ -176,6 +176,9 @@ func spokenOpeningES(t time.Time, days int) string {
 	switch {
 	case days <= 0:
 		return "hoy " + at
+	case days == 1 && t.Hour() < 12:
+		// "mañana a las 8", never "mañana a las 8 de la mañana".
+		return "mañana a las " + clock
 	case days == 1:
 		return "mañana " + at
 	case days < 7:

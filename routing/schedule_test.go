@@ -175,7 +175,7 @@ func TestSpokenOpening(t *testing.T) {
 		{"half past", "en", sat, time.Date(2026, 11, 30, 8, 30, 0, 0, loc), "Monday at 8:30 AM"},
 		{"beyond a week", "en", sat, time.Date(2026, 12, 7, 8, 0, 0, 0, loc), "Monday, December 7 at 8 AM"},
 		{"hoy, la una", "es", time.Date(2026, 11, 30, 12, 30, 0, 0, loc), time.Date(2026, 11, 30, 13, 0, 0, 0, loc), "hoy a la 1 de la tarde"},
-		{"mañana", "es", time.Date(2026, 11, 30, 19, 0, 0, 0, loc), time.Date(2026, 12, 1, 8, 0, 0, 0, loc), "mañana a las 8 de la mañana"},
+		{"mañana", "es", time.Date(2026, 11, 30, 19, 0, 0, 0, loc), time.Date(2026, 12, 1, 8, 0, 0, 0, loc), "mañana a las 8"},
 		{"el lunes", "es", sat, time.Date(2026, 11, 30, 8, 0, 0, 0, loc), "el lunes a las 8 de la mañana"},
 		{"y media", "es", sat, time.Date(2026, 11, 30, 8, 30, 0, 0, loc), "el lunes a las 8:30 de la mañana"},
 		{"mediodía", "es", sat, time.Date(2026, 11, 30, 12, 0, 0, 0, loc), "el lunes a las 12 del mediodía"},

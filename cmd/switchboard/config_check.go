@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -76,6 +78,10 @@ func walkConfig(path string, line *routing.Line, stdout io.Writer) error {
 		refusals       []string
 		distress       []string
 		where          func(from string) string // names the walk in problems
+		// before are the words a caller hears in the line's own language
+		// before choosing this one: counted, since scheduling must come
+		// within 45 words of the start of the call.
+		before int
 	}
 	var allRefusals []string
 	for _, v := range line.Views() {
@@ -86,9 +92,11 @@ func walkConfig(path string, line *routing.Line, stdout io.Writer) error {
 		byes:     line.PromptIn(func(p routing.Prompts) string { return p.Crisis }),
 		refusals: allRefusals, distress: []string{distressSentence(line.Lang)},
 		where: func(from string) string { return "from " + from }}}
+	before := 0
 	for _, lang := range line.Languages {
 		view := line.In(lang.Code)
-		walks = append(walks, walk{heading: "What a caller hears in " + lang.Name, query: "?l=" + lang.Code, view: view,
+		before += simulate.Words(lang.Offer) // the offers come first; a caller takes this one after hearing it
+		walks = append(walks, walk{heading: "What a caller hears in " + lang.Name + " (words counted from the start of the call)", query: "?l=" + lang.Code, view: view, before: before,
 			froms: []string{"+12065550100"}, errs: []string{view.Prompts.Apology}, byes: []string{view.Prompts.Crisis},
 			refusals: refusalTexts(view.Prompts), distress: []string{distressSentence(lang.Code)},
 			where: func(string) string { return "in " + lang.Name }})
@@ -114,6 +122,9 @@ func walkConfig(path string, line *routing.Line, stdout io.Writer) error {
 					continue
 				}
 				total += rep.Steps
+				for k := range rep.OptionWords {
+					rep.OptionWords[k] += w.before
+				}
 				for _, f := range rep.Findings {
 					problems = append(problems, fmt.Sprintf("%s, %s: %s (after: %s)", at.name, w.where(from), f.Problem, f.Trail))
 				}
@@ -124,6 +135,7 @@ func walkConfig(path string, line *routing.Line, stdout io.Writer) error {
 			}
 		}
 		sum.write(stdout)
+		problems = append(problems, infoLengths(stdout, w.view)...)
 	}
 	fmt.Fprintf(stdout, "\nWalked every path (%d webhooks through the real handlers, open and closed, with and without caller ID, in every language): ", total)
 	if len(problems) == 0 {
@@ -135,6 +147,28 @@ func walkConfig(path string, line *routing.Line, stdout io.Writer) error {
 		fmt.Fprintln(stdout, "  "+p)
 	}
 	return &exitError{code: 1, err: fmt.Errorf("the call flow has %d problem(s)", len(problems))}
+}
+
+// maxInfoSeconds bounds an information message (the group message): a
+// caller waits through it before hearing the options again.
+const maxInfoSeconds = 45
+
+// infoLengths prints how long each information message of a language takes
+// to say and returns those over maxInfoSeconds.
+func infoLengths(w io.Writer, view *routing.Line) []string {
+	var problems []string
+	for _, id := range slices.Sorted(maps.Keys(view.Info)) {
+		msg := view.Info[id]
+		if msg.Say == "" {
+			continue
+		}
+		secs := seconds(simulate.Words(msg.Say))
+		fmt.Fprintf(w, "  the %q message: %.0f s (%d words)\n", msg.Title, secs, simulate.Words(msg.Say))
+		if secs > maxInfoSeconds {
+			problems = append(problems, fmt.Sprintf("the %q message (%s) takes %.0f s to say; at most %d", msg.Title, view.LangName, secs, maxInfoSeconds))
+		}
+	}
+	return problems
 }
 
 // describeCall prints the measurements of one walk and returns the limits

@@ -41,9 +41,9 @@ func TestConfigCheck(t *testing.T) {
 		wantOut  []string
 	}{
 		{"built-in", []string{"config", "check"}, nil, 0, []string{"built-in default: OK", "Main menu", "0 \"scheduling\"", "-> ring scheduling", "201 Billing",
-			"options announced: 0 after 34 words (14 s)", "a caller who says nothing: 2 min", "ends with the crisis line, a goodbye and a hangup", "within the limits",
+			"options announced: 0 after 31 words (12 s)", "a caller who says nothing: 2 min", "ends with the crisis line, a goodbye and a hangup", "within the limits",
 			"crisis response from", "in all: scheduling announced after at most 44 words", "longest silent call",
-			"In Spanish (press 8", "What a caller hears in Spanish:", "in every language"}},
+			"In Spanish (press 8", "What a caller hears in Spanish (words counted from the start of the call):", "in every language"}},
 		{"a line over the limits", []string{"config", "check", "../../config/testdata/v1-default.yaml"}, nil, 1, []string{
 			"scheduling (press 0) is announced after 62 spoken words; at most 45", "a caller who says nothing stays on the line 3 min 5"}},
 		{"file argument", []string{"config", "check", good}, nil, 0, []string{good + ": OK"}},
