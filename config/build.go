@@ -597,6 +597,23 @@ func (b *builder) group(path, name string, g Group) (routing.Group, bool) {
 			out.DutyHours[m.Address] = sched
 		}
 	}
+	for code, members := range g.Speaks {
+		if !routing.IsLanguageCode(code) {
+			b.addf(path+".speaks."+code, "%q is not a two-letter language code such as es", code)
+			continue
+		}
+		for i, member := range members {
+			m, err := parseMember(member)
+			if err != nil || !seen[m.Address] {
+				b.addf(fmt.Sprintf("%s.speaks.%s[%d]", path, code, i), "%q is not one of the group's members", member)
+				continue
+			}
+			if out.Speakers == nil {
+				out.Speakers = map[string][]string{}
+			}
+			out.Speakers[code] = append(out.Speakers[code], m.Address)
+		}
+	}
 	if out.RingSeconds == 0 {
 		out.RingSeconds = defaultRingSeconds
 	}

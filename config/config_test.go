@@ -476,6 +476,7 @@ func TestVoices(t *testing.T) {
 		{"a Spanish typo", "    voice: Polly.Lupe-Neural\n", "    voice: Polly.Lupa\n", `languages.es.voice: "Polly.Lupa"`},
 		{"a break without a time", "  greeting: You've reached", "  greeting: <break/> You've reached", "an SSML element left open"},
 		{"a prosody with a bad rate", "  greeting: You've reached", "  greeting: <prosody rate=\"warp\">Hi</prosody> You've reached", "prosody takes only a valid rate"},
+		{"a speaker who is not a member", "      es: [\"+14255550102\"]\n", "      es: [\"+14255550199\"]\n", `ringGroups.scheduling.speaks.es[0]: "+14255550199" is not one of the group's members`},
 		{"a closure named only in English", "      \"2026-12-31\": la víspera de Año Nuevo\n", "", `name the closure 2026-12-31 ("New Year's Eve") in this language`},
 	} {
 		t.Run(tt.name, func(t *testing.T) {

@@ -149,6 +149,9 @@ type Group struct {
 	// switch themselves on. Members not listed are on duty until they
 	// switch themselves away.
 	DutyHours map[string]map[string][]string `yaml:"dutyHours"`
+	// Speaks lists, by language code, the members who speak it to callers
+	// ("es": the Spanish speakers): calls in that language ring them first.
+	Speaks map[string][]string `yaml:"speaks"`
 }
 
 // Info is an information message read to callers.

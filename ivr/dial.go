@@ -40,6 +40,13 @@ func (f *Flow) ringExcept(c Call, group string, s int, skip map[string]bool, pre
 	if len(skip) > 0 {
 		g = g.Only(func(m routing.Member) bool { return !skip[legAddress(m)] })
 	}
+	// A call in another language than the staff's rings the group's
+	// speakers of it first, once; the next ring is the rest of the group.
+	if s == 0 && c.Line.Lang != c.Line.Staff().Lang && !c.Progress.SpeakersFirst && !c.Progress.Crisis {
+		if speakers, ok := g.SpeakersOf(c.Line.Lang); ok {
+			g, c.Progress.SpeakersFirst = speakers, true
+		}
+	}
 	if s == 0 {
 		// A caller in crisis is put through whatever the call rang before.
 		if c.Progress.Rings >= MaxRings && !(c.Progress.Crisis && group == l.Crisis.RingGroup) {
@@ -264,6 +271,20 @@ func (f *Flow) RingResult(c Call) ([]twiml.Element, error) {
 			return f.ring(c, group, s+1)
 		}
 	}
+	if c.Progress.SpeakersFirst && c.Progress.Rings < MaxRings {
+		// The speakers of the caller's language did not take it: the rest
+		// of the group, once.
+		if g, ok := l.Groups[group]; ok {
+			speakers, _ := g.SpeakersOf(l.Lang)
+			skip := map[string]bool{}
+			for _, m := range speakers.Members {
+				skip[legAddress(m)] = true
+			}
+			if len(skip) < len(g.Members) {
+				return f.ringExcept(c, group, 0, skip)
+			}
+		}
+	}
 	if els, ok, err := f.ringOthers(c, group); ok {
 		return els, err
 	}
@@ -322,12 +343,14 @@ func (f *Flow) whisperText(c Call) string {
 	if g, ok := l.Groups[title]; ok && g.Title != "" {
 		title = g.Title
 	}
+	// The caller's language first: the scheduler must know at once
+	// whether they can take the call.
 	var parts []string
-	if c.Progress.Crisis && l.Prompts.WhisperUrgent != "" {
-		parts = append(parts, l.Prompts.WhisperUrgent)
-	}
 	if lang, ok := l.LanguageOf(c.Line.Lang); ok && lang.CallerNote != "" {
 		parts = append(parts, lang.CallerNote)
+	}
+	if c.Progress.Crisis && l.Prompts.WhisperUrgent != "" {
+		parts = append(parts, l.Prompts.WhisperUrgent)
 	}
 	step, _ := strconv.Atoi(c.Query.Get("s"))
 	if (c.Progress.Rings > 1 || step > 0) && l.Prompts.WhisperWaited != "" {

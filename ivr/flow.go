@@ -169,6 +169,10 @@ type Progress struct {
 	// Lang is "l": the language the caller chose ("es"), "" for the line's
 	// own. Any instance answers every later step in it.
 	Lang string
+	// SpeakersFirst is "sf": the call, in another language than the
+	// staff's, rang a group's speakers of it first; the next ring is the
+	// rest of the group.
+	SpeakersFirst bool
 	// Crisis is "cr": the caller said words of distress and heard the
 	// crisis response. It is given once per call; from then on the call's
 	// rings are urgent and its callback request is marked so.
@@ -180,7 +184,7 @@ const MaxRings = 2
 
 func progressOf(q url.Values) Progress {
 	rc, _ := strconv.Atoi(q.Get("rc"))
-	return Progress{Rings: max(0, min(rc, MaxRings)), RoutedOn: q.Get("ro") == "1", Lang: q.Get("l"), Crisis: q.Get("cr") == "1"}
+	return Progress{Rings: max(0, min(rc, MaxRings)), RoutedOn: q.Get("ro") == "1", Lang: q.Get("l"), Crisis: q.Get("cr") == "1", SpeakersFirst: q.Get("sf") == "1"}
 }
 
 // params are the URL parameters that carry p.
@@ -198,11 +202,16 @@ func (p Progress) params() []string {
 	if p.Crisis {
 		kv = append(kv, "cr", "1")
 	}
+	if p.SpeakersFirst {
+		kv = append(kv, "sf", "1")
+	}
 	return kv
 }
 
 // key identifies p in cache keys.
-func (p Progress) key() string { return fmt.Sprintf("%d%v%s%v", p.Rings, p.RoutedOn, p.Lang, p.Crisis) }
+func (p Progress) key() string {
+	return fmt.Sprintf("%d%v%s%v%v", p.Rings, p.RoutedOn, p.Lang, p.Crisis, p.SpeakersFirst)
+}
 
 // URL builds an absolute URL for path with the given query parameters, in a
 // stable order so that signatures and tests are reproducible.

@@ -570,6 +570,7 @@ func TestMemberKindsAndUnscreenedGroups(t *testing.T) {
 		`members: ["+14255550101", "+14255550102", "+14255550103"]`,
 		`members: ["+14255550101", "sip:desk@clinic.sip.twilio.com", "client:frontdesk"]`, 1)
 	yaml = strings.Replace(yaml, "    screen: true\n    callerId: caller", "    screen: false\n    callerId: main", 1)
+	yaml = strings.Replace(yaml, "      es: [\"+14255550102\"]\n", "      es: [\"+14255550101\"]\n", 1)
 	h := newHarness(t, harnessOpts{YAML: yaml})
 	d, _ := dialed(t, h.callStep("/twilio/menu?n=0", callForm("Digits", "0")))
 	got := map[string]string{}

@@ -52,3 +52,28 @@ func TestSpanishHolidaysAreSpanish(t *testing.T) {
 		t.Errorf("said %q", s)
 	}
 }
+
+// TestSpanishSpeakersFirst: a Spanish caller's scheduling call rings the
+// group's Spanish speakers first (the whisper saying the language first),
+// then the rest; an English caller rings everyone at once.
+func TestSpanishSpeakersFirst(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, harnessOpts{})
+	doc := h.callStep("/twilio/menu?n=0&l=es", callForm("Digits", "0"))
+	d, to := dialed(t, doc)
+	if len(to) != 1 || to[0] != "+14255550102" {
+		t.Fatalf("first ring: %v", to)
+	}
+	whisper := h.step(pathOf(t, d.Children[0].Attrs["url"]), callForm("CallSid", "CA1123456789abcdef0123456789abcdef", "ParentCallSid", "CA0123456789abcdef0123456789abcdef", "To", "+14255550102"))
+	if !strings.HasPrefix(whisper.Said(), "Spanish-speaking caller.") {
+		t.Errorf("whisper: %q", whisper.Said())
+	}
+	rest := h.callStep(pathOf(t, d.Attrs["action"]), callForm("DialCallStatus", "no-answer"))
+	if _, to := dialed(t, rest); len(to) != 2 || to[0] != "+14255550101" || to[1] != "+14255550103" {
+		t.Errorf("second ring: %v", to)
+	}
+	english := h.callStep("/twilio/menu?n=0", callForm("Digits", "0"))
+	if _, to := dialed(t, english); len(to) != 3 {
+		t.Errorf("an English caller rings %v", to)
+	}
+}

@@ -70,6 +70,20 @@ type Group struct {
 	// address; a member without any is on duty whenever they have not
 	// switched themselves away.
 	DutyHours map[string]Schedule
+	// Speakers are, by language code, the members who speak that language
+	// to callers: a call in it rings them first.
+	Speakers map[string][]string
+}
+
+// SpeakersOf is g with only its members who speak lang, and false when it
+// has none.
+func (g Group) SpeakersOf(lang string) (Group, bool) {
+	speak := map[string]bool{}
+	for _, a := range g.Speakers[lang] {
+		speak[a] = true
+	}
+	out := g.Only(func(m Member) bool { return speak[m.Address] })
+	return out, len(out.Members) > 0
 }
 
 // Only returns the group with just the members keep accepts, in order.

@@ -3,6 +3,8 @@ package routing
 import (
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -106,6 +108,9 @@ func (l *Line) describeGroup(name string) string {
 	}
 	if len(g.DutyHours) > 0 {
 		screen += fmt.Sprintf(", duty hours for %d", len(g.DutyHours))
+	}
+	for _, code := range slices.Sorted(maps.Keys(g.Speakers)) {
+		screen += fmt.Sprintf(", %s callers ring %d speaker(s) first", code, len(g.Speakers[code]))
 	}
 	return fmt.Sprintf("%s [%d member(s), %s, up to %d s%s]", name, len(g.Members), how, g.TotalRingSeconds(), screen)
 }

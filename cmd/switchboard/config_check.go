@@ -44,6 +44,9 @@ func configCmd(args []string, getenv func(string) string, stdout io.Writer) erro
 	}
 	fmt.Fprintf(stdout, "%s: OK\n\n", source)
 	line.WriteTree(stdout)
+	for _, w := range speakerWarnings(line) {
+		fmt.Fprintln(stdout, "\nWARNING: "+w)
+	}
 	return walkConfig(path, line, stdout)
 }
 
@@ -147,6 +150,20 @@ func walkConfig(path string, line *routing.Line, stdout io.Writer) error {
 		fmt.Fprintln(stdout, "  "+p)
 	}
 	return &exitError{code: 1, err: fmt.Errorf("the call flow has %d problem(s)", len(problems))}
+}
+
+// speakerWarnings names each language the line offers that no member of
+// the group its callers ring for scheduling speaks: they reach whoever
+// answers.
+func speakerWarnings(line *routing.Line) []string {
+	var out []string
+	for _, lang := range line.Languages {
+		view := line.In(lang.Code)
+		if _, ok := view.Groups[view.Fallback].SpeakersOf(lang.Code); !ok {
+			out = append(out, fmt.Sprintf("the line offers %s, but no member of %q is marked as speaking it (ringGroups.%s.speaks.%s): %s-speaking callers reach whoever answers", lang.Name, view.Fallback, view.Fallback, lang.Code, lang.Name))
+		}
+	}
+	return out
 }
 
 // maxInfoSeconds bounds an information message (the group message): a
