@@ -69,9 +69,6 @@ func (f *Flow) track(path string, c Call, els []twiml.Element) {
 	if m.Stage == "" {
 		m.Stage = stageOfPath(path)
 	}
-	if m.Stage == calls.StageMenu && path == PathVoice {
-		m.Stage = calls.StageGreeting
-	}
 	switch {
 	case path == PathRingResult && bridged(c.Form):
 		m.Person = true
@@ -88,6 +85,8 @@ func (f *Flow) track(path string, c Call, els []twiml.Element) {
 func stageOf(els []twiml.Element) calls.Stage {
 	for _, el := range els {
 		switch v := el.(type) {
+		case preRendered:
+			return v.stage
 		case *twiml.VoiceHangup:
 			return calls.StageEnded
 		case *twiml.VoiceRecord:
