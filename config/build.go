@@ -732,6 +732,14 @@ func (b *builder) callback(c Callback) routing.CallbackSettings {
 		Retention:         time.Duration(c.RetentionDays) * 24 * time.Hour,
 		Deadline:          time.Duration(c.DeadlineHours * float64(time.Hour)),
 		DeleteRecordings:  c.DeleteRecordings,
+		MissedCalls:       c.MissedCalls == nil || *c.MissedCalls,
+		MissedCallSeconds: c.MissedCallSeconds,
+	}
+	switch {
+	case c.MissedCallSeconds == 0:
+		out.MissedCallSeconds = 10
+	case c.MissedCallSeconds < 1 || c.MissedCallSeconds > 600:
+		b.addf("callback.missedCallSeconds", "must be between 1 and 600 seconds, got %d", c.MissedCallSeconds)
 	}
 	switch {
 	case c.DeadlineHours == 0:

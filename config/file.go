@@ -88,6 +88,12 @@ type Callback struct {
 	// Countries are the ISO 3166 regions whose numbers the practice calls
 	// back (default US and CA); calls elsewhere cost it money.
 	Countries []string `yaml:"countries"`
+	// MissedCalls turns a call that reached nobody and left no request
+	// into a "missed call" request (default on; false turns it off).
+	MissedCalls *bool `yaml:"missedCalls"`
+	// MissedCallSeconds is the shortest call that counts as missed
+	// (default 10): a shorter one was most likely a wrong number.
+	MissedCallSeconds int `yaml:"missedCallSeconds"`
 }
 
 // Holidays lists the days the practice is closed.

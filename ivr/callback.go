@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/switchboard-clinic/switchboard/internal/callback"
+	"github.com/switchboard-clinic/switchboard/internal/calls"
 	"github.com/switchboard-clinic/switchboard/internal/phone"
 	"github.com/switchboard-clinic/switchboard/routing"
 	"github.com/twilio/twilio-go/twiml"
@@ -369,6 +370,7 @@ func (k *capture) create(c Call, caller, number string, reason callback.Reason) 
 		k.f.log.Error("callback request could not be saved anywhere", slog.String("call_sid", c.Sid), slog.String("error", err.Error()))
 		return k.bail(c, c.Line.Prompts.CallbackNotSaved)
 	}
+	k.f.mark(c, calls.Mark{Request: true})
 	return k.consentPrompt(c, "vm", 0, c.Line.Prompts.CallbackSaved), nil
 }
 

@@ -83,7 +83,7 @@ func (f *Flow) ringExcept(c Call, group string, s int, skip map[string]bool, pre
 	}
 	key = fmt.Sprintf("ring|%s|%v|%s|%s|%d|%s|%s", l.Version, c.Open, c.Progress.key(), group, s, memberKey(configured, g), key)
 	doc := f.memo(key, func() []twiml.Element { return build(callerIDPlaceholder) })[0].(preRendered)
-	return []twiml.Element{preRendered{doc: bytes.Replace(doc.doc, []byte(callerIDPlaceholder), []byte(callerID), 1)}}, nil
+	return []twiml.Element{preRendered{doc: bytes.Replace(doc.doc, []byte(callerIDPlaceholder), []byte(callerID), 1), stage: doc.stage}}, nil
 }
 
 // memberKey identifies the members rung, for cache keys: who is on duty

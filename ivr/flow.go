@@ -29,6 +29,11 @@ type Flow struct {
 	duty     Roster // nil: every member always rings
 	legs     Legs   // nil: a ring-all group is not rung again after a voicemail or a decline
 	outcomes Outcomes
+	// What calls did and how they ended (outcome.go); nil: not tracked.
+	tracks       Tracks
+	missed       MissedCalls
+	keys         *callback.NumberKeys
+	callOutcomes CallOutcomes
 }
 
 // Roster says which members of a ring group take calls now (duty.Roster
@@ -104,6 +109,13 @@ type Deps struct {
 	// with the X-Switchboard-Simulated-Time header. Only for local mode:
 	// with signatures checked, the header is ignored.
 	SimulatedTime bool
+	// Tracks keeps what each call did, so that its outcome is decided when
+	// Twilio reports it completed; nil decides none.
+	Tracks Tracks
+	// Missed turns missed calls into requests; it needs NumberKeys (which
+	// key numbers to find a number's pending missed call) and a Recorder.
+	Missed     MissedCalls
+	NumberKeys *callback.NumberKeys
 }
 
 // SimulatedTimeHeader carries the call simulator's --at time (RFC 3339).
@@ -129,6 +141,14 @@ func New(d Deps) (*Flow, error) {
 	f.outcomes = noOutcomes{}
 	if o, ok := f.events.(Outcomes); ok {
 		f.outcomes = o
+	}
+	f.tracks, f.missed, f.keys = d.Tracks, d.Missed, d.NumberKeys
+	f.callOutcomes = noCallOutcomes{}
+	if o, ok := f.events.(CallOutcomes); ok {
+		f.callOutcomes = o
+	}
+	if f.missed != nil && f.keys == nil {
+		return nil, errors.New("ivr: NumberKeys are required with Missed")
 	}
 	f.callback = noCallback{f}
 	if d.Recorder != nil {

@@ -79,6 +79,7 @@ func (f *Flow) run(c echo.Context, step Step, call Call) (doc []byte) {
 		f.fail(c, call, err)
 		return f.apology(call)
 	}
+	f.track(c.Path(), call, els)
 	return render(els)
 }
 
@@ -112,21 +113,6 @@ func formError(err error) error {
 		return he
 	}
 	return echo.NewHTTPError(http.StatusBadRequest, "malformed form body: "+err.Error())
-}
-
-// Status takes Twilio's call status callbacks. It records the outcome in the
-// log (no numbers) and answers 204.
-func (f *Flow) Status(c echo.Context) error {
-	req := c.Request()
-	if err := req.ParseForm(); err != nil {
-		return formError(err)
-	}
-	f.log.Info("call status",
-		slog.String("request_id", c.Response().Header().Get(echo.HeaderXRequestID)),
-		slog.String("call_sid", req.PostForm.Get("CallSid")),
-		slog.String("status", req.PostForm.Get("CallStatus")),
-		slog.String("duration", req.PostForm.Get("CallDuration")))
-	return c.NoContent(http.StatusNoContent)
 }
 
 // Transcription takes Twilio's transcription callback for a voice message.

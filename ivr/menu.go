@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/switchboard-clinic/switchboard/internal/callback"
+	"github.com/switchboard-clinic/switchboard/internal/calls"
 	"github.com/switchboard-clinic/switchboard/routing"
 	"github.com/twilio/twilio-go/twiml"
 )
@@ -327,6 +328,7 @@ func (f *Flow) extension(c Call, e routing.Extension) ([]twiml.Element, error) {
 		els, err := f.callback.Offer(c, callback.ReasonClosed)
 		return append([]twiml.Element{say(l, l.Prompts.AfterHours)}, els...), err
 	}
+	f.mark(c, calls.Mark{Extension: true})
 	return f.ring(c, e.Group, 0, say(l, routing.Fill(l.Prompts.ConnectTo, "name", e.Name)))
 }
 

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"unicode/utf8"
 
+	"github.com/switchboard-clinic/switchboard/internal/calls"
 	"github.com/twilio/twilio-go/twiml"
 )
 
@@ -135,7 +136,10 @@ func validXMLChar(r rune) bool {
 // preRendered is a whole document rendered once and served again: the
 // greeting, the menus and the information pages depend only on the
 // configuration version and a few URL parameters, never on the caller.
-type preRendered struct{ doc []byte }
+type preRendered struct {
+	doc   []byte
+	stage calls.Stage // stageOf the elements it was rendered from
+}
 
 func (preRendered) GetName() string                                 { return "" }
 func (preRendered) GetText() string                                 { return "" }
@@ -161,7 +165,8 @@ func (f *Flow) memo(key string, build func() []twiml.Element) []twiml.Element {
 	d, ok := f.cache.docs[key]
 	f.cache.mu.RUnlock()
 	if !ok {
-		d = preRendered{doc: render(build())}
+		els := build()
+		d = preRendered{doc: render(els), stage: stageOf(els)}
 		f.cache.mu.Lock()
 		if len(f.cache.docs) >= maxCachedDocs {
 			f.cache.docs = map[string]preRendered{}

@@ -145,6 +145,12 @@ type CallbackSettings struct {
 	NotifySMS []string
 	// Countries are the regions (US, CA, ...) whose numbers are called back.
 	Countries []string
+	// MissedCalls makes a call that reached nobody, left no request and
+	// dialled no extension a "missed call" request.
+	MissedCalls bool
+	// MissedCallSeconds is the shortest call (Twilio's CallDuration) that
+	// counts as missed.
+	MissedCallSeconds int
 }
 
 // MessageSeconds is the longest voice message a caller may leave: the

@@ -67,7 +67,7 @@ func serve(ctx context.Context, getenv func(string) string, stdout, stderr io.Wr
 	}
 	a, err := server.New(server.Options{
 		Env: env, Live: live, Redis: rdb, Now: time.Now, Logger: log,
-		SpoolDir: filepath.Join(env.DataDir, "spool"), StateSecret: stateSecret,
+		SpoolDir: filepath.Join(env.DataDir, "spool"), StateSecret: stateSecret, StatusGrace: 2 * time.Second,
 	})
 	if err != nil {
 		return err
@@ -126,9 +126,15 @@ func serve(ctx context.Context, getenv func(string) string, stdout, stderr io.Wr
 
 	bgCtx, stopBackground := context.WithCancel(context.WithoutCancel(ctx))
 	bgDone := make(chan struct{})
+	tracksDone := make(chan struct{})
 	go func() {
 		defer close(bgDone)
 		recorder.Run(bgCtx, 2*time.Second, time.Minute)
+	}()
+	// Calls' steps and outcomes: what is queued at shutdown is written then.
+	go func() {
+		defer close(tracksDone)
+		a.Tracks.Run(bgCtx)
 	}()
 
 	errc := make(chan error, 2)
@@ -153,6 +159,7 @@ func serve(ctx context.Context, getenv func(string) string, stdout, stderr io.Wr
 	}
 	stopBackground()
 	<-bgDone
+	<-tracksDone
 	// One last attempt to hand spooled requests to Redis; what stays is kept
 	// on disk and replayed at the next start.
 	if spool.Len() > 0 {

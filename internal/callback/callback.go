@@ -70,6 +70,7 @@ const (
 	ReasonNobodyOnDuty Reason = "nobody-on-duty" // nobody in the ring group was taking calls
 	ReasonCrisis       Reason = "crisis"         // said words of distress ("suicide", "emergency"): urgent
 	ReasonTherapist    Reason = "therapist"      // asked for their therapist, or to leave a therapist a message
+	ReasonMissedCall   Reason = "missed-call"    // hung up before reaching anyone or leaving a request (from the status callback)
 )
 
 // Urgent reports whether a request with this reason must be worked before
@@ -80,7 +81,7 @@ func (r Reason) Urgent() bool { return r == ReasonCrisis }
 // the queue's scripts (which file the urgent ones first).
 func Reasons() []Reason {
 	return []Reason{ReasonMenu, ReasonInfo, ReasonClosed, ReasonUnanswered, ReasonMenuRetries, ReasonInfoRetries,
-		ReasonNobodyOnDuty, ReasonCrisis, ReasonTherapist}
+		ReasonNobodyOnDuty, ReasonCrisis, ReasonTherapist, ReasonMissedCall}
 }
 
 // LookupReason checks a reason named by a client (a filter); unlike
@@ -122,6 +123,8 @@ func (r Reason) Describe() string {
 		return "urgent: the caller may be in crisis"
 	case ReasonTherapist:
 		return "asked for their therapist"
+	case ReasonMissedCall:
+		return "Missed call"
 	}
 	return string(r)
 }
@@ -173,6 +176,10 @@ type Request struct {
 	FinishedAt     time.Time `json:"finishedAt,omitzero"`
 	UpdatedAt      time.Time `json:"updatedAt"`
 	History        []Event   `json:"history,omitempty"`
+	// Missed is set on a missed-call request (ReasonMissedCall): how often
+	// the number called without reaching anyone, and where the caller hung
+	// up the last time.
+	Missed *Missed `json:"missed,omitempty"`
 }
 
 // HeldBy reports whether who holds the claim on the request: only they may

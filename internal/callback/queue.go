@@ -308,6 +308,8 @@ func (q *Queue) write(ctx context.Context, ops []Op, wait bool) (res []opResult,
 			scripts[i], args[i] = scriptCreate, append([]any{q.prefix, op.ID, op.Event, op.CallSID}, strs(op.Fields)...)
 		case "update":
 			scripts[i], args[i] = scriptUpdate, append([]any{q.prefix, op.Event, op.Mode, op.CallSID}, strs(op.Fields)...)
+		case kindMissed, kindSupersede:
+			scripts[i], args[i] = q.missedScript(op)
 		default:
 			return nil, false, fmt.Errorf("apply: unknown op kind %q", op.Kind)
 		}
@@ -341,7 +343,7 @@ func (q *Queue) write(ctx context.Context, ops []Op, wait bool) (res []opResult,
 			res[i].err = ErrNotFound
 		case err != nil:
 			return nil, false, fmt.Errorf("%s callback request: %w", ops[i].Kind, err)
-		case ops[i].Kind == "create":
+		case ops[i].Kind == "create" || ops[i].Kind == kindMissed:
 			reply, _ := v.([]any)
 			if len(reply) != 2 {
 				return nil, false, fmt.Errorf("create callback request: unexpected reply %v", v)
@@ -477,6 +479,9 @@ func decode(h map[string]string) *Request {
 		r.CallerNumber = r.CallbackNumber
 	}
 	r.UpdatedAt = latest(r.CreatedAt, r.ClaimedAt, r.FinishedAt)
+	if h["mc"] != "" {
+		r.Missed = &Missed{Calls: int(num("mc")), Stage: h["mst"], Seconds: int(num("msec"))}
+	}
 	if h["rsid"] != "" || h["tx"] != "" {
 		r.Message = &Message{
 			RecordingSID: h["rsid"], RecordingURL: h["rurl"], DurationSeconds: int(num("rdur")),

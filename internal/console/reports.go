@@ -22,6 +22,37 @@ type reportView struct {
 	OnTime   string // "12 of 14 (86%)"
 	CSVHref  string
 	Deadline string
+	// Outcomes is the table of calls by outcome and of callers who gave
+	// up, by stage, per day and language; its column names are the CSV's.
+	Outcomes outcomeTable
+}
+
+// outcomeTable is a per-day table of the reports' outcome and gave-up
+// counters (reports.Period.Breakdown).
+type outcomeTable struct {
+	Columns []string
+	Rows    []outcomeRow
+	Totals  []int64
+}
+
+type outcomeRow struct {
+	Date   string
+	Values []int64
+}
+
+func newOutcomeTable(p reports.Period) outcomeTable {
+	t := outcomeTable{Columns: p.Breakdown()}
+	for _, k := range t.Columns {
+		t.Totals = append(t.Totals, p.Total(k))
+	}
+	for _, d := range p.Days {
+		row := outcomeRow{Date: d.Date}
+		for _, k := range t.Columns {
+			row.Values = append(row.Values, d.Counts[k])
+		}
+		t.Rows = append(t.Rows, row)
+	}
+	return t
 }
 
 // chart is a server-rendered SVG bar chart of one daily figure.
@@ -173,6 +204,7 @@ func (x *Console) ReportsPage(c echo.Context) error {
 			v.Overdue++
 		}
 	}
+	v.Outcomes = newOutcomeTable(period)
 	p.Report = v
 	return x.render(c, http.StatusOK, "reports.html", p)
 }
@@ -189,7 +221,8 @@ func (x *Console) ReportsCSV(c echo.Context) error {
 	h.Set(echo.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="switchboard-report-%ddays.csv"`, days))
 	c.Response().WriteHeader(http.StatusOK)
 	w := csv.NewWriter(c.Response())
-	_ = w.Write(append(append([]string{"date"}, reports.Counters...), "median_hours_to_first_attempt"))
+	breakdown := period.Breakdown()
+	_ = w.Write(append(append(append([]string{"date"}, reports.Counters...), "median_hours_to_first_attempt"), breakdown...))
 	for _, d := range period.Days {
 		row := []string{d.Date}
 		for _, k := range reports.Counters {
@@ -200,6 +233,9 @@ func (x *Console) ReportsCSV(c echo.Context) error {
 			row = append(row, strconv.FormatFloat(m, 'f', 2, 64))
 		} else {
 			row = append(row, "")
+		}
+		for _, k := range breakdown {
+			row = append(row, strconv.FormatInt(d.Counts[k], 10))
 		}
 		_ = w.Write(row)
 	}

@@ -33,6 +33,7 @@ type Metrics struct {
 	calls      *prometheus.CounterVec
 	choices    *prometheus.CounterVec
 	rings      *prometheus.CounterVec
+	outcomes   *prometheus.CounterVec
 	callbacks  *prometheus.CounterVec
 	latency    *prometheus.HistogramVec
 	redisErrs  prometheus.Counter
@@ -51,6 +52,8 @@ func New(state func(context.Context) (QueueState, error)) *Metrics {
 			Name: "switchboard_menu_choices_total", Help: "Answers to menus: the action chosen, or invalid / none."}, []string{"menu", "choice"}),
 		rings: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "switchboard_ring_outcomes_total", Help: "Ends of ring-group and extension dials, by group and Twilio DialCallStatus."}, []string{"group", "status"}),
+		outcomes: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "switchboard_call_outcomes_total", Help: "Completed calls by outcome (person, request, info, extension, crisis, hangup-menu, hangup-ring, hangup-callback, ended-by-line, unknown)."}, []string{"outcome"}),
 		callbacks: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "switchboard_callback_requests_total", Help: "Callback request events: created, spooled, claimed, completed."}, []string{"event", "outcome"}),
 		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
@@ -64,7 +67,7 @@ func New(state func(context.Context) (QueueState, error)) *Metrics {
 		signatures: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "switchboard_signature_failures_total", Help: "Webhooks refused for a missing or wrong X-Twilio-Signature."}),
 	}
-	m.reg.MustRegister(m.calls, m.choices, m.rings, m.callbacks, m.latency, m.redisErrs, m.lost, m.signatures,
+	m.reg.MustRegister(m.calls, m.choices, m.rings, m.outcomes, m.callbacks, m.latency, m.redisErrs, m.lost, m.signatures,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if state != nil {
 		m.reg.MustRegister(&queueCollector{state: state, errs: m.redisErrs})
@@ -95,6 +98,13 @@ func (m *Metrics) MenuChoice(menu, choice string) {
 func (m *Metrics) RingOutcome(group, status string) {
 	if m != nil {
 		m.rings.WithLabelValues(group, status).Inc()
+	}
+}
+
+// CallOutcome counts a completed call's outcome.
+func (m *Metrics) CallOutcome(outcome string) {
+	if m != nil {
+		m.outcomes.WithLabelValues(outcome).Inc()
 	}
 }
 

@@ -1,7 +1,8 @@
 // Package reports counts how the line is doing, per day in the practice's
 // time zone: calls answered, calls that reached a ring group, answered by a
 // member, offered a callback after nobody answered, callback requests and
-// how soon their first call-back attempt came. It keeps counts only: no
+// how soon their first call-back attempt came, and, per language, calls by
+// outcome and callers who got no help by the stage where they gave up. It keeps counts only: no
 // numbers, no CallSids, nothing a caller said; each day is kept 400 days.
 package reports
 
@@ -11,10 +12,12 @@ import (
 	"fmt"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
+	"github.com/switchboard-clinic/switchboard/internal/calls"
 )
 
 // Keep is how long a day's counts are kept.
@@ -227,4 +230,63 @@ func medianHours(mins []int64) (float64, bool) {
 		m = float64(s[mid-1]+s[mid]) / 2
 	}
 	return m / 60, true
+}
+
+// OutcomeCounter is the daily counter of calls in language lang that
+// ended with outcome: "outcome_<outcome>_<lang>", the column name of the
+// page's table and of the CSV.
+func OutcomeCounter(outcome calls.Outcome, lang string) string {
+	return outcomePrefix + string(outcome) + "_" + lang
+}
+
+// GaveUpCounter is the daily counter of callers in language lang who got
+// no help and gave up at stage: "gaveup_<stage>_<lang>".
+func GaveUpCounter(stage calls.Stage, lang string) string {
+	return gaveUpPrefix + string(stage) + "_" + lang
+}
+
+const (
+	outcomePrefix = "outcome_"
+	gaveUpPrefix  = "gaveup_"
+)
+
+// Breakdown lists the outcome and gave-up counters that have counts in
+// the period: outcomes in calls.Outcomes order, then gave-up stages in
+// calls.Stages order, each by language.
+func (p Period) Breakdown() []string {
+	seen := map[string]bool{}
+	langs := map[string]bool{}
+	for _, d := range p.Days {
+		for k := range d.Counts {
+			if rest, ok := strings.CutPrefix(k, outcomePrefix); ok {
+				seen[k] = true
+				if i := strings.LastIndexByte(rest, '_'); i >= 0 {
+					langs[rest[i+1:]] = true
+				}
+			} else if strings.HasPrefix(k, gaveUpPrefix) {
+				seen[k] = true
+			}
+		}
+	}
+	var ls []string
+	for l := range langs {
+		ls = append(ls, l)
+	}
+	sort.Strings(ls)
+	var out []string
+	for _, o := range calls.Outcomes() {
+		for _, l := range ls {
+			if k := OutcomeCounter(o, l); seen[k] {
+				out = append(out, k)
+			}
+		}
+	}
+	for _, s := range calls.Stages() {
+		for _, l := range ls {
+			if k := GaveUpCounter(s, l); seen[k] {
+				out = append(out, k)
+			}
+		}
+	}
+	return out
 }

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/switchboard-clinic/switchboard/internal/callback"
+	"github.com/switchboard-clinic/switchboard/internal/calls"
 	"github.com/switchboard-clinic/switchboard/internal/metrics"
 	"github.com/switchboard-clinic/switchboard/internal/reports"
 )
@@ -29,3 +30,13 @@ func (e callEvents) RingOutcome(group, status string) { e.m.RingOutcome(group, s
 func (e callEvents) RingPlaced(string)                { e.count(reports.Rang) }
 func (e callEvents) RingAnswered(string)              { e.count(reports.Answered) }
 func (e callEvents) CallbackOffered(callback.Reason)  { e.count(reports.Unanswered) }
+
+// CallEnded counts a completed call's outcome, per day and language, and
+// where a caller who got no help gave up.
+func (e callEvents) CallEnded(o calls.Outcome, stage calls.Stage, lang string, at time.Time) {
+	e.m.CallOutcome(string(o))
+	e.book.Add(reports.OutcomeCounter(o, lang), at)
+	if o.GaveUp() {
+		e.book.Add(reports.GaveUpCounter(stage, lang), at)
+	}
+}

@@ -46,6 +46,9 @@ type Options struct {
 	// InsecureCookies drops the Secure flag from console cookies even when
 	// the public URL is https (a browser test over plain http).
 	InsecureCookies bool
+	// StatusGrace is how long a status callback's outcome waits for the
+	// call's last step to be recorded by another instance (serve: 2 s).
+	StatusGrace time.Duration
 }
 
 // Server is an assembled Switchboard: an http.Handler for the whole HTTP
@@ -59,6 +62,9 @@ type Server struct {
 	Staff    *staff.Store
 	Duty     *duty.Roster
 	Calls    *calls.Store
+	// Tracks writes what calls did and decides their outcomes in the
+	// background; its Run is started and stopped by the server's owner.
+	Tracks   *calls.Writer
 	Reports  *reports.Book
 	Sessions *console.Sessions
 	Live     *config.Live
@@ -114,7 +120,11 @@ func New(o Options) (*Server, error) {
 		return nil, err
 	}
 	events := callEvents{m: a.Metrics, book: a.Reports, now: o.Now}
-	a.Recorder.OnCreate(func(string, callback.Reason) { events.count(reports.Requests) })
+	a.Recorder.OnCreate(func(_ string, reason callback.Reason) {
+		if reason != callback.ReasonMissedCall { // counted as the call's outcome instead
+			events.count(reports.Requests)
+		}
+	})
 	a.Queue.OnFirstAttempt(func(r *callback.Request, at time.Time) {
 		line := o.Live.Current()
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
@@ -131,7 +141,15 @@ func New(o Options) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w (set TWILIO_AUTH_TOKEN or a state secret)", err)
 	}
+	if a.Tracks, err = calls.NewWriter(a.Calls, 4096, o.StatusGrace, o.Logger); err != nil {
+		return nil, err
+	}
+	keys, err := callback.NewNumberKeys(secret)
+	if err != nil {
+		return nil, fmt.Errorf("%w (set TWILIO_AUTH_TOKEN or a state secret)", err)
+	}
 	if a.Flow, err = ivr.New(ivr.Deps{
+		Tracks: a.Tracks, Missed: a.Recorder, NumberKeys: keys,
 		Line: o.Live.Line, BaseURL: o.Env.PublicURL, Now: o.Now, Logger: o.Logger,
 		Recorder: a.Recorder, Sealer: sealer, Events: events, Duty: a.Duty, Legs: a.Calls,
 		// Without an auth token (local mode, loopback only) the simulator may

@@ -4,6 +4,7 @@
 package testserver
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -149,8 +150,24 @@ func New(t testing.TB, o Options) *Server {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The background writer of calls' steps and outcomes, as serve runs it.
+	ctx, stop := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); a.Tracks.Run(ctx) }()
+	t.Cleanup(func() { stop(); <-done })
 	return &Server{T: t, HTTP: a, Logs: logs, Redis: rs, Queue: a.Queue, Recorder: a.Recorder, Staff: a.Staff,
 		Line: line, Fake: fake, Sessions: a.Sessions, App: a}
+}
+
+// WaitCalls returns once every call step and status callback posted so
+// far has been handled by the background writer.
+func (s *Server) WaitCalls() {
+	s.T.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := s.App.Tracks.Wait(ctx); err != nil {
+		s.T.Fatalf("call steps not handled: %v", err)
+	}
 }
 
 // Post sends a form to pathAndQuery, signed as Twilio signs it when sign is true.

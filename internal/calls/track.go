@@ -1,0 +1,192 @@
+package calls
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// Stage is where in the line a caller is: what they were hearing when
+// they hung up.
+type Stage string
+
+// The stages of a call.
+const (
+	StageGreeting Stage = "greeting" // the greeting and crisis line
+	StageMenu     Stage = "menu"     // the main menu (and an extension being keyed)
+	StageInfo     Stage = "info"     // an information message
+	StageRing     Stage = "ring"     // a ring group (or an extension) ringing
+	StageCallback Stage = "callback" // the callback steps
+	StageCrisis   Stage = "crisis"   // the crisis response and the Lifeline offer
+	StageEnded    Stage = "ended"    // the line said goodbye and hung up
+)
+
+// Stages lists the stages in the order of a call.
+func Stages() []Stage {
+	return []Stage{StageGreeting, StageMenu, StageInfo, StageRing, StageCallback, StageCrisis, StageEnded}
+}
+
+// Describe says the stage in staff's words ("hung up in the main menu").
+func (s Stage) Describe() string {
+	switch s {
+	case StageGreeting:
+		return "the greeting"
+	case StageMenu:
+		return "the main menu"
+	case StageInfo:
+		return "an information message"
+	case StageRing:
+		return "a ring group ringing"
+	case StageCallback:
+		return "the callback steps, before a request was saved"
+	case StageCrisis:
+		return "the crisis response"
+	case StageEnded:
+		return "the goodbye (the line ended the call)"
+	}
+	return "an unknown step"
+}
+
+// Mark is what a webhook learnt about its call. Stage "" and Lang "" leave
+// the record's as they are; the flags are only ever set, never cleared.
+type Mark struct {
+	Stage     Stage
+	Lang      string
+	Person    bool // bridged with a member of a ring group (DialBridged)
+	Request   bool // a callback request was created
+	Extension bool // the caller dialled an extension
+	Crisis    bool // the caller heard the crisis response
+	Info      bool // the caller heard an information message
+}
+
+// Record is what a call did, as its marks left it.
+type Record struct {
+	Seen bool // any mark was written: the call is known
+	Mark
+}
+
+// Outcome is how a call ended, decided when Twilio reports it completed.
+type Outcome string
+
+// The outcomes of a call.
+const (
+	OutcomePerson       Outcome = "person"          // reached a person
+	OutcomeRequest      Outcome = "request"         // left a callback request
+	OutcomeInfo         Outcome = "info"            // heard information only
+	OutcomeExtension    Outcome = "extension"       // dialled an extension (nobody took it)
+	OutcomeCrisis       Outcome = "crisis"          // got the crisis response
+	OutcomeHungUpMenu   Outcome = "hangup-menu"     // hung up in the greeting or the menu
+	OutcomeHungUpRing   Outcome = "hangup-ring"     // hung up while a group rang
+	OutcomeHungUpCallbk Outcome = "hangup-callback" // hung up in the callback steps before a request was saved
+	OutcomeEndedByLine  Outcome = "ended-by-line"   // the line said goodbye and hung up
+	OutcomeUnknown      Outcome = "unknown"         // no record of the call (Redis was away, or it expired)
+)
+
+// Outcomes lists the outcomes in report order.
+func Outcomes() []Outcome {
+	return []Outcome{OutcomePerson, OutcomeRequest, OutcomeInfo, OutcomeExtension, OutcomeCrisis,
+		OutcomeHungUpMenu, OutcomeHungUpRing, OutcomeHungUpCallbk, OutcomeEndedByLine, OutcomeUnknown}
+}
+
+// Outcome decides how the call ended: a person, a request, then an
+// extension win over where the caller hung up; a caller in distress is
+// counted as the crisis response whatever followed it.
+func (r Record) Outcome() Outcome {
+	switch {
+	case !r.Seen:
+		return OutcomeUnknown
+	case r.Crisis:
+		return OutcomeCrisis
+	case r.Person:
+		return OutcomePerson
+	case r.Request:
+		return OutcomeRequest
+	case r.Extension:
+		return OutcomeExtension
+	case r.Stage == StageEnded:
+		return OutcomeEndedByLine
+	case r.Info && (r.Stage == StageInfo || r.Stage == StageMenu || r.Stage == StageGreeting):
+		return OutcomeInfo
+	case r.Stage == StageRing:
+		return OutcomeHungUpRing
+	case r.Stage == StageCallback:
+		return OutcomeHungUpCallbk
+	}
+	return OutcomeHungUpMenu
+}
+
+// GaveUp reports whether a call with outcome o got no help: the caller
+// hung up (or the line ended the call) before reaching anyone, leaving a
+// request or hearing what they asked for.
+func (o Outcome) GaveUp() bool {
+	switch o {
+	case OutcomeHungUpMenu, OutcomeHungUpRing, OutcomeHungUpCallbk, OutcomeEndedByLine:
+		return true
+	}
+	return false
+}
+
+// Missed reports whether the call reached nobody, left no request and
+// dialled no extension: one the practice should call back.
+func (r Record) Missed() bool {
+	return r.Seen && !r.Person && !r.Request && !r.Extension
+}
+
+func (s *Store) trackKey(callSID string) string { return s.prefix + callSID + ":trk" }
+
+func flag(b bool) string {
+	if b {
+		return "1"
+	}
+	return ""
+}
+
+// Mark adds what a webhook learnt to the record of the call callSID.
+func (s *Store) Mark(ctx context.Context, callSID string, m Mark) error {
+	ctx, cancel := context.WithTimeout(ctx, s.timeout)
+	defer cancel()
+	fields := []any{"seen", "1"}
+	for _, f := range []struct {
+		name, value string
+	}{{"stg", string(m.Stage)}, {"lng", m.Lang}, {"per", flag(m.Person)}, {"req", flag(m.Request)},
+		{"ext", flag(m.Extension)}, {"cri", flag(m.Crisis)}, {"inf", flag(m.Info)}} {
+		if f.value != "" {
+			fields = append(fields, f.name, f.value)
+		}
+	}
+	key := s.trackKey(callSID)
+	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.HSet(ctx, key, fields...)
+		p.Expire(ctx, key, Keep)
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("mark call %s: %w", callSID, err)
+	}
+	return nil
+}
+
+// Finish reads the record of the call callSID and marks it finished. first
+// is false when an earlier status callback (on any instance) finished it
+// already: its outcome was decided then.
+func (s *Store) Finish(ctx context.Context, callSID string) (rec Record, first bool, err error) {
+	ctx, cancel := context.WithTimeout(ctx, s.timeout)
+	defer cancel()
+	key := s.trackKey(callSID)
+	var nx *redis.BoolCmd
+	var all *redis.MapStringStringCmd
+	_, err = s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		all = p.HGetAll(ctx, key)
+		nx = p.HSetNX(ctx, key, "fin", "1")
+		p.Expire(ctx, key, Keep)
+		return nil
+	})
+	if err != nil {
+		return Record{}, false, fmt.Errorf("finish call %s: %w", callSID, err)
+	}
+	h := all.Val()
+	rec = Record{Seen: h["seen"] == "1", Mark: Mark{Stage: Stage(h["stg"]), Lang: h["lng"], Person: h["per"] == "1",
+		Request: h["req"] == "1", Extension: h["ext"] == "1", Crisis: h["cri"] == "1", Info: h["inf"] == "1"}}
+	return rec, nx.Val(), nil
+}
