@@ -26,7 +26,10 @@ func TestConfigCheck(t *testing.T) {
 	dir := t.TempDir()
 	good := filepath.Join(dir, "good.yaml")
 	bad := filepath.Join(dir, "bad.yaml")
-	if err := os.WriteFile(good, config.DefaultYAML(), 0o600); err != nil {
+	// The file cases check where the file comes from: the English line
+	// alone keeps their walks short (the built-in case walks both).
+	english, _, _ := strings.Cut(string(config.DefaultYAML()), "\nlanguages:")
+	if err := os.WriteFile(good, []byte(english), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	broken := strings.Replace(string(config.DefaultYAML()), `digit: "9"`, `digit: "1"`, 1)
