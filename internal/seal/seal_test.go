@@ -92,3 +92,15 @@ func TestParseKey(t *testing.T) {
 		}
 	}
 }
+
+func BenchmarkSealOpen(b *testing.B) {
+	k, _ := seal.ParseKey(seal.NewKey())
+	s, _ := seal.New(k)
+	b.ReportAllocs()
+	for b.Loop() {
+		v := s.Seal("+12065550142", "CA0123456789abcdef0123456789abcdef:num")
+		if _, err := s.Open(v, "CA0123456789abcdef0123456789abcdef:num"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
