@@ -5,11 +5,13 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/switchboard-clinic/switchboard/internal/redisconn"
+	"github.com/switchboard-clinic/switchboard/internal/seal"
 )
 
 // Env is the service's environment: where it listens, how Twilio reaches it,
@@ -48,6 +50,13 @@ type Env struct {
 	// OrphanTTL is how long a spooled update whose request is unknown is
 	// kept (SWITCHBOARD_ORPHAN_TTL, default 10m).
 	OrphanTTL time.Duration
+	// DataKey seals client data at rest (SWITCHBOARD_DATA_KEY: 32 random
+	// bytes in standard base64, or SWITCHBOARD_DATA_KEY_FILE: a file holding
+	// them). Nil when unset: serve then refuses a real REDIS_URL.
+	DataKey []byte
+	// OldDataKeys open values sealed before a rotation
+	// (SWITCHBOARD_DATA_OLD_KEYS: base64 keys, comma separated).
+	OldDataKeys [][]byte
 }
 
 // DefaultAddr is where the service listens when SWITCHBOARD_ADDR is unset.
@@ -119,6 +128,9 @@ func FromEnv(getenv func(string) string) (Env, error) {
 	if e.RedisReplicas, e.RedisReplicaWait, err = replicaRule(e.RedisURL, e.RedisTimeout, getenv); err != nil {
 		return e, err
 	}
+	if e.DataKey, e.OldDataKeys, err = dataKeys(getenv); err != nil {
+		return e, err
+	}
 	e.MetricsAddr = getenv("SWITCHBOARD_METRICS_ADDR")
 	if e.MetricsAddr != "" {
 		if _, _, err := net.SplitHostPort(e.MetricsAddr); err != nil {
@@ -158,6 +170,46 @@ func replicaRule(redisURL string, timeout time.Duration, getenv func(string) str
 	return n, wait, nil
 }
 
+// dataKeys reads SWITCHBOARD_DATA_KEY (or _FILE) and SWITCHBOARD_DATA_OLD_KEYS.
+// The errors name the variable, never the value.
+func dataKeys(getenv func(string) string) ([]byte, [][]byte, error) {
+	raw, file := getenv("SWITCHBOARD_DATA_KEY"), getenv("SWITCHBOARD_DATA_KEY_FILE")
+	name := "SWITCHBOARD_DATA_KEY"
+	switch {
+	case raw != "" && file != "":
+		return nil, nil, errors.New("set SWITCHBOARD_DATA_KEY or SWITCHBOARD_DATA_KEY_FILE, not both")
+	case file != "":
+		b, err := os.ReadFile(file)
+		if err != nil {
+			return nil, nil, fmt.Errorf("SWITCHBOARD_DATA_KEY_FILE: %w", err)
+		}
+		raw, name = string(b), "SWITCHBOARD_DATA_KEY_FILE"
+	}
+	var key []byte
+	if raw != "" {
+		k, err := seal.ParseKey(raw)
+		if err != nil {
+			return nil, nil, fmt.Errorf("%s: %w", name, err)
+		}
+		key = k
+	}
+	var old [][]byte
+	for i, s := range strings.Split(getenv("SWITCHBOARD_DATA_OLD_KEYS"), ",") {
+		if strings.TrimSpace(s) == "" {
+			continue
+		}
+		k, err := seal.ParseKey(s)
+		if err != nil {
+			return nil, nil, fmt.Errorf("SWITCHBOARD_DATA_OLD_KEYS, key %d: %w", i+1, err)
+		}
+		old = append(old, k)
+	}
+	if key == nil && old != nil {
+		return nil, nil, errors.New("SWITCHBOARD_DATA_OLD_KEYS is set but SWITCHBOARD_DATA_KEY is not")
+	}
+	return key, old, nil
+}
+
 // LocalMode reports whether the service runs without a Twilio auth token:
 // unsigned requests are accepted, so it must listen on loopback only.
 func (e Env) LocalMode() bool { return e.AuthToken == "" }
@@ -185,8 +237,12 @@ func (e Env) String() string {
 	if cfg == "" {
 		cfg = "built-in default"
 	}
-	return fmt.Sprintf("addr=%s public_url=%s auth_token=%s account_sid=%s redis=%s redis_replicas=%d config=%s",
-		e.Addr, e.PublicURL, mask(e.AuthToken), e.AccountSID, redisURL, e.RedisReplicas, cfg)
+	dataKey := "(unset)"
+	if e.DataKey != nil {
+		dataKey = "(set, id " + seal.KeyID(e.DataKey) + ")"
+	}
+	return fmt.Sprintf("addr=%s public_url=%s auth_token=%s account_sid=%s redis=%s redis_replicas=%d config=%s data_key=%s old_data_keys=%d",
+		e.Addr, e.PublicURL, mask(e.AuthToken), e.AccountSID, redisURL, e.RedisReplicas, cfg, dataKey, len(e.OldDataKeys))
 }
 
 func mask(secret string) string {

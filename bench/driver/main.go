@@ -23,6 +23,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/switchboard-clinic/switchboard/config"
 	"github.com/switchboard-clinic/switchboard/internal/callback"
+	"github.com/switchboard-clinic/switchboard/internal/seal"
 	"github.com/switchboard-clinic/switchboard/internal/simulate"
 )
 
@@ -241,7 +242,7 @@ func redisBenchmark(port int) float64 {
 	rdb := redis.NewClient(&redis.Options{Addr: fmt.Sprintf("127.0.0.1:%d", port)})
 	defer rdb.Close()
 	ctx := context.Background()
-	q, _ := callback.NewQueue(callback.Options{Client: rdb, Prefix: "rb:"})
+	q, _ := callback.NewQueue(callback.Options{Client: rdb, Sealer: seal.Random(), Prefix: "rb:"})
 	op := q.CreateOp(callback.Capture{CallSID: "CAx", CallerNumber: "+12065550142", CallbackNumber: "+12065550142", Reason: "menu", At: time.Now()})
 	if _, _, err := q.Apply(ctx, op); err != nil {
 		fatalf("load script: %v", err)
@@ -278,7 +279,7 @@ func queueBench(dir string, large int) queueRow {
 	defer p.stop()
 	rdb := redis.NewClient(&redis.Options{Addr: fmt.Sprintf("127.0.0.1:%d", port), PoolSize: 64})
 	defer rdb.Close()
-	q, _ := callback.NewQueue(callback.Options{Client: rdb, Prefix: "q:"})
+	q, _ := callback.NewQueue(callback.Options{Client: rdb, Sealer: seal.Random(), Prefix: "q:"})
 	ctx := context.Background()
 	fill := func(from, to int) {
 		var wg sync.WaitGroup
@@ -339,7 +340,7 @@ func memoryBench(dir string) float64 {
 	defer p.stop()
 	rdb := redis.NewClient(&redis.Options{Addr: fmt.Sprintf("127.0.0.1:%d", port), PoolSize: 64})
 	defer rdb.Close()
-	q, _ := callback.NewQueue(callback.Options{Client: rdb, Prefix: "m:"})
+	q, _ := callback.NewQueue(callback.Options{Client: rdb, Sealer: seal.Random(), Prefix: "m:"})
 	ctx := context.Background()
 	used := func() int64 {
 		info, _ := rdb.Info(ctx, "memory").Result()

@@ -16,6 +16,7 @@ import (
 
 	"github.com/switchboard-clinic/switchboard/config"
 	"github.com/switchboard-clinic/switchboard/internal/redisconn"
+	"github.com/switchboard-clinic/switchboard/internal/seal"
 	"github.com/switchboard-clinic/switchboard/internal/server"
 	"github.com/switchboard-clinic/switchboard/internal/simulate"
 	"github.com/switchboard-clinic/switchboard/ivr"
@@ -153,7 +154,7 @@ func inProcess(path string, line *routing.Line, now time.Time) (simulate.Transpo
 	a, err := server.New(server.Options{
 		Env: config.Env{PublicURL: public, RedisPrefix: "sim:", RedisTimeout: 300 * time.Millisecond}, Live: config.NewLive(path, line),
 		Redis: emb.Client, Now: func() time.Time { return now }, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		SpoolDir: dir, StateSecret: ivr.RandomSecret(),
+		SpoolDir: dir, StateSecret: ivr.RandomSecret(), DataSealer: seal.Random(),
 	})
 	stop := func() { emb.Close(); os.RemoveAll(dir) }
 	if err != nil {

@@ -53,9 +53,13 @@ commands:
   staff ...             manage staff accounts: add, list, remove, passwd, phone (REDIS_URL)
   callbacks ...         work the callback queue (SWITCHBOARD_URL, SWITCHBOARD_TOKEN)
   call [--press K ...]  walk a simulated call through Switchboard (see switchboard call --help)
+  keys new              print a fresh data key for SWITCHBOARD_DATA_KEY
+  keys rotate           re-seal every callback request with SWITCHBOARD_DATA_KEY, reading
+                        values sealed with SWITCHBOARD_DATA_OLD_KEYS or stored in clear (REDIS_URL)
 
 environment: SWITCHBOARD_ADDR, SWITCHBOARD_PUBLIC_URL, TWILIO_AUTH_TOKEN,
-REDIS_URL, SWITCHBOARD_CONFIG, SWITCHBOARD_URL, SWITCHBOARD_TOKEN (see README.md)
+REDIS_URL, SWITCHBOARD_DATA_KEY, SWITCHBOARD_CONFIG, SWITCHBOARD_URL,
+SWITCHBOARD_TOKEN (see README.md)
 `
 
 // run is the whole program; main only wires it to the process.
@@ -72,6 +76,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return staffCmd(ctx, args[1:], getenv, stdin, stdout)
 	case "call":
 		return callCmd(ctx, args[1:], getenv, stdin, stdout)
+	case "keys":
+		return keysCmd(ctx, args[1:], getenv, stdout)
 	case "callbacks":
 		return callbacksCmd(ctx, args[1:], getenv, stdout)
 	case "help", "-h", "--help":

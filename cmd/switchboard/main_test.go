@@ -15,6 +15,7 @@ import (
 
 	"github.com/switchboard-clinic/switchboard/config"
 	"github.com/switchboard-clinic/switchboard/internal/redistest"
+	"github.com/switchboard-clinic/switchboard/internal/testserver"
 )
 
 func env(m map[string]string) func(string) string {
@@ -127,6 +128,9 @@ func startServeOut(t *testing.T, vars map[string]string) (base string, stdout, s
 	vars["SWITCHBOARD_ADDR"] = addr
 	if vars["SWITCHBOARD_DATA_DIR"] == "" {
 		vars["SWITCHBOARD_DATA_DIR"] = t.TempDir()
+	}
+	if _, set := vars["SWITCHBOARD_DATA_KEY"]; !set && vars["REDIS_URL"] != "" {
+		vars["SWITCHBOARD_DATA_KEY"] = testserver.DataKey // a real Redis needs one
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	stderr, stdout = &syncBuffer{}, &syncBuffer{}

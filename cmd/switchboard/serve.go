@@ -17,6 +17,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/switchboard-clinic/switchboard/config"
 	"github.com/switchboard-clinic/switchboard/internal/redisconn"
+	"github.com/switchboard-clinic/switchboard/internal/seal"
 	"github.com/switchboard-clinic/switchboard/internal/server"
 	"github.com/switchboard-clinic/switchboard/ivr"
 )
@@ -43,6 +44,10 @@ func serve(ctx context.Context, getenv func(string) string, stdout, stderr io.Wr
 		}
 		log.Warn("LOCAL MODE: TWILIO_AUTH_TOKEN is not set, so webhook signatures are NOT checked; listening on loopback only")
 	}
+	sealer, err := dataSealer(env)
+	if err != nil {
+		return &exitError{code: 2, err: err}
+	}
 	line, err := config.LoadFile(env.ConfigPath)
 	if err != nil {
 		return fmt.Errorf("load line configuration: %w", err)
@@ -68,6 +73,7 @@ func serve(ctx context.Context, getenv func(string) string, stdout, stderr io.Wr
 	a, err := server.New(server.Options{
 		Env: env, Live: live, Redis: rdb, Now: time.Now, Logger: log,
 		SpoolDir: filepath.Join(env.DataDir, "spool"), StateSecret: stateSecret, StatusGrace: 2 * time.Second,
+		DataSealer: sealer,
 	})
 	if err != nil {
 		return err
@@ -171,6 +177,24 @@ func serve(ctx context.Context, getenv func(string) string, stdout, stderr io.Wr
 		}
 	}
 	return serveErr
+}
+
+// dataSealer is the sealer of client data at rest: the data key (and old
+// keys) from the environment. The embedded store, which keeps nothing, gets
+// a random key of its own; a real Redis without a key is refused.
+func dataSealer(env config.Env) (*seal.Sealer, error) {
+	if env.DataKey == nil {
+		if env.RedisURL != "" {
+			return nil, errors.New("refusing to store client data in REDIS_URL without a data key: " +
+				"make one with 'switchboard keys new' and set SWITCHBOARD_DATA_KEY (or SWITCHBOARD_DATA_KEY_FILE); every instance needs the same key")
+		}
+		return seal.Random(), nil
+	}
+	s, err := seal.New(env.DataKey, env.OldDataKeys...)
+	if err != nil {
+		return nil, fmt.Errorf("data key: %w", err)
+	}
+	return s, nil
 }
 
 // openRedis connects to REDIS_URL or starts the embedded store.

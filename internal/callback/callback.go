@@ -158,14 +158,17 @@ type Event struct {
 
 // Request is a caller's request to be called back.
 type Request struct {
-	ID             string    `json:"id"` // ULID: sorts by creation time
-	CallSID        string    `json:"callSid"`
-	CallerNumber   string    `json:"callerNumber,omitempty"`   // E.164, or empty when withheld (or masked)
-	CallbackNumber string    `json:"callbackNumber,omitempty"` // E.164; empty only when masked
-	Reason         Reason    `json:"reason"`                   // where in the call it was asked for
-	Language       string    `json:"language"`                 // the caller's language: "en", "es"
-	VoicemailOK    Consent   `json:"voicemailOk"`              // may we leave a voicemail
-	NamePracticeOK Consent   `json:"namePracticeOk"`           // may a voicemail name the practice
+	ID             string `json:"id"` // ULID: sorts by creation time
+	CallSID        string `json:"callSid"`
+	CallerNumber   string `json:"callerNumber,omitempty"`   // E.164, or empty when withheld (or masked)
+	CallbackNumber string `json:"callbackNumber,omitempty"` // E.164; empty only when masked
+	// CallbackLast4 is the callback number's last four digits, stored in
+	// clear beside the sealed number: masking and search need no key.
+	CallbackLast4  string    `json:"-"`
+	Reason         Reason    `json:"reason"`         // where in the call it was asked for
+	Language       string    `json:"language"`       // the caller's language: "en", "es"
+	VoicemailOK    Consent   `json:"voicemailOk"`    // may we leave a voicemail
+	NamePracticeOK Consent   `json:"namePracticeOk"` // may a voicemail name the practice
 	Message        *Message  `json:"message,omitempty"`
 	CreatedAt      time.Time `json:"createdAt"`
 	Status         Status    `json:"status"`

@@ -4,3 +4,10 @@ package callback
 // replica acknowledged waits in the spool, unseen by staff, until one does.
 // Tests use it to show that their checks fail under that rule.
 func HoldUnreplicated(r *Recorder) { r.holdUnreplicated = true }
+
+// FieldAAD and NoteAAD are what sealed values are bound to, for tests that
+// write stored records directly.
+var (
+	FieldAAD = fieldAAD
+	NoteAAD  = noteAAD
+)

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -15,6 +16,8 @@ import (
 
 	"github.com/oklog/ulid/v2"
 	"github.com/redis/go-redis/v9"
+	"github.com/switchboard-clinic/switchboard/internal/phone"
+	"github.com/switchboard-clinic/switchboard/internal/seal"
 )
 
 // Queue stores callback requests in Redis. It is safe for concurrent use and
@@ -26,6 +29,7 @@ type Queue struct {
 	claimTTL  time.Duration
 	retention time.Duration
 	observer  Observer
+	seal      *seal.Sealer
 	// replicas must acknowledge each callback write within replicaWait
 	// (WAIT) for it to count as recorded; 0 trusts the master's OK.
 	replicas    int
@@ -52,6 +56,9 @@ type Options struct {
 	Retention time.Duration
 	// Observer is told of events for metrics; nil ignores them.
 	Observer Observer
+	// Sealer seals the client's numbers, the transcription and notes
+	// before they are written, and opens them when read. Required.
+	Sealer *seal.Sealer
 	// Replicas is how many replicas must hold each callback write (create
 	// or update) before it counts as durable: after the write, WAIT asks
 	// for them on the same connection within ReplicaWait (default 100ms).
@@ -90,6 +97,9 @@ func NewQueue(opts Options) (*Queue, error) {
 	if opts.Client == nil {
 		return nil, errors.New("callback queue: Client is required")
 	}
+	if opts.Sealer == nil {
+		return nil, errors.New("callback queue: Sealer is required")
+	}
 	if opts.Prefix == "" {
 		opts.Prefix = "switchboard:"
 	}
@@ -118,6 +128,7 @@ func NewQueue(opts Options) (*Queue, error) {
 		claimTTL:  opts.ClaimTTL,
 		retention: opts.Retention,
 		observer:  opts.Observer,
+		seal:      opts.Sealer,
 		replicas:  opts.Replicas, replicaWait: opts.ReplicaWait,
 		entropy: ulid.Monotonic(rand.Reader, 0),
 	}, nil
@@ -212,6 +223,29 @@ func callerField(c Capture) string {
 	return c.CallerNumber
 }
 
+// sealedFields are the fields of a request's hash that hold client data:
+// sealed when an op is made (so the spool holds them sealed, and a replay
+// writes the same bytes), opened when read. "=" (the caller's number is the
+// callback number) stays as it is.
+var sealedFields = []string{"num", "from", "tx"}
+
+// fieldAAD binds a sealed field to its call and name: a value copied to
+// another request or field does not open.
+func fieldAAD(callSID, field string) string { return callSID + ":" + field }
+
+// noteAAD binds a sealed note to its request.
+func noteAAD(id string) string { return id + ":note" }
+
+// sealFields seals, in place, the values of fields that hold client data.
+func (q *Queue) sealFields(callSID string, fields []string) []string {
+	for i := 0; i+1 < len(fields); i += 2 {
+		if slices.Contains(sealedFields, fields[i]) && fields[i+1] != "=" {
+			fields[i+1] = q.seal.Seal(fields[i+1], fieldAAD(callSID, fields[i]))
+		}
+	}
+	return fields
+}
+
 // CreateOp is the write that records a captured request.
 func (q *Queue) CreateOp(c Capture) Op {
 	at := c.At
@@ -222,13 +256,16 @@ func (q *Queue) CreateOp(c Capture) Op {
 	fields := []string{
 		"id", id, "sid", c.CallSID, "from", callerField(c), "num", c.CallbackNumber, "rsn", string(c.Reason),
 		"st", string(StatusPending),
+		// The last four digits stay readable without the key: masking,
+		// the done list's search.
+		"l4", phone.LastFour(c.CallbackNumber),
 	}
 	if c.Language != "" && c.Language != DefaultLanguage {
 		fields = append(fields, "lng", c.Language) // English, the usual case, costs nothing
 	}
 	return Op{
 		Kind: "create", CallSID: c.CallSID, ID: id, At: at,
-		Fields: fields,
+		Fields: q.sealFields(c.CallSID, fields),
 		Event:  eventJSON(at, "caller", "created", ""),
 	}
 }
@@ -258,7 +295,7 @@ func (q *Queue) TranscriptionOp(callSID, text, status string) Op {
 	at := q.now()
 	return Op{
 		Kind: "update", CallSID: callSID, Mode: "set", At: at,
-		Fields: []string{"tx", text, "txs", status},
+		Fields: q.sealFields(callSID, []string{"tx", text, "txs", status}),
 		Event:  eventJSON(at, "twilio", "transcription "+status, ""),
 	}
 }
@@ -424,9 +461,15 @@ func (q *Queue) Get(ctx context.Context, id string) (*Request, error) {
 	if len(h.Val()) == 0 {
 		return nil, ErrNotFound
 	}
-	r := decode(h.Val())
+	r, err := q.decode(h.Val())
+	if err != nil {
+		return nil, err
+	}
 	for _, raw := range hist.Val() {
 		if e, ok := decodeEvent(raw); ok {
+			if e.Note, err = q.seal.Open(e.Note, noteAAD(id)); err != nil {
+				return nil, fmt.Errorf("open note of callback request %s: %w", id, err)
+			}
 			r.History = append(r.History, e)
 			r.UpdatedAt = latest(r.UpdatedAt, e.At)
 		}
@@ -458,7 +501,17 @@ func validID(id string) bool {
 	return err == nil
 }
 
-func decode(h map[string]string) *Request {
+// decode reads a request's hash, opening its sealed fields.
+func (q *Queue) decode(h map[string]string) (*Request, error) {
+	for _, f := range sealedFields {
+		if seal.Sealed(h[f]) {
+			v, err := q.seal.Open(h[f], fieldAAD(h["sid"], f))
+			if err != nil {
+				return nil, fmt.Errorf("open callback request %s: %s: %w", h["id"], f, err)
+			}
+			h[f] = v
+		}
+	}
 	num := func(k string) int64 { n, _ := strconv.ParseInt(h[k], 10, 64); return n }
 	at := func(k string) time.Time {
 		if n := num(k); n > 0 {
@@ -478,6 +531,7 @@ func decode(h map[string]string) *Request {
 	if r.CallerNumber == "=" {
 		r.CallerNumber = r.CallbackNumber
 	}
+	r.CallbackLast4 = cmp.Or(h["l4"], phone.LastFour(r.CallbackNumber)) // requests made before l4
 	r.UpdatedAt = latest(r.CreatedAt, r.ClaimedAt, r.FinishedAt)
 	if h["mc"] != "" {
 		r.Missed = &Missed{Calls: int(num("mc")), Stage: h["mst"], Seconds: int(num("msec"))}
@@ -488,7 +542,7 @@ func decode(h map[string]string) *Request {
 			Transcription: h["tx"], TranscriptionStatus: h["txs"],
 		}
 	}
-	return r
+	return r, nil
 }
 
 // List returns up to limit requests with the given status and a cursor for
@@ -606,7 +660,11 @@ func (q *Queue) load(ctx context.Context, ids []string) ([]*Request, error) {
 	out := make([]*Request, 0, len(ids))
 	for _, c := range cmds {
 		if len(c.Val()) > 0 {
-			out = append(out, decode(c.Val()))
+			r, err := q.decode(c.Val())
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, r)
 		}
 	}
 	return out, nil
@@ -645,7 +703,7 @@ func (q *Queue) transition(ctx context.Context, ch change) (*Request, error) {
 		rq = "1"
 	}
 	res, err := scriptTransition.Run(ctx, q.rdb, []string{q.prefix + "pending"},
-		q.prefix, id, action, ch.who, ms(now), eventJSON(now, ch.who, what, ch.note), string(ch.outcome), rq, ms(ch.cutoff)).StringSlice()
+		q.prefix, id, action, ch.who, ms(now), eventJSON(now, ch.who, what, q.seal.Seal(ch.note, noteAAD(id))), string(ch.outcome), rq, ms(ch.cutoff)).StringSlice()
 	if err != nil {
 		return nil, fmt.Errorf("%s callback request: %w", action, err)
 	}
@@ -736,7 +794,7 @@ func (q *Queue) SearchFinished(ctx context.Context, last4 string, day time.Time,
 	}
 	out := []*Request{}
 	for _, r := range all {
-		if last4 != "" && !strings.HasSuffix(r.CallbackNumber, last4) {
+		if last4 != "" && r.CallbackLast4 != last4 {
 			continue
 		}
 		if !day.IsZero() {

@@ -10,6 +10,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/switchboard-clinic/switchboard/internal/callback"
 	"github.com/switchboard-clinic/switchboard/internal/redistest"
+	"github.com/switchboard-clinic/switchboard/internal/seal"
 )
 
 // clock is a settable time source.
@@ -34,7 +35,7 @@ func newClock() *clock { return &clock{t: time.Date(2026, 11, 30, 18, 0, 0, 0, t
 
 func newQueue(t *testing.T, rdb redis.UniversalClient, prefix string, c *clock) *callback.Queue {
 	t.Helper()
-	q, err := callback.NewQueue(callback.Options{Client: rdb, Prefix: prefix, Now: c.Now, ClaimTTL: 30 * time.Minute, Retention: 30 * 24 * time.Hour})
+	q, err := callback.NewQueue(callback.Options{Client: rdb, Sealer: seal.Random(), Prefix: prefix, Now: c.Now, ClaimTTL: 30 * time.Minute, Retention: 30 * 24 * time.Hour})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/switchboard-clinic/switchboard/internal/callback"
 	"github.com/switchboard-clinic/switchboard/internal/redisconn"
 	"github.com/switchboard-clinic/switchboard/internal/redistest"
+	"github.com/switchboard-clinic/switchboard/internal/seal"
 )
 
 // events counts what the queue reports to its observer.
@@ -57,7 +58,7 @@ type replicated struct {
 func newReplicated(t *testing.T, rdb redis.UniversalClient, replicas int) replicated {
 	t.Helper()
 	seen := &events{}
-	q, err := callback.NewQueue(callback.Options{Client: rdb, Prefix: "rep:", Replicas: replicas, ReplicaWait: 100 * time.Millisecond, Observer: seen})
+	q, err := callback.NewQueue(callback.Options{Client: rdb, Sealer: seal.Random(), Prefix: "rep:", Replicas: replicas, ReplicaWait: 100 * time.Millisecond, Observer: seen})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/switchboard-clinic/switchboard/config"
 	"github.com/switchboard-clinic/switchboard/internal/redisconn"
 	"github.com/switchboard-clinic/switchboard/internal/redistest"
+	"github.com/switchboard-clinic/switchboard/internal/seal"
 	"github.com/switchboard-clinic/switchboard/internal/server"
 )
 
@@ -36,7 +37,7 @@ func TestConstructorErrorsAreWrappedOnce(t *testing.T) {
 	_, err = server.New(server.Options{
 		Env:  config.Env{PublicURL: public, AuthToken: token, RedisPrefix: "x:", RedisTimeout: time.Second},
 		Live: config.NewLive("", line), Redis: rdb, Now: time.Now,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), SpoolDir: notADir,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), SpoolDir: notADir, DataSealer: seal.Random(),
 	})
 	if err == nil {
 		t.Fatal("New accepted a spool directory that is a file")

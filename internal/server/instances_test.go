@@ -18,6 +18,7 @@ import (
 	"github.com/switchboard-clinic/switchboard/internal/redistest"
 	"github.com/switchboard-clinic/switchboard/internal/server"
 	"github.com/switchboard-clinic/switchboard/internal/simulate"
+	"github.com/switchboard-clinic/switchboard/internal/testserver"
 )
 
 const (
@@ -48,7 +49,7 @@ func instanceWith(t *testing.T, redisURL string, env config.Env) (*server.Server
 	a, err := server.New(server.Options{
 		Env:  env,
 		Live: config.NewLive("", line), Redis: rdb, Now: func() time.Time { return monday },
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), SpoolDir: t.TempDir(),
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), SpoolDir: t.TempDir(), DataSealer: testserver.Sealer(t),
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -22,6 +22,7 @@ import (
 	"github.com/switchboard-clinic/switchboard/internal/duty"
 	"github.com/switchboard-clinic/switchboard/internal/metrics"
 	"github.com/switchboard-clinic/switchboard/internal/reports"
+	"github.com/switchboard-clinic/switchboard/internal/seal"
 	"github.com/switchboard-clinic/switchboard/internal/staff"
 	"github.com/switchboard-clinic/switchboard/internal/twilioapi"
 	"github.com/switchboard-clinic/switchboard/ivr"
@@ -37,6 +38,9 @@ type Options struct {
 	Logger *slog.Logger
 	// SpoolDir holds the callback spool.
 	SpoolDir string
+	// DataSealer seals client data at rest (the data key, and old keys
+	// for reading). Required: every instance on one Redis needs the same key.
+	DataSealer *seal.Sealer
 	// StateSecret seals values carried in TwiML URLs; empty means the auth
 	// token (every instance of a line derives the same key from it).
 	StateSecret []byte
@@ -77,8 +81,8 @@ type Server struct {
 // they are.
 func New(o Options) (*Server, error) {
 	switch {
-	case o.Live == nil, o.Redis == nil, o.Now == nil, o.Logger == nil:
-		return nil, errors.New("server: configuration, redis, clock and logger are required")
+	case o.Live == nil, o.Redis == nil, o.Now == nil, o.Logger == nil, o.DataSealer == nil:
+		return nil, errors.New("server: configuration, redis, clock, logger and data sealer are required")
 	case o.Env.PublicURL == "":
 		return nil, errors.New("server: the public URL is required")
 	}
@@ -87,7 +91,7 @@ func New(o Options) (*Server, error) {
 	a.Metrics = metrics.New(func(ctx context.Context) (metrics.QueueState, error) { return a.queueState(ctx, o.Now) })
 	var err error
 	if a.Queue, err = callback.NewQueue(callback.Options{
-		Client: o.Redis, Prefix: o.Env.RedisPrefix, Now: o.Now,
+		Client: o.Redis, Sealer: o.DataSealer, Prefix: o.Env.RedisPrefix, Now: o.Now,
 		ClaimTTL: line.Callback.ClaimTTL, Retention: line.Callback.Retention, Observer: a.Metrics,
 		Replicas: o.Env.RedisReplicas, ReplicaWait: o.Env.RedisReplicaWait,
 	}); err != nil {

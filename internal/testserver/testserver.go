@@ -20,6 +20,7 @@ import (
 	"github.com/switchboard-clinic/switchboard/internal/faketwilio"
 	"github.com/switchboard-clinic/switchboard/internal/redisconn"
 	"github.com/switchboard-clinic/switchboard/internal/redistest"
+	"github.com/switchboard-clinic/switchboard/internal/seal"
 	"github.com/switchboard-clinic/switchboard/internal/server"
 	"github.com/switchboard-clinic/switchboard/internal/simulate"
 	"github.com/switchboard-clinic/switchboard/internal/staff"
@@ -31,6 +32,24 @@ const (
 	Token = "5ecre7a0be5ecre7a0be5ecre7a0be99"
 	Base  = "https://phone.example.org"
 )
+
+// DataKey is the data key (SWITCHBOARD_DATA_KEY) of test servers: 32 fixed
+// bytes, so instances of one test share it.
+const DataKey = "dGVzdC1kYXRhLWtleS10ZXN0LWRhdGEta2V5LTMyYnk="
+
+// Sealer returns a sealer holding DataKey.
+func Sealer(tb testing.TB) *seal.Sealer {
+	tb.Helper()
+	k, err := seal.ParseKey(DataKey)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	s, err := seal.New(k)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return s
+}
 
 // Logs collects log output written from handler goroutines.
 type Logs struct {
@@ -145,7 +164,7 @@ func New(t testing.TB, o Options) *Server {
 	}
 	a, err := server.New(server.Options{
 		Env: env, Live: config.NewLive(o.ConfigPath, line), Redis: rdb, Now: now, Logger: log,
-		SpoolDir: spoolDir, TwilioHTTP: hc, InsecureCookies: o.PlainHTTP,
+		SpoolDir: spoolDir, TwilioHTTP: hc, InsecureCookies: o.PlainHTTP, DataSealer: Sealer(t),
 	})
 	if err != nil {
 		t.Fatal(err)
