@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/switchboard-clinic/switchboard/internal/phone"
 	"strconv"
 	"time"
 
@@ -89,11 +90,12 @@ func (q *Queue) MissedOp(m MissedCall) Op {
 	fields := []string{
 		"id", id, "sid", m.CallSID, "from", "=", "num", m.Number, "rsn", string(ReasonMissedCall),
 		"st", string(StatusPending), "mk", m.NumberKey, "mc", "1", "mst", m.Stage, "msec", strconv.Itoa(m.Seconds),
+		"l4", phone.LastFour(m.Number),
 	}
 	if m.Language != "" && m.Language != DefaultLanguage {
 		fields = append(fields, "lng", m.Language)
 	}
-	return Op{Kind: kindMissed, CallSID: m.CallSID, ID: id, At: at, Fields: fields,
+	return Op{Kind: kindMissed, CallSID: m.CallSID, ID: id, At: at, Fields: q.sealFields(m.CallSID, fields),
 		Event: eventJSON(at, "caller", "missed call", m.Note)}
 }
 
