@@ -133,8 +133,8 @@ func writeJSON(w io.Writer, v any) error {
 	return enc.Encode(v)
 }
 
-// number is the callback number as the API gave it: in full to the claim
-// holder, otherwise masked to its last four digits.
+// number is the callback number as the API gives it outside a reveal: its
+// last four digits.
 func number(r *api.View) string {
 	if r.CallbackNumber != "" {
 		return r.CallbackNumber
