@@ -373,7 +373,10 @@ func (a *API) AddNote(c echo.Context) error {
 	})
 }
 
-// Cancel answers POST /api/v1/callbacks/:id/cancel.
+// Cancel answers POST /api/v1/callbacks/:id/cancel: for administrators, or
+// the person who holds the claim (as in the console, which has no cancel
+// at all), since cancelling ends the request and queues its recording for
+// deletion. Anyone else gets 403 with the reason.
 func (a *API) Cancel(c echo.Context) error {
 	var body noteBody
 	if err := decode(c, &body); err != nil {
@@ -382,8 +385,18 @@ func (a *API) Cancel(c echo.Context) error {
 	if err := checkNote(body.Note, false); err != nil {
 		return a.respondError(c, err)
 	}
+	acct, _ := c.Get(staffKey).(staff.Account)
 	return a.respond(c, func(ctx context.Context) (*callback.Request, error) {
-		return a.queue.Cancel(ctx, c.Param("id"), who(c), body.Note)
+		if !acct.Admin {
+			r, err := a.queue.Get(ctx, c.Param("id"))
+			if err != nil {
+				return nil, err
+			}
+			if !r.HeldBy(acct.Name) {
+				return nil, echo.NewHTTPError(http.StatusForbidden, "only an administrator or the person who holds the claim can cancel a request: claim it first")
+			}
+		}
+		return a.queue.Cancel(ctx, c.Param("id"), acct.Name, body.Note)
 	})
 }
 

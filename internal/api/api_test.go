@@ -360,6 +360,9 @@ func TestFinishingThroughTheAPIDeletesTheRecording(t *testing.T) {
 	if _, _, err := s.Queue.Apply(t.Context(), s.Queue.MessageOp("CAfuzz", callback.Message{RecordingSID: "RE99999999999999999999999999999999", DurationSeconds: 9})); err != nil {
 		t.Fatal(err)
 	}
+	if rec := r.call("POST", "/api/v1/callbacks/"+id+"/claim", r.ana, ""); rec.Code != http.StatusOK {
+		t.Fatalf("claim: %d %s", rec.Code, rec.Body)
+	}
 	if rec := r.call("POST", "/api/v1/callbacks/"+id+"/cancel", r.ana, `{"note":"duplicate"}`); rec.Code != http.StatusOK {
 		t.Fatalf("cancel: %d %s", rec.Code, rec.Body)
 	}
@@ -376,5 +379,45 @@ func TestFinishingThroughTheAPIDeletesTheRecording(t *testing.T) {
 	got := r.call("GET", "/api/v1/callbacks/"+id, r.ana, "")
 	if !strings.Contains(got.Body.String(), "recording deleted at Twilio") {
 		t.Errorf("the history does not say so: %s", got.Body)
+	}
+}
+
+// TestCancelIsForAdminsAndTheClaimHolder: cancelling ends a request and
+// queues its recording for deletion, so, as in the console, a token holder
+// who neither holds the claim nor is an administrator gets 403 with the
+// reason, and the request stays.
+func TestCancelIsForAdminsAndTheClaimHolder(t *testing.T) {
+	t.Parallel()
+	r := newRig(t)
+	boss := r.AddStaff("boss")
+	if err := r.Staff.SetAdmin(t.Context(), "boss", true); err != nil {
+		t.Fatal(err)
+	}
+	ids := r.seed(t, 4)
+	if rec := r.call("POST", "/api/v1/callbacks/"+ids[1]+"/claim", r.ana, ""); rec.Code != http.StatusOK {
+		t.Fatalf("claim: %d", rec.Code)
+	}
+	for _, tc := range []struct {
+		name, id, token string
+		want            int
+	}{
+		{"someone else, pending", ids[0], r.ben, http.StatusForbidden},
+		{"someone else, claimed by ana", ids[1], r.ben, http.StatusForbidden},
+		{"the claim holder", ids[1], r.ana, http.StatusOK},
+		{"an administrator, pending", ids[2], boss, http.StatusOK},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rec := r.call("POST", "/api/v1/callbacks/"+tc.id+"/cancel", tc.token, `{"note":"x"}`)
+			if rec.Code != tc.want {
+				t.Fatalf("cancel: %d %s, want %d", rec.Code, rec.Body, tc.want)
+			}
+			if tc.want == http.StatusForbidden && !strings.Contains(rec.Body.String(), "administrator") {
+				t.Errorf("403 without a reason: %s", rec.Body)
+			}
+		})
+	}
+	got, err := r.Queue.Get(t.Context(), ids[0])
+	if err != nil || got.Status != callback.StatusPending {
+		t.Errorf("the refused cancel changed the request: %v %v", got, err)
 	}
 }
