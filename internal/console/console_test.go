@@ -487,3 +487,29 @@ func TestDutySwitchesAndWhoMayChangeWhom(t *testing.T) {
 		t.Errorf("reports for 8 days: %d, want 400", rec.Code)
 	}
 }
+
+// TestDutyPageMasksNumbers: a switch made by text from a member with no
+// staff account, and one stored before numbers were masked, show the last
+// four digits only on the duty page.
+func TestDutyPageMasksNumbers(t *testing.T) {
+	t.Parallel()
+	s := testserver.New(t, testserver.Options{})
+	ben := signIn(t, s, "ben", s.AddStaff("ben"))
+	if err := s.App.Duty.Set(t.Context(), "+14255550101", false, "+14255550101", "sms", time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	form := url.Values{"MessageSid": {"SM0123456789abcdef0123456789abcdef"}, "AccountSid": {testserver.AccountSID},
+		"From": {"+14255550103"}, "To": {"+14258692644"}, "Body": {"OFF"}, "NumMedia": {"0"}}
+	if rec := s.Post("/twilio/sms", form, true); rec.Code != http.StatusOK {
+		t.Fatalf("text: %d %s", rec.Code, rec.Body)
+	}
+	body := ben.do("GET", "/staff/duty", nil).Body.String()
+	for _, n := range []string{"4255550101", "4255550103"} {
+		if strings.Contains(body, n) {
+			t.Errorf("the duty page shows %s in full", n)
+		}
+	}
+	if !strings.Contains(body, "by …0103") || !strings.Contains(body, "by …0101") {
+		t.Errorf("the duty page does not say who by their last four digits:\n%s", body)
+	}
+}

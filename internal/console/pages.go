@@ -450,8 +450,9 @@ func (x *Console) Call(c echo.Context) error {
 		return x.requestPage(c, http.StatusConflict, r, false, "Calling from the console is not set up for you (see below).")
 	}
 	if _, err := x.d.Twilio.CallBack(acct.Phone, r.CallbackNumber, x.d.Line().MainNumber); err != nil {
-		x.d.Logger.Warn("call back failed", slog.String("request", r.ID), slog.String("error", err.Error()))
-		return x.requestPage(c, http.StatusBadGateway, r, false, "The call could not be placed. "+err.Error())
+		msg := phone.MaskIn(err.Error())
+		x.d.Logger.Warn("call back failed", slog.String("request", r.ID), slog.String("error", msg))
+		return x.requestPage(c, http.StatusBadGateway, r, false, "The call could not be placed. "+msg)
 	}
 	return x.act(c, func(id, who string) (*callback.Request, error) { return x.d.Queue.CallPlaced(ctx, id, who, "") },
 		"Calling your phone now. Answer it to be connected, then record the outcome below.", "")

@@ -11,6 +11,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/twilio/twilio-go/twiml"
 
+	"github.com/switchboard-clinic/switchboard/internal/phone"
 	"github.com/switchboard-clinic/switchboard/routing"
 )
 
@@ -74,7 +75,7 @@ func (s *SMS) Handle(c echo.Context) error {
 		}
 		return reply(c, "Text ON to take "+list+" calls on this phone, or OFF to stop. You are "+now+" now.")
 	}
-	who := from
+	who := phone.Mask(from) // stored and shown; never the number in full
 	if s.Names != nil {
 		if name, found, err := s.Names.NameOfPhone(ctx, from); err == nil && found {
 			who = name
