@@ -266,3 +266,20 @@ func TestSignInPacingNeitherLocksOutNorTellsNames(t *testing.T) {
 		t.Errorf("the owner's right password from a clean address while a stranger waits: %d, want 303", got)
 	}
 }
+
+// TestAFailedSignInDoesNotLogTheTypedName: the name field may hold a
+// password typed in the wrong place; a failure logs neither.
+func TestAFailedSignInDoesNotLogTheTypedName(t *testing.T) {
+	t.Parallel()
+	s := testserver.New(t, testserver.Options{})
+	for _, name := range []string{"hunter2hunter2", "ana"} {
+		req := httptest.NewRequest(http.MethodPost, "/staff/signin", strings.NewReader(url.Values{"name": {name}, "secret": {"wrong password!"}}.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		if c := s.Do(req).Code; c != http.StatusUnauthorized {
+			t.Fatalf("%s: %d", name, c)
+		}
+		if logs := s.Logs.String(); strings.Contains(logs, name) || !strings.Contains(logs, "console sign-in failed") {
+			t.Errorf("the log after a failed sign-in as %q:\n%s", name, logs)
+		}
+	}
+}

@@ -66,7 +66,8 @@ func (x *Console) SignIn(c echo.Context) error {
 		acct, err = x.d.Staff.CheckPassword(ctx, name, secret)
 	}
 	if errors.Is(err, staff.ErrUnauthorized) {
-		x.d.Logger.Warn("console sign-in failed", slog.String("name", name))
+		// Not the typed name: it may be a password typed in the wrong field.
+		x.d.Logger.Warn("console sign-in failed", slog.String("request_id", c.Response().Header().Get(echo.HeaderXRequestID)))
 		time.Sleep(failurePause)
 		return x.render(c, http.StatusUnauthorized, "signin.html", signInData{Name: name, Message: "That name and password or token did not match."})
 	}
