@@ -1,9 +1,11 @@
 package ivr_test
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -97,8 +99,11 @@ func TestWhisperSaysWhatTheCallIsFor(t *testing.T) {
 	}
 }
 
+// smsSeq numbers the texts of the tests: each gets its own MessageSid.
+var smsSeq atomic.Int64
+
 func smsForm(from, body string) url.Values {
-	return url.Values{"MessageSid": {"SM0123456789abcdef0123456789abcdef"}, "AccountSid": {testserver.AccountSID},
+	return url.Values{"MessageSid": {fmt.Sprintf("SM%032x", smsSeq.Add(1))}, "AccountSid": {testserver.AccountSID},
 		"From": {from}, "To": {"+14258692644"}, "Body": {body}, "NumMedia": {"0"}}
 }
 
@@ -146,5 +151,38 @@ func TestDutyByText(t *testing.T) {
 	bad.Set("MessageSid", "SMnothex")
 	if rec := h.post("/twilio/sms", bad, true); rec.Code != http.StatusBadRequest {
 		t.Errorf("a malformed MessageSid: %d, want 400", rec.Code)
+	}
+}
+
+// TestAReplayedTextIsNotObeyedAgain: a signed text delivered a second time
+// with the same MessageSid changes nothing and gets no reply.
+func TestAReplayedTextIsNotObeyedAgain(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, harnessOpts{})
+	off := smsForm(scheduler2, "OFF")
+	on := smsForm(scheduler2, "ON")
+	for _, tc := range []struct {
+		name      string
+		form      url.Values
+		wantReply bool
+		wantRings int
+	}{
+		{"OFF", off, true, 2},
+		{"ON", on, true, 3},
+		{"OFF replayed", off, false, 3},
+	} {
+		rec := h.post("/twilio/sms", tc.form, true)
+		if rec.Code != http.StatusOK {
+			t.Fatalf("%s: %d %s", tc.name, rec.Code, rec.Body)
+		}
+		if got := strings.Contains(rec.Body.String(), "<Message>"); got != tc.wantReply {
+			t.Errorf("%s: reply %v, want %v: %s", tc.name, got, tc.wantReply, rec.Body)
+		}
+		if got := ringing(h.callStep("/twilio/menu?n=0", callForm("Digits", "0"))); len(got) != tc.wantRings {
+			t.Errorf("after %s: rings %v, want %d numbers", tc.name, got, tc.wantRings)
+		}
+	}
+	if log, err := h.App.Duty.Log(t.Context(), 10); err != nil || len(log) != 2 {
+		t.Errorf("log: %d changes (%v), want 2", len(log), err)
 	}
 }

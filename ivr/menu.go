@@ -188,7 +188,7 @@ func (f *Flow) MenuChoice(c Call) ([]twiml.Element, error) {
 	}
 	msg := f.failure(c, choice)
 	if d := spokenExtension(c.Speech); d != "" {
-		msg = routing.Fill(l.Prompts.NoExtension, "digits", spell(d))
+		msg = noExtension(l)
 	}
 	return f.menuAgain(c, n, msg)
 }
@@ -241,11 +241,6 @@ func spokenExtension(speech string) string {
 	return routing.SpokenDigits(w)
 }
 
-// spell reads digits one by one: "555" becomes "5 5 5".
-func spell(digits string) string {
-	return strings.Join(strings.Split(digits, ""), " ")
-}
-
 // extensionPrompt asks for the extension after the extension key. When all
 // extensions have the same length, the last digit ends the entry at once.
 func (f *Flow) extensionPrompt(c Call, n int) []twiml.Element {
@@ -286,9 +281,20 @@ func (f *Flow) ExtensionChoice(c Call) ([]twiml.Element, error) {
 	}
 	msg := l.Prompts.NoInput
 	if digits != "" {
-		msg = routing.Fill(l.Prompts.NoExtension, "digits", spell(digits))
+		msg = noExtension(l)
 	}
 	return f.menuAgain(c, n, msg)
+}
+
+// noExtension says there is no such extension without saying back what
+// the caller keyed or said: the prompt's {digits} is filled with nothing
+// ("There is no extension {digits}." becomes "There is no extension.").
+func noExtension(l *routing.Line) string {
+	msg := strings.Join(strings.Fields(routing.Fill(l.Prompts.NoExtension, "digits", "")), " ")
+	for _, p := range []string{".", ",", "!", "?"} {
+		msg = strings.ReplaceAll(msg, " "+p, p)
+	}
+	return msg
 }
 
 // act carries out a menu action. again renders the current menu for a

@@ -2,8 +2,11 @@ package ivr_test
 
 import (
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/switchboard-clinic/switchboard/internal/testserver"
 )
 
 func TestMetricsCountTheCall(t *testing.T) {
@@ -101,5 +104,35 @@ func TestSimulatedTimeHeaderIsIgnoredWhenSignaturesAreChecked(t *testing.T) {
 	rec := h.Do(req)
 	if rec.Header().Get("X-Switchboard-Simulated-Time") != "" || !strings.Contains(rec.Body.String(), "<Dial") {
 		t.Errorf("a signed service honoured the simulated time: %s", rec.Body)
+	}
+}
+
+// TestMetricsRefuseEveryProxy: a proxy that sends no X-Forwarded-For still
+// leaves a forwarding header, and a trusted proxy on this machine may send
+// none: both are refused; a plain loopback client is served.
+func TestMetricsRefuseEveryProxy(t *testing.T) {
+	t.Parallel()
+	s := testserver.New(t, testserver.Options{TrustedProxies: "127.0.0.2"})
+	for _, tt := range []struct {
+		name, peer, header, value string
+		want                      int
+	}{
+		{"a loopback client", "127.0.0.1:5000", "", "", http.StatusOK},
+		{"X-Real-IP only", "127.0.0.1:5000", "X-Real-IP", "203.0.113.9", http.StatusForbidden},
+		{"X-Forwarded-Proto only", "127.0.0.1:5000", "X-Forwarded-Proto", "https", http.StatusForbidden},
+		{"X-Forwarded-Host only", "127.0.0.1:5000", "X-Forwarded-Host", "switchboard.example.org", http.StatusForbidden},
+		{"Forwarded", "127.0.0.1:5000", "Forwarded", "for=203.0.113.9", http.StatusForbidden},
+		{"a trusted proxy with no header", "127.0.0.2:5000", "", "", http.StatusForbidden},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			req := httptest.NewRequest(http.MethodGet, "/metrics", nil)
+			req.RemoteAddr = tt.peer
+			if tt.header != "" {
+				req.Header.Set(tt.header, tt.value)
+			}
+			if got := s.Do(req).Code; got != tt.want {
+				t.Errorf("/metrics: %d, want %d", got, tt.want)
+			}
+		})
 	}
 }

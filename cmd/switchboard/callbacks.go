@@ -7,9 +7,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
+	"unicode/utf8"
 
 	"github.com/switchboard-clinic/switchboard/config"
 	"github.com/switchboard-clinic/switchboard/internal/api"
@@ -133,8 +135,8 @@ func writeJSON(w io.Writer, v any) error {
 	return enc.Encode(v)
 }
 
-// number is the callback number as the API gave it: in full to the claim
-// holder, otherwise masked to its last four digits.
+// number is the callback number as the API gives it outside a reveal: its
+// last four digits.
 func number(r *api.View) string {
 	if r.CallbackNumber != "" {
 		return r.CallbackNumber
@@ -188,7 +190,7 @@ func printRequest(w io.Writer, r *api.View) {
 	}
 	fmt.Fprintln(w)
 	if r.ClaimedBy != "" {
-		fmt.Fprintf(w, "  claimed by:  %s at %s\n", r.ClaimedBy, r.ClaimedAt.Format(time.RFC3339))
+		fmt.Fprintf(w, "  claimed by:  %s at %s\n", printable(r.ClaimedBy), r.ClaimedAt.Format(time.RFC3339))
 	}
 	if m := r.Message; m != nil {
 		fmt.Fprintf(w, "  message:     %d s", m.DurationSeconds)
@@ -198,12 +200,28 @@ func printRequest(w io.Writer, r *api.View) {
 		fmt.Fprintln(w)
 	}
 	for _, e := range r.History {
-		fmt.Fprintf(w, "  %s  %-10s %s", e.At.Format(time.RFC3339), e.Who, e.What)
+		fmt.Fprintf(w, "  %s  %-10s %s", e.At.Format(time.RFC3339), printable(e.Who), printable(e.What))
 		if e.Note != "" {
-			fmt.Fprintf(w, " — %s", e.Note)
+			fmt.Fprintf(w, " — %s", printable(e.Note))
 		}
 		fmt.Fprintln(w)
 	}
+}
+
+// printable escapes what a terminal would obey rather than show (newlines,
+// escape sequences, other control and invisible characters) as Go escapes
+// (\n, \x1b), so a note cannot forge history lines or recolour the screen.
+func printable(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if r == ' ' || r != utf8.RuneError && strconv.IsPrint(r) && r != '\\' {
+			b.WriteRune(r)
+			continue
+		}
+		q := strconv.QuoteRune(r)
+		b.WriteString(q[1 : len(q)-1])
+	}
+	return b.String()
 }
 
 func orDash(s string) string {

@@ -41,3 +41,32 @@ func TestListMarksUrgentRows(t *testing.T) {
 		}
 	}
 }
+
+// TestShowEscapesNotes: what staff typed is printed escaped, so a note
+// cannot forge a history line or send escape codes to another terminal.
+func TestShowEscapesNotes(t *testing.T) {
+	t.Parallel()
+	at := time.Date(2026, 11, 30, 18, 0, 0, 0, time.UTC)
+	for _, tt := range []struct {
+		name, note, want string
+	}{
+		{"a forged history line", "booked\n  2026-11-30T18:05:00Z  ana        number revealed", `booked\n  2026-11-30T18:05:00Z  ana        number revealed`},
+		{"an escape sequence", "ok\x1b[2J\x1b[31mred", `ok\x1b[2J\x1b[31mred`},
+		{"a carriage return", "fine\rhidden", `fine\rhidden`},
+		{"a backslash stays readable", `C:\n`, `C:\\n`},
+		{"plain text and accents", "llamó — sí", "llamó — sí"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var out bytes.Buffer
+			printRequest(&out, &api.View{Request: callback.Request{ID: "A1", Status: callback.StatusDone, CreatedAt: at,
+				History: []callback.Event{{At: at, Who: "ana", What: "complete: reached", Note: tt.note}}}, CallbackNumberLast4: "0142"})
+			got := out.String()
+			if !strings.Contains(got, "— "+tt.want+"\n") {
+				t.Errorf("printed %q, want the note as %q", got, tt.want)
+			}
+			if strings.ContainsAny(got, "\x1b\r") || strings.Count(got, "\n") != 7 {
+				t.Errorf("the note reached the terminal raw: %q", got)
+			}
+		})
+	}
+}

@@ -86,8 +86,11 @@ func TestStaffAndCallbacksCommands(t *testing.T) {
 	if _, err := runOut(t, cli, "callbacks", "reveal", id); err == nil {
 		t.Errorf("reveal without the claim succeeded")
 	}
-	if _, err := runOut(t, cli, "callbacks", "claim", id); err != nil {
-		t.Fatalf("claim: %v", err)
+	if out, err := runOut(t, cli, "callbacks", "claim", id); err != nil || strings.Contains(out, "2065550142") || !strings.Contains(out, "…0142") {
+		t.Fatalf("claim prints the last four digits only: %v\n%s", err, out)
+	}
+	if out, err := runOut(t, cli, "callbacks", "show", id); err != nil || strings.Contains(out, "2065550142") || strings.Contains(out, "number revealed") {
+		t.Errorf("show by the claim holder before a reveal: %v\n%s", err, out)
 	}
 	if out, err := runOut(t, cli, "callbacks", "reveal", id); err != nil || strings.TrimSpace(out) != "+12065550142" {
 		t.Errorf("reveal by the claim holder: %v %q", err, out)

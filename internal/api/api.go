@@ -188,13 +188,13 @@ func (a *API) respond(c echo.Context, op func(context.Context) (*callback.Reques
 	if err != nil {
 		return a.respondError(c, err)
 	}
-	return c.JSON(http.StatusOK, viewOf(r, who(c)))
+	return c.JSON(http.StatusOK, viewOf(r))
 }
 
-// View is a request as the API shows it, by the console's rule: the last
-// four digits always; the full numbers and the transcription only to the
-// person who holds the claim (and POST .../reveal writes that to the
-// history).
+// View is a request as the API shows it: the last four digits, never the
+// full numbers or the transcription, to anyone. Those leave the server only
+// through POST .../reveal, for the person who holds the claim, which writes
+// "number revealed" to the history first.
 type View struct {
 	callback.Request
 	CallbackNumberLast4 string `json:"callbackNumberLast4"`
@@ -205,13 +205,9 @@ type View struct {
 	ReasonText string `json:"reasonText,omitempty"`
 }
 
-func viewOf(r *callback.Request, viewer string) *View {
-	v := &View{Request: *r, CallbackNumberLast4: phone.LastFour(r.CallbackNumber),
+func viewOf(r *callback.Request) *View {
+	return &View{Request: *r.Masked(), CallbackNumberLast4: phone.LastFour(r.CallbackNumber),
 		Urgent: r.Reason.Urgent(), ReasonText: r.Reason.Describe()}
-	if !r.HeldBy(viewer) {
-		v.Request = *r.Masked()
-	}
-	return v
 }
 
 // listResponse is the body of GET /callbacks.
@@ -260,7 +256,7 @@ func (a *API) List(c echo.Context) error {
 		// The language and reason filters apply to the page: it may hold
 		// fewer than limit, and next still continues the whole queue.
 		if (lang == "" || r.Language == lang) && (reason == "" || r.Reason == reason) {
-			views = append(views, viewOf(r, who(c)))
+			views = append(views, viewOf(r))
 		}
 	}
 	return c.JSON(http.StatusOK, listResponse{Callbacks: views, Next: next})
@@ -274,14 +270,18 @@ func reasonNames() string {
 	return strings.Join(names, ", ")
 }
 
-// revealResponse is the body of POST .../reveal.
+// revealResponse is the body of POST .../reveal: everything the other
+// answers mask.
 type revealResponse struct {
 	CallbackNumber string `json:"callbackNumber"`
+	CallerNumber   string `json:"callerNumber,omitempty"`
+	Transcription  string `json:"transcription,omitempty"`
 }
 
-// Reveal answers POST /api/v1/callbacks/:id/reveal: the full number, for
-// the person who holds the claim only, after "number revealed" is written
-// to the request's history.
+// Reveal answers POST /api/v1/callbacks/:id/reveal: the full numbers and
+// the transcription, for the person who holds the claim only, after "number
+// revealed" is written to the request's history. It is the only answer of
+// the API that carries them.
 func (a *API) Reveal(c echo.Context) error {
 	ctx, cancel := a.ctx(c)
 	defer cancel()
@@ -295,7 +295,11 @@ func (a *API) Reveal(c echo.Context) error {
 	if _, err := a.queue.Log(ctx, r.ID, who(c), "number revealed"); err != nil {
 		return a.respondError(c, err)
 	}
-	return c.JSON(http.StatusOK, revealResponse{CallbackNumber: r.CallbackNumber})
+	body := revealResponse{CallbackNumber: r.CallbackNumber, CallerNumber: r.CallerNumber}
+	if r.Message != nil {
+		body.Transcription = r.Message.Transcription
+	}
+	return c.JSON(http.StatusOK, body)
 }
 
 // Get answers GET /api/v1/callbacks/:id.
@@ -369,7 +373,10 @@ func (a *API) AddNote(c echo.Context) error {
 	})
 }
 
-// Cancel answers POST /api/v1/callbacks/:id/cancel.
+// Cancel answers POST /api/v1/callbacks/:id/cancel: for administrators, or
+// the person who holds the claim (as in the console, which has no cancel
+// at all), since cancelling ends the request and queues its recording for
+// deletion. Anyone else gets 403 with the reason.
 func (a *API) Cancel(c echo.Context) error {
 	var body noteBody
 	if err := decode(c, &body); err != nil {
@@ -378,8 +385,18 @@ func (a *API) Cancel(c echo.Context) error {
 	if err := checkNote(body.Note, false); err != nil {
 		return a.respondError(c, err)
 	}
+	acct, _ := c.Get(staffKey).(staff.Account)
 	return a.respond(c, func(ctx context.Context) (*callback.Request, error) {
-		return a.queue.Cancel(ctx, c.Param("id"), who(c), body.Note)
+		if !acct.Admin {
+			r, err := a.queue.Get(ctx, c.Param("id"))
+			if err != nil {
+				return nil, err
+			}
+			if !r.HeldBy(acct.Name) {
+				return nil, echo.NewHTTPError(http.StatusForbidden, "only an administrator or the person who holds the claim can cancel a request: claim it first")
+			}
+		}
+		return a.queue.Cancel(ctx, c.Param("id"), acct.Name, body.Note)
 	})
 }
 

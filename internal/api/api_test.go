@@ -282,11 +282,11 @@ func seedOne(tb testing.TB, s *testserver.Server) string {
 	return id
 }
 
-// TestNumbersAreMaskedUntilClaimedAndRevealsAreRecorded: the API follows
-// the console's rule: the last four digits for everyone, the numbers and the
-// transcription only for the claim holder, and a reveal only for them, in
-// the history.
-func TestNumbersAreMaskedUntilClaimedAndRevealsAreRecorded(t *testing.T) {
+// TestNumbersLeaveOnlyThroughAnAuditedReveal: claim, get and list give
+// everyone, the claim holder included, the last four digits and no
+// numbers or transcription; only reveal, for the holder, carries them, and
+// it writes "number revealed" to the history first.
+func TestNumbersLeaveOnlyThroughAnAuditedReveal(t *testing.T) {
 	t.Parallel()
 	r := newRig(t)
 	id := seedOne(t, r.Server)
@@ -296,42 +296,48 @@ func TestNumbersAreMaskedUntilClaimedAndRevealsAreRecorded(t *testing.T) {
 	if _, _, err := r.Queue.Apply(t.Context(), r.Queue.TranscriptionOp("CAfuzz", "please call after five", "completed")); err != nil {
 		t.Fatal(err)
 	}
-	get := func(tok string) map[string]any {
-		rec := r.call("GET", "/api/v1/callbacks/"+id, tok, "")
-		if rec.Code != http.StatusOK {
-			t.Fatalf("get: %d %s", rec.Code, rec.Body)
-		}
-		return decode[map[string]any](t, rec)
+	secret := func(body string) bool {
+		return strings.Contains(body, "2065550142") || strings.Contains(body, "after five")
 	}
-	masked := func(who string, v map[string]any, want bool) {
-		t.Helper()
-		raw, _ := json.Marshal(v)
-		has := strings.Contains(string(raw), "2065550142") || strings.Contains(string(raw), "after five")
-		if has == want {
-			t.Errorf("%s sees the number or transcription = %v, want %v: %s", who, has, !want, raw)
-		}
-		if v["callbackNumberLast4"] != "0142" {
-			t.Errorf("%s: callbackNumberLast4 = %v", who, v["callbackNumberLast4"])
-		}
-	}
-	masked("ana before claiming", get(r.ana), true)
 	if rec := r.call("POST", "/api/v1/callbacks/"+id+"/reveal", r.ana, ""); rec.Code != http.StatusForbidden || !strings.Contains(rec.Body.String(), "claim") {
 		t.Errorf("reveal without the claim: %d %s", rec.Code, rec.Body)
 	}
-	if rec := r.call("POST", "/api/v1/callbacks/"+id+"/claim", r.ana, ""); rec.Code != http.StatusOK {
-		t.Fatalf("claim: %d", rec.Code)
+	claim := r.call("POST", "/api/v1/callbacks/"+id+"/claim", r.ana, "")
+	if claim.Code != http.StatusOK {
+		t.Fatalf("claim: %d", claim.Code)
 	}
-	masked("ana holding the claim", get(r.ana), false)
-	masked("ben", get(r.ben), true)
+	for _, tc := range []struct {
+		name string
+		body string
+	}{
+		{"the claim's answer", claim.Body.String()},
+		{"get by the holder", r.call("GET", "/api/v1/callbacks/"+id, r.ana, "").Body.String()},
+		{"get by someone else", r.call("GET", "/api/v1/callbacks/"+id, r.ben, "").Body.String()},
+		{"claimed list for the holder", r.call("GET", "/api/v1/callbacks?status=claimed", r.ana, "").Body.String()},
+		{"claimed list for someone else", r.call("GET", "/api/v1/callbacks?status=claimed", r.ben, "").Body.String()},
+	} {
+		if secret(tc.body) || !strings.Contains(tc.body, `"callbackNumberLast4":"0142"`) {
+			t.Errorf("%s: want the last four digits only, got %s", tc.name, tc.body)
+		}
+	}
+	full, err := r.Queue.Get(t.Context(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range full.History {
+		if e.What == "number revealed" {
+			t.Fatalf("\"number revealed\" before any reveal: %+v", full.History)
+		}
+	}
 	if rec := r.call("POST", "/api/v1/callbacks/"+id+"/reveal", r.ben, ""); rec.Code != http.StatusForbidden {
 		t.Errorf("reveal by someone else: %d", rec.Code)
 	}
 	rec := r.call("POST", "/api/v1/callbacks/"+id+"/reveal", r.ana, "")
-	if rec.Code != http.StatusOK || decode[map[string]string](t, rec)["callbackNumber"] != "+12065550142" {
-		t.Fatalf("reveal by the holder: %d %s", rec.Code, rec.Body)
+	got := decode[map[string]string](t, rec)
+	if rec.Code != http.StatusOK || got["callbackNumber"] != "+12065550142" || got["transcription"] != "please call after five" {
+		t.Fatalf("reveal by the holder: %d %v", rec.Code, got)
 	}
-	full, err := r.Queue.Get(t.Context(), id)
-	if err != nil {
+	if full, err = r.Queue.Get(t.Context(), id); err != nil {
 		t.Fatal(err)
 	}
 	var revealed bool
@@ -340,10 +346,6 @@ func TestNumbersAreMaskedUntilClaimedAndRevealsAreRecorded(t *testing.T) {
 	}
 	if !revealed {
 		t.Errorf("no \"number revealed\" in the history: %+v", full.History)
-	}
-	list := r.call("GET", "/api/v1/callbacks?status=claimed", r.ben, "")
-	if strings.Contains(list.Body.String(), "2065550142") {
-		t.Errorf("the list shows ben a number ana holds: %s", list.Body)
 	}
 }
 
@@ -357,6 +359,9 @@ func TestFinishingThroughTheAPIDeletesTheRecording(t *testing.T) {
 	id := seedOne(t, s)
 	if _, _, err := s.Queue.Apply(t.Context(), s.Queue.MessageOp("CAfuzz", callback.Message{RecordingSID: "RE99999999999999999999999999999999", DurationSeconds: 9})); err != nil {
 		t.Fatal(err)
+	}
+	if rec := r.call("POST", "/api/v1/callbacks/"+id+"/claim", r.ana, ""); rec.Code != http.StatusOK {
+		t.Fatalf("claim: %d %s", rec.Code, rec.Body)
 	}
 	if rec := r.call("POST", "/api/v1/callbacks/"+id+"/cancel", r.ana, `{"note":"duplicate"}`); rec.Code != http.StatusOK {
 		t.Fatalf("cancel: %d %s", rec.Code, rec.Body)
@@ -374,5 +379,45 @@ func TestFinishingThroughTheAPIDeletesTheRecording(t *testing.T) {
 	got := r.call("GET", "/api/v1/callbacks/"+id, r.ana, "")
 	if !strings.Contains(got.Body.String(), "recording deleted at Twilio") {
 		t.Errorf("the history does not say so: %s", got.Body)
+	}
+}
+
+// TestCancelIsForAdminsAndTheClaimHolder: cancelling ends a request and
+// queues its recording for deletion, so, as in the console, a token holder
+// who neither holds the claim nor is an administrator gets 403 with the
+// reason, and the request stays.
+func TestCancelIsForAdminsAndTheClaimHolder(t *testing.T) {
+	t.Parallel()
+	r := newRig(t)
+	boss := r.AddStaff("boss")
+	if err := r.Staff.SetAdmin(t.Context(), "boss", true); err != nil {
+		t.Fatal(err)
+	}
+	ids := r.seed(t, 4)
+	if rec := r.call("POST", "/api/v1/callbacks/"+ids[1]+"/claim", r.ana, ""); rec.Code != http.StatusOK {
+		t.Fatalf("claim: %d", rec.Code)
+	}
+	for _, tc := range []struct {
+		name, id, token string
+		want            int
+	}{
+		{"someone else, pending", ids[0], r.ben, http.StatusForbidden},
+		{"someone else, claimed by ana", ids[1], r.ben, http.StatusForbidden},
+		{"the claim holder", ids[1], r.ana, http.StatusOK},
+		{"an administrator, pending", ids[2], boss, http.StatusOK},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rec := r.call("POST", "/api/v1/callbacks/"+tc.id+"/cancel", tc.token, `{"note":"x"}`)
+			if rec.Code != tc.want {
+				t.Fatalf("cancel: %d %s, want %d", rec.Code, rec.Body, tc.want)
+			}
+			if tc.want == http.StatusForbidden && !strings.Contains(rec.Body.String(), "administrator") {
+				t.Errorf("403 without a reason: %s", rec.Body)
+			}
+		})
+	}
+	got, err := r.Queue.Get(t.Context(), ids[0])
+	if err != nil || got.Status != callback.StatusPending {
+		t.Errorf("the refused cancel changed the request: %v %v", got, err)
 	}
 }

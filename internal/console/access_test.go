@@ -193,8 +193,11 @@ func TestClientAddressesComeOnlyFromTrustedProxies(t *testing.T) {
 	t.Parallel()
 	const proxy = "10.9.8.7"
 	s := testserver.New(t, testserver.Options{TrustedProxies: proxy})
+	n := 0
 	guess := func(peer, xff string) int {
-		req := httptest.NewRequest(http.MethodPost, "/staff/signin", strings.NewReader(url.Values{"name": {"nobody"}, "secret": {"guess guess guess"}}.Encode()))
+		// A new name each time: only the address's own counter is at work.
+		n++
+		req := httptest.NewRequest(http.MethodPost, "/staff/signin", strings.NewReader(url.Values{"name": {"nobody" + strconv.Itoa(n)}, "secret": {"guess guess guess"}}.Encode()))
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		req.RemoteAddr = peer + ":40000"
 		if xff != "" {
@@ -222,5 +225,61 @@ func TestClientAddressesComeOnlyFromTrustedProxies(t *testing.T) {
 	}
 	if c := guess("192.0.2.50", "198.51.100.250"); c != http.StatusTooManyRequests {
 		t.Errorf("rotating X-Forwarded-For from an untrusted peer escaped the address limit: %d", c)
+	}
+}
+
+// TestSignInPacingNeitherLocksOutNorTellsNames: through the router, a
+// stranger's wrong guesses for an account slow the stranger, while the
+// owner's right password from another address signs in; and a name with no
+// account gets the very same answers (401s, then 429), so names cannot be
+// probed.
+func TestSignInPacingNeitherLocksOutNorTellsNames(t *testing.T) {
+	t.Parallel()
+	s := testserver.New(t, testserver.Options{})
+	s.AddStaff("ana")
+	if err := s.Staff.SetPassword(t.Context(), "ana", "correct horse battery"); err != nil {
+		t.Fatal(err)
+	}
+	signIn := func(name, secret, peer string) int {
+		req := httptest.NewRequest(http.MethodPost, "/staff/signin", strings.NewReader(url.Values{"name": {name}, "secret": {secret}}.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.RemoteAddr = peer + ":40000"
+		return s.Do(req).Code
+	}
+	answers := func(name, peer string) string {
+		var codes []string
+		for i := 0; i < 6; i++ {
+			codes = append(codes, strconv.Itoa(signIn(name, "wrong password!", peer)))
+		}
+		return strings.Join(codes, " ")
+	}
+	const want = "401 401 401 401 429 429"
+	for _, tc := range []struct{ name, peer string }{
+		{"ana", "203.0.113.66"},
+		{"nobody", "203.0.113.67"},
+	} {
+		if got := answers(tc.name, tc.peer); got != want {
+			t.Errorf("wrong guesses for %s: %s, want %s", tc.name, got, want)
+		}
+	}
+	if got := signIn("ana", "correct horse battery", "198.51.100.7"); got != http.StatusSeeOther {
+		t.Errorf("the owner's right password from a clean address while a stranger waits: %d, want 303", got)
+	}
+}
+
+// TestAFailedSignInDoesNotLogTheTypedName: the name field may hold a
+// password typed in the wrong place; a failure logs neither.
+func TestAFailedSignInDoesNotLogTheTypedName(t *testing.T) {
+	t.Parallel()
+	s := testserver.New(t, testserver.Options{})
+	for _, name := range []string{"hunter2hunter2", "ana"} {
+		req := httptest.NewRequest(http.MethodPost, "/staff/signin", strings.NewReader(url.Values{"name": {name}, "secret": {"wrong password!"}}.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		if c := s.Do(req).Code; c != http.StatusUnauthorized {
+			t.Fatalf("%s: %d", name, c)
+		}
+		if logs := s.Logs.String(); strings.Contains(logs, name) || !strings.Contains(logs, "console sign-in failed") {
+			t.Errorf("the log after a failed sign-in as %q:\n%s", name, logs)
+		}
 	}
 }

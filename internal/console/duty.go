@@ -134,7 +134,7 @@ func (x *Console) DutyPage(c echo.Context) error {
 			row.Shown = phone.Mask(m.Address)
 		}
 		if st, ok := states[m.Address]; ok {
-			row.Changed = st.At.In(loc).Format("Mon Jan 2, 3:04 PM") + " by " + st.Who + " (" + st.How + ")"
+			row.Changed = st.At.In(loc).Format("Mon Jan 2, 3:04 PM") + " by " + phone.MaskIn(st.Who) + " (" + st.How + ")"
 		}
 		p.Members = append(p.Members, row)
 	}
@@ -151,7 +151,7 @@ func (x *Console) DutyPage(c echo.Context) error {
 		if n := names[ch.Member]; n != "" {
 			member = n + " (" + member + ")"
 		}
-		p.DutyLog = append(p.DutyLog, dutyEvent{When: ch.At.In(loc).Format("Mon Jan 2, 3:04 PM"), Member: member, Change: change, Who: ch.Who, How: ch.How})
+		p.DutyLog = append(p.DutyLog, dutyEvent{When: ch.At.In(loc).Format("Mon Jan 2, 3:04 PM"), Member: member, Change: change, Who: phone.MaskIn(ch.Who), How: ch.How})
 	}
 	return x.render(c, http.StatusOK, "duty.html", p)
 }

@@ -50,8 +50,12 @@ func (x *Console) item(r *callback.Request, viewer string, revealed bool) item {
 	if lang, ok := l.LanguageOf(r.Language); !ok || lang.Key != "" {
 		it.Language = cmp.Or(lang.Name, r.Language)
 	}
+	// The full number and the transcription reach the page only after the
+	// claim holder asked for them ("show number"), which the history records.
 	if revealed && it.Mine {
 		it.Number = r.CallbackNumber
+	} else {
+		it.Request = r.Masked()
 	}
 	return it
 }
@@ -338,8 +342,9 @@ func (x *Console) Note(c echo.Context) error {
 	return x.act(c, func(id, who string) (*callback.Request, error) { return x.d.Queue.AddNote(ctx, id, who, note) }, "Note added.", "")
 }
 
-// Reveal answers POST /staff/requests/:id/reveal: the full number, for the
-// staff member who holds the claim, written to the request's history.
+// Reveal answers POST /staff/requests/:id/reveal: the full number and the
+// transcription, for the staff member who holds the claim, written to the
+// request's history.
 func (x *Console) Reveal(c echo.Context) error {
 	ctx, cancel := x.ctx(c)
 	defer cancel()
@@ -445,8 +450,9 @@ func (x *Console) Call(c echo.Context) error {
 		return x.requestPage(c, http.StatusConflict, r, false, "Calling from the console is not set up for you (see below).")
 	}
 	if _, err := x.d.Twilio.CallBack(acct.Phone, r.CallbackNumber, x.d.Line().MainNumber); err != nil {
-		x.d.Logger.Warn("call back failed", slog.String("request", r.ID), slog.String("error", err.Error()))
-		return x.requestPage(c, http.StatusBadGateway, r, false, "The call could not be placed. "+err.Error())
+		msg := phone.MaskIn(err.Error())
+		x.d.Logger.Warn("call back failed", slog.String("request", r.ID), slog.String("error", msg))
+		return x.requestPage(c, http.StatusBadGateway, r, false, "The call could not be placed. "+msg)
 	}
 	return x.act(c, func(id, who string) (*callback.Request, error) { return x.d.Queue.CallPlaced(ctx, id, who, "") },
 		"Calling your phone now. Answer it to be connected, then record the outcome below.", "")

@@ -13,10 +13,8 @@ import (
 	"github.com/switchboard-clinic/switchboard/internal/staff"
 )
 
-// Failed sign-ins allowed per account and per address in 15 minutes.
-const (
-	failurePause = 400 * time.Millisecond
-)
+// failurePause slows each failed sign-in a little more.
+const failurePause = 400 * time.Millisecond
 
 type signInData struct {
 	Message string
@@ -34,9 +32,10 @@ func (x *Console) SignInForm(c echo.Context) error {
 
 // SignIn answers POST /staff/signin: a staff name with a password, or an
 // API token from "switchboard staff add". The attempt is counted before the
-// secret is checked; past a few free tries an account or an address waits a
-// delay that grows with each failure (see staff.Throttle), so guessing is
-// slow and nobody can be locked out for long by a stranger. A sign-in posted
+// secret is checked; past a few free tries a name from one address, or an
+// address, waits a delay that grows with each failure (see staff.Throttle),
+// so guessing is slow, the owner from another address is never held up,
+// and unknown names are answered like known ones. A sign-in posted
 // from another site is refused (login CSRF).
 func (x *Console) SignIn(c echo.Context) error {
 	if !x.sameOrigin(c.Request()) {
@@ -67,7 +66,8 @@ func (x *Console) SignIn(c echo.Context) error {
 		acct, err = x.d.Staff.CheckPassword(ctx, name, secret)
 	}
 	if errors.Is(err, staff.ErrUnauthorized) {
-		x.d.Logger.Warn("console sign-in failed", slog.String("name", name))
+		// Not the typed name: it may be a password typed in the wrong field.
+		x.d.Logger.Warn("console sign-in failed", slog.String("request_id", c.Response().Header().Get(echo.HeaderXRequestID)))
 		time.Sleep(failurePause)
 		return x.render(c, http.StatusUnauthorized, "signin.html", signInData{Name: name, Message: "That name and password or token did not match."})
 	}

@@ -69,6 +69,21 @@ func New(rdb redis.UniversalClient, prefix string, now func() time.Time) (*Roste
 	return &Roster{rdb: rdb, prefix: prefix + "{duty}:", now: now, ttl: 2 * time.Second}, nil
 }
 
+// KeepDelivered is how long a text's MessageSid is remembered, so that a
+// replay of the same signed webhook (a retry, or a copy someone captured)
+// is not obeyed twice.
+const KeepDelivered = 48 * time.Hour
+
+// FirstDelivery reports whether the text with this MessageSid is seen for
+// the first time (SET NX with a TTL of KeepDelivered).
+func (r *Roster) FirstDelivery(ctx context.Context, messageSID string) (bool, error) {
+	ok, err := r.rdb.SetNX(ctx, r.prefix+"sms:"+messageSID, "1", KeepDelivered).Result()
+	if err != nil {
+		return false, fmt.Errorf("remember text %s: %w", messageSID, err)
+	}
+	return ok, nil
+}
+
 type stored struct {
 	On    bool   `json:"on"`
 	Until int64  `json:"until,omitempty"`

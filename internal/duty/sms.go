@@ -11,6 +11,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/twilio/twilio-go/twiml"
 
+	"github.com/switchboard-clinic/switchboard/internal/phone"
 	"github.com/switchboard-clinic/switchboard/routing"
 )
 
@@ -47,6 +48,17 @@ func (s *SMS) Handle(c echo.Context) error {
 	if from == "" {
 		return echo.NewHTTPError(http.StatusBadRequest, "missing From: this URL takes Twilio incoming-message webhooks")
 	}
+	ctx, cancel := context.WithTimeout(req.Context(), 2*time.Second)
+	defer cancel()
+	// An exact replay (the same MessageSid) changes nothing and gets no
+	// reply; when Redis cannot say, the text goes on (its change would
+	// fail to save anyway).
+	if sid := req.PostForm.Get("MessageSid"); sid != "" {
+		if first, err := s.Roster.FirstDelivery(ctx, sid); err == nil && !first {
+			s.Log.Info("duty text delivered again; ignored", slog.String("message_sid", sid))
+			return noReply(c)
+		}
+	}
 	line := s.Line()
 	groups := GroupsOf(line, from)
 	if len(groups) == 0 {
@@ -54,8 +66,6 @@ func (s *SMS) Handle(c echo.Context) error {
 		return reply(c, "This number is not on "+line.Practice+"'s call list, so nothing was changed. Please call the main line if you need us.")
 	}
 	on, ok := ParseText(req.PostForm.Get("Body"))
-	ctx, cancel := context.WithTimeout(req.Context(), 2*time.Second)
-	defer cancel()
 	list := strings.Join(groups, " and ")
 	if !ok {
 		states, err := s.Roster.States(ctx)
@@ -65,7 +75,7 @@ func (s *SMS) Handle(c echo.Context) error {
 		}
 		return reply(c, "Text ON to take "+list+" calls on this phone, or OFF to stop. You are "+now+" now.")
 	}
-	who := from
+	who := phone.Mask(from) // stored and shown; never the number in full
 	if s.Names != nil {
 		if name, found, err := s.Names.NameOfPhone(ctx, from); err == nil && found {
 			who = name
@@ -85,6 +95,15 @@ func reply(c echo.Context, text string) error {
 	doc, err := twiml.Messages([]twiml.Element{twiml.MessagingMessage{Body: text}})
 	if err != nil {
 		return errors.New("render the SMS reply")
+	}
+	return c.Blob(http.StatusOK, "text/xml; charset=utf-8", []byte(doc))
+}
+
+// noReply answers a text with an empty TwiML document: nothing is sent.
+func noReply(c echo.Context) error {
+	doc, err := twiml.Messages(nil)
+	if err != nil {
+		return errors.New("render the empty SMS reply")
 	}
 	return c.Blob(http.StatusOK, "text/xml; charset=utf-8", []byte(doc))
 }

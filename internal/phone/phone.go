@@ -177,6 +177,17 @@ func Mask(n string) string {
 	return "…" + LastFour(n)
 }
 
+// numberIn finds what may be a phone number inside text: seven or more
+// digits, with an optional leading +.
+var numberIn = regexp.MustCompile(`\+?[0-9]{7,}`)
+
+// MaskIn masks every phone number inside text (an error from Twilio, a
+// stored "who"), so it can be logged or shown: "call +14255550102 failed"
+// becomes "call …0102 failed".
+func MaskIn(text string) string {
+	return numberIn.ReplaceAllStringFunc(text, Mask)
+}
+
 // Spoken renders a number for text-to-speech, digit by digit in the groups
 // people say: "+12065550142" becomes "2 0 6, 5 5 5, 0 1 4 2", and a number
 // elsewhere is read with its country code in its own country's grouping:

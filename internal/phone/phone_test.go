@@ -105,3 +105,19 @@ func TestCallerAndWithheld(t *testing.T) {
 		}
 	}
 }
+
+// TestMaskIn: numbers inside text (errors from Twilio, a stored "who") are
+// masked to their last four digits; other text stays.
+func TestMaskIn(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct{ in, want string }{
+		{"call back: Twilio error 21211: The 'To' number +14255550102 is not valid", "call back: Twilio error 21211: The 'To' number …0102 is not valid"},
+		{"+14255550102", "…0102"},
+		{"ben", "ben"},
+		{"from +12065550142 to +442071838750", "from …0142 to …8750"},
+	} {
+		if got := phone.MaskIn(tt.in); got != tt.want {
+			t.Errorf("MaskIn(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -208,14 +209,24 @@ func (s *surface) timeWebhooks(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// loopbackOnly refuses a request whose peer is not a loopback address or
-// that came through a proxy.
-func loopbackOnly(next echo.HandlerFunc) echo.HandlerFunc {
+// loopbackOnly refuses a request whose peer is not a loopback address,
+// whose peer is a trusted proxy, or that carries any forwarding header
+// (Forwarded, X-Forwarded-*, X-Real-IP): only a client on this machine that
+// came through no proxy at all reads /metrics here.
+func (s *surface) loopbackOnly(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		r := c.Request()
 		host, _, err := net.SplitHostPort(r.RemoteAddr)
 		ip := net.ParseIP(host)
-		if err != nil || ip == nil || !ip.IsLoopback() || r.Header.Get("X-Forwarded-For") != "" || r.Header.Get("Forwarded") != "" {
+		proxied := err != nil || ip == nil || !ip.IsLoopback()
+		for _, n := range s.deps.TrustedProxies {
+			proxied = proxied || ip != nil && n.Contains(ip)
+		}
+		for name := range r.Header {
+			k := strings.ToLower(name)
+			proxied = proxied || k == "forwarded" || k == "x-real-ip" || strings.HasPrefix(k, "x-forwarded-")
+		}
+		if proxied {
 			return echo.NewHTTPError(http.StatusForbidden, "metrics are served to loopback clients only (or set SWITCHBOARD_METRICS_ADDR)")
 		}
 		return next(c)

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -151,8 +152,11 @@ func TestShippedNginxInFrontOfTwoInstances(t *testing.T) {
 
 	// Sign-in through nginx: a stranger's guesses slow the stranger, not
 	// the other clients that share the proxy.
+	// A new name each time: only the address's own counter is at work.
+	n := 0
 	guess := func(client string) int {
-		req, _ := http.NewRequest(http.MethodPost, base+"/staff/signin", strings.NewReader(url.Values{"name": {"nobody"}, "secret": {"guess guess guess"}}.Encode()))
+		n++
+		req, _ := http.NewRequest(http.MethodPost, base+"/staff/signin", strings.NewReader(url.Values{"name": {"nobody" + strconv.Itoa(n)}, "secret": {"guess guess guess"}}.Encode()))
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		req.Header.Set("X-Forwarded-For", client) // as the TLS terminator in front of nginx adds it
 		resp, err := http.DefaultClient.Do(req)

@@ -24,7 +24,7 @@ func (s *surface) routes() error {
 	// configured, else here for loopback clients that are not behind a
 	// proxy (a proxy's X-Forwarded-For means the request came from outside).
 	if s.deps.Metrics != nil && !s.deps.MetricsOwnListener {
-		e.GET("/metrics", echo.WrapHandler(s.deps.Metrics.Handler()), loopbackOnly)
+		e.GET("/metrics", echo.WrapHandler(s.deps.Metrics.Handler()), s.loopbackOnly)
 	}
 	verify, err := ivr.VerifySignature(s.deps.Validator, s.deps.BaseURL, s.deps.AccountSID, s.deps.Logger, s.deps.Metrics.SignatureFailure)
 	if err != nil {

@@ -238,39 +238,39 @@ func (s *Store) SetPhone(ctx context.Context, name, e164 string) error {
 }
 
 // Throttle bounds password guessing without letting a stranger lock anyone
-// out: each sign-in attempt is counted before its password is checked, and
-// past a few free tries an account (and, with more, an address) must wait
-// a delay that doubles with each failure, up to a minute, instead of being
-// locked for a quarter of an hour.
+// out: each sign-in attempt is counted before its password is checked, per
+// name and address together and per address alone. Past a few free tries
+// the pair (and, with more, the address) must wait a delay that doubles
+// with each failure, up to a minute. A guesser's failures never slow the
+// account's owner signing in from another address, and a name without an
+// account is counted exactly like one with, so the answers do not tell them
+// apart.
 type Throttle struct {
-	FreePerName, FreePerAddr int           // attempts without any wait
+	FreePerName, FreePerAddr int           // attempts without any wait: per name and address, per address
 	Base, Max                time.Duration // the first wait, and the longest
 	Window                   time.Duration // how long failures are remembered
 }
 
-// DefaultThrottle is the console's: 3 free tries per account, 10 per
-// address, then 1 s, 2 s, 4 s ... up to 60 s, forgotten after 15 minutes.
+// DefaultThrottle is the console's: 3 free tries per name from one
+// address, 10 per address, then 1 s, 2 s, 4 s ... up to 60 s, forgotten
+// after 15 minutes.
 func DefaultThrottle() Throttle {
 	return Throttle{FreePerName: 3, FreePerAddr: 10, Base: time.Second, Max: time.Minute, Window: 15 * time.Minute}
 }
 
-// scriptAttempt counts a sign-in attempt for an address and, when the
-// account exists, for the account, unless one of them must still wait.
-// KEYS: account hash, name counter, address counter.
+// scriptAttempt counts a sign-in attempt for a name from an address and for
+// the address, unless one of them must still wait.
+// KEYS: name-and-address counter, address counter.
 // ARGV: now ms, free per name, free per address, base ms, max ms, window s.
 // Returns {1, 0} (go on) or {0, ms to wait}.
 var scriptAttempt = redis.NewScript(`
 local now = tonumber(ARGV[1])
-local keys = {KEYS[3]}
-local free = {tonumber(ARGV[3])}
-if redis.call('EXISTS', KEYS[1]) == 1 then
-  keys[2] = KEYS[2]; free[2] = tonumber(ARGV[2])
-end
-for i, k in ipairs(keys) do
+local free = {tonumber(ARGV[2]), tonumber(ARGV[3])}
+for i, k in ipairs(KEYS) do
   local untilMs = tonumber(redis.call('HGET', k, 'until') or '0')
   if now < untilMs then return {0, untilMs - now} end
 end
-for i, k in ipairs(keys) do
+for i, k in ipairs(KEYS) do
   local n = redis.call('HINCRBY', k, 'n', 1)
   if n > free[i] then
     local wait = math.min(tonumber(ARGV[5]), tonumber(ARGV[4]) * 2 ^ (n - free[i] - 1))
@@ -281,13 +281,18 @@ end
 return {1, 0}
 `)
 
+// pairKey is the counter of one name from one address; the name is hashed,
+// so a typed name of any length or content makes a key of fixed size.
+func (s *Store) pairKey(name, addr string) string {
+	sum := sha256.Sum256([]byte(name + "\x00" + addr))
+	return s.prefix + "fail:pair:" + hex.EncodeToString(sum[:16])
+}
+
 // SignInAttempt counts an attempt to sign in as name from addr, before the
 // password is checked, and reports how long to wait when it must not be
-// checked now. A name with no account gets no counter of its own (there is
-// nothing to guess, and no key to fill Redis with); its address still
-// counts.
+// checked now. Whether name has an account makes no difference.
 func (s *Store) SignInAttempt(ctx context.Context, name, addr string, t Throttle) (wait time.Duration, err error) {
-	res, err := scriptAttempt.Run(ctx, s.rdb, []string{s.prefix + "u:" + name, s.prefix + "fail:name:" + name, s.prefix + "fail:addr:" + addr},
+	res, err := scriptAttempt.Run(ctx, s.rdb, []string{s.pairKey(name, addr), s.prefix + "fail:addr:" + addr},
 		s.now().UnixMilli(), t.FreePerName, t.FreePerAddr, t.Base.Milliseconds(), t.Max.Milliseconds(), int(t.Window.Seconds())).Int64Slice()
 	if err != nil {
 		return 0, fmt.Errorf("count sign-in attempt: %w", err)
@@ -298,19 +303,19 @@ func (s *Store) SignInAttempt(ctx context.Context, name, addr string, t Throttle
 	return time.Duration(res[1]) * time.Millisecond, nil
 }
 
-// SignInSucceeded forgets an account's failures after a good sign-in and
-// takes back the attempt counted for the address.
+// SignInSucceeded forgets the failures of name from addr after a good
+// sign-in and takes back the attempt counted for the address.
 func (s *Store) SignInSucceeded(ctx context.Context, name, addr string) error {
-	if err := scriptSucceeded.Run(ctx, s.rdb, []string{s.prefix + "fail:name:" + name, s.prefix + "fail:addr:" + addr}).Err(); err != nil && !errors.Is(err, redis.Nil) {
+	if err := scriptSucceeded.Run(ctx, s.rdb, []string{s.pairKey(name, addr), s.prefix + "fail:addr:" + addr}).Err(); err != nil && !errors.Is(err, redis.Nil) {
 		return fmt.Errorf("clear sign-in failures: %w", err)
 	}
 	return nil
 }
 
-// scriptSucceeded forgets the account's failures and takes back the
+// scriptSucceeded forgets the name-and-address failures and takes back the
 // address's attempt, only while its counter still exists: a counter that
 // expired meanwhile is not made again (it would have no expiry).
-// KEYS: name counter, address counter.
+// KEYS: name-and-address counter, address counter.
 var scriptSucceeded = redis.NewScript(`
 redis.call('DEL', KEYS[1])
 if redis.call('EXISTS', KEYS[2]) == 1 then redis.call('HINCRBY', KEYS[2], 'n', -1) end

@@ -159,13 +159,56 @@ func TestSignInThrottle(t *testing.T) {
 	if n, err := rs.Client().Exists(ctx, "test:{staff}:fail:addr:198.51.100.99").Result(); err != nil || n != 0 {
 		t.Errorf("a succeeded sign-in made a counter for an address with none (%d, %v)", n, err)
 	}
-	for i := 0; i < 50; i++ {
-		if _, err := s.SignInAttempt(ctx, fmt.Sprintf("nobody%d", i), "198.51.100.8", th); err != nil {
-			t.Fatal(err)
-		}
+}
+
+// TestAGuesserCannotHoldTheOwnerOut: a stranger guessing once a minute for
+// an hour keeps their own wait going, but the owner signing in from
+// another address never waits; and a name without an account is slowed
+// exactly as one with, so the waits do not tell which names exist.
+func TestAGuesserCannotHoldTheOwnerOut(t *testing.T) {
+	t.Parallel()
+	rs := redistest.Start(t)
+	now := time.Date(2026, 11, 30, 18, 0, 0, 0, time.UTC)
+	s, err := staff.NewStore(rs.Client(), "test:", func() time.Time { return now })
+	if err != nil {
+		t.Fatal(err)
 	}
-	keys, err := rs.Client().Keys(ctx, "test:{staff}:fail:name:nobody*").Result()
-	if err != nil || len(keys) != 0 {
-		t.Errorf("unknown names made %d counters (%v)", len(keys), err)
+	ctx := t.Context()
+	if _, err := s.Add(ctx, "ana"); err != nil {
+		t.Fatal(err)
+	}
+	th := staff.DefaultThrottle()
+	for _, tc := range []struct{ name, stranger, owner string }{
+		{"ana", "203.0.113.66", "198.51.100.7"},
+		{"nobody", "203.0.113.67", "198.51.100.8"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			// Guesses in a burst: four go on, the fifth must wait.
+			var waits []time.Duration
+			for i := 0; i < 5; i++ {
+				w, err := s.SignInAttempt(ctx, tc.name, tc.stranger, th)
+				if err != nil {
+					t.Fatal(err)
+				}
+				waits = append(waits, w)
+			}
+			if got, want := fmt.Sprint(waits), "[0s 0s 0s 0s 1s]"; got != want {
+				t.Errorf("the stranger's waits = %s, want %s", got, want)
+			}
+			// Then one guess a minute for an hour, each renewing the
+			// stranger's counter: the owner never waits.
+			for i := 0; i < 60; i++ {
+				now = now.Add(time.Minute)
+				if _, err := s.SignInAttempt(ctx, tc.name, tc.stranger, th); err != nil {
+					t.Fatal(err)
+				}
+				if w, err := s.SignInAttempt(ctx, tc.name, tc.owner, th); err != nil || w != 0 {
+					t.Fatalf("minute %d: the owner from a clean address waits %v (%v)", i, w, err)
+				}
+				if err := s.SignInSucceeded(ctx, tc.name, tc.owner); err != nil {
+					t.Fatal(err)
+				}
+			}
+		})
 	}
 }
