@@ -210,7 +210,7 @@ func (k *capture) callable(c Call) (string, bool) {
 func (k *capture) askCallerID(c Call, number, action string, back bool, preamble ...twiml.Element) []twiml.Element {
 	l := c.Line
 	inner := append(append([]twiml.Element(nil), preamble...),
-		say(l, routing.Fill(l.Prompts.CallbackCallerID, "last4", phone.SpokenLastFour(number))))
+		say(l, routing.Fill(l.Prompts.CallbackCallerID, "last4", digits(l, phone.SpokenLastFour(number)))))
 	return k.gather(c, action, back, inner...)
 }
 
@@ -322,7 +322,7 @@ func (k *capture) Keyed(c Call) ([]twiml.Element, error) {
 func (k *capture) confirmPrompt(c Call, reason callback.Reason, n int, e entry, number string, preamble ...twiml.Element) []twiml.Element {
 	action := k.stepURL(c, PathCallbackConfirm, reason, n, e, "num", k.sealer.Seal(number))
 	inner := append(append([]twiml.Element(nil), preamble...),
-		say(c.Line, routing.Fill(c.Line.Prompts.CallbackReadBack, "number", phone.Spoken(number))))
+		say(c.Line, routing.Fill(c.Line.Prompts.CallbackReadBack, "number", digits(c.Line, phone.Spoken(number)))))
 	return k.gather(c, action, false, inner...)
 }
 

@@ -31,6 +31,17 @@ func say(l *routing.Line, text string) *twiml.VoiceSay {
 	return s
 }
 
+// digits marks a spoken number (digits grouped by spaces and commas, "4 2
+// 5, 5 5 5") to be read digit by digit, with SSML's <say-as
+// interpret-as="digits"> where the voice reads SSML, so no voice reads "555"
+// as "five hundred fifty-five".
+func digits(l *routing.Line, spoken string) string {
+	if !readsSSML(l) {
+		return spoken
+	}
+	return `<say-as interpret-as="digits">` + spoken + `</say-as>`
+}
+
 // readsSSML reports whether the line's voice reads SSML: Amazon Polly's
 // and Google's do, Twilio's basic voices do not (error 13513).
 func readsSSML(l *routing.Line) bool {

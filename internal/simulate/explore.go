@@ -41,6 +41,9 @@ type Explorer struct {
 	// language); none skips the check.
 	FarewellTexts []string
 	MaxSteps      int // bound on webhooks (default 20000)
+	// WordsPerMinute is the speaking rate of the walk's language (default
+	// WordsPerMinute).
+	WordsPerMinute float64
 
 	// Crisis are distress sentences said, as probes, at every prompt of
 	// the caller's that takes speech; none leaves the check out. The
@@ -283,7 +286,7 @@ func (e *Explorer) follow(states map[string]*state, key, policy string) Ending {
 		seen[key] = true
 		end.Webhooks++
 		nextKey := s.next(policy)
-		end.Seconds += docSeconds(s.doc, policy)
+		end.Seconds += docSeconds(s.doc, policy, e.rate())
 		if nextKey == "" {
 			switch {
 			case s.ending != "":
@@ -318,7 +321,7 @@ func (e *Explorer) follow(states map[string]*state, key, policy string) Ending {
 // docSeconds is how long a document takes for a policy caller: every word
 // said, each wait for input (a silent caller waits out every timeout), each
 // ring.
-func docSeconds(doc *Node, policy string) float64 {
+func docSeconds(doc *Node, policy string, wpm float64) float64 {
 	secs := 0.0
 	attr := func(v *Node, name string, def int) float64 {
 		if n, err := strconv.Atoi(v.Attrs[name]); err == nil {
@@ -329,12 +332,12 @@ func docSeconds(doc *Node, policy string) float64 {
 	for _, v := range doc.Children {
 		switch v.Name {
 		case "Say":
-			secs += wordSeconds(v.Text)
+			secs += wordSeconds(v.Text, wpm)
 		case "Pause":
 			secs += attr(v, "length", 1)
 		case "Gather":
 			for _, c := range v.All("Say") {
-				secs += wordSeconds(c.Text)
+				secs += wordSeconds(c.Text, wpm)
 			}
 			if policy != moveNoInput {
 				return secs // the key is pressed once the prompt is heard
@@ -357,8 +360,16 @@ func Words(text string) int {
 	return len(strings.FieldsFunc(text, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '\'' }))
 }
 
-func wordSeconds(text string) float64 {
-	return float64(Words(text)) * 60 / WordsPerMinute
+func wordSeconds(text string, wpm float64) float64 {
+	return float64(Words(text)) * 60 / wpm
+}
+
+// rate is the walk's speaking rate.
+func (e *Explorer) rate() float64 {
+	if e.WordsPerMinute > 0 {
+		return e.WordsPerMinute
+	}
+	return WordsPerMinute
 }
 
 var pressKey = regexp.MustCompile(`(?i)\b(?:press|oprima) ([0-9*#])\b`)

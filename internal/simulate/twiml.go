@@ -15,9 +15,14 @@ import (
 
 // Node is one TwiML element.
 type Node struct {
-	Name     string
-	Attrs    map[string]string
-	Text     string // character data directly inside the element, trimmed
+	Name  string
+	Attrs map[string]string
+	// Text is what the element says: its character data, trimmed, and for
+	// a <Say> the text of the SSML elements inside it, in document order.
+	Text string
+	// Own is the character data directly inside the element alone: what
+	// Canonical writes, beside the elements themselves.
+	Own      string
 	Children []*Node
 }
 
@@ -56,6 +61,7 @@ func ParseTwiML(doc []byte) (*Node, error) {
 			if len(stack) > 0 {
 				cur := stack[len(stack)-1]
 				cur.Text = strings.TrimSpace(cur.Text + string(t))
+				cur.Own = strings.TrimSpace(cur.Own + string(t))
 				// SSML inside <Say> (<prosody>, <break>: lowercase names) is
 				// said too: its text counts as the <Say>'s.
 				if say := sayAbove(stack); say != nil && say != cur && strings.TrimSpace(string(t)) != "" {
@@ -180,7 +186,7 @@ func (n *Node) canonical(b *strings.Builder, depth int, normalise func(name, val
 	for _, k := range names {
 		fmt.Fprintf(b, " %s=\"%s\"", k, escapeXML(normalise(k, n.Attrs[k])))
 	}
-	text := escapeXML(normalise("#text", n.Text))
+	text := escapeXML(normalise("#text", n.Own))
 	switch {
 	case len(n.Children) == 0 && text == "":
 		b.WriteString("/>\n")
