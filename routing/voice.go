@@ -1,6 +1,7 @@
 package routing
 
 import (
+	"cmp"
 	"fmt"
 	"regexp"
 	"slices"
@@ -69,17 +70,10 @@ func LookupVoice(name string) (VoiceInfo, error) {
 			if (engine == "" && v.standard) || (engine == "Neural" && v.neural) || (engine == "Generative" && v.generative) {
 				return VoiceInfo{Name: name, Language: v.lang, HIPAAEligible: true, SSML: true}, nil
 			}
-			return VoiceInfo{}, fmt.Errorf("%q: Polly's %s has no %s engine", name, base, strings.ToLower(cmpOr(engine, "standard")))
+			return VoiceInfo{}, fmt.Errorf("%q: Polly's %s has no %s engine", name, base, strings.ToLower(cmp.Or(engine, "standard")))
 		}
 	}
 	return VoiceInfo{}, fmt.Errorf("%q is not a voice Twilio documents%s", name, nearestVoice(name))
-}
-
-func cmpOr(s, def string) string {
-	if s == "" {
-		return def
-	}
-	return s
 }
 
 // nearestVoice suggests the known voice name closest to a typo.

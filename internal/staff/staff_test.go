@@ -112,19 +112,11 @@ func TestPasswordPhoneAndThrottle(t *testing.T) {
 
 // TestSignInThrottle: attempts are counted before any check; past the free
 // tries the wait doubles, up to the maximum, then ends: nothing locks an
-// account for long. Names without an account get no counter.
+// account for long.
 func TestSignInThrottle(t *testing.T) {
 	t.Parallel()
-	rs := redistest.Start(t)
-	now := time.Date(2026, 11, 30, 18, 0, 0, 0, time.UTC)
-	s, err := staff.NewStore(rs.Client(), "test:", func() time.Time { return now })
-	if err != nil {
-		t.Fatal(err)
-	}
+	rs, s, now := throttleStore(t)
 	ctx := t.Context()
-	if _, err := s.Add(ctx, "ana"); err != nil {
-		t.Fatal(err)
-	}
 	th := staff.Throttle{FreePerName: 3, FreePerAddr: 100, Base: time.Second, Max: 8 * time.Second, Window: time.Hour}
 	// Attempts 1 to 4 go straight on (3 free, and the 4th starts the
 	// clock); each later one first waits twice as long as the one before.
@@ -136,7 +128,7 @@ func TestSignInThrottle(t *testing.T) {
 		}
 		if w > 0 {
 			waits = append(waits, w)
-			now = now.Add(w) // the caller waits it out
+			*now = now.Add(w) // the caller waits it out
 			if w, err := s.SignInAttempt(ctx, "ana", "198.51.100.7", th); err != nil || w != 0 {
 				t.Fatalf("attempt %d after waiting: wait %v, %v", i, w, err)
 			}
@@ -167,16 +159,8 @@ func TestSignInThrottle(t *testing.T) {
 // exactly as one with, so the waits do not tell which names exist.
 func TestAGuesserCannotHoldTheOwnerOut(t *testing.T) {
 	t.Parallel()
-	rs := redistest.Start(t)
-	now := time.Date(2026, 11, 30, 18, 0, 0, 0, time.UTC)
-	s, err := staff.NewStore(rs.Client(), "test:", func() time.Time { return now })
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, s, now := throttleStore(t)
 	ctx := t.Context()
-	if _, err := s.Add(ctx, "ana"); err != nil {
-		t.Fatal(err)
-	}
 	th := staff.DefaultThrottle()
 	for _, tc := range []struct{ name, stranger, owner string }{
 		{"ana", "203.0.113.66", "198.51.100.7"},
@@ -198,7 +182,7 @@ func TestAGuesserCannotHoldTheOwnerOut(t *testing.T) {
 			// Then one guess a minute for an hour, each renewing the
 			// stranger's counter: the owner never waits.
 			for i := 0; i < 60; i++ {
-				now = now.Add(time.Minute)
+				*now = now.Add(time.Minute)
 				if _, err := s.SignInAttempt(ctx, tc.name, tc.stranger, th); err != nil {
 					t.Fatal(err)
 				}
@@ -211,4 +195,20 @@ func TestAGuesserCannotHoldTheOwnerOut(t *testing.T) {
 			}
 		})
 	}
+}
+
+// throttleStore is a store on a real redis-server with the account "ana"
+// and a clock the test moves through now.
+func throttleStore(t *testing.T) (*redistest.Server, *staff.Store, *time.Time) {
+	t.Helper()
+	rs := redistest.Start(t)
+	now := time.Date(2026, 11, 30, 18, 0, 0, 0, time.UTC)
+	s, err := staff.NewStore(rs.Client(), "test:", func() time.Time { return now })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Add(t.Context(), "ana"); err != nil {
+		t.Fatal(err)
+	}
+	return rs, s, &now
 }
