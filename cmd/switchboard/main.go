@@ -1,6 +1,6 @@
 // Command switchboard answers a clinic's main phone line for Twilio and gives
 // staff tools to work the callback queue. Subcommands: serve (the default),
-// config check.
+// config, staff, call, keys and callbacks; `switchboard help` lists them.
 package main
 
 import (

@@ -28,11 +28,11 @@ import (
 // down.
 func Connect(rawURL string, timeout time.Duration) (redis.UniversalClient, error) {
 	if timeout <= 0 {
-		return nil, errors.New("store: timeout must be positive")
+		return nil, errors.New("redis timeout must be positive")
 	}
 	u, err := url.Parse(rawURL)
 	if err != nil {
-		return nil, fmt.Errorf("store: parse REDIS_URL: %w", err)
+		return nil, fmt.Errorf("parse REDIS_URL: %w", err)
 	}
 	q := u.Query()
 	dial := max(timeout, 500*time.Millisecond)
@@ -41,7 +41,7 @@ func Connect(rawURL string, timeout time.Duration) (redis.UniversalClient, error
 		u.Scheme = strings.TrimSuffix(u.Scheme, "+cluster")
 		opt, err := redis.ParseClusterURL(u.String())
 		if err != nil {
-			return nil, fmt.Errorf("store: parse cluster REDIS_URL: %w", err)
+			return nil, fmt.Errorf("parse cluster REDIS_URL: %w", err)
 		}
 		opt.DialTimeout, opt.ReadTimeout, opt.WriteTimeout, opt.PoolTimeout = dial, timeout, timeout, timeout
 		opt.MaxRetries, opt.DialerRetries, opt.ContextTimeoutEnabled = 1, 1, true
@@ -50,7 +50,7 @@ func Connect(rawURL string, timeout time.Duration) (redis.UniversalClient, error
 	case isSentinel(q):
 		opt, err := redis.ParseFailoverURL(rawURL)
 		if err != nil {
-			return nil, fmt.Errorf("store: parse sentinel REDIS_URL: %w", err)
+			return nil, fmt.Errorf("parse sentinel REDIS_URL: %w", err)
 		}
 		opt.DialTimeout, opt.ReadTimeout, opt.WriteTimeout, opt.PoolTimeout = dial, timeout, timeout, timeout
 		opt.MaxRetries, opt.DialerRetries, opt.ContextTimeoutEnabled = 1, 1, true
@@ -58,7 +58,7 @@ func Connect(rawURL string, timeout time.Duration) (redis.UniversalClient, error
 	}
 	opt, err := redis.ParseURL(rawURL)
 	if err != nil {
-		return nil, fmt.Errorf("store: parse REDIS_URL: %w", err)
+		return nil, fmt.Errorf("parse REDIS_URL: %w", err)
 	}
 	opt.DialTimeout, opt.ReadTimeout, opt.WriteTimeout, opt.PoolTimeout = dial, timeout, timeout, timeout
 	opt.MaxRetries, opt.DialerRetries, opt.ContextTimeoutEnabled = 1, 1, true
@@ -99,7 +99,7 @@ type Embedded struct {
 func StartEmbedded() (*Embedded, error) {
 	m := miniredis.NewMiniRedis()
 	if err := m.StartAddr("127.0.0.1:0"); err != nil {
-		return nil, fmt.Errorf("store: start embedded redis: %w", err)
+		return nil, fmt.Errorf("start embedded redis: %w", err)
 	}
 	client := redis.NewClient(&redis.Options{Addr: m.Addr(), MaxRetries: 1, ContextTimeoutEnabled: true})
 	return &Embedded{server: m, Client: client}, nil
@@ -117,7 +117,7 @@ func Ping(ctx context.Context, c redis.UniversalClient, timeout time.Duration) e
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	if err := c.Ping(ctx).Err(); err != nil {
-		return fmt.Errorf("store: ping redis: %w", err)
+		return fmt.Errorf("ping redis: %w", err)
 	}
 	return nil
 }
