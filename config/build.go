@@ -1,7 +1,6 @@
 package config
 
 import (
-	"cmp"
 	"fmt"
 	"net/url"
 	"regexp"
@@ -46,68 +45,6 @@ func USHolidayNames() map[string]*cal.Holiday {
 var weekdayNames = map[string]time.Weekday{
 	"sunday": time.Sunday, "monday": time.Monday, "tuesday": time.Tuesday, "wednesday": time.Wednesday,
 	"thursday": time.Thursday, "friday": time.Friday, "saturday": time.Saturday,
-}
-
-// defaultPrompts fill in what a file leaves out. The crisis line has no
-// default: a file must say it (or keep the built-in one).
-func defaultPrompts(practice string) routing.Prompts {
-	return routing.Prompts{
-		Greeting:       "Thank you for calling " + practice + ".",
-		Closed:         "We're closed.",
-		ClosedFor:      "We're closed for {holiday}.",
-		Reopens:        "We reopen {opening}.",
-		Extensions:     "If you know an extension, press star, then dial it.",
-		OptionKey:      "{label}, press {digit}.",
-		OptionKeyOrSay: "{label}, press {digit} or say {phrase}.",
-		Invalid:        "Sorry, that is not an option.",
-		NotUnderstood:  "Sorry, I didn't catch that.",
-		NoInput:        "I didn't hear anything.",
-		Ambiguous:      "I heard more than one choice.",
-		DialExt:        "Please dial the extension, then press pound.",
-		NoExtension:    "There is no extension {digits}.",
-		MenuKey:        "To go back to the main menu, press star.",
-		Connecting:     "Please hold while I connect you.",
-		ConnectTo:      "Connecting you to {name}.",
-		Unavailable:    "I'm sorry, nobody is able to take your call right now.",
-		AfterHours:     "That extension does not take calls while the office is closed.",
-		Apology:        "I'm sorry, something went wrong on our side.",
-		Goodbye:        "Thank you for calling. Goodbye.",
-
-		CrisisConnect:      "Please stay on the line. I'm connecting you with someone now.",
-		LifelineOffer:      "To be connected now to the 9 8 8 Suicide and Crisis Lifeline, press 1 or say yes. To leave us an urgent request to call you back, press 2.",
-		LifelineConnecting: "Connecting you to the Lifeline now. Please stay on the line.",
-		LifelineFailed:     "I'm sorry, the call to the Lifeline did not go through.",
-
-		Whisper:         "{group} call from the " + practice + " main line. Press 1 to accept the call.",
-		WhisperWaited:   "The caller already waited through one ring.",
-		WhisperDeclined: "The call was not accepted. Goodbye.",
-		WhisperUrgent:   "Urgent: the caller may be in crisis.",
-
-		CallbackOffer:    "I can take a request for us to call you back.",
-		CallbackCallerID: "We can call you back at the number you are calling from, ending in {last4}. To use it, press 1 or say yes. To give a different number, press 2.",
-		CallbackEnter:    "Please enter the phone number we should call, with the area code, then press pound.",
-		CallbackAbroad:   "For a number outside the United States and Canada, press star, then the country code.",
-		CallbackReadBack: "You entered {number}. If that is right, press 1 or say yes. To enter it again, press 2.",
-		CallbackSaved:    "Your request is saved.",
-		CallbackNotSaved: "I'm sorry, I could not save your request. Please call again, or send a message to scheduling in the client portal.",
-		CallbackNoNumber: "Sorry, I could not take your number.",
-		ConsentVoicemail: "If we miss you, may we leave a voicemail at that number? Press 1 or say yes, press 2 or say no.",
-		ConsentName:      "May that voicemail mention {practice} by name? Press 1 or say yes, press 2 or say no.",
-		CallbackMessage: "If you like, leave a short message after the tone, such as the best time to reach you. " +
-			"Please do not include details about your health. Press pound when you are done, or simply hang up.",
-		CallbackDone: "We're all set: {when}.",
-		WhenToday:    "someone will call you back today, as soon as we can",
-		WhenOpens:    "someone will call you back after we open {opening}",
-		WhenUnknown:  "someone will call you back as soon as possible",
-
-		NumberTooShort:    "Sorry, that number is too short.",
-		NumberInvalid:     "Sorry, that is not a valid phone number.",
-		NumberPremium:     "Sorry, we cannot call premium-rate or shared-cost numbers.",
-		NumberNotCallable: "Sorry, we cannot call that kind of number back.",
-		NumberEmergency:   "Sorry, that is an emergency or service number.",
-		NumberCountry:     "Sorry, we can only call back numbers in the United States and Canada.",
-		NumberOwn:         "That is one of our own numbers. Please enter the number where we can reach you.",
-	}
 }
 
 type builder struct {
@@ -170,7 +107,8 @@ func (f File) build() (*routing.Line, []Problem) {
 	b.loc = loc
 	b.hours(f.Hours, &l.Schedule)
 	b.holidays(f.Holidays, &l.Schedule)
-	l.Prompts = b.prompts(f.Prompts, l.Practice)
+	l.Lang = routing.LanguageCode(l.Language)
+	l.Prompts = b.prompts(f.Prompts, l.Lang, l.Practice)
 
 	l.MaxTries = f.Retries.MaxTries
 	if l.MaxTries == 0 {
@@ -232,8 +170,11 @@ func (f File) build() (*routing.Line, []Problem) {
 	b.shadowing(l)
 	l.Callback = b.callback(f.Callback)
 	l.OwnNumbers = ownNumbers(l)
-	l.Lang = routing.LanguageCode(l.Language)
-	l.LangName = cmp.Or(languageNames[l.Lang], l.Lang)
+	builtin, known := routing.BuiltinIn(l.Lang)
+	l.LangName = l.Lang
+	if known {
+		l.LangName = builtin.Name
+	}
 	l.Answers = routing.AnswersIn(l.Lang)
 	l.Distress = b.distress("crisis", routing.DistressIn(l.Lang), f.Crisis.DistressWords)
 	l.Crisis = b.crisis(f.Crisis, l)
@@ -438,23 +379,20 @@ func hasCrisisNumbers(text string) bool {
 	return got911 && got988
 }
 
-func (b *builder) prompts(p routing.Prompts, practice string) routing.Prompts {
-	out := defaultPrompts(practice)
-	given := p.Fields()
-	for i, f := range out.Fields() {
-		v := strings.TrimSpace(*given[i].Text)
-		if v == "" {
-			continue
+// prompts builds the line's own prompts: what the file says, else the
+// built-in text of the line's language (English for one Switchboard does
+// not know). The crisis line has no built-in text: the file must say it.
+func (b *builder) prompts(given map[string]string, lang, practice string) routing.Prompts {
+	var out routing.Prompts
+	builtin, _ := routing.BuiltinIn(lang)
+	b.unknownPrompts("prompts", given)
+	for _, spec := range routing.PromptSpecs() {
+		v, ok := b.promptText("prompts", spec, given)
+		if !ok {
+			v = routing.Fill(builtin.Prompts[spec.Name], "practice", practice)
 		}
-		if err := routing.CheckPlaceholders(f.Name, v); err != nil {
-			b.addf("prompts."+f.Name, "%v", err)
-		}
-		if _, err := routing.ParseSpeech(v); err != nil {
-			b.addf("prompts."+f.Name, "%v", err)
-		}
-		*f.Text = v
+		*spec.In(&out) = v
 	}
-	out.Crisis = strings.TrimSpace(p.Crisis)
 	switch {
 	case out.Crisis == "":
 		b.addf("prompts.crisis", "the crisis line is required: every call must hear it (911 for emergencies, 988 for crisis)")

@@ -126,7 +126,7 @@ func TestValidationNamesTheProblem(t *testing.T) {
 		name, old, new, want string
 	}{
 		{"one-digit extension", `number: "100"`, `number: "5"`, "not an extension of 2 to 6 digits"},
-		{"missing crisis line", "  crisis: In an", "  crisiss: In an", "unknown field"},
+		{"missing crisis line", "  crisis: In an", "  crisiss: In an", "prompts.crisiss: unknown prompt"},
 		{"info without text", "    say: >-\n      Besides", "    sayy: >-\n      Besides", "unknown field"},
 		{"duty hours for a stranger", "    callerId: caller\n", "    callerId: caller\n    dutyHours:\n      \"+14255550199\":\n        monday: [\"08:00-12:00\"]\n", `ringGroups.scheduling.dutyHours.+14255550199: "+14255550199" is not one of the group's members`},
 		{"duty hours on a bad day", "    callerId: caller\n", "    callerId: caller\n    dutyHours:\n      \"+14255550101\":\n        funday: [\"08:00-12:00\"]\n", `ringGroups.scheduling.dutyHours.+14255550101.funday: "funday" is not a day of the week`},
@@ -349,7 +349,8 @@ func TestSpanishIsCompleteOrRefused(t *testing.T) {
 	tests := []struct {
 		name, old, new, want string
 	}{
-		{"a missing prompt", "      noInput: No escuché ninguna respuesta.\n", "", "languages.es.prompts.noInput: missing in this language"},
+		// Spanish is built in; a language that is not needs every sentence.
+		{"a missing prompt", "  es:\n    name: Spanish\n    voice: Polly.Lupe-Neural\n    language: es-US", "  fr:\n    name: French\n    voice: Polly.Lea-Neural\n    language: fr-FR", "languages.fr.prompts.noInput: missing in this language"},
 		{"a crisis line without 988", "llame al 9 8 8, opción 2 en español.", "llame a su médico.", "languages.es.prompts.crisis: the crisis line must name both 911 and 988"},
 		{"a missing menu label", "        label: Para citas\n", "", "languages.es.menu (digit 0).label: missing in this language"},
 		{"a missing closed label", "        closedLabel: Para solicitudes\n      - digit: \"1\"\n        say: [grupos", "      - digit: \"1\"\n        say: [grupos", "languages.es.menu (digit 0).closedLabel: missing"},
@@ -357,7 +358,7 @@ func TestSpanishIsCompleteOrRefused(t *testing.T) {
 		{"a key that is a menu key", `    key: "8"`, `    key: "9"`, "languages.es.key: key 9 is menu[3]'s key"},
 		{"an English recogniser", "    language: es-US", "    language: en-US", `languages.es.language: "en-US" is not a es language tag`},
 		{"an extension without its name", "        name: facturación\n", "", "extension 201 needs its name in this language"},
-		{"a placeholder it does not take", "Marcó {number}.", "Marcó {numero}.", "{numero} is not a placeholder"},
+		{"a placeholder it does not take", "greeting: Ha llamado a Evergreen Psychotherapy.", "greeting: Ha llamado a Evergreen Psychotherapy {numero}.", "{numero} is not a placeholder"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -394,6 +395,20 @@ func TestSpanishView(t *testing.T) {
 	}
 	if names["thanksgiving"] != "el Día de Acción de Gracias" || names["2026-12-24"] != "Nochebuena" {
 		t.Errorf("Spanish closure names: %v", names)
+	}
+	// The file gives the greeting and the crisis line; the rest is the
+	// built-in Spanish, and the schedulers' whisper stays English.
+	if es.Prompts.Greeting != "Ha llamado a Evergreen Psychotherapy." || es.Prompts.NoInput != "No escuché ninguna respuesta." ||
+		es.Prompts.ConsentName != "¿Podemos mencionar el nombre de Evergreen Psychotherapy en ese mensaje? Oprima 1 o diga sí; oprima 2 o diga no." ||
+		es.Prompts.Whisper != line.Prompts.Whisper {
+		t.Errorf("Spanish prompts: greeting %q, noInput %q, consentName %q, whisper %q", es.Prompts.Greeting, es.Prompts.NoInput, es.Prompts.ConsentName, es.Prompts.Whisper)
+	}
+	changed, err := config.Load("test.yaml", []byte(strings.Replace(string(config.DefaultYAML()), "      greeting: Ha llamado", "      noInput: No oí nada.\n      greeting: Ha llamado", 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := changed.In("es").Prompts.NoInput; got != "No oí nada." {
+		t.Errorf("a Spanish prompt in the file: %q, want it to replace the built-in one", got)
 	}
 	if lang, ok := line.LanguageChosen("8", ""); !ok || lang.Code != "es" {
 		t.Error("8 does not choose Spanish")

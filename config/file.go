@@ -36,7 +36,7 @@ type File struct {
 	Language             string              `yaml:"language"`
 	Hours                map[string][]string `yaml:"hours"`
 	Holidays             Holidays            `yaml:"holidays"`
-	Prompts              routing.Prompts     `yaml:"prompts"` // empty ones take the defaults
+	Prompts              map[string]string   `yaml:"prompts"` // by name (routing.PromptSpecs); empty ones take the built-in text
 	Retries              Retries             `yaml:"retries"`
 	Fallback             string              `yaml:"fallback"`
 	Menu                 []Option            `yaml:"menu"`

@@ -25,9 +25,11 @@ type Language struct {
 	// RingGroup, when set, takes this language's calls for scheduling (the
 	// fallback group); otherwise they ring the same group.
 	RingGroup string `yaml:"ringGroup"`
-	// Prompts are all required but whisper and whisperDeclined, which
-	// schedulers hear in the line's own language, and menu.
-	Prompts    routing.Prompts      `yaml:"prompts"`
+	// Prompts are the sentences by name (routing.PromptSpecs). Each one a
+	// caller hears is needed unless the language is built in (es), whose
+	// built-in text fills what the file leaves out; schedulers' prompts
+	// are always the line's own.
+	Prompts    map[string]string    `yaml:"prompts"`
 	Menu       []OptionWords        `yaml:"menu"`
 	Info       map[string]InfoWords `yaml:"info"`
 	Extensions []ExtensionWords     `yaml:"extensions"`
@@ -61,19 +63,6 @@ type ExtensionWords struct {
 	Say    []string `yaml:"say"`
 }
 
-var (
-	// languageNames name languages for staff when a file does not.
-	languageNames = map[string]string{"es": "Spanish", "en": "English"}
-	// holidaysES are the US holidays' names in Spanish, by holidays.us key.
-	holidaysES = map[string]string{
-		"new-year": "Año Nuevo", "mlk-day": "el Día de Martin Luther King", "presidents-day": "el Día de los Presidentes",
-		"memorial-day": "el Día de los Caídos", "juneteenth": "el Día de la Emancipación", "independence-day": "el Día de la Independencia",
-		"labor-day": "el Día del Trabajo", "columbus-day": "el Día de la Hispanidad", "veterans-day": "el Día de los Veteranos",
-		"thanksgiving": "el Día de Acción de Gracias", "day-after-thanksgiving": "el día después de Acción de Gracias",
-		"christmas": "Navidad",
-	}
-)
-
 // languages builds each language's view of l and checks that everything
 // the call flow can say exists in it.
 func (b *builder) languages(f File, l *routing.Line) {
@@ -97,7 +86,9 @@ func (b *builder) languages(f File, l *routing.Line) {
 		lang := routing.Language{Code: code, Name: strings.TrimSpace(lf.Name), Key: strings.TrimSpace(lf.Key), Phrases: lf.Say,
 			Offer: strings.TrimSpace(lf.Offer), CallerNote: strings.TrimSpace(lf.CallerNote)}
 		if lang.Name == "" {
-			lang.Name = languageNames[code]
+			if b, ok := routing.BuiltinIn(code); ok {
+				lang.Name = b.Name
+			}
 		}
 		if lang.Name == "" {
 			b.addf(path+".name", "name the language for staff, e.g. Spanish")
@@ -182,8 +173,8 @@ func (b *builder) languages(f File, l *routing.Line) {
 		untranslated := map[string]bool{}
 		for _, c := range l.Schedule.Closed {
 			name := lf.Holidays[c.Key]
-			if name == "" && code == "es" {
-				name = holidaysES[c.Key]
+			if builtin, ok := routing.BuiltinIn(code); name == "" && ok {
+				name = builtin.Holidays[c.Key]
 			}
 			// A named closure said in English would be an English word in
 			// this language's call: the file must name it.
@@ -203,57 +194,30 @@ func (b *builder) languages(f File, l *routing.Line) {
 	}
 }
 
-// laterPrompts are built-in sentences, by language, for prompts added after
-// files with that language were written: such a file stays valid and its
-// callers hear these until it says its own.
-var laterPrompts = map[string]map[string]string{
-	"es": {
-		"notUnderstood":      "Disculpe, no le entendí.",
-		"crisisConnect":      "Por favor, no cuelgue. Le comunico ahora con una persona.",
-		"lifelineOffer":      "Para hablar ahora con la Línea 9 8 8 de Prevención del Suicidio y Crisis, oprima 1 o diga sí. Para dejarnos una solicitud urgente de llamada, oprima 2.",
-		"lifelineConnecting": "Le comunico ahora con la Línea 9 8 8. Por favor, no cuelgue.",
-		"lifelineFailed":     "Lo sentimos, no se pudo completar la llamada a la Línea 9 8 8.",
-		"callbackAbroad":     "Si es un número fuera de los Estados Unidos y Canadá, oprima asterisco y luego el código del país.",
-	},
-}
-
-// staffOnly are the prompts schedulers hear: always in the line's own
-// language.
-var staffOnly = map[string]bool{"whisper": true, "whisperWaited": true, "whisperDeclined": true, "whisperUrgent": true}
-
-// viewPrompts checks a language's prompts: every one the call flow can say
-// is required, with the placeholders of its English counterpart; the crisis
-// line must name 911 and 988.
-func (b *builder) viewPrompts(path, code string, p routing.Prompts, l *routing.Line) routing.Prompts {
-	out := p
-	own := l.Prompts
-	ownFields := own.Fields()
-	for i, f := range out.Fields() {
-		v := strings.TrimSpace(*f.Text)
-		if staffOnly[f.Name] {
-			*f.Text = *ownFields[i].Text
+// viewPrompts builds a language's prompts: what the file says, else the
+// language's built-in text; a prompt a caller hears is needed in the
+// language, with the placeholders it takes; schedulers' prompts are the
+// line's own. The crisis line must name 911 and 988.
+func (b *builder) viewPrompts(path, code string, given map[string]string, l *routing.Line) routing.Prompts {
+	var out routing.Prompts
+	builtin, _ := routing.BuiltinIn(code)
+	if builtin.Code != code {
+		builtin = routing.Builtin{}
+	}
+	b.unknownPrompts(path, given)
+	for _, spec := range routing.PromptSpecs() {
+		if spec.Hears == routing.Schedulers {
+			*spec.In(&out) = *spec.In(&l.Prompts)
 			continue
 		}
-		if f.Name == "menu" {
-			// Optional: when empty the menu is read from this language's
-			// labels, never the line's own menu text.
-			*f.Text = v
-			continue
+		v, ok := b.promptText(path, spec, given)
+		if !ok {
+			v = routing.Fill(builtin.Prompts[spec.Name], "practice", l.Practice)
 		}
-		if v == "" {
-			v = laterPrompts[code][f.Name]
+		if v == "" && !spec.Optional {
+			b.addf(path+"."+spec.Name, "missing in this language (every sentence a caller can hear is needed)")
 		}
-		if v == "" {
-			b.addf(path+"."+f.Name, "missing in this language (every sentence a caller can hear is needed)")
-			continue
-		}
-		if err := routing.CheckPlaceholders(f.Name, v); err != nil {
-			b.addf(path+"."+f.Name, "%v", err)
-		}
-		if _, err := routing.ParseSpeech(v); err != nil {
-			b.addf(path+"."+f.Name, "%v", err)
-		}
-		*f.Text = v
+		*spec.In(&out) = v
 	}
 	if out.Crisis != "" && !hasCrisisNumbers(out.Crisis) {
 		b.addf(path+".crisis", "the crisis line must name both 911 and 988")
@@ -262,6 +226,36 @@ func (b *builder) viewPrompts(path, code string, p routing.Prompts, l *routing.L
 		b.addf(path+".greeting", "the greeting must name the practice (%q)", l.Practice)
 	}
 	return out
+}
+
+// promptText is a prompt as a file gives it, checked, and false when the
+// file leaves it out or empty.
+func (b *builder) promptText(path string, spec routing.PromptSpec, given map[string]string) (string, bool) {
+	v := strings.TrimSpace(given[spec.Name])
+	if v == "" {
+		return "", false
+	}
+	if err := routing.CheckPlaceholders(spec.Name, v); err != nil {
+		b.addf(path+"."+spec.Name, "%v", err)
+	}
+	if _, err := routing.ParseSpeech(v); err != nil {
+		b.addf(path+"."+spec.Name, "%v", err)
+	}
+	return v, true
+}
+
+// unknownPrompts reports the names under path that are no prompt.
+func (b *builder) unknownPrompts(path string, given map[string]string) {
+	names := make([]string, 0, len(given))
+	for name := range given {
+		if _, ok := routing.PromptSpecNamed(name); !ok {
+			names = append(names, name)
+		}
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		b.addf(path+"."+name, "unknown prompt (the prompts are listed in docs/configuration.md)")
+	}
 }
 
 // viewOptions gives the options own (a menu) the words of a language:

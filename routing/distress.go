@@ -25,31 +25,14 @@ type Distress struct {
 // distress may not use the language the call runs in. Configuration may
 // add phrases, never remove these.
 func DistressIn(code string) Distress {
-	en, es := distressEN(), distressES()
-	if code == "es" {
-		return es.With(en)
+	own, _ := BuiltinIn(code)
+	d := own.Distress
+	for _, b := range Builtins() {
+		if b.Code != own.Code {
+			d = d.With(b.Distress)
+		}
 	}
-	return en.With(es)
-}
-
-func distressES() Distress {
-	return Distress{
-		Crisis: []string{"suicid*", "quitarme la vida", "quitarse la vida", "matarme", "me quiero matar",
-			"hacerme daño", "hacerme dano", "lastimarme", "autolesión*", "no quiero vivir", "quiero morir*",
-			"crisis", "emergencia", "sobredosis", "me voy a morir"},
-		Plea:      []string{"ayuda", "ayúdeme", "ayudeme", "ayúdenme", "ayudenme", "auxilio", "necesito ayuda", "por favor ayúdeme"},
-		Therapist: []string{"mi terapeuta", "terapeuta", "mi psicólogo", "mi psicóloga", "mi psicologo", "mi psicologa", "mi consejero", "mi consejera", "un mensaje para", "doctor", "doctora"},
-	}
-}
-
-func distressEN() Distress {
-	return Distress{
-		Crisis: []string{"suicid*", "kill myself", "killing myself", "hurt myself", "hurting myself", "harm myself",
-			"harming myself", "self harm", "end my life", "ending my life", "take my life", "take my own life",
-			"want to die", "better off dead", "crisis", "emergency", "overdose*", "overdosing", "od'd"},
-		Plea:      []string{"help", "i need help", "help me", "please help", "please help me", "need help"},
-		Therapist: []string{"my therapist", "therapist", "my counselor", "my counsellor", "my psychologist", "my psychiatrist", "a message for", "message for doctor", "doctor", "dr"},
-	}
+	return d
 }
 
 // With returns d with more phrases of each kind added (a configuration's

@@ -28,20 +28,8 @@ type Answers struct {
 // AnswersIn returns the built-in answers of a language (by code); English
 // for any code it does not know.
 func AnswersIn(code string) Answers {
-	if code == "es" {
-		return Answers{
-			Yes:   []string{"sí", "si", "claro", "correcto", "está bien", "de acuerdo", "este número", "ese número", "vale", "okay"},
-			No:    []string{"otro", "otro número", "diferente", "distinto", "incorrecto", "no", "nuevo número"},
-			Back:  []string{"menú", "menu", "volver", "regresar", "empezar de nuevo"},
-			Hints: "sí, no, este número, otro número, menú principal",
-		}
-	}
-	return Answers{
-		Yes:   []string{"yes", "yeah", "yep", "sure", "correct", "right", "this number", "okay", "ok"},
-		No:    []string{"different", "another", "other", "new number", "no", "nope", "wrong"},
-		Back:  []string{"menu", "go back", "start over"},
-		Hints: "yes, no, use this number, a different number, main menu",
-	}
+	b, _ := BuiltinIn(code)
+	return b.Answers
 }
 
 // In returns the line as a caller who chose the language code hears it, or

@@ -3,7 +3,6 @@ package routing
 import (
 	"fmt"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -116,75 +115,16 @@ func (s Schedule) ClosesAt(t time.Time) (time.Time, bool) {
 	return time.Time{}, false
 }
 
-// SpokenOpening says when next opens, as heard by a caller at now: "today at
-// 1 PM", "tomorrow at 8 AM", "Monday at 8 AM" within the week, and "Monday,
-// January 5 at 8 AM" beyond it.
+// SpokenOpening says when next opens, as heard by a caller at now in the
+// language lang: "today at 1 PM", "tomorrow at 8 AM", "Monday at 8 AM"
+// within the week, and "Monday, January 5 at 8 AM" beyond it (each
+// language's Builtin says it its own way).
 func SpokenOpening(now, next time.Time, loc *time.Location, lang string) string {
 	ln, lnext := now.In(loc), next.In(loc)
 	day := func(t time.Time) time.Time { return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, loc) }
 	days := int(day(lnext).Sub(day(ln)).Hours()/24 + 0.5)
-	if lang == "es" {
-		return spokenOpeningES(lnext, days)
-	}
-	clock := lnext.Format("3 PM")
-	if lnext.Minute() != 0 {
-		clock = lnext.Format("3:04 PM")
-	}
-	switch {
-	case days <= 0:
-		return "today at " + clock
-	case days == 1:
-		return "tomorrow at " + clock
-	case days < 7:
-		return lnext.Format("Monday") + " at " + clock
-	}
-	return lnext.Format("Monday, January 2") + " at " + clock
-}
-
-var (
-	weekdaysES = [...]string{"domingo", "lunes", "martes", "miércoles", "jueves", "viernes", "sábado"}
-	monthsES   = [...]string{"enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre", "octubre", "noviembre", "diciembre"}
-)
-
-// spokenOpeningES says an opening as a Spanish speaker would: "mañana a
-// las 8 de la mañana", "el lunes a la 1 de la tarde", "el jueves 24 de
-// diciembre a las 9:30 de la mañana".
-func spokenOpeningES(t time.Time, days int) string {
-	h := t.Hour() % 12
-	if h == 0 {
-		h = 12
-	}
-	clock := strconv.Itoa(h)
-	if t.Minute() != 0 {
-		clock += fmt.Sprintf(":%02d", t.Minute())
-	}
-	at := "a las " + clock
-	if h == 1 {
-		at = "a la " + clock
-	}
-	switch hr := t.Hour(); {
-	case hr < 12:
-		at += " de la mañana"
-	case hr == 12:
-		at += " del mediodía"
-	case hr < 20:
-		at += " de la tarde"
-	default:
-		at += " de la noche"
-	}
-	wd := weekdaysES[t.Weekday()]
-	switch {
-	case days <= 0:
-		return "hoy " + at
-	case days == 1 && t.Hour() < 12:
-		// "mañana a las 8", never "mañana a las 8 de la mañana".
-		return "mañana a las " + clock
-	case days == 1:
-		return "mañana " + at
-	case days < 7:
-		return "el " + wd + " " + at
-	}
-	return fmt.Sprintf("el %s %d de %s %s", wd, t.Day(), monthsES[t.Month()-1], at)
+	b, _ := BuiltinIn(lang)
+	return b.opening(lnext, days)
 }
 
 // Describe renders the weekly hours for people, e.g.

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"maps"
@@ -19,16 +20,23 @@ import (
 // tree when there are none. FILE defaults to SWITCHBOARD_CONFIG, then the
 // built-in configuration.
 func configCmd(args []string, getenv func(string) string, stdout io.Writer) error {
-	if len(args) == 0 || args[0] != "check" || len(args) > 2 {
-		return &exitError{code: 2, err: fmt.Errorf("usage: switchboard config check [FILE]")}
+	usage := &exitError{code: 2, err: fmt.Errorf("usage: switchboard config check [--at TIME] [FILE]")}
+	if len(args) == 0 || args[0] != "check" {
+		return usage
+	}
+	fs := flag.NewFlagSet("config check", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	at := fs.String("at", "", "walk the calls from this time (the practice's zone), not now")
+	if err := fs.Parse(args[1:]); err != nil || fs.NArg() > 1 {
+		return usage
 	}
 	env, err := config.SimulatorFromEnv(getenv)
 	if err != nil {
 		return &exitError{code: 2, err: err}
 	}
 	path := env.ConfigPath
-	if len(args) == 2 {
-		path = args[1]
+	if fs.NArg() == 1 {
+		path = fs.Arg(0)
 	}
 	line, err := config.LoadFile(path)
 	if err != nil {
@@ -37,6 +45,14 @@ func configCmd(args []string, getenv func(string) string, stdout io.Writer) erro
 			return &exitError{code: 1, err: fmt.Errorf("configuration has %d problem(s)", len(ce.Problems))}
 		}
 		return err
+	}
+	// What a closed caller hears depends on when they call ("we reopen
+	// tomorrow" or "on Monday"): --at makes a check repeatable.
+	start := time.Now()
+	if *at != "" {
+		if start, err = parseAt(*at, line.Schedule.Location); err != nil {
+			return &exitError{code: 2, err: err}
+		}
 	}
 	source := path
 	if source == "" {
@@ -47,7 +63,7 @@ func configCmd(args []string, getenv func(string) string, stdout io.Writer) erro
 	for _, w := range speakerWarnings(line) {
 		fmt.Fprintln(stdout, "\nWARNING: "+w)
 	}
-	return walkConfig(path, line, stdout)
+	return walkConfig(path, line, start, stdout)
 }
 
 // The limits a line must keep (see "What a good call sounds like" in the
@@ -64,7 +80,7 @@ const (
 // each main-menu option is announced and how long a caller who says nothing
 // (or presses only wrong keys) stays on the line, and fails a line that
 // breaks the limits.
-func walkConfig(path string, line *routing.Line, stdout io.Writer) error {
+func walkConfig(path string, line *routing.Line, start time.Time, stdout io.Writer) error {
 	keys := []string{"0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "*", "12", "4255550199"}
 	for _, e := range line.Extensions {
 		keys = append(keys, e.Number)
@@ -109,7 +125,7 @@ func walkConfig(path string, line *routing.Line, stdout io.Writer) error {
 	for _, w := range walks {
 		fmt.Fprintf(stdout, "\n%s:\n", w.heading)
 		var sum summary
-		for _, at := range walkTimes(line) {
+		for _, at := range walkTimes(line, start) {
 			for _, from := range w.froms {
 				transport, voice, to, stop, err := inProcess(path, line, at.t)
 				if err != nil {
@@ -285,18 +301,14 @@ func seconds(words int) float64 { return secondsIn(words, "en") }
 // secondsIn is how long words take to say in a language (by code).
 func secondsIn(words int, lang string) float64 { return float64(words) * 60 / wordsPerMinute(lang) }
 
-// speakingRates are words a minute by language, measured with espeak-ng at
-// the same nominal speed (-s 150): the built-in group message, 98 English
-// words in 39.2 s and 108 Spanish words in 47.8 s. Spanish words are
-// longer, so a Spanish caller hears fewer of them a minute.
-var speakingRates = map[string]float64{"en": simulate.WordsPerMinute, "es": 135}
-
-// wordsPerMinute is a language's speaking rate, English's when unknown.
+// wordsPerMinute is a language's speaking rate (routing.Builtin), English's
+// when unknown: measured with espeak-ng at the same nominal speed (-s 150)
+// on the built-in group message, 98 English words in 39.2 s and 108 Spanish
+// words in 47.8 s. Spanish words are longer, so a Spanish caller hears fewer
+// of them a minute.
 func wordsPerMinute(lang string) float64 {
-	if r, ok := speakingRates[routing.LanguageCode(lang)]; ok {
-		return r
-	}
-	return simulate.WordsPerMinute
+	b, _ := routing.BuiltinIn(routing.LanguageCode(lang))
+	return b.WordsPerMinute
 }
 
 func clock(secs float64) string {
@@ -343,21 +355,13 @@ func refusalTexts(p routing.Prompts) []string {
 	return out
 }
 
-// distressSentences are what config check says, in each language, where a
-// caller can speak: the flow must answer with the crisis line.
-var distressSentences = map[string]string{
-	"en": "I'm having thoughts of suicide",
-	"es": "tengo pensamientos suicidas",
-}
-
-// distressSentence is the distress sentence in a language (by its code,
-// "en-US" or "es"), English when none is known.
+// distressSentence is what config check says, in a language (by its code,
+// "en-US" or "es"), where a caller can speak: the flow must answer with the
+// crisis line. English when the language is not built in.
 func distressSentence(lang string) string {
 	code, _, _ := strings.Cut(strings.ToLower(lang), "-")
-	if s, ok := distressSentences[code]; ok {
-		return s
-	}
-	return distressSentences["en"]
+	b, _ := routing.BuiltinIn(code)
+	return b.DistressSample
 }
 
 // schedulingDigit is the main-menu key that rings the fallback group.
@@ -395,10 +399,10 @@ type namedTime struct {
 }
 
 // walkTimes finds an instant when the practice is open and one when it is
-// closed, in the coming two weeks.
-func walkTimes(line *routing.Line) []namedTime {
+// closed, in the two weeks from start.
+func walkTimes(line *routing.Line, start time.Time) []namedTime {
 	var out []namedTime
-	start := time.Now().Truncate(30 * time.Minute)
+	start = start.Truncate(30 * time.Minute)
 	var haveOpen, haveClosed bool
 	for t := start; t.Before(start.Add(14*24*time.Hour)) && !(haveOpen && haveClosed); t = t.Add(30 * time.Minute) {
 		open := line.OpenAt(t)

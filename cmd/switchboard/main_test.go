@@ -44,16 +44,19 @@ func TestConfigCheck(t *testing.T) {
 		wantCode int // 0 for success
 		wantOut  []string
 	}{
-		{"built-in", []string{"config", "check"}, nil, 0, []string{"built-in default: OK", "Main menu", "0 \"scheduling\"", "-> ring scheduling", "201 Billing",
+		// A fixed time: a closed caller on Saturday evening hears "we reopen on
+		// Monday", which is longer than "tomorrow" in Spanish.
+		{"built-in", []string{"config", "check", "--at", "2026-12-05T21:00"}, nil, 0, []string{"built-in default: OK", "Main menu", "0 \"scheduling\"", "-> ring scheduling", "201 Billing",
 			"options announced: 0 after 31 words (12 s)", "a caller who says nothing: 2 min", "ends with the crisis line, a goodbye and a hangup", "within the limits",
 			"crisis response from", "in all: scheduling announced after at most 44 words", "longest silent call",
 			"In Spanish (press 8", "What a caller hears in Spanish (words counted from the start of the call):", "in every language"}},
-		{"a line over the limits", []string{"config", "check", "../../config/testdata/v1-default.yaml"}, nil, 1, []string{
+		{"a line over the limits", []string{"config", "check", "--at", "2026-12-05T21:00", "../../config/testdata/v1-default.yaml"}, nil, 1, []string{
 			"scheduling (press 0) is announced after 62 spoken words; at most 45", "a caller who says nothing stays on the line 3 min 5"}},
 		{"file argument", []string{"config", "check", good}, nil, 0, []string{good + ": OK"}},
 		{"file from the environment", []string{"config", "check"}, map[string]string{"SWITCHBOARD_CONFIG": good}, 0, []string{good + ": OK"}},
 		{"problems", []string{"config", "check", bad}, nil, 1, []string{`menu[3].digit: duplicate digit "1"`, "line "}},
 		{"usage", []string{"config", "lint"}, nil, 2, nil},
+		{"a time that is no time", []string{"config", "check", "--at", "Monday"}, nil, 2, nil},
 		{"unknown command", []string{"frobnicate"}, nil, 2, nil},
 	}
 	for _, tt := range tests {
