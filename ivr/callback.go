@@ -70,11 +70,7 @@ func (k *capture) gather(c Call, action string, back bool, inner ...twiml.Elemen
 		inner = append(inner, say(l, l.Prompts.MenuKey))
 	}
 	return []twiml.Element{
-		&twiml.VoiceGather{
-			Input: "dtmf speech", NumDigits: "1", Timeout: strconv.Itoa(l.GatherSeconds),
-			SpeechTimeout: speechPause, SpeechModel: speechModel, Language: l.Language, Hints: answers(l).Hints,
-			Action: action, Method: "POST", ActionOnEmptyResult: "true", InnerElements: inner,
-		},
+		gather(l, question{action: action, keys: 1, speech: true, hints: answers(l).Hints, seconds: l.GatherSeconds, prompts: inner}),
 		redirect(action),
 	}
 }
@@ -267,11 +263,7 @@ func (k *capture) keyedPrompt(c Call, reason callback.Reason, n int, e entry, fi
 	}
 	// Keys end with pound or a pause; a number can also be said.
 	return []twiml.Element{
-		&twiml.VoiceGather{
-			Input: "dtmf speech", FinishOnKey: "#", Timeout: strconv.Itoa(max(l.GatherSeconds, 6)),
-			SpeechTimeout: speechPause, SpeechModel: speechModel, Language: l.Language, Action: action, Method: "POST",
-			ActionOnEmptyResult: "true", InnerElements: inner,
-		},
+		gather(l, question{action: action, pound: true, speech: true, seconds: max(l.GatherSeconds, 6), prompts: inner}),
 		redirect(action),
 	}
 }

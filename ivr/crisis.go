@@ -56,11 +56,7 @@ func (f *Flow) lifelineOffer(c Call, n int, preamble ...twiml.Element) []twiml.E
 	action := f.callURL(c, PathCrisis, "n", strconv.Itoa(n))
 	inner := append(append([]twiml.Element(nil), preamble...), say(l, l.Prompts.LifelineOffer))
 	return []twiml.Element{
-		&twiml.VoiceGather{
-			Input: "dtmf speech", NumDigits: "1", Timeout: strconv.Itoa(l.GatherSeconds),
-			SpeechTimeout: speechPause, SpeechModel: speechModel, Language: l.Language, Hints: answers(l).Hints,
-			Action: action, Method: "POST", ActionOnEmptyResult: "true", InnerElements: inner,
-		},
+		gather(l, question{action: action, keys: 1, speech: true, hints: answers(l).Hints, seconds: l.GatherSeconds, prompts: inner}),
 		redirect(action),
 	}
 }

@@ -319,15 +319,7 @@ func (f *Flow) Screen(c Call) ([]twiml.Element, error) {
 	action := f.callURL(c, PathScreenAnswer, "g", c.Query.Get("g"))
 	whisper := []twiml.Element{say(l, f.whisperText(c))}
 	return []twiml.Element{
-		&twiml.VoiceGather{
-			Input:               "dtmf",
-			NumDigits:           "1",
-			Timeout:             "8",
-			Action:              action,
-			Method:              "POST",
-			ActionOnEmptyResult: "true",
-			InnerElements:       append(whisper, whisper...),
-		},
+		gather(l, question{action: action, keys: 1, seconds: 8, prompts: append(whisper, whisper...)}),
 		say(l, l.Prompts.WhisperDeclined),
 		&twiml.VoiceHangup{},
 	}, nil

@@ -42,19 +42,7 @@ func (f *Flow) infoPage(c Call, msg routing.Info, id string, n int, preamble []t
 	for _, s := range routing.OptionSentences(msg.Options, c.Open, l.Prompts) {
 		inner = append(inner, say(l, s))
 	}
-	g := &twiml.VoiceGather{
-		Input:               "dtmf speech",
-		Action:              action,
-		Method:              "POST",
-		Timeout:             strconv.Itoa(l.GatherSeconds),
-		NumDigits:           "1",
-		SpeechTimeout:       speechPause,
-		SpeechModel:         speechModel,
-		Language:            l.Language,
-		Hints:               strings.Join(l.Hints(msg.Options, false), ", "),
-		ActionOnEmptyResult: "true",
-		InnerElements:       inner,
-	}
+	g := gather(l, question{action: action, keys: 1, speech: true, hints: strings.Join(l.Hints(msg.Options, false), ", "), seconds: l.GatherSeconds, prompts: inner})
 	return []twiml.Element{g, redirect(action)}
 }
 

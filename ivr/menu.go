@@ -58,14 +58,9 @@ func (f *Flow) answerIn(c Call) []twiml.Element {
 		// their language, and scheduling within 45 words of the start.
 		intro := f.offers(l)
 		intro = append(intro, say(l, l.Prompts.Greeting), say(l, l.Prompts.Crisis))
-		keys := &twiml.VoiceGather{
-			Input:         "dtmf",
-			NumDigits:     "1",
-			Timeout:       "1",
-			Action:        f.callURL(c, PathMenu, "n", "0"),
-			Method:        "POST",
-			InnerElements: intro,
-		}
+		// Keys only, for a second: a caller who says nothing falls
+		// through to the menu.
+		keys := gather(l, question{action: f.callURL(c, PathMenu, "n", "0"), keys: 1, seconds: 1, fallThrough: true, prompts: intro})
 		return append([]twiml.Element{keys}, f.menuGather(c, 0, false)...)
 	})
 }
@@ -144,19 +139,7 @@ func (f *Flow) menuGather(c Call, n int, offer bool, preamble ...twiml.Element) 
 	if offer {
 		inner = append(inner, f.offers(l)...)
 	}
-	g := &twiml.VoiceGather{
-		Input:               "dtmf speech",
-		Action:              action,
-		Method:              "POST",
-		Timeout:             strconv.Itoa(l.GatherSeconds),
-		NumDigits:           "1",
-		SpeechTimeout:       speechPause,
-		SpeechModel:         speechModel,
-		Language:            l.Language,
-		Hints:               strings.Join(l.MenuHints(), ", "),
-		ActionOnEmptyResult: "true",
-		InnerElements:       inner,
-	}
+	g := gather(l, question{action: action, keys: 1, speech: true, hints: strings.Join(l.MenuHints(), ", "), seconds: l.GatherSeconds, prompts: inner})
 	// Should Twilio ever fall through the Gather, the redirect still reaches
 	// the menu handler, which treats it as no input: never silence.
 	return []twiml.Element{g, redirect(action)}
@@ -246,13 +229,8 @@ func spokenExtension(speech string) string {
 func (f *Flow) extensionPrompt(c Call, n int) []twiml.Element {
 	l := c.Line
 	action := f.callURL(c, PathExtension, "n", strconv.Itoa(n))
-	g := &twiml.VoiceGather{
-		Input: "dtmf", FinishOnKey: "#", Timeout: "4", Action: action, Method: "POST",
-		ActionOnEmptyResult: "true", InnerElements: []twiml.Element{say(l, l.Prompts.DialExt)},
-	}
-	if width := extensionWidth(l); width > 0 {
-		g.NumDigits = strconv.Itoa(width)
-	}
+	// Keys end with pound, or when they are as long as every extension.
+	g := gather(l, question{action: action, keys: extensionWidth(l), pound: true, seconds: 4, prompts: []twiml.Element{say(l, l.Prompts.DialExt)}})
 	return []twiml.Element{g, redirect(action)}
 }
 

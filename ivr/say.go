@@ -1,6 +1,7 @@
 package ivr
 
 import (
+	"strconv"
 	"strings"
 
 	"github.com/switchboard-clinic/switchboard/routing"
@@ -64,3 +65,39 @@ const (
 	speechModel = "numbers_and_commands"
 	speechPause = "2"
 )
+
+// question is what one <Gather> asks for; gather builds it.
+type question struct {
+	action string // where the answer (or its absence) goes
+	keys   int    // how many keys make the answer (0: any number)
+	pound  bool   // pound ends the keys
+	// speech lets the caller say the answer, in the line's language, with
+	// these hints for the recogniser ("" for none).
+	speech bool
+	hints  string
+	// seconds Twilio waits for the first key or word after the prompts.
+	seconds int
+	// fallThrough leaves out actionOnEmptyResult: with no answer, Twilio
+	// goes on to the next verb instead of the action.
+	fallThrough bool
+	prompts     []twiml.Element // said (or played) while Twilio listens
+}
+
+// gather is the flow's one way of asking: a <Gather> that sends every answer,
+// and by default no answer too, to the action.
+func gather(l *routing.Line, q question) *twiml.VoiceGather {
+	g := &twiml.VoiceGather{Input: "dtmf", Action: q.action, Method: "POST", Timeout: strconv.Itoa(q.seconds), InnerElements: q.prompts}
+	if q.keys > 0 {
+		g.NumDigits = strconv.Itoa(q.keys)
+	}
+	if q.pound {
+		g.FinishOnKey = "#"
+	}
+	if q.speech {
+		g.Input, g.SpeechTimeout, g.SpeechModel, g.Language, g.Hints = "dtmf speech", speechPause, speechModel, l.Language, q.hints
+	}
+	if !q.fallThrough {
+		g.ActionOnEmptyResult = "true"
+	}
+	return g
+}
