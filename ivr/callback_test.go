@@ -10,6 +10,7 @@ import (
 
 	"github.com/switchboard-clinic/switchboard/internal/callback"
 	"github.com/switchboard-clinic/switchboard/internal/simulate"
+	"github.com/switchboard-clinic/switchboard/internal/testprog"
 )
 
 // requests lists every pending request, by CallSid.
@@ -244,6 +245,7 @@ func TestCallbackWithRedisDownIsStillConfirmedAndArrivesLater(t *testing.T) {
 }
 
 func TestCallbackWebhooksAnswerInTimeWhileRedisIsPaused(t *testing.T) {
+	testprog.Slow(t, "Redis paused for seconds")
 	t.Parallel()
 	// The production deadline: this test proves that it keeps callers
 	// answered within a second.

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"github.com/switchboard-clinic/switchboard/internal/testprog"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -9,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/switchboard-clinic/switchboard/config"
+	"github.com/switchboard-clinic/switchboard/internal/testprog"
 )
 
 // TestComposeFileValidates runs a real compose implementation (Debian's
@@ -16,6 +16,7 @@ import (
 // must accept it with only the required variables set, mount a line file
 // that exists in a fresh clone, and refuse to run without those variables.
 func TestComposeFileValidates(t *testing.T) {
+	testprog.Slow(t, "docker-compose")
 	t.Parallel()
 	dc := testprog.Find(t, "docker-compose", "docker-compose")
 	root, err := filepath.Abs("../..")

@@ -15,6 +15,7 @@ import (
 
 	"github.com/switchboard-clinic/switchboard/config"
 	"github.com/switchboard-clinic/switchboard/internal/redistest"
+	"github.com/switchboard-clinic/switchboard/internal/testprog"
 	"github.com/switchboard-clinic/switchboard/internal/testserver"
 )
 
@@ -62,6 +63,9 @@ func TestConfigCheck(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
+			if tt.wantCode == 0 || tt.name == "a line over the limits" {
+				testprog.Slow(t, "config check walks a whole line")
+			}
 			var stdout, stderr bytes.Buffer
 			err := run(t.Context(), tt.args, env(tt.env), strings.NewReader(""), &stdout, &stderr)
 			code := 0

@@ -7,12 +7,14 @@ import (
 	"testing"
 
 	"github.com/switchboard-clinic/switchboard/config"
+	"github.com/switchboard-clinic/switchboard/internal/testprog"
 )
 
 // TestConfigCheckHoldsSpanishToTheSameLimits: a Spanish line whose greeting
 // pushes scheduling past 45 words from the start of the call, or whose
 // group message takes longer than 45 s, fails config check.
 func TestConfigCheckHoldsSpanishToTheSameLimits(t *testing.T) {
+	testprog.Slow(t, "walks a whole line")
 	t.Parallel()
 	src := string(config.DefaultYAML())
 	for _, old := range []string{"      greeting: Ha llamado a Evergreen Psychotherapy.\n", "          Ofrecemos grupos de terapia."} {

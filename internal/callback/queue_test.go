@@ -11,6 +11,7 @@ import (
 	"github.com/switchboard-clinic/switchboard/internal/callback"
 	"github.com/switchboard-clinic/switchboard/internal/redistest"
 	"github.com/switchboard-clinic/switchboard/internal/seal"
+	"github.com/switchboard-clinic/switchboard/internal/testprog"
 )
 
 // clock is a settable time source.
@@ -538,6 +539,7 @@ func TestStoreOnOneServer(t *testing.T) {
 }
 
 func TestStoreOnACluster(t *testing.T) {
+	testprog.Slow(t, "a Redis Cluster")
 	t.Parallel()
 	cl := redistest.StartCluster(t, 3)
 	rdb := cl.Client()

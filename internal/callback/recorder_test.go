@@ -13,6 +13,7 @@ import (
 	"github.com/switchboard-clinic/switchboard/internal/callback"
 	"github.com/switchboard-clinic/switchboard/internal/redisconn"
 	"github.com/switchboard-clinic/switchboard/internal/redistest"
+	"github.com/switchboard-clinic/switchboard/internal/testprog"
 )
 
 const redisTimeout = 300 * time.Millisecond
@@ -126,6 +127,7 @@ func TestSpoolWhileRedisIsDownThenReplay(t *testing.T) {
 }
 
 func TestRedisKilledDuringCaptures(t *testing.T) {
+	testprog.Slow(t, "Redis killed and restarted")
 	t.Parallel()
 	r := newRig(t, "--appendonly", "yes", "--appendfsync", "always")
 	ctx := t.Context()
@@ -180,6 +182,7 @@ func TestRedisKilledDuringCaptures(t *testing.T) {
 }
 
 func TestRedisPausedCallersStillConfirmedInTime(t *testing.T) {
+	testprog.Slow(t, "Redis paused for seconds")
 	t.Parallel()
 	r := newRig(t)
 	ctx := t.Context()

@@ -16,6 +16,7 @@ import (
 	"github.com/switchboard-clinic/switchboard/internal/redisconn"
 	"github.com/switchboard-clinic/switchboard/internal/redistest"
 	"github.com/switchboard-clinic/switchboard/internal/seal"
+	"github.com/switchboard-clinic/switchboard/internal/testprog"
 )
 
 // events counts what the queue reports to its observer.
@@ -106,6 +107,7 @@ func connect(t *testing.T, url string) redis.UniversalClient {
 // master at once (staff see them) and keeps them in the spool until a
 // replica acknowledges them.
 func TestWritesWaitForAReplica(t *testing.T) {
+	testprog.Slow(t, "a replica paused")
 	t.Parallel()
 	ctx := t.Context()
 

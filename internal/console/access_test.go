@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/switchboard-clinic/switchboard/internal/callback"
+	"github.com/switchboard-clinic/switchboard/internal/testprog"
 	"github.com/switchboard-clinic/switchboard/internal/testserver"
 )
 
@@ -190,6 +191,7 @@ func TestSignInFromAnotherSiteIsRefused(t *testing.T) {
 // one stranger's guesses would slow everyone down. With it, each client
 // counts on its own, and an X-Forwarded-For from anyone else is ignored.
 func TestClientAddressesComeOnlyFromTrustedProxies(t *testing.T) {
+	testprog.Slow(t, "many sign-ins through proxies")
 	t.Parallel()
 	const proxy = "10.9.8.7"
 	s := testserver.New(t, testserver.Options{TrustedProxies: proxy})
@@ -234,6 +236,7 @@ func TestClientAddressesComeOnlyFromTrustedProxies(t *testing.T) {
 // account gets the very same answers (401s, then 429), so names cannot be
 // probed.
 func TestSignInPacingNeitherLocksOutNorTellsNames(t *testing.T) {
+	testprog.Slow(t, "sign-in pacing over many guesses")
 	t.Parallel()
 	s := testserver.New(t, testserver.Options{})
 	s.AddStaff("ana")

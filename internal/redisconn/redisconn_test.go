@@ -7,6 +7,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/switchboard-clinic/switchboard/internal/redisconn"
 	"github.com/switchboard-clinic/switchboard/internal/redistest"
+	"github.com/switchboard-clinic/switchboard/internal/testprog"
 )
 
 func TestConnectKinds(t *testing.T) {
@@ -50,6 +51,7 @@ func TestConnectKinds(t *testing.T) {
 }
 
 func TestConnectToARealServerAndCluster(t *testing.T) {
+	testprog.Slow(t, "a Redis Cluster")
 	t.Parallel()
 	rs := redistest.Start(t)
 	c, err := redisconn.Connect(rs.URL(), 300*time.Millisecond)

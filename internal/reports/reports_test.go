@@ -7,6 +7,7 @@ import (
 
 	"github.com/switchboard-clinic/switchboard/internal/redistest"
 	"github.com/switchboard-clinic/switchboard/internal/reports"
+	"github.com/switchboard-clinic/switchboard/internal/testprog"
 )
 
 func TestDaysInThePracticesTimeZone(t *testing.T) {
@@ -71,6 +72,7 @@ func TestDaysInThePracticesTimeZone(t *testing.T) {
 // TestCountsWaitOutARedisOutage: counts added while Redis is down are
 // kept in memory and written by a later flush.
 func TestCountsWaitOutARedisOutage(t *testing.T) {
+	testprog.Slow(t, "a Redis outage")
 	t.Parallel()
 	rs := redistest.Start(t)
 	b, err := reports.New(rs.Client(), "t:", func() *time.Location { return time.UTC }, nil)

@@ -15,6 +15,7 @@ import (
 	"github.com/switchboard-clinic/switchboard/internal/redistest"
 	"github.com/switchboard-clinic/switchboard/internal/server"
 	"github.com/switchboard-clinic/switchboard/internal/simulate"
+	"github.com/switchboard-clinic/switchboard/internal/testprog"
 )
 
 // TestFaultsDuringFiveHundredCalls runs 500 simulated calls, each asking for
@@ -24,6 +25,7 @@ import (
 // second; every request confirmed to a caller must be in Redis exactly once
 // once the spools drain.
 func TestFaultsDuringFiveHundredCalls(t *testing.T) {
+	testprog.Slow(t, "500 calls through faults")
 	t.Parallel()
 	rs := redistest.Start(t, "--appendonly", "yes", "--appendfsync", "always")
 	var apps []*server.Server

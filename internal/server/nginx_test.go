@@ -2,7 +2,6 @@ package server_test
 
 import (
 	"fmt"
-	"github.com/switchboard-clinic/switchboard/internal/testprog"
 	"io"
 	"net"
 	"net/http"
@@ -19,6 +18,7 @@ import (
 	"github.com/switchboard-clinic/switchboard/internal/callback"
 	"github.com/switchboard-clinic/switchboard/internal/redistest"
 	"github.com/switchboard-clinic/switchboard/internal/simulate"
+	"github.com/switchboard-clinic/switchboard/internal/testprog"
 )
 
 // startNginx runs the shipped deploy/nginx.conf with Debian's nginx, its
@@ -100,6 +100,7 @@ func through(base, fullURL string, form url.Values) (*simulate.Node, error) {
 // that sign-in throttling sees each client's own address (the instances
 // trust only the proxy: SWITCHBOARD_TRUSTED_PROXIES).
 func TestShippedNginxInFrontOfTwoInstances(t *testing.T) {
+	testprog.Slow(t, "nginx and two instances")
 	t.Parallel()
 	rs := redistest.Start(t)
 	env := config.Env{PublicURL: public, AuthToken: token, RedisPrefix: "nginx:", RedisTimeout: 5 * time.Second}

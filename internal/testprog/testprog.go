@@ -25,3 +25,14 @@ func Find(tb testing.TB, pkg string, names ...string) string {
 	tb.Skipf("%s not installed (apt-get install %s)", names[0], pkg)
 	return ""
 }
+
+// Slow leaves a test out of `go test -short`, the inner loop, for one that
+// starts more than a redis-server (browsers, proxies, clusters, Sentinel,
+// fault runs) or walks a whole line. The full suite, the README's test
+// command and CI, runs it: a short run is for speed, never a verdict.
+func Slow(tb testing.TB, why string) {
+	tb.Helper()
+	if testing.Short() {
+		tb.Skip("left out of -short (the full suite runs it): " + why)
+	}
+}
