@@ -416,7 +416,7 @@ func (k *capture) giveUp(c Call, reason callback.Reason, e entry, last string) (
 // consentPrompt asks one consent question after an optional sentence. It
 // holds nothing of the caller's, so it is cached.
 func (k *capture) consentPrompt(c Call, q string, n int, before string) []twiml.Element {
-	return k.f.memo(fmt.Sprintf("consent|%s|%s|%s|%d|%s", c.Line.Version, c.Progress.key(), q, n, before), func() []twiml.Element {
+	return k.f.memo(docKey{step: "consent", version: c.Line.Version, lang: c.Line.Lang, open: c.Open, progress: c.Progress, n: n, a: q, b: before}, func() []twiml.Element {
 		text := c.Line.Prompts.ConsentVoicemail
 		if q == "name" {
 			text = routing.Fill(c.Line.Prompts.ConsentName, "practice", c.Line.Practice)

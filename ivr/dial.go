@@ -1,16 +1,14 @@
 package ivr
 
 import (
-	"bytes"
 	"fmt"
 	"log/slog"
 	"net/url"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/switchboard-clinic/switchboard/internal/callback"
-	"github.com/switchboard-clinic/switchboard/internal/phone"
+	"github.com/switchboard-clinic/switchboard/internal/twimldoc"
 	"github.com/switchboard-clinic/switchboard/routing"
 	"github.com/twilio/twilio-go/twiml"
 )
@@ -76,14 +74,13 @@ func (f *Flow) ringExcept(c Call, group string, s int, skip map[string]bool, pre
 	}
 	// The document is the same for every caller but for the caller ID
 	// (the caller's own number, with callerId: caller): it is rendered once
-	// with a placeholder, which each request replaces.
-	key, cacheable := sayKey(preamble)
-	if f.cache == nil || !cacheable {
+	// with a slot for it.
+	said, cacheable := sayKey(preamble)
+	if !cacheable {
 		return build(callerID), nil
 	}
-	key = fmt.Sprintf("ring|%s|%v|%s|%s|%d|%s|%s", l.Version, c.Open, c.Progress.key(), group, s, memberKey(configured, g), key)
-	doc := f.memo(key, func() []twiml.Element { return build(callerIDPlaceholder) })[0].(preRendered)
-	return []twiml.Element{preRendered{doc: bytes.Replace(doc.doc, []byte(callerIDPlaceholder), []byte(callerID), 1), stage: doc.stage}}, nil
+	key := docKey{step: "ring", version: l.Version, lang: l.Lang, open: c.Open, progress: c.Progress, n: s, a: group, b: memberKey(configured, g), c: said}
+	return f.memoFilled(key, callerID, func() []twiml.Element { return build(twimldoc.Slot) }), nil
 }
 
 // memberKey identifies the members rung, for cache keys: who is on duty
@@ -114,10 +111,6 @@ func (f *Flow) onDuty(c Call, g routing.Group) routing.Group {
 	}
 	return fg
 }
-
-// callerIDPlaceholder stands for the caller ID in a cached ring document; it
-// needs no XML escaping and cannot be a phone number.
-const callerIDPlaceholder = "CALLER-ID-PLACEHOLDER"
 
 // sayKey is the text of a preamble of <Say> elements, for a cache key, and
 // false for anything else.
@@ -171,60 +164,6 @@ func (f *Flow) callerID(c Call, g routing.Group) string {
 		}
 	}
 	return c.Line.MainNumber
-}
-
-// numberCache remembers what recent callers' numbers parse to: every step
-// of a call carries the same From, and parsing a phone number properly is
-// the costliest thing a webhook does. It forgets everything when full.
-type numberCache struct {
-	mu      sync.Mutex
-	callers map[string]cachedNumber
-	backs   map[string]cachedNumber
-	regions map[string]cachedNumber
-}
-
-type cachedNumber struct {
-	n  string
-	ok bool
-}
-
-const maxCachedNumbers = 8192
-
-func newNumberCache() *numberCache {
-	return &numberCache{callers: map[string]cachedNumber{}, backs: map[string]cachedNumber{}, regions: map[string]cachedNumber{}}
-}
-
-func (nc *numberCache) get(m map[string]cachedNumber, from string, parse func(string) (string, bool)) (string, bool) {
-	nc.mu.Lock()
-	v, hit := m[from]
-	nc.mu.Unlock()
-	if hit {
-		return v.n, v.ok
-	}
-	n, ok := parse(from)
-	nc.mu.Lock()
-	if len(m) >= maxCachedNumbers {
-		clear(m)
-	}
-	m[from] = cachedNumber{n, ok}
-	nc.mu.Unlock()
-	return n, ok
-}
-
-// caller is phone.Caller, remembered.
-func (nc *numberCache) caller(from string) (string, bool) {
-	return nc.get(nc.callers, from, phone.Caller)
-}
-
-// region is phone.Region, remembered.
-func (nc *numberCache) region(e164 string) string {
-	r, _ := nc.get(nc.regions, e164, func(n string) (string, bool) { return phone.Region(n), true })
-	return r
-}
-
-// callback is callbackNumber, remembered.
-func (nc *numberCache) callback(from string) (string, bool) {
-	return nc.get(nc.backs, from, callbackNumber)
 }
 
 // bridged reports whether a Dial connected the caller with the person it

@@ -3,13 +3,13 @@ package ivr
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net/url"
 	"strconv"
 	"time"
 
 	"github.com/switchboard-clinic/switchboard/internal/callback"
+	"github.com/switchboard-clinic/switchboard/internal/memo"
 	"github.com/switchboard-clinic/switchboard/routing"
 	"github.com/twilio/twilio-go/twiml"
 )
@@ -24,8 +24,8 @@ type Flow struct {
 	capture  *capture // nil when no recorder is configured
 	events   Events
 	simTime  bool
-	cache    *docCache // nil: no caching (tests that inspect elements)
-	numbers  *numberCache
+	docs     *memo.Memo[docKey, cachedDoc] // nil: no caching (tests that inspect elements)
+	numbers  numbers
 	duty     Roster // nil: every member always rings
 	legs     Legs   // nil: a ring-all group is not rung again after a voicemail or a decline
 	outcomes Outcomes
@@ -134,7 +134,7 @@ func New(d Deps) (*Flow, error) {
 		return nil, errors.New("ivr: Logger is required")
 	}
 	f := &Flow{line: d.Line, base: d.BaseURL, now: d.Now, log: d.Logger, events: d.Events, simTime: d.SimulatedTime,
-		cache: &docCache{docs: map[string]preRendered{}}, numbers: newNumberCache(), duty: d.Duty, legs: d.Legs}
+		docs: newDocs(), numbers: newNumbers(), duty: d.Duty, legs: d.Legs}
 	if f.events == nil {
 		f.events = noEvents{}
 	}
@@ -226,11 +226,6 @@ func (p Progress) params() []string {
 		kv = append(kv, "sf", "1")
 	}
 	return kv
-}
-
-// key identifies p in cache keys.
-func (p Progress) key() string {
-	return fmt.Sprintf("%d%v%s%v%v", p.Rings, p.RoutedOn, p.Lang, p.Crisis, p.SpeakersFirst)
 }
 
 // URL builds an absolute URL for path with the given query parameters, in a

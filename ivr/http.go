@@ -80,7 +80,7 @@ func (f *Flow) run(c echo.Context, step Step, call Call) (doc []byte) {
 		return f.apology(call)
 	}
 	f.track(c.Path(), call, els)
-	return render(els)
+	return document(els)
 }
 
 func (f *Flow) fail(c echo.Context, call Call, err error) {
@@ -96,7 +96,7 @@ func (f *Flow) fail(c echo.Context, call Call, err error) {
 // and falls back to a fixed document if even that does.
 func (f *Flow) apology(call Call) []byte {
 	if call.Line != nil {
-		return render(f.menuPage(call, 0, call.Line.Prompts.Apology))
+		return document(f.menuPage(call, 0, call.Line.Prompts.Apology))
 	}
 	return []byte(`<?xml version="1.0" encoding="UTF-8"?><Response><Say>We're sorry, something went wrong. Please hold.</Say><Redirect method="POST">` +
 		f.URL(PathVoice) + `</Redirect></Response>`)

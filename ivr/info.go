@@ -19,7 +19,7 @@ func (f *Flow) info(c Call, id string, n int, prompt string) ([]twiml.Element, e
 	if !ok {
 		return nil, fmt.Errorf("info: unknown message %q", id)
 	}
-	return f.memo(fmt.Sprintf("info|%s|%v|%s|%s|%d|%s", l.Version, c.Open, c.Progress.key(), id, n, prompt), func() []twiml.Element {
+	return f.memo(docKey{step: "info", version: l.Version, lang: l.Lang, open: c.Open, progress: c.Progress, n: n, a: id, b: prompt}, func() []twiml.Element {
 		var preamble []twiml.Element
 		if prompt != "" {
 			preamble = append(preamble, say(l, prompt))

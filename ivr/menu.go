@@ -52,7 +52,7 @@ func (f *Flow) Answer(c Call) ([]twiml.Element, error) {
 func (f *Flow) answerIn(c Call) []twiml.Element {
 	l := c.Line
 	notice := closedNotice(c)
-	return f.memo(fmt.Sprintf("answer|%s|%s|%v|%s|%s", l.Version, l.Lang, c.Open, c.Progress.key(), notice), func() []twiml.Element {
+	return f.memo(docKey{step: "answer", version: l.Version, lang: l.Lang, open: c.Open, progress: c.Progress, a: notice}, func() []twiml.Element {
 		// Each other language is offered in itself first, so that a caller
 		// who takes it hears the greeting and the crisis line once, in
 		// their language, and scheduling within 45 words of the start.
@@ -98,7 +98,7 @@ func closedNotice(c Call) string {
 // input, an apology), cached: it does not depend on the caller.
 func (f *Flow) menuPage(c Call, n int, prompt string) []twiml.Element {
 	c.Progress.Crisis = false
-	key := fmt.Sprintf("menu|%s|%s|%v|%s|%d|%s|%s", c.Line.Version, c.Line.Lang, c.Open, c.Progress.key(), n, prompt, closedNotice(c))
+	key := docKey{step: "menu", version: c.Line.Version, lang: c.Line.Lang, open: c.Open, progress: c.Progress, n: n, a: prompt, b: closedNotice(c)}
 	return f.memo(key, func() []twiml.Element {
 		if prompt == "" {
 			return f.mainMenu(c, n)

@@ -10,6 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/switchboard-clinic/switchboard/config"
 	"github.com/switchboard-clinic/switchboard/internal/simulate"
+	"github.com/switchboard-clinic/switchboard/internal/twimldoc"
 	"github.com/switchboard-clinic/switchboard/routing"
 	"github.com/twilio/twilio-go/twiml"
 )
@@ -28,7 +29,7 @@ func TestRenderMatchesTwilioGo(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.cache = nil // compare the elements, not cached documents
+	f.docs = nil // compare the elements, not cached documents
 	call := func(open bool, q string, kv ...string) Call {
 		form := url.Values{"CallSid": {"CA1"}, "From": {"+12065550142"}}
 		for i := 0; i+1 < len(kv); i += 2 {
@@ -74,9 +75,9 @@ func TestRenderMatchesTwilioGo(t *testing.T) {
 		if err != nil {
 			t.Fatalf("doc %d: twilio-go wrote invalid XML: %v", i, err)
 		}
-		gotDoc, err := simulate.ParseTwiML(render(els))
+		gotDoc, err := simulate.ParseTwiML(twimldoc.Render(els))
 		if err != nil {
-			t.Fatalf("doc %d: render wrote invalid XML: %v\n%s", i, err, render(els))
+			t.Fatalf("doc %d: render wrote invalid XML: %v\n%s", i, err, twimldoc.Render(els))
 		}
 		if diff := cmp.Diff(wantDoc, gotDoc); diff != "" {
 			t.Errorf("doc %d differs (-twilio-go +render):\n%s", i, diff)
@@ -87,11 +88,11 @@ func TestRenderMatchesTwilioGo(t *testing.T) {
 func BenchmarkRender(b *testing.B) {
 	line, _ := config.LoadFile("")
 	f, _ := New(Deps{Line: func(string) *routing.Line { return line }, BaseURL: "https://phone.example.org", Now: time.Now, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	f.cache = nil
+	f.docs = nil
 	els, _ := f.Answer(Call{Line: line, Open: true, Now: time.Now()})
 	b.Run("render", func(b *testing.B) {
 		for b.Loop() {
-			render(els)
+			twimldoc.Render(els)
 		}
 	})
 	b.Run("twilio-go", func(b *testing.B) {
