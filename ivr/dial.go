@@ -296,6 +296,7 @@ func (f *Flow) whisperText(c Call) string {
 // otherwise, which sends the caller on to the next member or the fallback.
 func (f *Flow) ScreenAnswer(c Call) ([]twiml.Element, error) {
 	if c.Digits == "1" {
+		f.personReached(c)
 		return []twiml.Element{}, nil
 	}
 	l := c.Line.Staff()

@@ -38,14 +38,14 @@ type MissedCalls interface {
 
 // CallOutcomes, when Events also implements it, is told how each call
 // ended, for the reports and metrics: its outcome, where the caller was,
-// and the call's language.
+// the call's language, and how long it waited for a person.
 type CallOutcomes interface {
-	CallEnded(outcome calls.Outcome, stage calls.Stage, lang string, at time.Time)
+	CallEnded(e calls.End)
 }
 
 type noCallOutcomes struct{}
 
-func (noCallOutcomes) CallEnded(calls.Outcome, calls.Stage, string, time.Time) {}
+func (noCallOutcomes) CallEnded(calls.End) {}
 
 // mark notes a step of call c in the background (no-op without Tracks).
 func (f *Flow) mark(c Call, m calls.Mark) {
@@ -69,15 +69,57 @@ func (f *Flow) track(path string, c Call, els []twiml.Element) {
 	if m.Stage == "" {
 		m.Stage = stageOfPath(path)
 	}
+	if m.Stage == calls.StageRing {
+		m.Asked = c.Now // the first ring of the call is kept: when the caller asked for a person
+	}
 	switch {
 	case path == PathRingResult && bridged(c.Form):
 		m.Person = true
+		m.Reached = reachedAt(c)
 	case m.Stage == calls.StageInfo:
 		m.Info = true
 	case m.Stage == calls.StageCrisis || crisisIn(els):
 		m.Crisis = true
 	}
 	f.mark(c, m)
+}
+
+// reachedAt is when the person a Dial bridged answered, from the Dial's
+// action request, and zero for a screened group, whose whisper says it
+// (personReached). Twilio requests the action URL "when the dialed call
+// ends", with DialCallDuration the dialed call's length in seconds
+// (https://www.twilio.com/docs/voice/twiml/dial#action): that is the
+// conversation itself here, since the Dial answers on bridge
+// (answerOnBridge="true"). A screened leg's duration also counts the
+// whisper (twilio-notes.md), which is why its accept is taken instead.
+// Without a duration the moment is unknown: zero, and no sample.
+func reachedAt(c Call) time.Time {
+	if g, ok := c.Line.Groups[c.Query.Get("g")]; ok && g.Screen {
+		return time.Time{}
+	}
+	secs, err := strconv.Atoi(c.Form.Get("DialCallDuration"))
+	if err != nil || secs < 0 {
+		return time.Time{}
+	}
+	return c.Now.Add(-time.Duration(secs) * time.Second)
+}
+
+// personReached notes, on the caller's call, that the scheduler whose
+// whisper this is accepted it: the parties are connected when the whisper
+// TwiML ends ("after they answer, but before the parties are connected",
+// https://www.twilio.com/docs/voice/twiml/number, the url attribute). The
+// whisper's requests are made for the answering child leg, whose
+// ParentCallSid is the caller's call (see recordAnswered). Twilio also
+// offers a statusCallback with the event "answered" on <Number> and
+// <Client>, but that is the phone picking up, before the whisper, and one
+// more request per leg rung; the accept is the moment the caller hears a
+// person.
+func (f *Flow) personReached(c Call) {
+	parent := c.Form.Get("ParentCallSid")
+	if f.tracks == nil || parent == "" {
+		return
+	}
+	f.tracks.Mark(parent, calls.Mark{Reached: c.Now})
 }
 
 // stageOf is the stage of the first verb in els that waits for the caller
@@ -210,7 +252,8 @@ func (f *Flow) callEnded(ctx context.Context, sid string, end callEnd, rec calls
 		stage = calls.StageGreeting
 	}
 	outcome := rec.Outcome()
-	f.callOutcomes.CallEnded(outcome, stage, lang, end.at)
+	toPerson, reached := rec.ToPerson()
+	f.callOutcomes.CallEnded(calls.End{Outcome: outcome, Stage: stage, Lang: lang, At: end.at, ToPerson: toPerson, Reached: reached})
 	if f.missed == nil || f.capture == nil || f.keys == nil {
 		return
 	}

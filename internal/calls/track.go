@@ -3,6 +3,8 @@ package calls
 import (
 	"context"
 	"fmt"
+	"strconv"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 )
@@ -49,7 +51,8 @@ func (s Stage) Describe() string {
 }
 
 // Mark is what a webhook learnt about its call. Stage "" and Lang "" leave
-// the record's as they are; the flags are only ever set, never cleared.
+// the record's as they are; the flags are only ever set, never cleared; of
+// the two instants only the first written is kept.
 type Mark struct {
 	Stage     Stage
 	Lang      string
@@ -58,12 +61,43 @@ type Mark struct {
 	Extension bool // the caller dialled an extension
 	Crisis    bool // the caller heard the crisis response
 	Info      bool // the caller heard an information message
+	// Asked is when the caller asked for a person: the first ring of a
+	// ring group (scheduling by the menu, an extension, or the fallback
+	// after silence). Zero leaves it as it is.
+	Asked time.Time
+	// Reached is when a person answered and took the call (bridged). Zero
+	// leaves it as it is.
+	Reached time.Time
 }
 
 // Record is what a call did, as its marks left it.
 type Record struct {
 	Seen bool // any mark was written: the call is known
 	Mark
+}
+
+// ToPerson is how long the caller waited from asking for a person to one
+// answering, and false when the call did not reach a person after asking
+// (or either instant was not recorded). A clock step between instances
+// never makes it negative.
+func (r Record) ToPerson() (time.Duration, bool) {
+	if !r.Person || r.Asked.IsZero() || r.Reached.IsZero() {
+		return 0, false
+	}
+	return max(0, r.Reached.Sub(r.Asked)), true
+}
+
+// End is how a completed call ended, for the reports and metrics: nothing
+// about the caller but their language.
+type End struct {
+	Outcome Outcome
+	Stage   Stage  // where the caller was at the end
+	Lang    string // the call's language ("en", "es")
+	At      time.Time
+	// ToPerson is the wait from asking for a person to one answering,
+	// when Reached is set (Record.ToPerson).
+	ToPerson time.Duration
+	Reached  bool
 }
 
 // Outcome is how a call ended, decided when Twilio reports it completed.
@@ -158,6 +192,14 @@ func (s *Store) Mark(ctx context.Context, callSID string, m Mark) error {
 	key := s.trackKey(callSID)
 	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		p.HSet(ctx, key, fields...)
+		for _, t := range []struct {
+			name string
+			at   time.Time
+		}{{"ask", m.Asked}, {"rch", m.Reached}} {
+			if !t.at.IsZero() {
+				p.HSetNX(ctx, key, t.name, t.at.UnixMilli())
+			}
+		}
 		p.Expire(ctx, key, Keep)
 		return nil
 	})
@@ -187,6 +229,17 @@ func (s *Store) Finish(ctx context.Context, callSID string) (rec Record, first b
 	}
 	h := all.Val()
 	rec = Record{Seen: h["seen"] == "1", Mark: Mark{Stage: Stage(h["stg"]), Lang: h["lng"], Person: h["per"] == "1",
-		Request: h["req"] == "1", Extension: h["ext"] == "1", Crisis: h["cri"] == "1", Info: h["inf"] == "1"}}
+		Request: h["req"] == "1", Extension: h["ext"] == "1", Crisis: h["cri"] == "1", Info: h["inf"] == "1",
+		Asked: instant(h["ask"]), Reached: instant(h["rch"])}}
 	return rec, nx.Val(), nil
+}
+
+// instant reads a time kept in milliseconds since the epoch; zero when
+// absent or unreadable.
+func instant(ms string) time.Time {
+	n, err := strconv.ParseInt(ms, 10, 64)
+	if err != nil || n <= 0 {
+		return time.Time{}
+	}
+	return time.UnixMilli(n)
 }

@@ -2,6 +2,7 @@ package calls_test
 
 import (
 	"testing"
+	"time"
 
 	"github.com/switchboard-clinic/switchboard/internal/calls"
 )
@@ -39,3 +40,68 @@ func TestRecordOutcome(t *testing.T) {
 }
 
 func seen(m calls.Mark) calls.Record { return calls.Record{Seen: true, Mark: m} }
+
+// TestTimesToPerson writes the instants a caller asked for a person and
+// reached one, as the webhooks of a call do (a second ring and a second
+// answer later in the call), and reads the wait when the call ends: the
+// first of each is kept.
+func TestTimesToPerson(t *testing.T) {
+	t.Parallel()
+	s, _ := newStore(t)
+	ctx := t.Context()
+	asked := time.Date(2026, 11, 30, 18, 0, 0, 0, time.UTC)
+	for _, m := range []calls.Mark{
+		{Stage: calls.StageRing, Asked: asked},
+		{Stage: calls.StageRing, Asked: asked.Add(40 * time.Second)}, // a ring again: not the ask
+		{Reached: asked.Add(17500 * time.Millisecond)},
+		{Stage: calls.StageEnded, Person: true, Reached: asked.Add(90 * time.Second)},
+	} {
+		if err := s.Mark(ctx, parent, m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rec, _, err := s.Finish(ctx, parent)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, ok := rec.ToPerson(); !ok || got != 17500*time.Millisecond {
+		t.Errorf("to a person: got %v %v, want 17.5s", got, ok)
+	}
+	// A call that asked and never reached anyone has no wait.
+	if err := s.Mark(ctx, other, calls.Mark{Stage: calls.StageRing, Asked: asked}); err != nil {
+		t.Fatal(err)
+	}
+	rec, _, err = s.Finish(ctx, other)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d, ok := rec.ToPerson(); ok {
+		t.Errorf("a call nobody answered waited %v to a person", d)
+	}
+}
+
+func TestToPerson(t *testing.T) {
+	t.Parallel()
+	at := time.Date(2026, 11, 30, 18, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name string
+		rec  calls.Record
+		want time.Duration
+		ok   bool
+	}{
+		{"reached after 12 s", seen(calls.Mark{Person: true, Asked: at, Reached: at.Add(12 * time.Second)}), 12 * time.Second, true},
+		{"no person", seen(calls.Mark{Asked: at, Reached: at.Add(12 * time.Second)}), 0, false},
+		{"never asked (no ring recorded)", seen(calls.Mark{Person: true, Reached: at}), 0, false},
+		{"answer not recorded", seen(calls.Mark{Person: true, Asked: at}), 0, false},
+		{"clocks out of step", seen(calls.Mark{Person: true, Asked: at, Reached: at.Add(-time.Second)}), 0, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			got, ok := tt.rec.ToPerson()
+			if got != tt.want || ok != tt.ok {
+				t.Errorf("got %v %v, want %v %v", got, ok, tt.want, tt.ok)
+			}
+		})
+	}
+}

@@ -34,6 +34,7 @@ type Metrics struct {
 	choices    *prometheus.CounterVec
 	rings      *prometheus.CounterVec
 	outcomes   *prometheus.CounterVec
+	toPerson   prometheus.Histogram
 	callbacks  *prometheus.CounterVec
 	latency    *prometheus.HistogramVec
 	redisErrs  prometheus.Counter
@@ -54,6 +55,9 @@ func New(state func(context.Context) (QueueState, error)) *Metrics {
 			Name: "switchboard_ring_outcomes_total", Help: "Ends of ring-group and extension dials, by group and Twilio DialCallStatus."}, []string{"group", "status"}),
 		outcomes: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "switchboard_call_outcomes_total", Help: "Completed calls by outcome (person, request, info, extension, crisis, hangup-menu, hangup-ring, hangup-callback, ended-by-line, unknown)."}, []string{"outcome"}),
+		toPerson: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "switchboard_seconds_to_person", Help: "Seconds from a caller asking for a person (the first ring of a ring group) to one answering, per completed call that reached a person. No labels.",
+			Buckets: []float64{5, 10, 15, 20, 30, 45, 60, 90, 120, 180, 300}}),
 		callbacks: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "switchboard_callback_requests_total", Help: "Callback request events: created, spooled, claimed, completed."}, []string{"event", "outcome"}),
 		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
@@ -67,7 +71,7 @@ func New(state func(context.Context) (QueueState, error)) *Metrics {
 		signatures: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "switchboard_signature_failures_total", Help: "Webhooks refused for a missing or wrong X-Twilio-Signature."}),
 	}
-	m.reg.MustRegister(m.calls, m.choices, m.rings, m.outcomes, m.callbacks, m.latency, m.redisErrs, m.lost, m.signatures,
+	m.reg.MustRegister(m.calls, m.choices, m.rings, m.outcomes, m.toPerson, m.callbacks, m.latency, m.redisErrs, m.lost, m.signatures,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if state != nil {
 		m.reg.MustRegister(&queueCollector{state: state, errs: m.redisErrs})
@@ -105,6 +109,13 @@ func (m *Metrics) RingOutcome(group, status string) {
 func (m *Metrics) CallOutcome(outcome string) {
 	if m != nil {
 		m.outcomes.WithLabelValues(outcome).Inc()
+	}
+}
+
+// ToPerson observes how long a caller who reached a person waited for one.
+func (m *Metrics) ToPerson(wait time.Duration) {
+	if m != nil {
+		m.toPerson.Observe(wait.Seconds())
 	}
 }
 

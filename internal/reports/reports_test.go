@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/switchboard-clinic/switchboard/internal/calls"
 	"github.com/switchboard-clinic/switchboard/internal/redistest"
 	"github.com/switchboard-clinic/switchboard/internal/reports"
 	"github.com/switchboard-clinic/switchboard/internal/testprog"
@@ -32,7 +33,7 @@ func TestDaysInThePracticesTimeZone(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, w := range []time.Duration{30 * time.Minute, 90 * time.Minute, 6 * time.Hour} {
-		if err := b.FirstAttempt(ctx, tuesday, w, 4*time.Hour); err != nil {
+		if err := b.FirstAttempt(ctx, reports.Attempt{At: tuesday, Waited: w, Late: w > 4*time.Hour}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -93,5 +94,156 @@ func TestCountsWaitOutARedisOutage(t *testing.T) {
 	p, err := b.Read(t.Context(), 1, at)
 	if err != nil || p.Total(reports.Requests) != 2 {
 		t.Errorf("after the outage: %v %v, want the 2 counts", p.Days, err)
+	}
+}
+
+// waits makes a histogram of the given seconds.
+func waits(secs ...int64) reports.Waits {
+	w := reports.Waits{}
+	for _, s := range secs {
+		w[s]++
+	}
+	return w
+}
+
+func TestMedianAndP90(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		w       reports.Waits
+		median  float64
+		p90     int64
+		samples bool
+	}{
+		{"none", waits(), 0, 0, false},
+		{"one sample", waits(42), 42, 42, true},
+		{"two samples: the mean of both", waits(10, 21), 15.5, 21, true},
+		{"odd count, unsorted", waits(30, 5, 12), 12, 30, true},
+		{"even count", waits(4, 8, 1, 9), 6, 9, true},
+		// Ten samples: the 9th is the 90th percentile (ceil(0.9×10) = 9).
+		{"ten samples", waits(1, 2, 3, 4, 5, 6, 7, 8, 9, 100), 5.5, 9, true},
+		// Eleven: ceil(9.9) = 10th.
+		{"eleven samples", waits(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 100), 6, 10, true},
+		{"repeated values", waits(7, 7, 7, 7, 20), 7, 20, true},
+		{"twenty samples, long tail", waits(3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 60, 90), 3, 3, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			m, ok := tt.w.Median()
+			if ok != tt.samples || m != tt.median {
+				t.Errorf("median: got %v %v, want %v %v", m, ok, tt.median, tt.samples)
+			}
+			p, ok := tt.w.P90()
+			if ok != tt.samples || p != tt.p90 {
+				t.Errorf("p90: got %v %v, want %v %v", p, ok, tt.p90, tt.samples)
+			}
+		})
+	}
+}
+
+// TestCallEndedCounts counts ended calls in memory, flushes them and reads
+// them back per day and language: outcomes, where callers gave up, and the
+// waits to a person with their median and 90th percentile.
+func TestCallEndedCounts(t *testing.T) {
+	t.Parallel()
+	rs := redistest.Start(t)
+	b, err := reports.New(rs.Client(), "t:", func() *time.Location { return time.UTC }, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
+	for _, e := range []calls.End{
+		{Outcome: calls.OutcomePerson, Lang: "en", At: at, Reached: true, ToPerson: 12 * time.Second},
+		{Outcome: calls.OutcomePerson, Lang: "en", At: at, Reached: true, ToPerson: 20900 * time.Millisecond},
+		{Outcome: calls.OutcomePerson, Lang: "es", At: at, Reached: true, ToPerson: 41 * time.Second},
+		{Outcome: calls.OutcomePerson, Lang: "es", At: at, Reached: true, ToPerson: 9 * time.Hour}, // capped
+		{Outcome: calls.OutcomeHungUpRing, Stage: calls.StageRing, Lang: "es", At: at},
+		{Outcome: calls.OutcomeHungUpMenu, Stage: calls.StageMenu, Lang: "en", At: at},
+		{Outcome: calls.OutcomeRequest, Stage: calls.StageCallback, Lang: "en", At: at},
+		{Outcome: calls.OutcomeUnknown, Stage: calls.StageGreeting, Lang: "en", At: at},
+	} {
+		b.CallEnded(e)
+	}
+	if err := b.Flush(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	p, err := b.Read(t.Context(), 2, at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := p.Days[1]
+	for _, c := range []struct {
+		name      string
+		got, want int64
+	}{
+		{"calls", d.Calls(""), 8},
+		{"calls in Spanish", d.Calls("es"), 3},
+		{"helped", d.Helped(""), 5},
+		{"helped in English", d.Helped("en"), 3},
+		{"abandoned", d.Abandoned(""), 2},
+		{"reached a person in Spanish", d.Outcome(calls.OutcomePerson, "es"), 2},
+		{"gave up ringing", d.GaveUp(calls.StageRing, ""), 1},
+		{"gave up ringing in English", d.GaveUp(calls.StageRing, "en"), 0},
+		{"gave up in the menu", d.GaveUp(calls.StageMenu, "en"), 1},
+		{"waits", p.Waits("").Count(), 4},
+		{"a day without calls", p.Days[0].Calls(""), 0},
+	} {
+		if c.got != c.want {
+			t.Errorf("%s: got %d, want %d", c.name, c.got, c.want)
+		}
+	}
+	if m, _ := p.Waits("en").Median(); m != 16 {
+		t.Errorf("English median: got %v, want 16 (12 s and 20 s)", m)
+	}
+	if p90, _ := p.Waits("es").P90(); p90 != reports.MaxWaitSeconds {
+		t.Errorf("Spanish p90: got %d, want the cap %d", p90, reports.MaxWaitSeconds)
+	}
+	if got := strings.Join(p.Languages(), ","); got != "en,es" {
+		t.Errorf("languages: %s", got)
+	}
+	keys, _ := rs.Client().Keys(t.Context(), "*").Result()
+	if len(keys) != 2 {
+		t.Errorf("keys: %v, want the day's counts and its waits", keys)
+	}
+}
+
+// TestMissedCallsCalledBack: a missed call's first attempt within the
+// deadline counts as called back on time in its language, a late one as
+// late, and neither counts for another request.
+func TestMissedCallsCalledBack(t *testing.T) {
+	t.Parallel()
+	rs := redistest.Start(t)
+	b, err := reports.New(rs.Client(), "t:", func() *time.Location { return time.UTC }, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
+	for _, a := range []reports.Attempt{
+		{At: at, Waited: time.Hour, Missed: true, Lang: "es"},
+		{At: at, Waited: 5 * time.Hour, Late: true, Missed: true, Lang: "es"},
+		{At: at, Waited: 2 * time.Hour, Missed: true, Lang: "en"},
+		{At: at, Waited: 2 * time.Hour, Lang: "en"}, // an ordinary request
+	} {
+		if err := b.FirstAttempt(t.Context(), a); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p, err := b.Read(t.Context(), 1, at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := p.Days[0]
+	for _, c := range []struct {
+		lang         string
+		onTime, late int64
+	}{{"", 2, 1}, {"es", 1, 1}, {"en", 1, 0}, {"fr", 0, 0}} {
+		on, late := d.MissedCalledBack(c.lang)
+		if on != c.onTime || late != c.late {
+			t.Errorf("%q: on time %d, late %d; want %d and %d", c.lang, on, late, c.onTime, c.late)
+		}
+	}
+	if p.Total(reports.FirstOnTime) != 3 || p.Total(reports.FirstLate) != 1 {
+		t.Errorf("first attempts: on time %d, late %d", p.Total(reports.FirstOnTime), p.Total(reports.FirstLate))
 	}
 }

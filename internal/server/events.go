@@ -31,12 +31,13 @@ func (e callEvents) RingPlaced(string)                { e.count(reports.Rang) }
 func (e callEvents) RingAnswered(string)              { e.count(reports.Answered) }
 func (e callEvents) CallbackOffered(callback.Reason)  { e.count(reports.Unanswered) }
 
-// CallEnded counts a completed call's outcome, per day and language, and
-// where a caller who got no help gave up.
-func (e callEvents) CallEnded(o calls.Outcome, stage calls.Stage, lang string, at time.Time) {
-	e.m.CallOutcome(string(o))
-	e.book.Add(reports.OutcomeCounter(o, lang), at)
-	if o.GaveUp() {
-		e.book.Add(reports.GaveUpCounter(stage, lang), at)
+// CallEnded counts a completed call's outcome, per day and language,
+// where a caller who got no help gave up, and how long a caller who
+// reached a person waited.
+func (e callEvents) CallEnded(end calls.End) {
+	e.m.CallOutcome(string(end.Outcome))
+	if end.Reached {
+		e.m.ToPerson(end.ToPerson)
 	}
+	e.book.CallEnded(end)
 }

@@ -5,6 +5,7 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -133,7 +134,9 @@ func New(o Options) (*Server, error) {
 		line := o.Live.Current()
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 		defer cancel()
-		if err := a.Reports.FirstAttempt(ctx, at, line.WaitingAge(r.CreatedAt, at), line.Callback.Deadline); err != nil {
+		attempt := reports.Attempt{At: at, Waited: line.WaitingAge(r.CreatedAt, at), Late: line.Overdue(r.CreatedAt, at),
+			Missed: r.Reason == callback.ReasonMissedCall, Lang: cmp.Or(r.Language, line.Lang)}
+		if err := a.Reports.FirstAttempt(ctx, attempt); err != nil {
 			o.Logger.Warn("a report count was lost", slog.String("counter", "first attempt"), slog.String("error", err.Error()))
 		}
 	})

@@ -72,8 +72,11 @@ func (l *Logs) String() string {
 
 // Options shape a test server.
 type Options struct {
-	At   time.Time // the clock; zero means a Monday morning when the practice is open
-	YAML string    // the line configuration; empty means the built-in default
+	At time.Time // the clock; zero means a Monday morning when the practice is open
+	// Clock, when set, is the clock instead of At: for tests whose calls
+	// take time (the wait to a person).
+	Clock func() time.Time
+	YAML  string // the line configuration; empty means the built-in default
 	// ConfigPath loads (and reloads) the configuration from a file instead.
 	ConfigPath string
 	// RedisArgs are extra redis-server arguments.
@@ -138,6 +141,9 @@ func New(t testing.TB, o Options) *Server {
 	logs := &Logs{}
 	log := slog.New(slog.NewTextHandler(logs, nil))
 	now := func() time.Time { return o.At }
+	if o.Clock != nil {
+		now = o.Clock
+	}
 	if o.RedisTimeout <= 0 {
 		o.RedisTimeout = 5 * time.Second
 	}
