@@ -171,15 +171,15 @@ func humanDuration(d time.Duration) string {
 }
 
 type page struct {
-	Title    string
-	Who      string
-	CSRF     string
-	Flash    string
-	Error    string
-	Pending  int64
-	Urgent   int64 // pending requests to work before every other
-	Overdue  int
-	Mine     []item
+	Title   string
+	Who     string
+	CSRF    string
+	Flash   string
+	Error   string
+	Pending int64
+	Urgent  int64 // pending requests to work before every other
+	Overdue int
+	Mine    []item
 	// Others are the requests colleagues are working on, with who and
 	// since when: they stay in sight instead of vanishing.
 	Others   []item

@@ -68,7 +68,7 @@ type Server struct {
 	// DutyWatch texts the admins when a ring group has nobody taking calls
 	// while the office is open; its Run is started by the server's owner.
 	DutyWatch *duty.Watch
-	Calls    *calls.Store
+	Calls     *calls.Store
 	// Tracks writes what calls did and decides their outcomes in the
 	// background; its Run is started and stopped by the server's owner.
 	Tracks   *calls.Writer
@@ -233,7 +233,7 @@ func (a *Server) console(o Options) (*console.Console, error) {
 	}
 	cons, err := console.New(console.Deps{
 		Queue: a.Queue, Staff: a.Staff, Sessions: a.Sessions, Line: o.Live.Current, Now: o.Now, Logger: o.Logger, Duty: a.Duty, Reports: a.Reports,
-		Watch: a.DutyWatch,
+		Watch:  a.DutyWatch,
 		Twilio: tw, Secure: strings.HasPrefix(o.Env.PublicURL, "https://") && !o.InsecureCookies, Origin: o.Env.PublicURL,
 		Unreplicated: a.Recorder.Unreplicated,
 	})
