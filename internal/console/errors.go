@@ -86,6 +86,12 @@ func (x *Console) fromHTTPError(err error, c echo.Context) *problem {
 	}
 	if m := actionPath.FindStringSubmatch(c.Request().URL.Path); m != nil {
 		p.BackHref, p.BackText = "/staff/requests/"+m[1], "Back to the request"
+		// A form's address opened as a page (a reload, a bookmark, the
+		// back button): the router has only the POST, and says 404.
+		if p.Status == http.StatusNotFound || p.Status == http.StatusMethodNotAllowed {
+			p.Status, p.Title = http.StatusMethodNotAllowed, titles[http.StatusMethodNotAllowed]
+			p.Text = "This address is what a button on the request's page sends; opening it does nothing. Nothing was changed."
+		}
 	}
 	return p
 }

@@ -265,6 +265,9 @@ func (x *Console) replicaBanner(ctx context.Context, who string) string {
 		n, humanDuration(time.Since(oldest)))
 }
 
+// maxHistoryReads bounds the requests whose history one queue page reads.
+const maxHistoryReads = 50
+
 // queuePage fills the queue: pending requests, urgent ones first, then
 // oldest first (the queue's order), and those the viewer holds.
 func (x *Console) queuePage(c echo.Context) (page, error) {
@@ -285,9 +288,18 @@ func (x *Console) queuePage(c echo.Context) (page, error) {
 		return p, err
 	}
 	p.More = next != ""
+	tried := 0
 	for _, r := range pending {
 		if p.Filter != "" && r.Language != p.Filter {
 			continue
+		}
+		// Lists carry no history: the last attempt's time and who made it
+		// come from the request itself, for the (few) tried before.
+		if r.Attempts > 0 && tried < maxHistoryReads {
+			tried++
+			if full, err := x.d.Queue.Get(ctx, r.ID); err == nil {
+				r = full
+			}
 		}
 		it := x.item(r, p.Who, false)
 		if it.Overdue {
