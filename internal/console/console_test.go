@@ -482,7 +482,7 @@ func TestDutySwitchesAndWhoMayChangeWhom(t *testing.T) {
 		t.Errorf("admin switches a stranger: %d, want 400", rec.Code)
 	}
 	page := carl.do("GET", "/staff/duty", nil).Body.String()
-	for _, want := range []string{"ben", "Away (switched admin)", "by carl (admin)", `aria-label="Switch ben to taking calls">Switch to taking calls</button>`} {
+	for _, want := range []string{"ben", "Away (switched admin)", "by carl (admin)", `aria-label="Switch to taking calls: ben">Switch to taking calls</button>`} {
 		if !strings.Contains(page, want) {
 			t.Errorf("the duty page lacks %q", want)
 		}
