@@ -170,6 +170,15 @@ func TestNobodyTakingCallsWarnsEveryoneAndTextsAdminsOnce(t *testing.T) {
 	if len(smsTo(s)) != 1 {
 		t.Errorf("%d texts; switching on sends none", len(smsTo(s)))
 	}
+	// Ben texts OFF from his phone: a new gap, texted about at once.
+	form := url.Values{"MessageSid": {"SM0123456789abcdef0123456789abcde1"}, "AccountSid": {testserver.AccountSID},
+		"From": {"+14255550102"}, "To": {"+14258692644"}, "Body": {"OFF"}}
+	if rec := s.Post("/twilio/sms", form, true); rec.Code != http.StatusOK {
+		t.Fatalf("ben texts OFF: %d", rec.Code)
+	}
+	if got := smsTo(s); len(got) != 2 || got[1] != "+14255550190" {
+		t.Errorf("after ben texted OFF the texts went to %v, want the admin twice in all", got)
+	}
 }
 
 // TestAfterHoursNobodyIsWarnedOnlyQuietly: while the office is closed a
