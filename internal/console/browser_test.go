@@ -36,8 +36,9 @@ func artifactDir(t *testing.T) string {
 }
 
 // startBrowser starts headless chromium for the test and returns its
-// context, bounded to 90 seconds; it stops at cleanup.
-func startBrowser(t *testing.T, exe string) context.Context {
+// context, bounded to 90 seconds (or the given bound, a guard against a
+// hang, never a measure of speed); it stops at cleanup.
+func startBrowser(t *testing.T, exe string, bound ...time.Duration) context.Context {
 	t.Helper()
 	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(exe), chromedp.NoSandbox, chromedp.DisableGPU, chromedp.WindowSize(1200, 900),
@@ -49,7 +50,11 @@ func startBrowser(t *testing.T, exe string) context.Context {
 	if err := chromedp.Do(browser); err != nil {
 		t.Fatalf("start chromium: %v", err)
 	}
-	bounded, cancel := context.WithTimeout(browser, 90*time.Second)
+	limit := 90 * time.Second
+	if len(bound) > 0 {
+		limit = bound[0]
+	}
+	bounded, cancel := context.WithTimeout(browser, limit)
 	t.Cleanup(cancel)
 	return bounded
 }

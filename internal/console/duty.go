@@ -1,6 +1,7 @@
 package console
 
 import (
+	"cmp"
 	"log/slog"
 	"maps"
 	"net/http"
@@ -36,6 +37,7 @@ type dutyRow struct {
 // dutyGroup is one ring group on the duty page: who takes its calls now.
 type dutyGroup struct {
 	Name   string
+	Title  string   // for people: "Scheduling", an extension's name
 	Taking []string // "ana (…0101)"; none: nobody
 }
 
@@ -169,7 +171,7 @@ func (x *Console) DutyPage(c echo.Context) error {
 		p.Members = append(p.Members, row)
 	}
 	for _, name := range slices.Sorted(maps.Keys(line.Groups)) {
-		g := dutyGroup{Name: name}
+		g := dutyGroup{Name: name, Title: cmp.Or(line.Groups[name].Title, name)}
 		for _, m := range duty.Taking(line.Groups[name], states, now) {
 			shown := m.Address
 			if m.Kind == routing.MemberPhone {

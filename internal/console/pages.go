@@ -15,6 +15,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/switchboard-clinic/switchboard/internal/callback"
+	"github.com/switchboard-clinic/switchboard/internal/duty"
 	"github.com/switchboard-clinic/switchboard/internal/phone"
 	"github.com/switchboard-clinic/switchboard/routing"
 )
@@ -237,10 +238,11 @@ func (x *Console) base(c echo.Context, title string) page {
 	if x.d.Watch != nil {
 		// A page that cannot tell still shows: the duty page says more.
 		if cover, err := x.d.Watch.Cover(ctx); err == nil && len(cover.Uncovered) > 0 {
+			titles := strings.Join(duty.Titles(x.d.Line(), cover.Uncovered), " or ")
 			if cover.Open {
-				p.Gap = strings.Join(cover.Uncovered, " or ")
+				p.Gap = titles
 			} else {
-				p.ClosedGap = strings.Join(cover.Uncovered, " or ")
+				p.ClosedGap = titles
 			}
 		}
 	}

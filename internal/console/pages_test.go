@@ -144,13 +144,13 @@ func TestNobodyTakingCallsWarnsEveryoneAndTextsAdminsOnce(t *testing.T) {
 	for _, b := range []*browser{ada, ben} {
 		for _, path := range []string{"/staff/", "/staff/done", "/staff/duty"} {
 			body := b.do("GET", path, nil).Body.String()
-			if !strings.Contains(body, `id="duty-banner"><strong>Nobody is taking scheduling calls.</strong>`) {
+			if !strings.Contains(body, `id="duty-banner"><strong>Nobody is taking calls for Scheduling.</strong>`) {
 				t.Errorf("%s has no warning", path)
 			}
 		}
 	}
 	duty := ada.do("GET", "/staff/duty", nil).Body.String()
-	if !strings.Contains(duty, "<h2>scheduling</h2>") || !strings.Contains(duty, "Nobody is taking calls.") {
+	if !strings.Contains(duty, "<h2>Scheduling</h2>") || !strings.Contains(duty, "Nobody is taking calls.") {
 		t.Error("the duty page does not say per group who is taking calls")
 	}
 	if body := ben.do("GET", "/staff/", nil).Body.String(); !strings.Contains(body, `You: <span id="duty-state">Away</span>`) ||

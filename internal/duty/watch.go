@@ -1,6 +1,7 @@
 package duty
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -36,6 +37,16 @@ func Uncovered(line *routing.Line, states map[string]State, now time.Time) []str
 		}
 	}
 	sort.Strings(out)
+	return out
+}
+
+// Titles names groups for people: each group's title ("Scheduling",
+// an extension's name), or its key when it has none.
+func Titles(line *routing.Line, groups []string) []string {
+	out := make([]string, 0, len(groups))
+	for _, n := range groups {
+		out = append(out, cmp.Or(line.Groups[n].Title, n))
+	}
 	return out
 }
 
@@ -185,7 +196,7 @@ func (w *Watch) alert(ctx context.Context, line *routing.Line, groups []string) 
 		w.log.Warn("no admin was texted about the duty gap: no admin has a phone (switchboard staff phone NAME NUMBER)")
 		return
 	}
-	body := GapText(line.Practice, groups)
+	body := GapText(line.Practice, Titles(line, groups))
 	for _, to := range phones {
 		if err := w.texter.SendSMS(to, line.MainNumber, body); err != nil {
 			w.log.Warn("duty gap SMS not sent", slog.String("error", err.Error()))
@@ -193,11 +204,11 @@ func (w *Watch) alert(ctx context.Context, line *routing.Line, groups []string) 
 	}
 }
 
-// GapText is the admins' SMS about a gap: the practice and the groups,
-// never anything about a caller.
-func GapText(practice string, groups []string) string {
-	return practice + ": nobody is taking " + strings.Join(groups, " or ") +
-		" calls now, so callers are offered a call back instead. Switch someone on in the staff console (Who is taking calls), or a scheduler texts ON."
+// GapText is the admins' SMS about a gap: the practice and the groups'
+// titles, never anything about a caller.
+func GapText(practice string, titles []string) string {
+	return practice + ": nobody is taking calls for " + strings.Join(titles, " or ") +
+		" now, so callers are offered a call back instead. Switch someone on in the staff console (Who is taking calls), or a scheduler texts ON."
 }
 
 // Run checks every interval until ctx ends, so a gap that starts by the

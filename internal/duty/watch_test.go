@@ -126,7 +126,7 @@ func TestAdminsAreTextedOnceWhenAGapStarts(t *testing.T) {
 	if texted.Load() != 1 || len(r.texts()) != 1 {
 		t.Fatalf("four checks on two instances texted %d time(s): %q", texted.Load(), r.texts())
 	}
-	if got := r.texts()[0]; !strings.HasPrefix(got, boss+" Test Practice: nobody is taking scheduling calls now") || strings.Contains(got, "+1206") {
+	if got := r.texts()[0]; !strings.HasPrefix(got, boss+" Test Practice: nobody is taking calls for Scheduling now") || strings.Contains(got, "+1206") {
 		t.Errorf("the text = %q", got)
 	}
 	check(r.b, 0, "the same gap a minute later")
