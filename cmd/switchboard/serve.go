@@ -137,6 +137,13 @@ func serve(ctx context.Context, getenv func(string) string, stdout, stderr io.Wr
 		defer close(bgDone)
 		recorder.Run(bgCtx, 2*time.Second, time.Minute)
 	}()
+	// A ring group with nobody taking calls while the office is open: the
+	// admins are texted once when it starts, by the clock too.
+	dutyDone := make(chan struct{})
+	go func() {
+		defer close(dutyDone)
+		a.DutyWatch.Run(bgCtx, 30*time.Second)
+	}()
 	// Calls' steps and outcomes: what is queued at shutdown is written then.
 	go func() {
 		defer close(tracksDone)
@@ -166,6 +173,7 @@ func serve(ctx context.Context, getenv func(string) string, stdout, stderr io.Wr
 	stopBackground()
 	<-bgDone
 	<-tracksDone
+	<-dutyDone
 	// One last attempt to hand spooled requests to Redis; what stays is kept
 	// on disk and replayed at the next start.
 	if spool.Len() > 0 {

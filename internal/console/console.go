@@ -89,6 +89,9 @@ type Deps struct {
 	// Duty is who of the ring groups' members takes calls; nil hides the
 	// duty controls.
 	Duty *duty.Roster
+	// Watch says whether every ring group has somebody taking calls: while
+	// one has nobody and the office is open, every page warns. nil: never.
+	Watch *duty.Watch
 	// Reports are the daily counts behind /staff/reports; nil: no reports.
 	Reports *reports.Book
 	// Unreplicated reports callback writes no Redis replica has
@@ -174,7 +177,8 @@ func (x *Console) RequireSession(next echo.HandlerFunc) echo.HandlerFunc {
 		if c.Request().Method != http.MethodGet && c.Request().Method != http.MethodHead {
 			token := c.FormValue("_csrf")
 			if subtle.ConstantTimeCompare([]byte(token), []byte(sess.CSRF)) != 1 {
-				return c.String(http.StatusForbidden, "This form has expired or did not come from the console. Go back, reload the page and try again.")
+				return &problem{Status: http.StatusForbidden, Title: "This form has expired",
+					Text: "The form has expired or did not come from the console. Nothing was changed. Go back, reload the page and try again."}
 			}
 		}
 		c.Set(sessionKey, sess)
@@ -206,7 +210,8 @@ func (x *Console) unavailable(c echo.Context, err error) error {
 	x.d.Logger.Error("console request failed",
 		slog.String("request_id", c.Response().Header().Get(echo.HeaderXRequestID)),
 		slog.String("route", c.Path()), slog.String("error", err.Error()))
-	return c.String(http.StatusServiceUnavailable, "The callback store is unavailable right now. Nothing was changed; try again in a moment.")
+	return x.problemPage(c, &problem{Status: http.StatusServiceUnavailable, Title: "Not available right now",
+		Text: "The callback store is unavailable right now. Nothing was changed; try again in a moment."})
 }
 
 // Static serves the console's stylesheet and script.

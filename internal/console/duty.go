@@ -1,7 +1,11 @@
 package console
 
 import (
+	"cmp"
+	"log/slog"
+	"maps"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -28,6 +32,13 @@ type dutyRow struct {
 	On      bool
 	Status  string
 	Changed string // when, by whom and how the switch was last set
+}
+
+// dutyGroup is one ring group on the duty page: who takes its calls now.
+type dutyGroup struct {
+	Name   string
+	Title  string   // for people: "Scheduling", an extension's name
+	Taking []string // "ana (…0101)"; none: nobody
 }
 
 // dutyEvent is one logged change, for people.
@@ -65,7 +76,7 @@ func (x *Console) myDuty(c echo.Context, name string) *dutyBar {
 // themselves on duty (on=1) or away (on=0).
 func (x *Console) SetMyDuty(c echo.Context) error {
 	if x.d.Duty == nil {
-		return echo.NewHTTPError(http.StatusNotFound, "duty is not configured")
+		return errNoDuty
 	}
 	s := session(c)
 	ctx, cancel := x.ctx(c)
@@ -75,7 +86,9 @@ func (x *Console) SetMyDuty(c echo.Context) error {
 		return x.unavailable(c, err)
 	}
 	if acct.Phone == "" || len(duty.GroupsOf(x.d.Line(), acct.Phone)) == 0 {
-		return echo.NewHTTPError(http.StatusConflict, "your account has no phone on a ring group (switchboard staff phone NAME NUMBER)")
+		return &problem{Status: http.StatusConflict, Title: "You have no duty switch",
+			Text:  "Your account has no phone that a ring group rings, so there is nothing to switch. Ask an admin if your phone should ring.",
+			Admin: "A member's phone goes on the account with: switchboard staff phone NAME NUMBER, and in a ring group of the configuration."}
 	}
 	on := c.FormValue("on") == "1"
 	if err := x.d.Duty.Set(ctx, acct.Phone, on, s.Name, "console", duty.SwitchUntil(x.d.Line(), acct.Phone, x.d.Now())); err != nil {
@@ -85,8 +98,27 @@ func (x *Console) SetMyDuty(c echo.Context) error {
 	if on {
 		msg = "You are taking calls."
 	}
-	x.d.Sessions.SetFlash(ctx, s.ID, msg)
+	x.checkGap(c)
+	_ = x.d.Sessions.SetFlash(ctx, s.ID, msg)
 	return c.Redirect(http.StatusSeeOther, backTo(c.FormValue("next")))
+}
+
+// errNoDuty answers the duty routes of a console built without a roster.
+var errNoDuty = &problem{Status: http.StatusNotFound, Title: "Duty is not set up",
+	Text: "This Switchboard keeps no duty switches, so there is nothing to show here."}
+
+// checkGap tells the watch at once of a switch, so the admins are texted
+// when it leaves a group with nobody (the watch's own loop would find it
+// within a minute).
+func (x *Console) checkGap(c echo.Context) {
+	if x.d.Watch == nil {
+		return
+	}
+	ctx, cancel := x.ctx(c)
+	defer cancel()
+	if _, err := x.d.Watch.Check(ctx); err != nil {
+		x.d.Logger.Warn("duty check after a switch failed; the next check tries again", slog.String("error", err.Error()))
+	}
 }
 
 // backTo is a console path to return to after a form, or the queue.
@@ -101,7 +133,7 @@ func backTo(next string) string {
 // changes; admins can change anyone's.
 func (x *Console) DutyPage(c echo.Context) error {
 	if x.d.Duty == nil {
-		return echo.NewHTTPError(http.StatusNotFound, "duty is not configured")
+		return errNoDuty
 	}
 	p := x.base(c, "Who is taking calls")
 	ctx, cancel := x.ctx(c)
@@ -134,9 +166,23 @@ func (x *Console) DutyPage(c echo.Context) error {
 			row.Shown = phone.Mask(m.Address)
 		}
 		if st, ok := states[m.Address]; ok {
-			row.Changed = st.At.In(loc).Format("Mon Jan 2, 3:04 PM") + " by " + phone.MaskIn(st.Who) + " (" + st.How + ")"
+			row.Changed = st.At.In(loc).Format(stamp) + " by " + phone.MaskIn(st.Who) + " (" + st.How + ")"
 		}
 		p.Members = append(p.Members, row)
+	}
+	for _, name := range slices.Sorted(maps.Keys(line.Groups)) {
+		g := dutyGroup{Name: name, Title: cmp.Or(line.Groups[name].Title, name)}
+		for _, m := range duty.Taking(line.Groups[name], states, now) {
+			shown := m.Address
+			if m.Kind == routing.MemberPhone {
+				shown = phone.Mask(m.Address)
+			}
+			if n := names[m.Address]; n != "" {
+				shown = n + " (" + shown + ")"
+			}
+			g.Taking = append(g.Taking, shown)
+		}
+		p.Groups = append(p.Groups, g)
 	}
 	log, err := x.d.Duty.Log(ctx, 100)
 	if err != nil {
@@ -151,7 +197,7 @@ func (x *Console) DutyPage(c echo.Context) error {
 		if n := names[ch.Member]; n != "" {
 			member = n + " (" + member + ")"
 		}
-		p.DutyLog = append(p.DutyLog, dutyEvent{When: ch.At.In(loc).Format("Mon Jan 2, 3:04 PM"), Member: member, Change: change, Who: phone.MaskIn(ch.Who), How: ch.How})
+		p.DutyLog = append(p.DutyLog, dutyEvent{When: ch.At.In(loc).Format(stamp), Member: member, Change: change, Who: phone.MaskIn(ch.Who), How: ch.How})
 	}
 	return x.render(c, http.StatusOK, "duty.html", p)
 }
@@ -160,7 +206,7 @@ func (x *Console) DutyPage(c echo.Context) error {
 // or away.
 func (x *Console) SetDuty(c echo.Context) error {
 	if x.d.Duty == nil {
-		return echo.NewHTTPError(http.StatusNotFound, "duty is not configured")
+		return errNoDuty
 	}
 	if err := x.requireAdmin(c, "only an admin can change another member's duty"); err != nil {
 		return err
@@ -170,11 +216,22 @@ func (x *Console) SetDuty(c echo.Context) error {
 	defer cancel()
 	member := c.FormValue("member")
 	if len(duty.GroupsOf(x.d.Line(), member)) == 0 {
-		return echo.NewHTTPError(http.StatusBadRequest, "no ring group has that member")
+		return &problem{Status: http.StatusBadRequest, Title: "No such member",
+			Text: "No ring group has that member. Nothing was changed.", BackHref: "/staff/duty", BackText: "Back to who is taking calls"}
 	}
 	on := c.FormValue("on") == "1"
 	if err := x.d.Duty.Set(ctx, member, on, s.Name, "admin", duty.SwitchUntil(x.d.Line(), member, x.d.Now())); err != nil {
 		return x.unavailable(c, err)
 	}
+	x.checkGap(c)
+	who := c.FormValue("name")
+	if who == "" {
+		who = phone.Mask(member)
+	}
+	msg := who + " is away now."
+	if on {
+		msg = who + " is taking calls now."
+	}
+	_ = x.d.Sessions.SetFlash(ctx, s.ID, msg)
 	return c.Redirect(http.StatusSeeOther, "/staff/duty")
 }

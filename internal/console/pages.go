@@ -15,6 +15,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/switchboard-clinic/switchboard/internal/callback"
+	"github.com/switchboard-clinic/switchboard/internal/duty"
 	"github.com/switchboard-clinic/switchboard/internal/phone"
 	"github.com/switchboard-clinic/switchboard/routing"
 )
@@ -22,42 +23,143 @@ import (
 // item is one request as the console shows it.
 type item struct {
 	*callback.Request
-	Mine    bool   // claimed by the viewer
-	Number  string // masked unless revealed
-	Age     string // in business hours
+	Mine bool // claimed by the viewer
+	// Number is the number for reading: masked ("…0142") unless revealed,
+	// then "(206) 555-0142"; Tel is the tel: link of a revealed number.
+	Number string
+	Tel    template.URL
+	// Age is the waiting time in office hours ("35 min"), "after hours"
+	// for a request left while the office is closed and not yet waited
+	// through any office hour, and "" once the request is finished.
+	Age     string
 	Overdue bool
-	Created string // local time
+	Created string // local time with its zone
 	Reason  string
 	// Urgent marks a request to work before every other (a caller who may
-	// be in crisis): the queue lists it first, with a badge.
+	// be in crisis): the queue lists it first, with a badge. Missed marks a
+	// caller who hung up before reaching anyone or leaving a request.
 	Urgent   bool
+	Missed   bool
 	HasAudio bool
 	// Language names the caller's language for staff ("Spanish"), and is
 	// "" for the line's own.
 	Language string
+	// The latest attempt: its outcome in words, when and by whom.
+	LastOutcome, LastAttempt, LastBy string
+	Claimed                          string // since when the claim is held
+	Finished                         string
+	// Label names the request in its row's controls: "request from …0142
+	// left Mon Nov 30, 9:30 AM PST".
+	Label string
 }
+
+// stamp is how the console writes a time: local, with the zone.
+const stamp = "Mon Jan 2, 3:04 PM MST"
 
 func (x *Console) item(r *callback.Request, viewer string, revealed bool) item {
 	l := x.d.Line()
 	now := x.d.Now()
+	loc := l.Schedule.Location
 	it := item{
 		Request: r, Mine: r.HeldBy(viewer),
-		Number: phone.Mask(r.CallbackNumber), Age: humanDuration(l.WaitingAge(r.CreatedAt, now)),
+		Number:  phone.Mask(r.CallbackNumber),
 		Overdue: !r.Finished() && l.Overdue(r.CreatedAt, now),
-		Created: r.CreatedAt.In(l.Schedule.Location).Format("Mon Jan 2, 3:04 PM"),
-		Reason:  r.Reason.Describe(), Urgent: r.Reason.Urgent(), HasAudio: r.Message != nil && r.Message.RecordingSID != "",
+		Created: r.CreatedAt.In(loc).Format(stamp),
+		Reason:  r.Reason.Describe(), Urgent: r.Reason.Urgent(), Missed: r.Reason == callback.ReasonMissedCall,
+		HasAudio: r.Message != nil && r.Message.RecordingSID != "",
+	}
+	if !r.Finished() {
+		age := l.WaitingAge(r.CreatedAt, now)
+		it.Age = humanDuration(age)
+		if age < time.Minute && !l.OpenAt(now) {
+			it.Age = "after hours"
+		}
+	} else if !r.FinishedAt.IsZero() {
+		it.Finished = r.FinishedAt.In(loc).Format(stamp)
+	}
+	if r.Status == callback.StatusClaimed && !r.ClaimedAt.IsZero() {
+		it.Claimed = r.ClaimedAt.In(loc).Format(stamp)
+	}
+	for i := len(r.History) - 1; i >= 0; i-- {
+		e := r.History[i]
+		if o, ok := strings.CutPrefix(e.What, "complete: "); ok || e.What == "call placed" {
+			it.LastOutcome, it.LastAttempt, it.LastBy = "Call placed", e.At.In(loc).Format(stamp), e.Who
+			if ok {
+				it.LastOutcome = outcomeWords(callback.Outcome(o))
+			}
+			break
+		}
+	}
+	if it.LastOutcome == "" && r.Outcome != "" {
+		it.LastOutcome = outcomeWords(r.Outcome)
 	}
 	if lang, ok := l.LanguageOf(r.Language); !ok || lang.Key != "" {
 		it.Language = cmp.Or(lang.Name, r.Language)
 	}
+	it.Label = "request from " + it.Number + " left " + it.Created
 	// The full number and the transcription reach the page only after the
 	// claim holder asked for them ("show number"), which the history records.
 	if revealed && it.Mine {
-		it.Number = r.CallbackNumber
+		it.Number = phone.Readable(r.CallbackNumber)
+		if telNumber.MatchString(r.CallbackNumber) { // html/template trusts no tel: URL of its own
+			it.Tel = template.URL("tel:" + r.CallbackNumber)
+		}
 	} else {
 		it.Request = r.Masked()
 	}
 	return it
+}
+
+// telNumber is what a tel: link may carry: an E.164 number.
+var telNumber = regexp.MustCompile(`^\+[1-9][0-9]{6,14}$`)
+
+// outcomeWords says an outcome for people.
+func outcomeWords(o callback.Outcome) string {
+	switch o {
+	case callback.OutcomeReached:
+		return "Reached"
+	case callback.OutcomeLeftVoicemail:
+		return "Left a voicemail"
+	case callback.OutcomeNoAnswer:
+		return "No answer"
+	case callback.OutcomeWrongNumber:
+		return "Wrong number"
+	case callback.OutcomeOther:
+		return "Other (see the notes)"
+	}
+	return string(o)
+}
+
+// statusWords says a request's status for people.
+func statusWords(s callback.Status) string {
+	switch s {
+	case callback.StatusPending:
+		return "Waiting in the queue"
+	case callback.StatusClaimed:
+		return "Claimed"
+	case callback.StatusDone:
+		return "Done"
+	case callback.StatusCancelled:
+		return "Cancelled"
+	}
+	return string(s)
+}
+
+// historyWords says a history entry for people: "complete: no-answer"
+// becomes "recorded the outcome: No answer".
+func historyWords(what string) string {
+	if o, ok := strings.CutPrefix(what, "complete: "); ok {
+		return "recorded the outcome: " + outcomeWords(callback.Outcome(o))
+	}
+	switch what {
+	case "claim":
+		return "claimed it"
+	case "release":
+		return "released it to the queue"
+	case "note":
+		return "added a note"
+	}
+	return what
 }
 
 func humanDuration(d time.Duration) string {
@@ -70,15 +172,18 @@ func humanDuration(d time.Duration) string {
 }
 
 type page struct {
-	Title    string
-	Who      string
-	CSRF     string
-	Flash    string
-	Error    string
-	Pending  int64
-	Urgent   int64 // pending requests to work before every other
-	Overdue  int
-	Mine     []item
+	Title   string
+	Who     string
+	CSRF    string
+	Flash   string
+	Error   string
+	Pending int64
+	Urgent  int64 // pending requests to work before every other
+	Overdue int
+	Mine    []item
+	// Others are the requests colleagues are working on, with who and
+	// since when: they stay in sight instead of vanishing.
+	Others   []item
 	Queue    []item
 	More     bool
 	Item     *item
@@ -104,19 +209,44 @@ type page struct {
 	Report *reportView
 	// Banner tells admins that callback writes wait for a Redis replica.
 	Banner string
+	// Gap names the ring groups nobody takes calls for while the office is
+	// open: every page warns everyone ("" when all is well).
+	Gap string
+	// ClosedGap is the same while the office is closed: only the duty page
+	// says it, quietly (nobody is expected to take calls then).
+	ClosedGap string
+	// Problem is an error page's content.
+	Problem *problem
+	// AudioNote says why a voice message cannot be played here; AdminNote
+	// is the set-up hint behind it or behind CallNote, for admins only.
+	AudioNote string
+	AdminNote string
 	// The duty page.
 	Admin   bool
 	Members []dutyRow
 	DutyLog []dutyEvent
+	Groups  []dutyGroup
 }
 
 func (x *Console) base(c echo.Context, title string) page {
 	s := session(c)
 	ctx, cancel := x.ctx(c)
 	defer cancel()
-	return page{Title: title, Who: s.Name, CSRF: s.CSRF, Flash: x.d.Sessions.TakeFlash(ctx, s.ID),
+	p := page{Title: title, Who: s.Name, CSRF: s.CSRF, Flash: x.d.Sessions.TakeFlash(ctx, s.ID),
 		Deadline: humanDuration(x.d.Line().Callback.Deadline), LineLanguage: x.d.Line().LangName,
 		Duty: x.myDuty(c, s.Name), Path: c.Request().URL.Path, Banner: x.replicaBanner(ctx, s.Name)}
+	if x.d.Watch != nil {
+		// A page that cannot tell still shows: the duty page says more.
+		if cover, err := x.d.Watch.Cover(ctx); err == nil && len(cover.Uncovered) > 0 {
+			titles := strings.Join(duty.Titles(x.d.Line(), cover.Uncovered), " or ")
+			if cover.Open {
+				p.Gap = titles
+			} else {
+				p.ClosedGap = titles
+			}
+		}
+	}
+	return p
 }
 
 // replicaBanner is the admins' banner while callback writes wait for a
@@ -136,6 +266,9 @@ func (x *Console) replicaBanner(ctx context.Context, who string) string {
 		"and kept in this instance's spool until a replica has them. Staff see every request; check the Redis replicas.",
 		n, humanDuration(time.Since(oldest)))
 }
+
+// maxHistoryReads bounds the requests whose history one queue page reads.
+const maxHistoryReads = 50
 
 // queuePage fills the queue: pending requests, urgent ones first, then
 // oldest first (the queue's order), and those the viewer holds.
@@ -157,9 +290,18 @@ func (x *Console) queuePage(c echo.Context) (page, error) {
 		return p, err
 	}
 	p.More = next != ""
+	tried := 0
 	for _, r := range pending {
 		if p.Filter != "" && r.Language != p.Filter {
 			continue
+		}
+		// Lists carry no history: the last attempt's time and who made it
+		// come from the request itself, for the (few) tried before.
+		if r.Attempts > 0 && tried < maxHistoryReads {
+			tried++
+			if full, err := x.d.Queue.Get(ctx, r.ID); err == nil {
+				r = full
+			}
 		}
 		it := x.item(r, p.Who, false)
 		if it.Overdue {
@@ -172,8 +314,13 @@ func (x *Console) queuePage(c echo.Context) (page, error) {
 		return p, err
 	}
 	for _, r := range claimed {
+		if p.Filter != "" && r.Language != p.Filter {
+			continue
+		}
 		if r.ClaimedBy == p.Who {
 			p.Mine = append(p.Mine, x.item(r, p.Who, false))
+		} else {
+			p.Others = append(p.Others, x.item(r, p.Who, false))
 		}
 	}
 	return p, nil
@@ -206,16 +353,28 @@ func (x *Console) requestPage(c echo.Context, status int, r *callback.Request, r
 		ctx, cancel := x.ctx(c)
 		defer cancel()
 		acct, err := x.d.Staff.Get(ctx, p.Who)
+		var hint string
 		switch {
 		case err != nil:
 			p.CallNote = "Your account could not be read."
 		case x.d.Twilio == nil:
-			p.CallNote = "Calling from the console needs TWILIO_ACCOUNT_SID."
+			p.CallNote = "Calling from the console is not set up: call the client from the practice's phone."
+			hint = "Calling and playing voice messages from the console need TWILIO_ACCOUNT_SID (with TWILIO_AUTH_TOKEN)."
 		case acct.Phone == "":
-			p.CallNote = "Set your phone first: switchboard staff phone " + p.Who + " +1…"
+			p.CallNote = "Calling from the console needs your phone number on your account: ask an admin to add it."
+			hint = "Add it with: switchboard staff phone " + p.Who + " +1…"
 		default:
 			p.CanCall = true
 			p.CallNote = "Rings your phone (" + phone.Mask(acct.Phone) + ") first, then the client, who sees the main number."
+		}
+		if it.HasAudio && x.d.Twilio == nil {
+			p.AudioNote = "This voice message cannot be played here: playback from Twilio is not set up. The request's other details are below."
+		}
+		if hint != "" {
+			x.d.Logger.Warn("console feature not set up", slog.String("hint", hint))
+			if err == nil && acct.Admin {
+				p.AdminNote = "For admins: " + hint
+			}
 		}
 	}
 	return x.render(c, status, "request.html", p)
@@ -228,9 +387,8 @@ func (x *Console) load(c echo.Context) (*callback.Request, error) {
 }
 
 func (x *Console) notFound(c echo.Context) error {
-	p := x.base(c, "Not found")
-	p.Error = "There is no callback request with that id. It may have been deleted after its retention period."
-	return x.render(c, http.StatusNotFound, "message.html", p)
+	return x.problemPage(c, &problem{Status: http.StatusNotFound, Title: "No such callback request",
+		Text: "There is no callback request with that id. It may have been deleted after its retention period."})
 }
 
 // RequestPage answers GET /staff/requests/:id.
@@ -324,7 +482,7 @@ func (x *Console) Complete(c echo.Context) error {
 	// finished.
 	return x.act(c, func(id, who string) (*callback.Request, error) {
 		return x.d.Queue.Complete(ctx, id, who, outcome, note, requeue)
-	}, "Recorded: "+string(outcome)+".", "/staff/")
+	}, "Recorded: "+outcomeWords(outcome)+".", "/staff/")
 }
 
 // Note answers POST /staff/requests/:id/note.
@@ -372,19 +530,24 @@ func (x *Console) Audio(c echo.Context) error {
 	s := session(c)
 	r, err := x.load(c)
 	if errors.Is(err, callback.ErrNotFound) {
-		return echo.NewHTTPError(http.StatusNotFound, "no such request")
+		return x.notFound(c)
 	}
 	if err != nil {
 		return x.unavailable(c, err)
 	}
 	if !r.HeldBy(s.Name) {
-		return echo.NewHTTPError(http.StatusForbidden, "claim the request to play its message")
+		return &problem{Status: http.StatusForbidden, Title: "Not allowed", Text: "Claim the request to play its voice message.",
+			BackHref: "/staff/requests/" + r.ID, BackText: "Back to the request"}
 	}
 	if r.Message == nil || r.Message.RecordingSID == "" {
-		return echo.NewHTTPError(http.StatusNotFound, "this request has no voice message")
+		return &problem{Status: http.StatusNotFound, Title: "No voice message", Text: "This request has no voice message.",
+			BackHref: "/staff/requests/" + r.ID, BackText: "Back to the request"}
 	}
 	if x.d.Twilio == nil {
-		return echo.NewHTTPError(http.StatusServiceUnavailable, "playback needs TWILIO_ACCOUNT_SID")
+		return &problem{Status: http.StatusServiceUnavailable, Title: "Playback is not set up",
+			Text:     "Voice messages cannot be played from the console yet.",
+			Admin:    "Playing voice messages needs TWILIO_ACCOUNT_SID (with TWILIO_AUTH_TOKEN).",
+			BackHref: "/staff/requests/" + r.ID, BackText: "Back to the request"}
 	}
 	// One byte range, as players ask to seek; anything else plays it whole.
 	rg := c.Request().Header.Get("Range")
@@ -406,7 +569,9 @@ func (x *Console) Audio(c echo.Context) error {
 	rec, err := x.d.Twilio.FetchRecording(c.Request().Context(), r.Message.RecordingSID, rg)
 	if err != nil {
 		x.d.Logger.Warn("recording fetch failed", slog.String("request", r.ID), slog.String("error", err.Error()))
-		return echo.NewHTTPError(http.StatusBadGateway, "the recording could not be fetched from Twilio")
+		return &problem{Status: http.StatusBadGateway, Title: "Twilio did not answer",
+			Text:     "The voice message could not be fetched from Twilio. Try again in a moment.",
+			BackHref: "/staff/requests/" + r.ID, BackText: "Back to the request"}
 	}
 	defer rec.Body.Close()
 	h := c.Response().Header()
@@ -499,8 +664,11 @@ func funcs(loc func() *time.Location) template.FuncMap {
 			if t.IsZero() {
 				return ""
 			}
-			return t.In(loc()).Format("Jan 2, 3:04 PM")
+			return t.In(loc()).Format(stamp)
 		},
+		"outcome": outcomeWords,
+		"status":  statusWords,
+		"what":    historyWords,
 		"consent": func(s callback.Consent) string {
 			if s == "" {
 				return "not asked"

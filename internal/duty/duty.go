@@ -104,6 +104,7 @@ func (r *Roster) Set(ctx context.Context, member string, on bool, who, how strin
 	entry, _ := json.Marshal(Change{At: now, Member: member, On: on, Who: who, How: how, ID: rand.Text()})
 	pipe := r.rdb.TxPipeline()
 	pipe.HSet(ctx, r.prefix+"state", member, state)
+	pipe.Incr(ctx, r.prefix+"version") // see Watch.Check
 	pipe.ZAdd(ctx, r.prefix+"log", redis.Z{Score: float64(now.UnixMilli()), Member: entry})
 	pipe.ZRemRangeByScore(ctx, r.prefix+"log", "-inf", "("+strconv.FormatInt(now.Add(-KeepLog).UnixMilli(), 10))
 	if _, err := pipe.Exec(ctx); err != nil {
@@ -142,6 +143,14 @@ func (r *Roster) States(ctx context.Context) (map[string]State, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read duty states: %w", err)
 	}
+	states := decodeStates(raw)
+	r.mu.Lock()
+	r.cached, r.cachedAt = states, time.Now()
+	r.mu.Unlock()
+	return copyStates(states), nil
+}
+
+func decodeStates(raw map[string]string) map[string]State {
 	states := make(map[string]State, len(raw))
 	for member, v := range raw {
 		var s stored
@@ -149,10 +158,7 @@ func (r *Roster) States(ctx context.Context) (map[string]State, error) {
 			states[member] = s.state()
 		}
 	}
-	r.mu.Lock()
-	r.cached, r.cachedAt = states, time.Now()
-	r.mu.Unlock()
-	return copyStates(states), nil
+	return states
 }
 
 func copyStates(m map[string]State) map[string]State {

@@ -36,6 +36,9 @@ type SMS struct {
 	Line   func() *routing.Line
 	Now    func() time.Time
 	Log    *slog.Logger
+	// Watch, when set, is told of every change, so that the admins hear at
+	// once when the last member of a group texts OFF.
+	Watch *Watch
 }
 
 // Handle answers one text.
@@ -84,6 +87,11 @@ func (s *SMS) Handle(c echo.Context) error {
 	if err := s.Roster.Set(ctx, from, on, who, "sms", SwitchUntil(line, from, s.Now())); err != nil {
 		s.Log.Error("duty change by text not saved", slog.String("error", err.Error()))
 		return reply(c, "Sorry, your status could not be changed just now. Please try again in a minute, or use the staff console.")
+	}
+	if s.Watch != nil {
+		if _, err := s.Watch.Check(ctx); err != nil {
+			s.Log.Warn("duty check after a text failed; the next check tries again", slog.String("error", err.Error()))
+		}
 	}
 	if on {
 		return reply(c, "You are taking "+list+" calls: they will ring this phone. Text OFF to stop.")

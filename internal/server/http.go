@@ -94,6 +94,17 @@ func newSurface(d surfaceDeps) (*surface, error) {
 		e.IPExtractor = echo.ExtractIPFromXFFHeader(opts...)
 	}
 	s := &surface{deps: d, echo: e}
+	// The console's errors, the router's 404 and 405 under /staff/
+	// included, are pages for people; everything else keeps Echo's JSON.
+	if d.Console != nil {
+		e.HTTPErrorHandler = func(err error, c echo.Context) {
+			if p := c.Request().URL.Path; p == "/staff" || strings.HasPrefix(p, "/staff/") {
+				d.Console.HandleError(err, c)
+				return
+			}
+			e.DefaultHTTPErrorHandler(err, c)
+		}
+	}
 	// Request ids are made here: a client's X-Request-Id is dropped, never
 	// echoed or logged.
 	e.Pre(func(next echo.HandlerFunc) echo.HandlerFunc {

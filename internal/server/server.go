@@ -66,7 +66,10 @@ type Server struct {
 	Recorder *callback.Recorder
 	Staff    *staff.Store
 	Duty     *duty.Roster
-	Calls    *calls.Store
+	// DutyWatch texts the admins when a ring group has nobody taking calls
+	// while the office is open; its Run is started by the server's owner.
+	DutyWatch *duty.Watch
+	Calls     *calls.Store
 	// Tracks writes what calls did and decides their outcomes in the
 	// background; its Run is started and stopped by the server's owner.
 	Tracks   *calls.Writer
@@ -182,7 +185,7 @@ func New(o Options) (*Server, error) {
 	if a.http, err = newSurface(surfaceDeps{
 		Flow: a.Flow, Validator: validator, BaseURL: o.Env.PublicURL, AccountSID: o.Env.AccountSID, TrustedProxies: o.Env.TrustedProxies,
 		MetricsOwnListener: o.Env.MetricsAddr != "", Logger: o.Logger, Redis: o.Redis,
-		SMS: &duty.SMS{Roster: a.Duty, Names: staffNames{a.Staff}, Line: o.Live.Current, Now: o.Now, Log: o.Logger},
+		SMS: &duty.SMS{Roster: a.Duty, Names: staffNames{a.Staff}, Line: o.Live.Current, Now: o.Now, Log: o.Logger, Watch: a.DutyWatch},
 		API: staffAPI, Spooled: a.Recorder.Waiting, Orphans: a.Recorder.Orphans, Unreplicated: a.Recorder.Unreplicated, SpoolCheck: a.Spool.Check, Console: cons, Metrics: a.Metrics,
 	}); err != nil {
 		return nil, err
@@ -212,12 +215,13 @@ func (a *Server) console(o Options) (*console.Console, error) {
 	}
 	line := o.Live.Current()
 	var tw console.Twilio
+	watch := duty.WatchOptions{Roster: a.Duty, Line: o.Live.Current, Now: o.Now, Admins: staffNames{a.Staff}, Logger: o.Logger}
 	if o.Env.AccountSID != "" && o.Env.AuthToken != "" {
 		c, err := twilioapi.New(o.Env.AccountSID, o.Env.AuthToken, o.TwilioHTTP)
 		if err != nil {
 			return nil, err
 		}
-		tw = c
+		tw, watch.Texter = c, c
 		a.Recorder.DeleteRecordingsWith(c, func() bool { return o.Live.Current().Callback.DeleteRecordings })
 		if len(line.Callback.NotifySMS) > 0 {
 			n, err := twilioapi.NewNotifier(c, line.MainNumber, line.Callback.NotifySMS, line.Practice, o.Logger)
@@ -227,8 +231,12 @@ func (a *Server) console(o Options) (*console.Console, error) {
 			a.Recorder.OnCreate(func(_ string, reason callback.Reason) { n.NewRequest(reason.Urgent()) })
 		}
 	}
+	if a.DutyWatch, err = duty.NewWatch(watch); err != nil {
+		return nil, err
+	}
 	cons, err := console.New(console.Deps{
 		Queue: a.Queue, Staff: a.Staff, Sessions: a.Sessions, Line: o.Live.Current, Now: o.Now, Logger: o.Logger, Duty: a.Duty, Reports: a.Reports,
+		Watch:  a.DutyWatch,
 		Twilio: tw, Secure: strings.HasPrefix(o.Env.PublicURL, "https://") && !o.InsecureCookies, Origin: o.Env.PublicURL,
 		Unreplicated: a.Recorder.Unreplicated,
 	})
@@ -240,6 +248,21 @@ func (a *Server) console(o Options) (*console.Console, error) {
 
 // staffNames finds the account of a phone for the duty log.
 type staffNames struct{ s *staff.Store }
+
+// AdminPhones lists the phones of the admins, whom the duty watch texts.
+func (n staffNames) AdminPhones(ctx context.Context) ([]string, error) {
+	accounts, err := n.s.List(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, a := range accounts {
+		if a.Admin && a.Phone != "" {
+			out = append(out, a.Phone)
+		}
+	}
+	return out, nil
+}
 
 func (n staffNames) NameOfPhone(ctx context.Context, e164 string) (string, bool, error) {
 	accounts, err := n.s.List(ctx)
