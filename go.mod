@@ -15,6 +15,7 @@ require (
 	github.com/rickar/cal/v2 v2.1.13
 	github.com/twilio/twilio-go v1.31.0
 	golang.org/x/crypto v0.57.0
+	golang.org/x/sync v0.23.0
 )
 
 require (
