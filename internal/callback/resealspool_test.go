@@ -56,7 +56,11 @@ func TestResealSpool(t *testing.T) {
 	if err != nil || len(reqs) != 2 {
 		t.Fatalf("pending after the drain: %d, %v", len(reqs), err)
 	}
-	r, err := fresh.Get(ctx, reqs[0].ID)
+	id := reqs[0].ID
+	if reqs[0].CallSID != c.CallSID {
+		id = reqs[1].ID
+	}
+	r, err := fresh.Get(ctx, id)
 	if err != nil || r.CallbackNumber != "+14255550142" || r.Message == nil || r.Message.Transcription != "please call after lunch" {
 		t.Errorf("replayed request: %+v, %v", r, err)
 	}
