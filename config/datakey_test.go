@@ -1,8 +1,13 @@
 package config_test
 
 import (
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/pem"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -52,6 +57,58 @@ func TestDataKeyFromEnv(t *testing.T) {
 			}
 			if strings.Contains(e.String(), key) {
 				t.Errorf("Env.String() shows the key: %s", e.String())
+			}
+		})
+	}
+}
+
+func TestRecordingKeyFileFromEnv(t *testing.T) {
+	t.Parallel()
+	priv, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	good, pub := filepath.Join(dir, "key.pem"), filepath.Join(dir, "pub.pem")
+	der, _ := x509.MarshalPKIXPublicKey(&priv.PublicKey)
+	if err := os.WriteFile(good, pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(priv)}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(pub, pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		name, file string
+		wantKeys   int
+		wantErr    string
+	}{
+		{"unset", "", 0, ""},
+		{"private key", good, 1, ""},
+		{"public key instead", pub, 0, "SWITCHBOARD_RECORDING_PRIVATE_KEY_FILE: no RSA private key"},
+		{"missing", good + ".none", 0, "SWITCHBOARD_RECORDING_PRIVATE_KEY_FILE: open"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			e, err := config.FromEnv(func(k string) string {
+				if k == "SWITCHBOARD_RECORDING_PRIVATE_KEY_FILE" {
+					return tt.file
+				}
+				return ""
+			})
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err = %v, want %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := 0
+			if e.RecordingKeys != nil {
+				got = e.RecordingKeys.Len()
+			}
+			if got != tt.wantKeys || !strings.Contains(e.String(), "recording_keys="+strconv.Itoa(tt.wantKeys)) {
+				t.Errorf("%d recording keys (%s), want %d", got, e.String(), tt.wantKeys)
 			}
 		})
 	}

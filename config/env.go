@@ -57,6 +57,11 @@ type Env struct {
 	// OldDataKeys open values sealed before a rotation
 	// (SWITCHBOARD_DATA_OLD_KEYS: base64 keys, comma separated).
 	OldDataKeys [][]byte
+	// RecordingKeys decrypt voice messages that Twilio encrypts with the
+	// practice's public key (SWITCHBOARD_RECORDING_PRIVATE_KEY_FILE: a PEM
+	// file of one or more RSA private keys). Nil: recordings are played as
+	// Twilio serves them.
+	RecordingKeys *seal.RecordingKeys
 }
 
 // DefaultAddr is where the service listens when SWITCHBOARD_ADDR is unset.
@@ -130,6 +135,15 @@ func FromEnv(getenv func(string) string) (Env, error) {
 	}
 	if e.DataKey, e.OldDataKeys, err = dataKeys(getenv); err != nil {
 		return e, err
+	}
+	if f := getenv("SWITCHBOARD_RECORDING_PRIVATE_KEY_FILE"); f != "" {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return e, fmt.Errorf("SWITCHBOARD_RECORDING_PRIVATE_KEY_FILE: %w", err)
+		}
+		if e.RecordingKeys, err = seal.ParseRecordingKeys(b); err != nil {
+			return e, fmt.Errorf("SWITCHBOARD_RECORDING_PRIVATE_KEY_FILE: %w", err)
+		}
 	}
 	e.MetricsAddr = getenv("SWITCHBOARD_METRICS_ADDR")
 	if e.MetricsAddr != "" {
@@ -241,8 +255,12 @@ func (e Env) String() string {
 	if e.DataKey != nil {
 		dataKey = "(set, id " + seal.KeyID(e.DataKey) + ")"
 	}
-	return fmt.Sprintf("addr=%s public_url=%s auth_token=%s account_sid=%s redis=%s redis_replicas=%d config=%s data_key=%s old_data_keys=%d",
-		e.Addr, e.PublicURL, mask(e.AuthToken), e.AccountSID, redisURL, e.RedisReplicas, cfg, dataKey, len(e.OldDataKeys))
+	recKeys := 0
+	if e.RecordingKeys != nil {
+		recKeys = e.RecordingKeys.Len()
+	}
+	return fmt.Sprintf("addr=%s public_url=%s auth_token=%s account_sid=%s redis=%s redis_replicas=%d config=%s data_key=%s old_data_keys=%d recording_keys=%d",
+		e.Addr, e.PublicURL, mask(e.AuthToken), e.AccountSID, redisURL, e.RedisReplicas, cfg, dataKey, len(e.OldDataKeys), recKeys)
 }
 
 func mask(secret string) string {

@@ -315,7 +315,7 @@ func queueBench(dir string, large int) queueRow {
 				fatalf("list: %v", err)
 			}
 			t0 = time.Now()
-			if _, err := q.Claim(ctx, reqs[0].ID, "bench"); err != nil {
+			if _, err := q.Claim(ctx, reqs[0].ID, callback.Holder{ID: "bench", Name: "bench"}); err != nil {
 				fatalf("claim: %v", err)
 			}
 			claims = append(claims, time.Since(t0))

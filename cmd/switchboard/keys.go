@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/switchboard-clinic/switchboard/config"
@@ -15,9 +17,10 @@ import (
 
 const keysUsage = `usage:
   switchboard keys new      print a fresh data key (for SWITCHBOARD_DATA_KEY)
-  switchboard keys rotate   re-seal every callback request in REDIS_URL with SWITCHBOARD_DATA_KEY,
+  switchboard keys rotate   re-seal every callback request in REDIS_URL, and the writes waiting in this
+                            machine's spool (SWITCHBOARD_DATA_DIR/spool), with SWITCHBOARD_DATA_KEY,
                             opening values sealed with SWITCHBOARD_DATA_OLD_KEYS (comma separated)
-                            and values stored in clear; safe to stop and run again`
+                            and values stored in clear; safe beside a running serve, to stop and to run again`
 
 // keysCmd makes data keys and re-seals stored client data with the current one.
 func keysCmd(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
@@ -54,6 +57,20 @@ func rotateKeys(ctx context.Context, getenv func(string) string, stdout io.Write
 	if err != nil {
 		return err
 	}
+	// The spool first: it is local, and a spool full of writes usually
+	// means Redis is away.
+	spoolDir := filepath.Join(env.DataDir, "spool")
+	if _, err := os.Stat(filepath.Join(spoolDir, "callbacks.spool")); err == nil {
+		spool, err := callback.OpenSpool(spoolDir)
+		if err != nil {
+			return err
+		}
+		st, err := q.ResealSpool(spool)
+		if err != nil {
+			return fmt.Errorf("keys rotate: %w (run it again to continue: what is done stays done)", err)
+		}
+		fmt.Fprintf(stdout, "Spool %s: %d writes looked at, %d values re-sealed\n", spool.Path(), st.Requests, st.Values)
+	}
 	fmt.Fprintf(stdout, "Re-sealing callback requests with key %s (%d old keys for reading)\n", sealer.KeyID(), len(env.OldDataKeys))
 	last := time.Now()
 	st, err := q.Reseal(ctx, func(st callback.ResealStats) {
@@ -65,7 +82,7 @@ func rotateKeys(ctx context.Context, getenv func(string) string, stdout io.Write
 	if err != nil {
 		return fmt.Errorf("keys rotate: %w (run it again to continue: what is done stays done)", err)
 	}
-	fmt.Fprintf(stdout, "Done: %d requests looked at, %d values re-sealed. Keep the old keys in SWITCHBOARD_DATA_OLD_KEYS "+
-		"until every instance's spool is empty.\n", st.Requests, st.Values)
+	fmt.Fprintf(stdout, "Done: %d requests looked at, %d values re-sealed. Run it on each machine with a spool, "+
+		"and keep the old keys in SWITCHBOARD_DATA_OLD_KEYS until every instance runs on the new key.\n", st.Requests, st.Values)
 	return nil
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -61,16 +62,31 @@ func TestKeysRotate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A write waiting in this machine's spool is re-sealed too.
+	dataDir := t.TempDir()
+	spool, err := callback.OpenSpool(filepath.Join(dataDir, "spool"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := spool.Append(before.CreateOp(callback.Capture{CallSID: "CAspooled", CallbackNumber: "+12065550143", Reason: "menu"})); err != nil {
+		t.Fatal(err)
+	}
 	var out bytes.Buffer
-	vars := map[string]string{"REDIS_URL": rs.URL(), "SWITCHBOARD_DATA_KEY": newKey, "SWITCHBOARD_DATA_OLD_KEYS": oldKey}
+	vars := map[string]string{"REDIS_URL": rs.URL(), "SWITCHBOARD_DATA_KEY": newKey, "SWITCHBOARD_DATA_OLD_KEYS": oldKey, "SWITCHBOARD_DATA_DIR": dataDir}
 	if err := run(t.Context(), []string{"keys", "rotate"}, env(vars), strings.NewReader(""), &out, &out); err != nil {
 		t.Fatalf("keys rotate: %v\n%s", err, out.String())
 	}
-	if !strings.Contains(out.String(), "1 requests looked at, 1 values re-sealed") || strings.Contains(out.String(), newKey) {
+	if !strings.Contains(out.String(), "1 requests looked at, 1 values re-sealed") || !strings.Contains(out.String(), "1 writes looked at, 1 values re-sealed") ||
+		strings.Contains(out.String(), newKey) {
 		t.Errorf("keys rotate printed:\n%s", out.String())
 	}
-	r, err := queue(newKey).Get(t.Context(), id)
+	fresh := queue(newKey)
+	r, err := fresh.Get(t.Context(), id)
 	if err != nil || r.CallbackNumber != "+12065550142" {
 		t.Errorf("with the new key alone: %+v, %v", r, err)
+	}
+	if n, err := spool.Drain(func(op callback.Op) error { _, _, err := fresh.Apply(t.Context(), op); return err },
+		func(callback.Op, error) (bool, bool) { return true, true }); n != 1 || err != nil {
+		t.Errorf("the spooled write with the new key alone: %d applied, %v", n, err)
 	}
 }

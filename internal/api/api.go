@@ -28,10 +28,10 @@ import (
 type Queue interface {
 	List(ctx context.Context, status callback.Status, limit int, cursor string) ([]*callback.Request, string, error)
 	Get(ctx context.Context, id string) (*callback.Request, error)
-	Claim(ctx context.Context, id, who string) (*callback.Request, error)
-	Release(ctx context.Context, id, who string) (*callback.Request, error)
-	Complete(ctx context.Context, id, who string, outcome callback.Outcome, note string, requeue bool) (*callback.Request, error)
-	Cancel(ctx context.Context, id, who, note string) (*callback.Request, error)
+	Claim(ctx context.Context, id string, by callback.Holder) (*callback.Request, error)
+	Release(ctx context.Context, id string, by callback.Holder) (*callback.Request, error)
+	Complete(ctx context.Context, id string, by callback.Holder, outcome callback.Outcome, note string, requeue bool) (*callback.Request, error)
+	Cancel(ctx context.Context, id string, by callback.Holder, note string) (*callback.Request, error)
 	AddNote(ctx context.Context, id, who, note string) (*callback.Request, error)
 	Log(ctx context.Context, id, who, what string) (*callback.Request, error)
 }
@@ -139,6 +139,13 @@ func (a *API) RequireStaff(next echo.HandlerFunc) echo.HandlerFunc {
 func who(c echo.Context) string {
 	acct, _ := c.Get(staffKey).(staff.Account)
 	return acct.Name
+}
+
+// holder is the caller as a staff account that claims: claims are bound
+// to its id.
+func holder(c echo.Context) callback.Holder {
+	acct, _ := c.Get(staffKey).(staff.Account)
+	return acct.Holder()
 }
 
 type errorBody struct {
@@ -289,7 +296,7 @@ func (a *API) Reveal(c echo.Context) error {
 	if err != nil {
 		return a.respondError(c, err)
 	}
-	if !r.HeldBy(who(c)) {
+	if !r.HeldBy(holder(c)) {
 		return c.JSON(http.StatusForbidden, errorBody{"only the person who holds the claim can see the number: claim the request first"})
 	}
 	if _, err := a.queue.Log(ctx, r.ID, who(c), "number revealed"); err != nil {
@@ -312,14 +319,14 @@ func (a *API) Get(c echo.Context) error {
 // Claim answers POST /api/v1/callbacks/:id/claim.
 func (a *API) Claim(c echo.Context) error {
 	return a.respond(c, func(ctx context.Context) (*callback.Request, error) {
-		return a.queue.Claim(ctx, c.Param("id"), who(c))
+		return a.queue.Claim(ctx, c.Param("id"), holder(c))
 	})
 }
 
 // Release answers POST /api/v1/callbacks/:id/release.
 func (a *API) Release(c echo.Context) error {
 	return a.respond(c, func(ctx context.Context) (*callback.Request, error) {
-		return a.queue.Release(ctx, c.Param("id"), who(c))
+		return a.queue.Release(ctx, c.Param("id"), holder(c))
 	})
 }
 
@@ -350,7 +357,7 @@ func (a *API) Complete(c echo.Context) error {
 		requeue = *body.Requeue
 	}
 	return a.respond(c, func(ctx context.Context) (*callback.Request, error) {
-		return a.queue.Complete(ctx, c.Param("id"), who(c), outcome, body.Note, requeue)
+		return a.queue.Complete(ctx, c.Param("id"), holder(c), outcome, body.Note, requeue)
 	})
 }
 
@@ -392,11 +399,11 @@ func (a *API) Cancel(c echo.Context) error {
 			if err != nil {
 				return nil, err
 			}
-			if !r.HeldBy(acct.Name) {
+			if !r.HeldBy(acct.Holder()) {
 				return nil, echo.NewHTTPError(http.StatusForbidden, "only an administrator or the person who holds the claim can cancel a request: claim it first")
 			}
 		}
-		return a.queue.Cancel(ctx, c.Param("id"), acct.Name, body.Note)
+		return a.queue.Cancel(ctx, c.Param("id"), acct.Holder(), body.Note)
 	})
 }
 

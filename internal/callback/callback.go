@@ -173,22 +173,45 @@ type Request struct {
 	CreatedAt      time.Time `json:"createdAt"`
 	Status         Status    `json:"status"`
 	ClaimedBy      string    `json:"claimedBy,omitempty"`
-	ClaimedAt      time.Time `json:"claimedAt,omitzero"`
-	Attempts       int       `json:"attempts"`
-	Outcome        Outcome   `json:"outcome,omitempty"`
-	FinishedAt     time.Time `json:"finishedAt,omitzero"`
-	UpdatedAt      time.Time `json:"updatedAt"`
-	History        []Event   `json:"history,omitempty"`
+	// ClaimedByID is the id of the staff account holding the claim; empty
+	// for a claim made before claims carried it (see HeldBy).
+	ClaimedByID string    `json:"-"`
+	ClaimedAt   time.Time `json:"claimedAt,omitzero"`
+	Attempts    int       `json:"attempts"`
+	Outcome     Outcome   `json:"outcome,omitempty"`
+	FinishedAt  time.Time `json:"finishedAt,omitzero"`
+	UpdatedAt   time.Time `json:"updatedAt"`
+	History     []Event   `json:"history,omitempty"`
 	// Missed is set on a missed-call request (ReasonMissedCall): how often
 	// the number called without reaching anyone, and where the caller hung
 	// up the last time.
 	Missed *Missed `json:"missed,omitempty"`
 }
 
-// HeldBy reports whether who holds the claim on the request: only they may
-// see its full number, play its message or call the client.
-func (r *Request) HeldBy(who string) bool {
-	return r.Status == StatusClaimed && r.ClaimedBy == who
+// Holder is a staff member acting on requests: the account's stable id
+// (a claim is bound to it, so an account removed and added again with the
+// same name holds none of the old one's claims), its name (shown, and
+// written to the history), when the account was made, and whether it is
+// an administrator.
+type Holder struct {
+	ID      string
+	Name    string
+	Created time.Time
+	Admin   bool
+}
+
+// HeldBy reports whether h holds the claim on the request: only they may
+// see its full number, play its message or call the client. A claim made
+// before claims carried the account's id is held by the account of the
+// same name only if that account existed when the claim was made.
+func (r *Request) HeldBy(h Holder) bool {
+	if r.Status != StatusClaimed || h.ID == "" {
+		return false
+	}
+	if r.ClaimedByID != "" {
+		return r.ClaimedByID == h.ID
+	}
+	return r.ClaimedBy == h.Name && !h.Created.After(r.ClaimedAt)
 }
 
 // Masked returns a copy of the request without what identifies the client

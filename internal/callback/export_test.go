@@ -11,3 +11,7 @@ var (
 	FieldAAD = fieldAAD
 	NoteAAD  = noteAAD
 )
+
+// ClearCreateOp is CreateOp without sealing: what creating a request
+// wrote before client data was sealed, for the benchmark that compares.
+func ClearCreateOp(q *Queue, c Capture) Op { return q.clearCreateOp(c) }

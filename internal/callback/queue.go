@@ -246,8 +246,16 @@ func (q *Queue) sealFields(callSID string, fields []string) []string {
 	return fields
 }
 
-// CreateOp is the write that records a captured request.
+// CreateOp is the write that records a captured request, its client data
+// sealed.
 func (q *Queue) CreateOp(c Capture) Op {
+	op := q.clearCreateOp(c)
+	op.Fields = q.sealFields(c.CallSID, op.Fields)
+	return op
+}
+
+// clearCreateOp is CreateOp before sealing (benchmarks compare the two).
+func (q *Queue) clearCreateOp(c Capture) Op {
 	at := c.At
 	if at.IsZero() {
 		at = q.now()
@@ -265,7 +273,7 @@ func (q *Queue) CreateOp(c Capture) Op {
 	}
 	return Op{
 		Kind: "create", CallSID: c.CallSID, ID: id, At: at,
-		Fields: q.sealFields(c.CallSID, fields),
+		Fields: fields,
 		Event:  eventJSON(at, "caller", "created", ""),
 	}
 }
@@ -525,7 +533,7 @@ func (q *Queue) decode(h map[string]string) (*Request, error) {
 		// UpdatedAt is set from the history by Get, and from the request's
 		// latest state change in lists.
 		VoicemailOK: Consent(h["cvm"]), NamePracticeOK: Consent(h["cnm"]),
-		CreatedAt: idTime(h["id"]), Status: Status(h["st"]), ClaimedBy: h["cby"], ClaimedAt: at("cat"),
+		CreatedAt: idTime(h["id"]), Status: Status(h["st"]), ClaimedBy: h["cby"], ClaimedByID: h["cbid"], ClaimedAt: at("cat"),
 		Attempts: int(num("att")), Outcome: Outcome(h["out"]), FinishedAt: at("fin"),
 	}
 	if r.CallerNumber == "=" {
@@ -676,8 +684,11 @@ type change struct {
 	action string // claim, release, complete, cancel, note, callplaced, expire, purge
 	// what is the history entry's wording; empty means the action (and the
 	// outcome, if any).
-	what    string
-	who     string
+	what string
+	who  string
+	// by is who, as a staff account, for the actions bound to the claim
+	// (claim, release, complete, cancel, callplaced).
+	by      Holder
 	note    string
 	outcome Outcome
 	requeue bool
@@ -697,13 +708,23 @@ func (q *Queue) transition(ctx context.Context, ch change) (*Request, error) {
 	if !validID(id) {
 		return nil, ErrNotFound
 	}
+	if ch.by != (Holder{}) {
+		if ch.by.ID == "" {
+			return nil, fmt.Errorf("%s callback request: the staff account %q has no id", action, ch.by.Name)
+		}
+		ch.who = ch.by.Name
+	}
 	now := q.now()
-	rq := "0"
+	rq, admin := "0", "0"
 	if ch.requeue {
 		rq = "1"
 	}
+	if ch.by.Admin {
+		admin = "1"
+	}
 	res, err := scriptTransition.Run(ctx, q.rdb, []string{q.prefix + "pending"},
-		q.prefix, id, action, ch.who, ms(now), eventJSON(now, ch.who, what, q.seal.Seal(ch.note, noteAAD(id))), string(ch.outcome), rq, ms(ch.cutoff)).StringSlice()
+		q.prefix, id, action, ch.who, ms(now), eventJSON(now, ch.who, what, q.seal.Seal(ch.note, noteAAD(id))), string(ch.outcome), rq, ms(ch.cutoff),
+		ch.by.ID, ms(ch.by.Created), admin).StringSlice()
 	if err != nil {
 		return nil, fmt.Errorf("%s callback request: %w", action, err)
 	}
@@ -727,39 +748,41 @@ func (q *Queue) transition(ctx context.Context, ch change) (*Request, error) {
 // attempt (reports count how soon it came). Set it before use.
 func (q *Queue) OnFirstAttempt(f func(r *Request, at time.Time)) { q.onFirstAttempt = f }
 
-// Claim gives the request to who. Exactly one of several concurrent claims
-// wins; the others get a *ConflictError. Claiming again one's own claim is
-// not an error.
-func (q *Queue) Claim(ctx context.Context, id, who string) (*Request, error) {
-	r, err := q.transition(ctx, change{id: id, action: "claim", who: who})
+// Claim gives the request to by, bound to its account's id. Exactly one of
+// several concurrent claims wins; the others get a *ConflictError.
+// Claiming again one's own claim is not an error.
+func (q *Queue) Claim(ctx context.Context, id string, by Holder) (*Request, error) {
+	r, err := q.transition(ctx, change{id: id, action: "claim", by: by})
 	if err == nil {
 		q.observer.Callback("claimed", "")
 	}
 	return r, err
 }
 
-// Release returns a request claimed by who to the queue, in its original place.
-func (q *Queue) Release(ctx context.Context, id, who string) (*Request, error) {
-	return q.transition(ctx, change{id: id, action: "release", who: who})
+// Release returns a request claimed by by to the queue, in its original
+// place. An administrator may also release a claim made before claims
+// carried the account's id.
+func (q *Queue) Release(ctx context.Context, id string, by Holder) (*Request, error) {
+	return q.transition(ctx, change{id: id, action: "release", by: by})
 }
 
-// Complete records an attempt by who with its outcome and note. With
-// requeue the request goes back to the queue (for no-answer and
-// left-voicemail); otherwise it is done.
-func (q *Queue) Complete(ctx context.Context, id, who string, outcome Outcome, note string, requeue bool) (*Request, error) {
+// Complete records an attempt by by, who holds the claim, with its outcome
+// and note. With requeue the request goes back to the queue (for no-answer
+// and left-voicemail); otherwise it is done.
+func (q *Queue) Complete(ctx context.Context, id string, by Holder, outcome Outcome, note string, requeue bool) (*Request, error) {
 	if _, err := ParseOutcome(string(outcome)); err != nil {
 		return nil, err
 	}
-	r, err := q.transition(ctx, change{id: id, action: "complete", who: who, note: note, outcome: outcome, requeue: requeue})
+	r, err := q.transition(ctx, change{id: id, action: "complete", by: by, note: note, outcome: outcome, requeue: requeue})
 	if err == nil {
 		q.observer.Callback("completed", string(outcome))
 	}
 	return r, err
 }
 
-// Cancel withdraws a pending request, or one claimed by who.
-func (q *Queue) Cancel(ctx context.Context, id, who, note string) (*Request, error) {
-	return q.transition(ctx, change{id: id, action: "cancel", who: who, note: note})
+// Cancel withdraws a pending request, or one claimed by by.
+func (q *Queue) Cancel(ctx context.Context, id string, by Holder, note string) (*Request, error) {
+	return q.transition(ctx, change{id: id, action: "cancel", by: by, note: note})
 }
 
 // AddNote adds a note to the request's history.
@@ -773,10 +796,10 @@ func (q *Queue) Log(ctx context.Context, id, who, what string) (*Request, error)
 	return q.transition(ctx, change{id: id, action: "note", what: what, who: who})
 }
 
-// CallPlaced records that who, holding the claim, rang the client: an
+// CallPlaced records that by, holding the claim, rang the client: an
 // attempt, counted once even when the outcome is recorded afterwards.
-func (q *Queue) CallPlaced(ctx context.Context, id, who, note string) (*Request, error) {
-	return q.transition(ctx, change{id: id, action: "callplaced", what: "call placed", who: who, note: note})
+func (q *Queue) CallPlaced(ctx context.Context, id string, by Holder, note string) (*Request, error) {
+	return q.transition(ctx, change{id: id, action: "callplaced", what: "call placed", by: by, note: note})
 }
 
 // SearchFinished returns up to limit done or cancelled requests, newest

@@ -174,7 +174,7 @@ func suiteFiftyClaimersOneWinner(t *testing.T, rdb redis.UniversalClient, prefix
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_, err := q.Claim(t.Context(), id, fmt.Sprintf("staff%02d", i))
+			_, err := q.Claim(t.Context(), id, as(fmt.Sprintf("staff%02d", i)))
 			mu.Lock()
 			defer mu.Unlock()
 			switch {
@@ -203,16 +203,16 @@ func suiteTransitions(t *testing.T, rdb redis.UniversalClient, prefix string) {
 		wantStatus callback.Status
 	}
 	claim := func(who string) func(string) (*callback.Request, error) {
-		return func(id string) (*callback.Request, error) { return q.Claim(ctx, id, who) }
+		return func(id string) (*callback.Request, error) { return q.Claim(ctx, id, as(who)) }
 	}
 	release := func(who string) func(string) (*callback.Request, error) {
-		return func(id string) (*callback.Request, error) { return q.Release(ctx, id, who) }
+		return func(id string) (*callback.Request, error) { return q.Release(ctx, id, as(who)) }
 	}
 	complete := func(who string, o callback.Outcome, requeue bool) func(string) (*callback.Request, error) {
-		return func(id string) (*callback.Request, error) { return q.Complete(ctx, id, who, o, "note", requeue) }
+		return func(id string) (*callback.Request, error) { return q.Complete(ctx, id, as(who), o, "note", requeue) }
 	}
 	cancel := func(who string) func(string) (*callback.Request, error) {
-		return func(id string) (*callback.Request, error) { return q.Cancel(ctx, id, who, "duplicate") }
+		return func(id string) (*callback.Request, error) { return q.Cancel(ctx, id, as(who), "duplicate") }
 	}
 	tests := []struct {
 		name         string
@@ -281,17 +281,17 @@ func suiteTransitions(t *testing.T, rdb redis.UniversalClient, prefix string) {
 	}
 	t.Run("unknown id", func(t *testing.T) {
 		for _, id := range []string{"01KQZZZZZZZZZZZZZZZZZZZZZZ", "nonsense", ""} {
-			if _, err := q.Claim(ctx, id, "ana"); !errors.Is(err, callback.ErrNotFound) {
+			if _, err := q.Claim(ctx, id, as("ana")); !errors.Is(err, callback.ErrNotFound) {
 				t.Errorf("claim %q: %v, want ErrNotFound", id, err)
 			}
 		}
 	})
 	t.Run("conflict names the holder", func(t *testing.T) {
 		id := create(t, q, capture("CAholder", c.Now()))
-		if _, err := q.Claim(ctx, id, "ana"); err != nil {
+		if _, err := q.Claim(ctx, id, as("ana")); err != nil {
 			t.Fatal(err)
 		}
-		_, err := q.Claim(ctx, id, "ben")
+		_, err := q.Claim(ctx, id, as("ben"))
 		var ce *callback.ConflictError
 		if !errors.As(err, &ce) || ce.ClaimedBy != "ana" || ce.Status != callback.StatusClaimed {
 			t.Errorf("conflict = %v", err)
@@ -348,13 +348,13 @@ func suitePendingOrderAndPaging(t *testing.T, rdb redis.UniversalClient, prefix 
 	}
 	// A claimed request leaves the queue and comes back to its place.
 	middle := all[12]
-	if _, err := q.Claim(ctx, middle.ID, "ana"); err != nil {
+	if _, err := q.Claim(ctx, middle.ID, as("ana")); err != nil {
 		t.Fatal(err)
 	}
 	if got := list(); len(got) != 24 {
 		t.Errorf("after a claim, %d pending", len(got))
 	}
-	if _, err := q.Release(ctx, middle.ID, "ana"); err != nil {
+	if _, err := q.Release(ctx, middle.ID, as("ana")); err != nil {
 		t.Fatal(err)
 	}
 	if got := list(); got[12].ID != middle.ID {
@@ -375,11 +375,11 @@ func suiteStaleClaimsReturnToTheQueue(t *testing.T, rdb redis.UniversalClient, p
 	ctx := t.Context()
 	stale := create(t, q, capture("CAstale", c.Now()))
 	fresh := create(t, q, capture("CAfresh", c.Now()))
-	if _, err := q.Claim(ctx, stale, "ana"); err != nil {
+	if _, err := q.Claim(ctx, stale, as("ana")); err != nil {
 		t.Fatal(err)
 	}
 	c.Advance(20 * time.Minute)
-	if _, err := q.Claim(ctx, fresh, "ben"); err != nil {
+	if _, err := q.Claim(ctx, fresh, as("ben")); err != nil {
 		t.Fatal(err)
 	}
 	c.Advance(11 * time.Minute)
@@ -400,10 +400,10 @@ func suiteRetentionDeletesOnlyFinishedRequests(t *testing.T, rdb redis.Universal
 	ctx := t.Context()
 	done := create(t, q, capture("CAdone", c.Now()))
 	pending := create(t, q, capture("CApending", c.Now()))
-	if _, err := q.Claim(ctx, done, "ana"); err != nil {
+	if _, err := q.Claim(ctx, done, as("ana")); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := q.Complete(ctx, done, "ana", callback.OutcomeReached, "", false); err != nil {
+	if _, err := q.Complete(ctx, done, as("ana"), callback.OutcomeReached, "", false); err != nil {
 		t.Fatal(err)
 	}
 	c.Advance(29 * 24 * time.Hour)
@@ -438,23 +438,23 @@ func suiteCallPlacedCountsOneAttempt(t *testing.T, rdb redis.UniversalClient, pr
 	q := newQueue(t, rdb, prefix, c)
 	ctx := t.Context()
 	id := create(t, q, capture("CAcall", c.Now()))
-	if _, err := q.CallPlaced(ctx, id, "ana", ""); !errors.Is(err, callback.ErrConflict) {
+	if _, err := q.CallPlaced(ctx, id, as("ana"), ""); !errors.Is(err, callback.ErrConflict) {
 		t.Errorf("call placed without a claim: %v", err)
 	}
-	if _, err := q.Claim(ctx, id, "ana"); err != nil {
+	if _, err := q.Claim(ctx, id, as("ana")); err != nil {
 		t.Fatal(err)
 	}
-	r, err := q.CallPlaced(ctx, id, "ana", "")
+	r, err := q.CallPlaced(ctx, id, as("ana"), "")
 	if err != nil || r.Attempts != 1 {
 		t.Fatalf("after a placed call: %+v, %v", r, err)
 	}
 	// The outcome of that call does not count it again; the next one does.
-	r, _ = q.Complete(ctx, id, "ana", callback.OutcomeNoAnswer, "", true)
+	r, _ = q.Complete(ctx, id, as("ana"), callback.OutcomeNoAnswer, "", true)
 	if r.Attempts != 1 {
 		t.Errorf("attempts after its outcome = %d, want 1", r.Attempts)
 	}
-	q.Claim(ctx, id, "ana")
-	r, _ = q.Complete(ctx, id, "ana", callback.OutcomeReached, "called from desk phone", false)
+	q.Claim(ctx, id, as("ana"))
+	r, _ = q.Complete(ctx, id, as("ana"), callback.OutcomeReached, "called from desk phone", false)
 	if r.Attempts != 2 {
 		t.Errorf("attempts after a second call = %d, want 2", r.Attempts)
 	}
@@ -476,8 +476,8 @@ func suiteSearchFinished(t *testing.T, rdb redis.UniversalClient, prefix string)
 		cp := capture(fmt.Sprintf("CAs%d", i), c.Now().Add(time.Duration(i)*24*time.Hour))
 		cp.CallbackNumber = n
 		id := create(t, q, cp)
-		q.Claim(ctx, id, "ana")
-		if _, err := q.Complete(ctx, id, "ana", callback.OutcomeReached, "", false); err != nil {
+		q.Claim(ctx, id, as("ana"))
+		if _, err := q.Complete(ctx, id, as("ana"), callback.OutcomeReached, "", false); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -64,20 +64,20 @@ func TestRecordingsAreDeletedWhicheverWayARequestFinishes(t *testing.T) {
 	purged := withMessage("CA3", "RE33333333333333333333333333333333")
 	requeued := withMessage("CA4", "RE44444444444444444444444444444444")
 	for _, id := range []string{done, requeued} {
-		if _, err := q.Claim(ctx, id, "ana"); err != nil {
+		if _, err := q.Claim(ctx, id, as("ana")); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if _, err := q.Complete(ctx, done, "ana", callback.OutcomeReached, "", false); err != nil {
+	if _, err := q.Complete(ctx, done, as("ana"), callback.OutcomeReached, "", false); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := q.Complete(ctx, requeued, "ana", callback.OutcomeNoAnswer, "", true); err != nil {
+	if _, err := q.Complete(ctx, requeued, as("ana"), callback.OutcomeNoAnswer, "", true); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := q.Cancel(ctx, cancelled, "ben", "duplicate"); err != nil {
+	if _, err := q.Cancel(ctx, cancelled, as("ben"), "duplicate"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := q.Cancel(ctx, purged, "ben", ""); err != nil {
+	if _, err := q.Cancel(ctx, purged, as("ben"), ""); err != nil {
 		t.Fatal(err)
 	}
 	if n, err := rs.Client().ZCard(ctx, q.Key("recdel")).Result(); err != nil || n != 3 {
@@ -120,7 +120,7 @@ func TestRecordingsAreDeletedWhicheverWayARequestFinishes(t *testing.T) {
 	// the retention purge deletes it when deletion is on.
 	on = false
 	late := withMessage("CA5", "RE55555555555555555555555555555555")
-	if _, err := q.Cancel(ctx, late, "ben", ""); err != nil {
+	if _, err := q.Cancel(ctx, late, as("ben"), ""); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := rec.DeleteRecordings(ctx); err != nil {

@@ -112,8 +112,10 @@ return id
 // release, complete, cancel, note (any event in the history), callplaced
 // (the console rang the client: an attempt), expire (a stale claim returns
 // to the queue) and purge (retention).
-// KEYS[1] pending key. ARGV: prefix, id, action, who, now ms, event JSON,
-// outcome, requeue ("1"/"0"), cutoff ms (expire, purge).
+// KEYS[1] pending key. ARGV: prefix, id, action, who (a name), now ms,
+// event JSON, outcome, requeue ("1"/"0"), cutoff ms (expire, purge), then
+// who's account id, its creation ms and "1" for an administrator (claim,
+// release, complete, cancel, callplaced: see Request.HeldBy).
 // Returns {"ok", status, first} (first "1" for the request's first call-back
 // attempt, whose time is kept in fat) or {"notfound"} or {"conflict",
 // status, claimedBy}.
@@ -123,9 +125,20 @@ local rk = p .. 'r:' .. id
 local st = redis.call('HGET', rk, 'st')
 if not st then return {'notfound'} end
 local by = redis.call('HGET', rk, 'cby') or ''
+local byID = redis.call('HGET', rk, 'cbid') or ''
+local hid = ARGV[10] or ''
 local function conflict() return {'conflict', st, by} end
+-- holds mirrors Request.HeldBy: the claim is bound to the account's id; a
+-- claim stored before ids (cbid empty) is held by the same name from an
+-- account made no later than the claim.
+local function holds()
+  if st ~= 'claimed' or hid == '' then return false end
+  if byID ~= '' then return byID == hid end
+  local cat = tonumber(redis.call('HGET', rk, 'cat') or '0') or 0
+  return by == who and (tonumber(ARGV[11]) or 0) <= cat
+end
 local function toPending()
-  redis.call('HSET', rk, 'st', 'pending', 'cby', '', 'cat', '', 'cpl', '')
+  redis.call('HSET', rk, 'st', 'pending', 'cby', '', 'cbid', '', 'cat', '', 'cpl', '')
   redis.call('ZREM', p .. 'claimed', id)
   enqueue(p, rk, id)
   return 'pending'
@@ -154,29 +167,30 @@ local function attempt()
   end
 end
 if action == 'claim' then
-  if st == 'claimed' and by == who then return {'ok', st} end
-  if st ~= 'pending' then return conflict() end
-  redis.call('HSET', rk, 'st', 'claimed', 'cby', who, 'cat', now, 'cpl', '')
+  if holds() then return {'ok', st} end
+  if st ~= 'pending' or hid == '' then return conflict() end
+  redis.call('HSET', rk, 'st', 'claimed', 'cby', who, 'cbid', hid, 'cat', now, 'cpl', '')
   redis.call('ZREM', p .. 'pending', id)
   redis.call('ZREM', p .. 'urgent', id)
   redis.call('ZADD', p .. 'claimed', now, id)
   new = 'claimed'
 elseif action == 'release' then
-  if st ~= 'claimed' or by ~= who then return conflict() end
+  -- An administrator may also release a claim stored before ids.
+  if not (holds() or (st == 'claimed' and byID == '' and ARGV[12] == '1')) then return conflict() end
   new = toPending()
 elseif action == 'complete' then
-  if st ~= 'claimed' or by ~= who then return conflict() end
+  if not holds() then return conflict() end
   -- A call placed from the console already counted this attempt.
   if redis.call('HGET', rk, 'cpl') ~= '1' then attempt() end
   redis.call('HSET', rk, 'out', ARGV[7], 'cpl', '')
   if ARGV[8] == '1' then new = toPending() else new = toFinished('done') end
 elseif action == 'cancel' then
-  if not (st == 'pending' or (st == 'claimed' and by == who)) then return conflict() end
+  if not (st == 'pending' or holds()) then return conflict() end
   new = toFinished('cancelled')
 elseif action == 'note' then
   new = st
 elseif action == 'callplaced' then
-  if st ~= 'claimed' or by ~= who then return conflict() end
+  if not holds() then return conflict() end
   attempt()
   redis.call('HSET', rk, 'cpl', '1')
 elseif action == 'expire' then

@@ -145,7 +145,7 @@ func (s *Spool) Append(op Op) error {
 	s.cur = nil
 	lines, ops := b.lines, b.ops
 	s.batchMu.Unlock()
-	b.err = s.write(lines)
+	b.err = s.locked(s.path+".lock", func() error { return s.write(lines) })
 	if b.err == nil {
 		s.count += len(lines)
 		for _, op := range ops {
@@ -237,28 +237,51 @@ func (s *Spool) Drain(apply func(Op) error, keep func(Op, error) (retain, stop b
 // (entries to keep, changed or not, in order). Appends may go on meanwhile:
 // they are kept after the returned ones, and the lock is held only to
 // snapshot and to rewrite, never while work runs. One Rework at a time.
+//
+// Another process may share the spool (`keys rotate` re-seals it beside a
+// running serve): file locks beside the spool keep one Rework at a time
+// across processes, and keep appends out of a rewrite.
 func (s *Spool) Rework(work func([]Op) []Op) error {
 	s.drainMu.Lock()
 	defer s.drainMu.Unlock()
-	s.mu.Lock()
-	size, ops, err := s.snapshot()
-	s.mu.Unlock()
-	if err != nil || len(ops) == 0 {
-		return err
-	}
-	rest := work(ops)
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	later, err := s.read(size)
+	return s.locked(s.path+".rework.lock", func() error {
+		var size int64
+		var ops []Op
+		s.mu.Lock()
+		err := s.locked(s.path+".lock", func() (err error) {
+			size, ops, err = s.snapshot()
+			return err
+		})
+		s.mu.Unlock()
+		if err != nil || len(ops) == 0 {
+			return err
+		}
+		rest := work(ops)
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		return s.locked(s.path+".lock", func() error {
+			later, err := s.read(size)
+			if err != nil {
+				return err
+			}
+			rest = append(rest, later...)
+			if err := s.rewrite(rest); err != nil {
+				return err
+			}
+			s.counted(rest)
+			return nil
+		})
+	})
+}
+
+// locked runs f holding the file lock at path.
+func (s *Spool) locked(path string, f func() error) error {
+	unlock, err := lockFile(path)
 	if err != nil {
 		return err
 	}
-	rest = append(rest, later...)
-	if err := s.rewrite(rest); err != nil {
-		return err
-	}
-	s.counted(rest)
-	return nil
+	defer unlock()
+	return f()
 }
 
 func (s *Spool) snapshot() (int64, []Op, error) {

@@ -74,13 +74,13 @@ func suiteUrgentFirst(t *testing.T, rdb redis.UniversalClient, prefix string) {
 	// Claimed, an urgent request leaves the queue; released or
 	// requeued it returns to the urgent part, in its place.
 	for _, back := range []func(id string) error{
-		func(id string) error { _, err := q.Release(ctx, id, "ana"); return err },
+		func(id string) error { _, err := q.Release(ctx, id, as("ana")); return err },
 		func(id string) error {
-			_, err := q.Complete(ctx, id, "ana", callback.OutcomeNoAnswer, "", true)
+			_, err := q.Complete(ctx, id, as("ana"), callback.OutcomeNoAnswer, "", true)
 			return err
 		},
 	} {
-		if _, err := q.Claim(ctx, byMinute[4], "ana"); err != nil {
+		if _, err := q.Claim(ctx, byMinute[4], as("ana")); err != nil {
 			t.Fatal(err)
 		}
 		if got := listAll(t, q, 2); slices.Contains(got, byMinute[4]) || len(got) != len(want)-1 {
@@ -93,7 +93,7 @@ func suiteUrgentFirst(t *testing.T, rdb redis.UniversalClient, prefix string) {
 			t.Errorf("after the claim ended: %v, want %v", got, want)
 		}
 	}
-	if _, err := q.Cancel(ctx, byMinute[6], "ana", "duplicate"); err != nil {
+	if _, err := q.Cancel(ctx, byMinute[6], as("ana"), "duplicate"); err != nil {
 		t.Fatal(err)
 	}
 	want = slices.DeleteFunc(want, func(id string) bool { return id == byMinute[6] })
@@ -148,10 +148,10 @@ func suiteStoredBeforeUrgent(t *testing.T, rdb redis.UniversalClient, prefix str
 		t.Errorf("after an old cursor: %d requests, next %q, %v", len(page), next, err)
 	}
 	// An old request works as before: claimed, released, back in its place.
-	if _, err := q.Claim(ctx, noReason, "ana"); err != nil {
+	if _, err := q.Claim(ctx, noReason, as("ana")); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := q.Release(ctx, noReason, "ana"); err != nil {
+	if _, err := q.Release(ctx, noReason, as("ana")); err != nil {
 		t.Fatal(err)
 	}
 	if got := listAll(t, q, 2); !slices.Equal(got, want) {

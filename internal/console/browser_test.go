@@ -272,10 +272,14 @@ func TestBrowserReportsAndDuty(t *testing.T) {
 	if err != nil || len(reqs) != 1 {
 		t.Fatalf("pending: %v %v", reqs, err)
 	}
-	if _, err := s.Queue.Claim(t.Context(), reqs[0].ID, "ana"); err != nil {
+	anaAcct, err := s.Staff.Get(t.Context(), "ana")
+	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Queue.CallPlaced(t.Context(), reqs[0].ID, "ana", ""); err != nil {
+	if _, err := s.Queue.Claim(t.Context(), reqs[0].ID, anaAcct.Holder()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Queue.CallPlaced(t.Context(), reqs[0].ID, anaAcct.Holder(), ""); err != nil {
 		t.Fatal(err)
 	}
 	// The counts are written in the background: wait for them to land.

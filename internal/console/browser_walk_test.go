@@ -145,7 +145,7 @@ func TestBrowserWalkAtBothWidths(t *testing.T) {
 	for i, key := range []string{"ben-1280", "ben-390", "ada-1280", "ada-390"} {
 		work[key] = create(fmt.Sprintf("CAwalk%d", i), fmt.Sprintf("+1206555017%d", i), callback.ReasonMenu, at.Add(time.Duration(i+1)*time.Minute))
 	}
-	if _, err := s.Queue.Claim(t.Context(), create("CAwalkheld", "+12065550188", callback.ReasonMenu, at), "carl"); err != nil {
+	if _, err := s.Queue.Claim(t.Context(), create("CAwalkheld", "+12065550188", callback.ReasonMenu, at), callback.Holder{ID: "carl-id", Name: "carl", Created: at}); err != nil {
 		t.Fatal(err)
 	}
 

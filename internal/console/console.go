@@ -36,12 +36,12 @@ var staticFS embed.FS
 type Queue interface {
 	List(ctx context.Context, status callback.Status, limit int, cursor string) ([]*callback.Request, string, error)
 	Get(ctx context.Context, id string) (*callback.Request, error)
-	Claim(ctx context.Context, id, who string) (*callback.Request, error)
-	Release(ctx context.Context, id, who string) (*callback.Request, error)
-	Complete(ctx context.Context, id, who string, outcome callback.Outcome, note string, requeue bool) (*callback.Request, error)
+	Claim(ctx context.Context, id string, by callback.Holder) (*callback.Request, error)
+	Release(ctx context.Context, id string, by callback.Holder) (*callback.Request, error)
+	Complete(ctx context.Context, id string, by callback.Holder, outcome callback.Outcome, note string, requeue bool) (*callback.Request, error)
 	AddNote(ctx context.Context, id, who, note string) (*callback.Request, error)
 	Log(ctx context.Context, id, who, what string) (*callback.Request, error)
-	CallPlaced(ctx context.Context, id, who, note string) (*callback.Request, error)
+	CallPlaced(ctx context.Context, id string, by callback.Holder, note string) (*callback.Request, error)
 	SearchFinished(ctx context.Context, last4 string, day time.Time, loc *time.Location, limit int) ([]*callback.Request, error)
 	Stats(ctx context.Context) (callback.Stats, error)
 }
@@ -129,6 +129,7 @@ func New(d Deps) (*Console, error) {
 const (
 	sessionCookie = "sb_session"
 	sessionKey    = "console.session"
+	accountKey    = "console.account"
 )
 
 // Headers sets the security headers of every console response: a strict
@@ -182,6 +183,7 @@ func (x *Console) RequireSession(next echo.HandlerFunc) echo.HandlerFunc {
 			}
 		}
 		c.Set(sessionKey, sess)
+		c.Set(accountKey, acct)
 		return next(c)
 	}
 }
@@ -189,6 +191,13 @@ func (x *Console) RequireSession(next echo.HandlerFunc) echo.HandlerFunc {
 func session(c echo.Context) Session {
 	s, _ := c.Get(sessionKey).(Session)
 	return s
+}
+
+// me is the signed-in staff member as a claim holder: claims are bound to
+// the account's id, read again on every request.
+func me(c echo.Context) callback.Holder {
+	a, _ := c.Get(accountKey).(staff.Account)
+	return a.Holder()
 }
 
 func (x *Console) ctx(c echo.Context) (context.Context, context.CancelFunc) {

@@ -56,7 +56,7 @@ type item struct {
 // stamp is how the console writes a time: local, with the zone.
 const stamp = "Mon Jan 2, 3:04 PM MST"
 
-func (x *Console) item(r *callback.Request, viewer string, revealed bool) item {
+func (x *Console) item(r *callback.Request, viewer callback.Holder, revealed bool) item {
 	l := x.d.Line()
 	now := x.d.Now()
 	loc := l.Schedule.Location
@@ -303,7 +303,7 @@ func (x *Console) queuePage(c echo.Context) (page, error) {
 				r = full
 			}
 		}
-		it := x.item(r, p.Who, false)
+		it := x.item(r, me(c), false)
 		if it.Overdue {
 			p.Overdue++
 		}
@@ -317,10 +317,10 @@ func (x *Console) queuePage(c echo.Context) (page, error) {
 		if p.Filter != "" && r.Language != p.Filter {
 			continue
 		}
-		if r.ClaimedBy == p.Who {
-			p.Mine = append(p.Mine, x.item(r, p.Who, false))
+		if r.HeldBy(me(c)) {
+			p.Mine = append(p.Mine, x.item(r, me(c), false))
 		} else {
-			p.Others = append(p.Others, x.item(r, p.Who, false))
+			p.Others = append(p.Others, x.item(r, me(c), false))
 		}
 	}
 	return p, nil
@@ -347,7 +347,7 @@ func (x *Console) QueueRows(c echo.Context) error {
 
 func (x *Console) requestPage(c echo.Context, status int, r *callback.Request, revealed bool, errMsg string) error {
 	p := x.base(c, "Callback request")
-	it := x.item(r, p.Who, revealed)
+	it := x.item(r, me(c), revealed)
 	p.Item, p.Outcomes, p.Error = &it, callback.Outcomes(), errMsg
 	if it.Mine {
 		ctx, cancel := x.ctx(c)
@@ -405,10 +405,10 @@ func (x *Console) RequestPage(c echo.Context) error {
 
 // act runs a state change and then shows the request (or the queue), or
 // explains a conflict on the request's page with 409.
-func (x *Console) act(c echo.Context, op func(id, who string) (*callback.Request, error), flash, next string) error {
+func (x *Console) act(c echo.Context, op func(id string, by callback.Holder) (*callback.Request, error), flash, next string) error {
 	s := session(c)
 	id := c.Param("id")
-	_, err := op(id, s.Name)
+	_, err := op(id, me(c))
 	var conflict *callback.ConflictError
 	switch {
 	case errors.Is(err, callback.ErrNotFound):
@@ -453,14 +453,14 @@ func conflictText(e *callback.ConflictError, viewer string) string {
 func (x *Console) Claim(c echo.Context) error {
 	ctx, cancel := x.ctx(c)
 	defer cancel()
-	return x.act(c, func(id, who string) (*callback.Request, error) { return x.d.Queue.Claim(ctx, id, who) }, "You claimed this request.", "")
+	return x.act(c, func(id string, by callback.Holder) (*callback.Request, error) { return x.d.Queue.Claim(ctx, id, by) }, "You claimed this request.", "")
 }
 
 // Release answers POST /staff/requests/:id/release.
 func (x *Console) Release(c echo.Context) error {
 	ctx, cancel := x.ctx(c)
 	defer cancel()
-	return x.act(c, func(id, who string) (*callback.Request, error) { return x.d.Queue.Release(ctx, id, who) },
+	return x.act(c, func(id string, by callback.Holder) (*callback.Request, error) { return x.d.Queue.Release(ctx, id, by) },
 		"Released: the request is back in the queue.", "/staff/")
 }
 
@@ -480,8 +480,8 @@ func (x *Console) Complete(c echo.Context) error {
 	// A finished request's recording is deleted at Twilio by the queue's
 	// upkeep (callback.Recorder.DeleteRecordings), whichever way it
 	// finished.
-	return x.act(c, func(id, who string) (*callback.Request, error) {
-		return x.d.Queue.Complete(ctx, id, who, outcome, note, requeue)
+	return x.act(c, func(id string, by callback.Holder) (*callback.Request, error) {
+		return x.d.Queue.Complete(ctx, id, by, outcome, note, requeue)
 	}, "Recorded: "+outcomeWords(outcome)+".", "/staff/")
 }
 
@@ -497,7 +497,9 @@ func (x *Console) Note(c echo.Context) error {
 		}
 		return x.requestPage(c, http.StatusBadRequest, r, false, "Write a note of up to 2000 characters.")
 	}
-	return x.act(c, func(id, who string) (*callback.Request, error) { return x.d.Queue.AddNote(ctx, id, who, note) }, "Note added.", "")
+	return x.act(c, func(id string, by callback.Holder) (*callback.Request, error) {
+		return x.d.Queue.AddNote(ctx, id, by.Name, note)
+	}, "Note added.", "")
 }
 
 // Reveal answers POST /staff/requests/:id/reveal: the full number and the
@@ -514,7 +516,7 @@ func (x *Console) Reveal(c echo.Context) error {
 	if err != nil {
 		return x.unavailable(c, err)
 	}
-	if !r.HeldBy(s.Name) {
+	if !r.HeldBy(me(c)) {
 		return x.requestPage(c, http.StatusForbidden, r, false, "Claim the request to see the full number.")
 	}
 	if r, err = x.d.Queue.Log(ctx, r.ID, s.Name, "number revealed"); err != nil {
@@ -535,7 +537,7 @@ func (x *Console) Audio(c echo.Context) error {
 	if err != nil {
 		return x.unavailable(c, err)
 	}
-	if !r.HeldBy(s.Name) {
+	if !r.HeldBy(me(c)) {
 		return &problem{Status: http.StatusForbidden, Title: "Not allowed", Text: "Claim the request to play its voice message.",
 			BackHref: "/staff/requests/" + r.ID, BackText: "Back to the request"}
 	}
@@ -568,12 +570,20 @@ func (x *Console) Audio(c echo.Context) error {
 	}
 	rec, err := x.d.Twilio.FetchRecording(c.Request().Context(), r.Message.RecordingSID, rg)
 	if err != nil {
+		// twilioapi's errors say what failed (Twilio's answer, a key that
+		// does not fit, audio that fails its check) and hold no client data.
 		x.d.Logger.Warn("recording fetch failed", slog.String("request", r.ID), slog.String("error", err.Error()))
-		return &problem{Status: http.StatusBadGateway, Title: "Twilio did not answer",
-			Text:     "The voice message could not be fetched from Twilio. Try again in a moment.",
+		return &problem{Status: http.StatusBadGateway, Title: "The voice message could not be played",
+			Text:     "The voice message could not be played: " + err.Error() + ".",
 			BackHref: "/staff/requests/" + r.ID, BackText: "Back to the request"}
 	}
-	defer rec.Body.Close()
+	defer rec.Close()
+	if rec.Audio != nil {
+		// Decrypted in memory for this playback only; ranges served from it.
+		c.Response().Header().Set("Content-Type", rec.ContentType)
+		http.ServeContent(c.Response(), c.Request(), "", time.Time{}, rec.Audio)
+		return nil
+	}
 	h := c.Response().Header()
 	h.Set("Content-Type", rec.ContentType)
 	h.Set("Accept-Ranges", "bytes")
@@ -602,7 +612,7 @@ func (x *Console) Call(c echo.Context) error {
 	if err != nil {
 		return x.unavailable(c, err)
 	}
-	if !r.HeldBy(s.Name) {
+	if !r.HeldBy(me(c)) {
 		return x.requestPage(c, http.StatusConflict, r, false, "Claim the request before calling.")
 	}
 	ctx, cancel := x.ctx(c)
@@ -619,7 +629,9 @@ func (x *Console) Call(c echo.Context) error {
 		x.d.Logger.Warn("call back failed", slog.String("request", r.ID), slog.String("error", msg))
 		return x.requestPage(c, http.StatusBadGateway, r, false, "The call could not be placed. "+msg)
 	}
-	return x.act(c, func(id, who string) (*callback.Request, error) { return x.d.Queue.CallPlaced(ctx, id, who, "") },
+	return x.act(c, func(id string, by callback.Holder) (*callback.Request, error) {
+		return x.d.Queue.CallPlaced(ctx, id, by, "")
+	},
 		"Calling your phone now. Answer it to be connected, then record the outcome below.", "")
 }
 
@@ -653,7 +665,7 @@ func (x *Console) DonePage(c echo.Context) error {
 		return x.unavailable(c, err)
 	}
 	for _, r := range reqs {
-		p.Results = append(p.Results, x.item(r, p.Who, false))
+		p.Results = append(p.Results, x.item(r, me(c), false))
 	}
 	return x.render(c, http.StatusOK, "done.html", p)
 }

@@ -121,12 +121,13 @@ func reportFixture(t *testing.T) (*testserver.Server, *browser) {
 	if len(pending) != 3 || len(missed) != 2 {
 		t.Fatalf("pending: %d requests, %d missed calls; want 3 and 2", len(pending), len(missed))
 	}
+	ana := callback.Holder{ID: "ana-id", Name: "ana"}
 	attempt := func(r *callback.Request) {
 		t.Helper()
-		if _, err := s.Queue.Claim(t.Context(), r.ID, "ana"); err != nil {
+		if _, err := s.Queue.Claim(t.Context(), r.ID, ana); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.Queue.CallPlaced(t.Context(), r.ID, "ana", ""); err != nil {
+		if _, err := s.Queue.CallPlaced(t.Context(), r.ID, ana, ""); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -1,10 +1,17 @@
 // Package faketwilio plays the parts of Twilio's REST API that Switchboard
-// uses, on an httptest server: calls, messages and recordings, with Basic
-// auth checked, every request kept for assertions, and failures on demand.
+// uses, on an httptest server: calls, messages and recordings (in clear, or
+// encrypted as Voice Recording Encryption does), with Basic auth checked,
+// every request kept for assertions, and failures on demand.
 package faketwilio
 
 import (
 	"bytes"
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/sha256"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -33,6 +40,16 @@ type Server struct {
 	failCode int           // Twilio error code to answer with, 0 for success
 	delay    time.Duration // how long to wait before answering
 	audio    []byte
+	// enc is set while recordings are encrypted (EncryptRecordings).
+	enc *encrypted
+}
+
+// encrypted is the fake's recording as Twilio's Voice Recording
+// Encryption stores it: the audio sealed with AES-256-GCM under a content
+// key, and the details that unwrap it.
+type encrypted struct {
+	media   []byte
+	details map[string]string
 }
 
 // Start runs a fake Twilio for account sid with auth token, stopped at cleanup.
@@ -119,18 +136,98 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusCreated, map[string]any{"sid": "CAfake" + fmt.Sprint(len(s.Requests())), "status": "queued", "to": r.PostForm.Get("To"), "from": r.PostForm.Get("From")})
 	case r.Method == http.MethodPost && rest == "Messages.json":
 		writeJSON(w, http.StatusCreated, map[string]any{"sid": "SMfake", "status": "queued"})
-	case r.Method == http.MethodGet && strings.HasPrefix(rest, "Recordings/") && strings.HasSuffix(rest, ".mp3"):
-		w.Header().Set("Content-Type", "audio/mpeg")
+	case r.Method == http.MethodGet && strings.HasPrefix(rest, "Recordings/") && strings.HasSuffix(rest, ".json"):
+		s.recordingJSON(w, strings.TrimSuffix(strings.TrimPrefix(rest, "Recordings/"), ".json"))
+	case r.Method == http.MethodGet && strings.HasPrefix(rest, "Recordings/") && (strings.HasSuffix(rest, ".mp3") || strings.HasSuffix(rest, ".wav")):
 		s.mu.Lock()
-		audio := append([]byte(nil), s.audio...)
+		audio, enc := append([]byte(nil), s.audio...), s.enc
 		s.mu.Unlock()
+		mp3 := strings.HasSuffix(rest, ".mp3")
+		switch {
+		case enc != nil && mp3:
+			writeError(w, http.StatusBadRequest, 16109, "Recording cannot be retrieved in .mp3 format when call recording encryption feature is enabled")
+			return
+		case enc != nil:
+			audio = append([]byte(nil), enc.media...)
+		}
+		w.Header().Set("Content-Type", "audio/x-wav")
+		if mp3 {
+			w.Header().Set("Content-Type", "audio/mpeg")
+		}
 		// Ranges as a file server (and Twilio's media CDN) answer them.
-		http.ServeContent(w, r, "recording.mp3", time.Time{}, bytes.NewReader(audio))
+		http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(audio))
 	case r.Method == http.MethodDelete && strings.HasPrefix(rest, "Recordings/"):
 		w.WriteHeader(http.StatusNoContent)
 	default:
 		writeError(w, http.StatusNotFound, 20404, "not found")
 	}
+}
+
+// recordingJSON answers a Recording resource: encryption_details is null
+// unless recordings are encrypted.
+func (s *Server) recordingJSON(w http.ResponseWriter, sid string) {
+	s.mu.Lock()
+	enc := s.enc
+	s.mu.Unlock()
+	body := map[string]any{"sid": sid, "account_sid": s.SID, "status": "completed", "duration": "4",
+		"uri": "/2010-04-01/Accounts/" + s.SID + "/Recordings/" + sid + ".json", "encryption_details": nil}
+	if enc != nil {
+		body["encryption_details"] = enc.details
+	}
+	writeJSON(w, http.StatusOK, body)
+}
+
+// EncryptRecordings makes the fake keep its recording as Twilio does with
+// Voice Recording Encryption on
+// (https://www.twilio.com/docs/voice/tutorials/voice-recording-encryption):
+// a random content key encrypts the audio with AES-256-GCM (a 12-byte IV,
+// the 16-byte tag after the ciphertext), and is wrapped with pub using
+// RSA-OAEP with SHA-256 and MGF1-SHA-256. The Recording resource then
+// carries encryption_details (type rsa-aes, public_key_sid, encrypted_cek,
+// iv, in standard base64), and the media is served as .wav only (.mp3
+// answers error 16109).
+func (s *Server) EncryptRecordings(pub *rsa.PublicKey, publicKeySID string) error {
+	cek := make([]byte, 32)
+	iv := make([]byte, 12)
+	_, _ = rand.Read(cek)
+	_, _ = rand.Read(iv)
+	block, err := aes.NewCipher(cek)
+	if err != nil {
+		return err
+	}
+	gcm, err := cipher.NewGCM(block)
+	if err != nil {
+		return err
+	}
+	wrapped, err := rsa.EncryptOAEP(sha256.New(), rand.Reader, pub, cek, nil)
+	if err != nil {
+		return fmt.Errorf("fake twilio: wrap content key: %w", err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.enc = &encrypted{media: gcm.Seal(nil, iv, s.audio, nil), details: map[string]string{
+		"type": "rsa-aes", "public_key_sid": publicKeySID,
+		"encrypted_cek": base64.StdEncoding.EncodeToString(wrapped), "iv": base64.StdEncoding.EncodeToString(iv),
+	}}
+	return nil
+}
+
+// TamperRecording flips one bit in the middle of the encrypted recording
+// the fake serves (after EncryptRecordings), as a damaged or altered file.
+func (s *Server) TamperRecording() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.enc != nil && len(s.enc.media) > 0 {
+		s.enc.media[len(s.enc.media)/2] ^= 0x01
+	}
+}
+
+// SetAudio sets what the fake serves as every recording (before
+// EncryptRecordings, which encrypts it).
+func (s *Server) SetAudio(audio []byte) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.audio = append([]byte(nil), audio...)
 }
 
 // Audio is what the fake serves as every recording.

@@ -158,8 +158,11 @@ func (s *Sealer) Open(v, aad string) (string, error) {
 // Current reports whether v needs no re-sealing: empty, or sealed with the
 // current key.
 func (s *Sealer) Current(v string) bool {
-	return v == "" || strings.HasPrefix(v, prefix+s.current.id+":")
+	return v == "" || strings.HasPrefix(v, s.CurrentPrefix())
 }
+
+// CurrentPrefix is how every value sealed with the current key starts.
+func (s *Sealer) CurrentPrefix() string { return prefix + s.current.id + ":" }
 
 // Sealed reports whether v is a sealed value (with any key).
 func Sealed(v string) bool { return strings.HasPrefix(v, prefix) }

@@ -221,6 +221,7 @@ func (a *Server) console(o Options) (*console.Console, error) {
 		if err != nil {
 			return nil, err
 		}
+		c.SetRecordingKeys(o.Env.RecordingKeys) // nil: recordings play as Twilio serves them
 		tw, watch.Texter = c, c
 		a.Recorder.DeleteRecordingsWith(c, func() bool { return o.Live.Current().Callback.DeleteRecordings })
 		if len(line.Callback.NotifySMS) > 0 {

@@ -19,11 +19,16 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+	"github.com/switchboard-clinic/switchboard/internal/callback"
 	"golang.org/x/crypto/bcrypt"
 )
 
 // Account is a staff member.
 type Account struct {
+	// ID is the account's stable id, made when it is added (it is part of
+	// its API token): claims are bound to it, so an account removed and
+	// added again under the same name is another account.
+	ID      string    `json:"-"`
 	Name    string    `json:"name"`
 	Created time.Time `json:"created"`
 	// Phone is where "call back" rings this staff member first (E.164).
@@ -133,8 +138,13 @@ func (s *Store) List(ctx context.Context) ([]Account, error) {
 
 func toAccount(h map[string]string) Account {
 	ms, _ := strconv.ParseInt(h["created"], 10, 64)
-	return Account{Name: h["name"], Created: time.UnixMilli(ms).UTC(), Phone: h["phone"], HasPassword: h["pw"] != "", Admin: h["admin"] == "1",
+	return Account{ID: h["id"], Name: h["name"], Created: time.UnixMilli(ms).UTC(), Phone: h["phone"], HasPassword: h["pw"] != "", Admin: h["admin"] == "1",
 		Generation: h["id"] + "." + h["gen"]}
+}
+
+// Holder is the account as it acts on callback requests.
+func (a Account) Holder() callback.Holder {
+	return callback.Holder{ID: a.ID, Name: a.Name, Created: a.Created, Admin: a.Admin}
 }
 
 // Get returns one account.

@@ -96,6 +96,9 @@ type Options struct {
 	// RedisReplicas is SWITCHBOARD_REDIS_REPLICAS: the test's lone Redis
 	// has none, so every callback write waits for one in the spool.
 	RedisReplicas int
+	// RecordingKeys is SWITCHBOARD_RECORDING_PRIVATE_KEY_FILE's keys: the
+	// console decrypts recordings the fake Twilio encrypted for them.
+	RecordingKeys *seal.RecordingKeys
 }
 
 // AccountSID is the Twilio account of test servers.
@@ -153,7 +156,8 @@ func New(t testing.TB, o Options) *Server {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { rdb.Close() })
-	env := config.Env{PublicURL: Base, AuthToken: Token, RedisPrefix: "test:", RedisTimeout: o.RedisTimeout, RedisReplicas: o.RedisReplicas}
+	env := config.Env{PublicURL: Base, AuthToken: Token, RedisPrefix: "test:", RedisTimeout: o.RedisTimeout, RedisReplicas: o.RedisReplicas,
+		RecordingKeys: o.RecordingKeys}
 	if env.TrustedProxies, err = config.ParseTrustedProxies(o.TrustedProxies); err != nil {
 		t.Fatal(err)
 	}

@@ -1,19 +1,23 @@
 // Package twilioapi is the part of Twilio's REST API that Switchboard calls:
 // ringing a staff member and connecting them to a client, sending a
-// notification SMS, and fetching or deleting a voice message's recording.
+// notification SMS, and fetching (decrypting in memory, when Twilio
+// encrypted it with the practice's public key) or deleting a voice
+// message's recording.
 // Every call is bounded by the http.Client's timeout (twilio-go takes no
 // context).
 package twilioapi
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"github.com/switchboard-clinic/switchboard/internal/callback"
 	"io"
 	"net/http"
 	"time"
 
+	"github.com/switchboard-clinic/switchboard/internal/callback"
+	"github.com/switchboard-clinic/switchboard/internal/seal"
 	"github.com/twilio/twilio-go"
 	"github.com/twilio/twilio-go/client"
 	openapi "github.com/twilio/twilio-go/rest/api/v2010"
@@ -25,6 +29,7 @@ type Client struct {
 	sid, token string
 	http       *http.Client
 	rest       *twilio.RestClient
+	recKeys    *seal.RecordingKeys // nil: recordings are not decrypted
 }
 
 // New returns a Client. hc may be nil for a default client with a 10-second
@@ -127,31 +132,35 @@ func (c *Client) DeleteRecording(recordingSID string) error {
 
 var _ callback.RecordingDeleter = (*Client)(nil)
 
-// FetchRecording streams a recording of this account as MP3. The URL is
-// built from the recording's SID and the account, never taken from a
-// webhook, so this cannot become a way to make Switchboard fetch other URLs.
-// rangeHeader, when not empty, is passed on (the player seeks); the answer
-// is then 206 with its Content-Range.
+// FetchRecording returns a recording of this account for playback. A
+// recording in clear is streamed as MP3; rangeHeader, when not empty, is
+// passed on (the player seeks) and the answer is then 206 with its
+// Content-Range. With recording keys set (SetRecordingKeys), the
+// recording's details are read first, and one that Twilio encrypted is
+// fetched as WAV and decrypted in memory (Audio is set; the caller serves
+// ranges from it). The URLs are built from the recording's SID and the
+// account, never taken from a webhook, so this cannot become a way to make
+// Switchboard fetch other URLs.
 func (c *Client) FetchRecording(ctx context.Context, recordingSID, rangeHeader string) (*Recording, error) {
 	if !callback.ValidRecordingSID(recordingSID) {
 		return nil, &Error{Op: "fetch recording", Message: "not a recording SID"}
 	}
-	u := "https://api.twilio.com/2010-04-01/Accounts/" + c.sid + "/Recordings/" + recordingSID + ".mp3"
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
-	if err != nil {
-		return nil, fmt.Errorf("fetch recording: %w", err)
+	if c.recKeys != nil {
+		d, err := c.recordingEncryption(recordingSID)
+		if err != nil {
+			return nil, err
+		}
+		if d != nil {
+			return c.fetchDecrypted(ctx, recordingSID, d)
+		}
 	}
-	req.SetBasicAuth(c.sid, c.token)
-	if rangeHeader != "" {
-		req.Header.Set("Range", rangeHeader)
-	}
-	resp, err := c.http.Do(req)
+	resp, err := c.get(ctx, recordingSID, ".mp3", rangeHeader)
 	if err != nil {
-		return nil, wrap("fetch recording", err)
+		return nil, err
 	}
 	if resp.StatusCode != http.StatusOK && resp.StatusCode != http.StatusPartialContent {
-		resp.Body.Close()
-		return nil, &Error{Op: "fetch recording", Status: resp.StatusCode, Message: "Twilio answered " + resp.Status}
+		defer resp.Body.Close()
+		return nil, statusError("fetch recording", resp)
 	}
 	rec := &Recording{Body: resp.Body, Status: resp.StatusCode, ContentType: resp.Header.Get("Content-Type"),
 		ContentRange: resp.Header.Get("Content-Range"), ContentLength: resp.Header.Get("Content-Length")}
@@ -161,12 +170,24 @@ func (c *Client) FetchRecording(ctx context.Context, recordingSID, rangeHeader s
 	return rec, nil
 }
 
-// Recording is a recording being fetched: its body (which the caller
-// closes), and what the player needs to seek.
+// Recording is a recording being fetched: either a body streamed from
+// Twilio (which the caller closes) with what the player needs to seek, or,
+// for a recording Switchboard decrypted, the audio in memory.
 type Recording struct {
-	Body          io.ReadCloser
-	Status        int // 200, or 206 for a range
+	Body          io.ReadCloser // nil when Audio is set
+	Status        int           // 200, or 206 for a range
 	ContentType   string
 	ContentRange  string
 	ContentLength string
+	// Audio is a decrypted recording, held in memory only for this
+	// playback; nil for a streamed one.
+	Audio *bytes.Reader
+}
+
+// Close releases the recording's body, if it has one.
+func (r *Recording) Close() error {
+	if r.Body == nil {
+		return nil
+	}
+	return r.Body.Close()
 }

@@ -1,5 +1,0 @@
-//go:build !race
-
-package callback_test
-
-const raceOn = false
