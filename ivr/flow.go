@@ -33,6 +33,7 @@ type Flow struct {
 	tracks       Tracks
 	missed       MissedCalls
 	keys         *callback.NumberKeys
+	texts        MissedTexts
 	callOutcomes CallOutcomes
 }
 
@@ -116,6 +117,9 @@ type Deps struct {
 	// key numbers to find a number's pending missed call) and a Recorder.
 	Missed     MissedCalls
 	NumberKeys *callback.NumberKeys
+	// Texts, when set, sends the missed-call text (callback.missedCallText)
+	// after a missed call is recorded.
+	Texts MissedTexts
 }
 
 // SimulatedTimeHeader carries the call simulator's --at time (RFC 3339).
@@ -142,7 +146,7 @@ func New(d Deps) (*Flow, error) {
 	if o, ok := f.events.(Outcomes); ok {
 		f.outcomes = o
 	}
-	f.tracks, f.missed, f.keys = d.Tracks, d.Missed, d.NumberKeys
+	f.tracks, f.missed, f.keys, f.texts = d.Tracks, d.Missed, d.NumberKeys, d.Texts
 	f.callOutcomes = noCallOutcomes{}
 	if o, ok := f.events.(CallOutcomes); ok {
 		f.callOutcomes = o

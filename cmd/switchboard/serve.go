@@ -142,6 +142,15 @@ func serve(ctx context.Context, getenv func(string) string, stdout, stderr io.Wr
 		defer close(tracksDone)
 		a.Tracks.Run(bgCtx)
 	}()
+	// Missed-call texts: those queued at shutdown are sent then. It stops
+	// after the calls' writer, whose last outcomes may queue texts.
+	textsCtx, stopTexts := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopTexts()
+	textsDone := make(chan struct{})
+	go func() {
+		defer close(textsDone)
+		a.Texts.Run(textsCtx)
+	}()
 
 	errc := make(chan error, 2)
 	go func() { errc <- hs.Serve(ln) }()
@@ -166,6 +175,8 @@ func serve(ctx context.Context, getenv func(string) string, stdout, stderr io.Wr
 	stopBackground()
 	<-bgDone
 	<-tracksDone
+	stopTexts()
+	<-textsDone
 	// One last attempt to hand spooled requests to Redis; what stays is kept
 	// on disk and replayed at the next start.
 	if spool.Len() > 0 {
