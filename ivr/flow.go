@@ -16,19 +16,20 @@ import (
 
 // Flow answers Twilio's voice webhooks for one phone line.
 type Flow struct {
-	line     func(version string) *routing.Line
-	base     string
-	now      func() time.Time
-	log      *slog.Logger
-	callback CallbackFlow
-	capture  *capture // nil when no recorder is configured
-	events   Events
-	simTime  bool
-	cache    *docCache // nil: no caching (tests that inspect elements)
-	numbers  *numberCache
-	duty     Roster // nil: every member always rings
-	legs     Legs   // nil: a ring-all group is not rung again after a voicemail or a decline
-	outcomes Outcomes
+	line       func(version string) *routing.Line
+	base       string
+	now        func() time.Time
+	log        *slog.Logger
+	callback   CallbackFlow
+	capture    *capture // nil when no recorder is configured
+	events     Events
+	simTime    bool
+	setSimTime func(time.Time)
+	cache      *docCache // nil: no caching (tests that inspect elements)
+	numbers    *numberCache
+	duty       Roster // nil: every member always rings
+	legs       Legs   // nil: a ring-all group is not rung again after a voicemail or a decline
+	outcomes   Outcomes
 	// What calls did and how they ended (outcome.go); nil: not tracked.
 	tracks       Tracks
 	missed       MissedCalls
@@ -110,6 +111,10 @@ type Deps struct {
 	// with the X-Switchboard-Simulated-Time header. Only for local mode:
 	// with signatures checked, the header is ignored.
 	SimulatedTime bool
+	// SetSimulatedTime, with SimulatedTime, is told each webhook's
+	// simulated time (zero without one), so that the service's own clock
+	// can follow it (simulate.Clock.Set).
+	SetSimulatedTime func(time.Time)
 	// Tracks keeps what each call did, so that its outcome is decided when
 	// Twilio reports it completed; nil decides none.
 	Tracks Tracks
@@ -137,7 +142,7 @@ func New(d Deps) (*Flow, error) {
 	case d.Logger == nil:
 		return nil, errors.New("ivr: Logger is required")
 	}
-	f := &Flow{line: d.Line, base: d.BaseURL, now: d.Now, log: d.Logger, events: d.Events, simTime: d.SimulatedTime,
+	f := &Flow{line: d.Line, base: d.BaseURL, now: d.Now, log: d.Logger, events: d.Events, simTime: d.SimulatedTime, setSimTime: d.SetSimulatedTime,
 		cache: &docCache{docs: map[string]preRendered{}}, numbers: newNumberCache(), duty: d.Duty, legs: d.Legs}
 	if f.events == nil {
 		f.events = noEvents{}

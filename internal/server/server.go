@@ -51,6 +51,9 @@ type Options struct {
 	// InsecureCookies drops the Secure flag from console cookies even when
 	// the public URL is https (a browser test over plain http).
 	InsecureCookies bool
+	// SetSimulatedTime, in local mode, is told the simulator's time of
+	// each webhook (zero without one): serve's clock follows it.
+	SetSimulatedTime func(time.Time)
 	// StatusGrace is how long a status callback's outcome waits for the
 	// call's last step to be recorded by another instance (serve: 2 s).
 	StatusGrace time.Duration
@@ -173,7 +176,7 @@ func New(o Options) (*Server, error) {
 		Recorder: a.Recorder, Sealer: sealer, Events: events, Duty: a.Duty, Legs: a.Calls,
 		// Without an auth token (local mode, loopback only) the simulator may
 		// set the clock per request.
-		SimulatedTime: o.Env.AuthToken == "",
+		SimulatedTime: o.Env.AuthToken == "", SetSimulatedTime: o.SetSimulatedTime,
 	}); err != nil {
 		return nil, err
 	}
