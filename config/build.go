@@ -179,7 +179,53 @@ func (f File) build() (*routing.Line, []Problem) {
 	l.Distress = b.distress("crisis", routing.DistressIn(l.Lang), f.Crisis.DistressWords)
 	l.Crisis = b.crisis(f.Crisis, l)
 	b.languages(f, l)
+	b.missedText(f, l)
 	return l, b.problems
+}
+
+// The built-in wording of the missed-call text, by language. It names
+// neither the practice nor what it does, and promises only what works: a
+// call back to the number (a reply is not read by anyone), and STOP.
+var missedTextDefaults = map[string]string{
+	"en": "Sorry we missed your call. Please call us back at {number}. Reply STOP to stop these texts.",
+	"es": "Lamentamos no haber podido atender su llamada. Llámenos al {number}. Responda STOP para no recibir más mensajes.",
+}
+
+// DefaultMissedCallText is the built-in English missed-call text.
+var DefaultMissedCallText = missedTextDefaults["en"]
+
+// missedText builds the missed-call text in the line's language and each
+// other one, with the main number filled in.
+func (b *builder) missedText(f File, l *routing.Line) {
+	m := routing.MissedText{Enabled: f.Callback.MissedCallText.Enabled, Texts: map[string]string{}}
+	fill := func(path, text, code string) {
+		text = strings.TrimSpace(text)
+		if text == "" {
+			text = missedTextDefaults[code]
+		}
+		if text == "" {
+			if m.Enabled {
+				b.addf(path, "give the missed-call text in this language (callback.missedCallText is enabled)")
+			}
+			return
+		}
+		if strings.Contains(text, "{number}") && l.MainNumber == "" && m.Enabled {
+			b.addf(path, "{number} needs mainNumber")
+		}
+		text = strings.ReplaceAll(text, "{number}", phone.National(l.MainNumber))
+		if n := len([]rune(text)); n > 320 {
+			b.addf(path, "%d characters: keep the text under 320 (two SMS segments)", n)
+		}
+		m.Texts[code] = text
+	}
+	fill("callback.missedCallText.text", f.Callback.MissedCallText.Text, l.Lang)
+	for _, lang := range l.Languages {
+		fill("languages."+lang.Code+".missedCallText", f.Languages[lang.Code].MissedCallText, lang.Code)
+	}
+	l.Callback.MissedText = m
+	for _, lang := range l.Languages {
+		l.In(lang.Code).Callback.MissedText = m
+	}
 }
 
 // defaultVoice is Amazon Polly's neural Joanna (US English): Twilio lists

@@ -94,6 +94,18 @@ type Callback struct {
 	// MissedCallSeconds is the shortest call that counts as missed
 	// (default 10): a shorter one was most likely a wrong number.
 	MissedCallSeconds int `yaml:"missedCallSeconds"`
+	// MissedCallText is the optional SMS to a missed caller (off by default).
+	MissedCallText MissedCallText `yaml:"missedCallText"`
+}
+
+// MissedCallText configures the SMS a missed caller gets: at most one a day
+// per number, never to a withheld, foreign, premium-rate or own number, nor
+// to one that replied STOP. Text may hold {number}, the practice's main
+// number written for reading; each other language's wording is
+// languages.<code>.missedCallText (built in for es).
+type MissedCallText struct {
+	Enabled bool   `yaml:"enabled"`
+	Text    string `yaml:"text"` // default DefaultMissedCallText
 }
 
 // Holidays lists the days the practice is closed.

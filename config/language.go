@@ -38,6 +38,9 @@ type Language struct {
 	Holidays map[string]string `yaml:"holidays"`
 	// Crisis adds distress phrases in this language to the built-in ones.
 	Crisis DistressWords `yaml:"crisis"`
+	// MissedCallText is callback.missedCallText's wording in this language
+	// ({number} allowed); built in for es.
+	MissedCallText string `yaml:"missedCallText"`
 }
 
 // OptionWords are an option's words in another language, for the option

@@ -137,8 +137,8 @@ func TestDutyByText(t *testing.T) {
 	if got := reply(smsForm(scheduler2, "what?")); !strings.Contains(got, "Text ON") || !strings.Contains(got, "taking calls now") {
 		t.Errorf("help: %q", got)
 	}
-	if got := reply(smsForm("+12065550142", "OFF")); !strings.Contains(got, "not on Evergreen Psychotherapy's call list") {
-		t.Errorf("a stranger: %q", got)
+	if got := reply(smsForm("+12065550142", "OFF")); !strings.Contains(got, "texts to this number are not read") || strings.Contains(got, "Evergreen") {
+		t.Errorf("a stranger (perhaps a missed caller on a shared phone): %q", got)
 	}
 	log, err := h.App.Duty.Log(t.Context(), 10)
 	if err != nil || len(log) != 2 {

@@ -16,23 +16,25 @@ import (
 
 // Flow answers Twilio's voice webhooks for one phone line.
 type Flow struct {
-	line     func(version string) *routing.Line
-	base     string
-	now      func() time.Time
-	log      *slog.Logger
-	callback CallbackFlow
-	capture  *capture // nil when no recorder is configured
-	events   Events
-	simTime  bool
-	docs     *memo.Memo[docKey, cachedDoc] // nil: no caching (tests that inspect elements)
-	numbers  numbers
-	duty     Roster // nil: every member always rings
-	legs     Legs   // nil: a ring-all group is not rung again after a voicemail or a decline
-	outcomes Outcomes
+	line       func(version string) *routing.Line
+	base       string
+	now        func() time.Time
+	log        *slog.Logger
+	callback   CallbackFlow
+	capture    *capture // nil when no recorder is configured
+	events     Events
+	simTime    bool
+	setSimTime func(time.Time)
+	docs       *memo.Memo[docKey, cachedDoc] // nil: no caching (tests that inspect elements)
+	numbers    numbers
+	duty       Roster // nil: every member always rings
+	legs       Legs   // nil: a ring-all group is not rung again after a voicemail or a decline
+	outcomes   Outcomes
 	// What calls did and how they ended (outcome.go); nil: not tracked.
 	tracks       Tracks
 	missed       MissedCalls
 	keys         *callback.NumberKeys
+	texts        MissedTexts
 	callOutcomes CallOutcomes
 }
 
@@ -109,6 +111,10 @@ type Deps struct {
 	// with the X-Switchboard-Simulated-Time header. Only for local mode:
 	// with signatures checked, the header is ignored.
 	SimulatedTime bool
+	// SetSimulatedTime, with SimulatedTime, is told each webhook's
+	// simulated time (zero without one), so that the service's own clock
+	// can follow it (simulate.Clock.Set).
+	SetSimulatedTime func(time.Time)
 	// Tracks keeps what each call did, so that its outcome is decided when
 	// Twilio reports it completed; nil decides none.
 	Tracks Tracks
@@ -116,6 +122,9 @@ type Deps struct {
 	// key numbers to find a number's pending missed call) and a Recorder.
 	Missed     MissedCalls
 	NumberKeys *callback.NumberKeys
+	// Texts, when set, sends the missed-call text (callback.missedCallText)
+	// after a missed call is recorded.
+	Texts MissedTexts
 }
 
 // SimulatedTimeHeader carries the call simulator's --at time (RFC 3339).
@@ -133,7 +142,7 @@ func New(d Deps) (*Flow, error) {
 	case d.Logger == nil:
 		return nil, errors.New("ivr: Logger is required")
 	}
-	f := &Flow{line: d.Line, base: d.BaseURL, now: d.Now, log: d.Logger, events: d.Events, simTime: d.SimulatedTime,
+	f := &Flow{line: d.Line, base: d.BaseURL, now: d.Now, log: d.Logger, events: d.Events, simTime: d.SimulatedTime, setSimTime: d.SetSimulatedTime,
 		docs: newDocs(), numbers: newNumbers(), duty: d.Duty, legs: d.Legs}
 	if f.events == nil {
 		f.events = noEvents{}
@@ -142,7 +151,7 @@ func New(d Deps) (*Flow, error) {
 	if o, ok := f.events.(Outcomes); ok {
 		f.outcomes = o
 	}
-	f.tracks, f.missed, f.keys = d.Tracks, d.Missed, d.NumberKeys
+	f.tracks, f.missed, f.keys, f.texts = d.Tracks, d.Missed, d.NumberKeys, d.Texts
 	f.callOutcomes = noCallOutcomes{}
 	if o, ok := f.events.(CallOutcomes); ok {
 		f.callOutcomes = o

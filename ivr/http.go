@@ -31,13 +31,17 @@ func (f *Flow) Handler(step Step) echo.HandlerFunc {
 		line := f.line(req.URL.Query().Get("cv"))
 		now := f.now()
 		if f.simTime {
+			var sim time.Time
 			if v := req.Header.Get(SimulatedTimeHeader); v != "" {
 				t, err := time.Parse(time.RFC3339, v)
 				if err != nil {
 					return echo.NewHTTPError(http.StatusBadRequest, SimulatedTimeHeader+" must be RFC 3339")
 				}
-				now = t
+				now, sim = t, t
 				c.Response().Header().Set(SimulatedTimeHeader, "honoured")
+			}
+			if f.setSimTime != nil {
+				f.setSimTime(sim)
 			}
 		}
 		call := Call{

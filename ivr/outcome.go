@@ -13,6 +13,8 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/switchboard-clinic/switchboard/internal/callback"
 	"github.com/switchboard-clinic/switchboard/internal/calls"
+	"github.com/switchboard-clinic/switchboard/internal/phone"
+	"github.com/switchboard-clinic/switchboard/routing"
 	"github.com/twilio/twilio-go/twiml"
 )
 
@@ -35,6 +37,14 @@ type MissedCalls interface {
 	Supersede(ctx context.Context, callSID, numberKey string) (spooled bool, err error)
 	HasRequest(ctx context.Context, callSID string) (bool, error)
 }
+
+// MissedTexts sends missed-call texts in the background
+// (callback.Texter implements it): Text never waits.
+type MissedTexts interface {
+	Text(m callback.MissedText)
+}
+
+var _ MissedTexts = (*callback.Texter)(nil)
 
 // CallOutcomes, when Events also implements it, is told how each call
 // ended, for the reports and metrics: its outcome, where the caller was,
@@ -268,12 +278,40 @@ func (f *Flow) callEnded(ctx context.Context, sid string, end callEnd, rec calls
 			f.log.Warn("a missed-call request was not superseded by this call's request", slog.String("call_sid", sid), slog.String("error", err.Error()))
 		}
 	case rec.Missed() && line.Callback.MissedCalls && end.seconds >= line.Callback.MissedCallSeconds:
-		_, err := f.missed.Missed(ctx, callback.MissedCall{
+		spooled, err := f.missed.Missed(ctx, callback.MissedCall{
 			CallSID: sid, Number: number, NumberKey: key, Stage: string(stage), Seconds: end.seconds,
 			Note: fmt.Sprintf("hung up in %s after %d s", stage.Describe(), end.seconds), Language: lang, At: end.at,
 		})
-		if err != nil {
+		switch {
+		case err != nil:
 			f.log.Error("missed call not recorded anywhere", slog.String("call_sid", sid), slog.String("error", err.Error()))
+		case spooled:
+			// The request is not in Redis yet; neither are the day's mark
+			// and the opt-out list that guard the text.
+			if line.Callback.MissedText.Enabled && f.texts != nil {
+				f.log.Warn("missed-call text not sent: redis unavailable", slog.String("call_sid", sid))
+			}
+		default:
+			f.textMissed(line, sid, number, key, lang, end.at)
 		}
 	}
+}
+
+// textMissed queues the missed-call text, when it is enabled, in the
+// call's language. The number was found callable (not withheld, foreign,
+// premium or the practice's own) before; premium is checked again here,
+// because a text to such a number costs the practice too.
+func (f *Flow) textMissed(line *routing.Line, sid, number, key, lang string, at time.Time) {
+	mt := line.Callback.MissedText
+	if f.texts == nil || !mt.Enabled || phone.Premium(number) {
+		return
+	}
+	body := mt.In(lang, line.Lang)
+	if body == "" {
+		return
+	}
+	f.texts.Text(callback.MissedText{
+		CallSID: sid, Number: number, NumberKey: key, From: line.MainNumber, Body: body, Language: lang,
+		Day: at.In(line.Schedule.Location).Format(time.DateOnly),
+	})
 }

@@ -151,6 +151,26 @@ type CallbackSettings struct {
 	// MissedCallSeconds is the shortest call (Twilio's CallDuration) that
 	// counts as missed.
 	MissedCallSeconds int
+	// MissedText is the optional SMS to a missed caller.
+	MissedText MissedText
+}
+
+// MissedText is the text sent to a missed caller (at most one a day per
+// number), when Enabled. Its wording is neutral by default: a shared phone
+// must learn nothing about the caller from it.
+type MissedText struct {
+	Enabled bool
+	// Texts are the wording by language code, the practice's number filled in.
+	Texts map[string]string
+}
+
+// In is the wording for a call in language code, or the line's own
+// language's (lang) when the language has none.
+func (m MissedText) In(code, lang string) string {
+	if t, ok := m.Texts[code]; ok {
+		return t
+	}
+	return m.Texts[lang]
 }
 
 // MessageSeconds is the longest voice message a caller may leave: the

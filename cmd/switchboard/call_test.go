@@ -1,10 +1,14 @@
 package main
 
 import (
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/switchboard-clinic/switchboard/internal/redistest"
 )
@@ -102,4 +106,58 @@ func TestCallSimulatorSetsTheClockOfALocalService(t *testing.T) {
 	if err == nil || !strings.Contains(out, "ignored --at") {
 		t.Errorf("--at against a signed service: %v\n%s", err, out)
 	}
+}
+
+// TestTryOutCallAtAFutureTime: against the quick start (local mode, the
+// embedded store), a call simulated at a future --at leaves a request with
+// a message the service keeps (a RecordingSid of Twilio's form), whose age
+// is not negative, and is counted in the reports on the simulated day,
+// which the demo account (an admin) can read.
+func TestTryOutCallAtAFutureTime(t *testing.T) {
+	t.Parallel()
+	base, stdout, _ := startServeOut(t, map[string]string{})
+	token := lastLine(stdout.String())
+	const at = "2027-01-09T12:00:00-08:00" // a Saturday: closed, so the caller is offered a callback
+	sim := map[string]string{"SWITCHBOARD_URL": base}
+	out, err := runOut(t, sim, "call", "--at", at, "--press", "2", "--press", "1", "--press", "1", "--press", "1", "--record", "10")
+	if err != nil || !strings.Contains(out, "all set") {
+		t.Fatalf("call --at %s: %v\n%s", at, err, out)
+	}
+	out, err = runOut(t, map[string]string{"SWITCHBOARD_URL": base, "SWITCHBOARD_TOKEN": token}, "callbacks", "list")
+	if err != nil {
+		t.Fatal(err)
+	}
+	row := ""
+	for _, l := range strings.Split(out, "\n") {
+		if strings.Contains(l, "pending") {
+			row = l
+		}
+	}
+	if f := strings.Fields(row); len(f) < 8 || f[2] != "0m" || !strings.Contains(row, " 10s ") {
+		t.Errorf("the request: want age 0m and a 10 s message:\n%s", out)
+	}
+
+	// The reports, read by demo in the console: the day of --at has the call.
+	jar, _ := cookiejar.New(nil)
+	client := &http.Client{Jar: jar}
+	resp, err := client.PostForm(base+"/staff/signin", url.Values{"name": {"demo"}, "secret": {token}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	// Counts are written to Redis in the background every few seconds.
+	var csv string
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+		resp, err = client.Get(base + "/staff/reports.csv?days=7")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if csv = readBody(t, resp); resp.StatusCode != http.StatusOK {
+			t.Fatalf("reports.csv as demo: %d %s", resp.StatusCode, csv)
+		}
+		if strings.Contains(csv, "\n2027-01-09,1,") {
+			return
+		}
+	}
+	t.Errorf("the reports have no call on 2027-01-09, the day of --at:\n%s", csv)
 }

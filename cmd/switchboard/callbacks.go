@@ -169,6 +169,9 @@ func reason(r *api.View) string {
 }
 
 func age(d time.Duration) string {
+	// A request dated in the future was left by a simulated call (--at)
+	// on a service in local mode: it has not waited yet.
+	d = max(d, 0)
 	switch {
 	case d < time.Hour:
 		return fmt.Sprintf("%dm", int(d.Minutes()))

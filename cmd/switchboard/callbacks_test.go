@@ -5,6 +5,8 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -144,9 +146,55 @@ func TestEmbeddedStorePrintsADemoToken(t *testing.T) {
 
 func TestStaffNeedsRedis(t *testing.T) {
 	t.Parallel()
-	_, err := runOut(t, map[string]string{}, "staff", "list")
-	if err == nil || !strings.Contains(err.Error(), "REDIS_URL") {
-		t.Errorf("staff without REDIS_URL: %v", err)
+	_, err := runOut(t, map[string]string{"SWITCHBOARD_DATA_DIR": t.TempDir()}, "staff", "list")
+	if err == nil || !strings.Contains(err.Error(), "REDIS_URL") || !strings.Contains(err.Error(), "no running 'switchboard serve'") {
+		t.Errorf("staff without REDIS_URL or a serve: %v", err)
+	}
+}
+
+// TestStaffOnTheEmbeddedStore: the try-out's serve (no REDIS_URL) makes
+// "demo" an admin with a scheduling phone, and the staff commands run with
+// its SWITCHBOARD_DATA_DIR reach its embedded store, warning that nothing
+// is kept; the account they add works against the service.
+func TestStaffOnTheEmbeddedStore(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	base, _, _ := startServeOut(t, map[string]string{"SWITCHBOARD_DATA_DIR": dir})
+	vars := map[string]string{"SWITCHBOARD_DATA_DIR": dir}
+	if fi, err := os.Stat(filepath.Join(dir, "embedded-redis.url")); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("state file: %v %v, want mode 0600", fi, err)
+	}
+	out, err := runOut(t, vars, "staff", "add", "ana", "--admin")
+	if err != nil || !strings.Contains(out, "NOTHING IS KEPT") {
+		t.Fatalf("staff add on the embedded store: %v\n%s", err, out)
+	}
+	token := lastLine(out)
+	if out, err := runOut(t, map[string]string{"SWITCHBOARD_URL": base, "SWITCHBOARD_TOKEN": token}, "callbacks", "list"); err != nil || !strings.Contains(out, "0 request(s)") {
+		t.Errorf("callbacks list with the added account's token: %v\n%s", err, out)
+	}
+	var pw bytes.Buffer
+	if err := run(t.Context(), []string{"staff", "passwd", "ana"}, env(vars), strings.NewReader("correct horse battery\n"), &pw, &pw); err != nil ||
+		!strings.Contains(pw.String(), "NOTHING IS KEPT") || !strings.Contains(pw.String(), "Password set") {
+		t.Errorf("staff passwd on the embedded store: %v\n%s", err, pw.String())
+	}
+	out, err = runOut(t, vars, "staff", "list")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"demo", "ana"} {
+		found := false
+		for _, l := range strings.Split(out, "\n") {
+			f := strings.Fields(l)
+			if len(f) >= 4 && f[0] == want && f[2] == "true" {
+				found = true
+				if want == "demo" && (len(f) < 5 || f[4] != "…0101") {
+					t.Errorf("demo's phone: %q, want the scheduling group's …0101", l)
+				}
+			}
+		}
+		if !found {
+			t.Errorf("%s is not listed as an admin:\n%s", want, out)
+		}
 	}
 }
 

@@ -19,7 +19,9 @@ import (
 	"github.com/switchboard-clinic/switchboard/internal/redisconn"
 	"github.com/switchboard-clinic/switchboard/internal/seal"
 	"github.com/switchboard-clinic/switchboard/internal/server"
+	"github.com/switchboard-clinic/switchboard/internal/simulate"
 	"github.com/switchboard-clinic/switchboard/ivr"
+	"github.com/switchboard-clinic/switchboard/routing"
 )
 
 // newLogger builds the process logger in the configured format.
@@ -70,10 +72,17 @@ func serve(ctx context.Context, getenv func(string) string, stdout, stderr io.Wr
 	if env.LocalMode() {
 		stateSecret = ivr.RandomSecret() // one local instance: any key will do
 	}
+	// In local mode the clock follows the simulator's --at, so that a
+	// simulated call is counted on its own day and waits from its own time.
+	now, setSimTime := time.Now, func(time.Time) {}
+	if env.LocalMode() {
+		clock := simulate.NewClock(time.Now)
+		now, setSimTime = clock.Now, clock.Set
+	}
 	a, err := server.New(server.Options{
-		Env: env, Live: live, Redis: rdb, Now: time.Now, Logger: log,
+		Env: env, Live: live, Redis: rdb, Now: now, Logger: log,
 		SpoolDir: filepath.Join(env.DataDir, "spool"), StateSecret: stateSecret, StatusGrace: 2 * time.Second,
-		DataSealer: sealer,
+		DataSealer: sealer, SetSimulatedTime: setSimTime,
 	})
 	if err != nil {
 		return err
@@ -84,7 +93,7 @@ func serve(ctx context.Context, getenv func(string) string, stdout, stderr io.Wr
 	}
 	demoToken := ""
 	if env.RedisURL == "" {
-		if demoToken, err = a.Staff.Add(ctx, "demo"); err != nil {
+		if demoToken, err = addDemo(ctx, a, line); err != nil {
 			return fmt.Errorf("demo staff account: %w", err)
 		}
 	}
@@ -149,6 +158,15 @@ func serve(ctx context.Context, getenv func(string) string, stdout, stderr io.Wr
 		defer close(tracksDone)
 		a.Tracks.Run(bgCtx)
 	}()
+	// Missed-call texts: those queued at shutdown are sent then. It stops
+	// after the calls' writer, whose last outcomes may queue texts.
+	textsCtx, stopTexts := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopTexts()
+	textsDone := make(chan struct{})
+	go func() {
+		defer close(textsDone)
+		a.Texts.Run(textsCtx)
+	}()
 
 	errc := make(chan error, 2)
 	go func() { errc <- hs.Serve(ln) }()
@@ -174,6 +192,8 @@ func serve(ctx context.Context, getenv func(string) string, stdout, stderr io.Wr
 	<-bgDone
 	<-tracksDone
 	<-dutyDone
+	stopTexts()
+	<-textsDone
 	// One last attempt to hand spooled requests to Redis; what stays is kept
 	// on disk and replayed at the next start.
 	if spool.Len() > 0 {
@@ -185,6 +205,21 @@ func serve(ctx context.Context, getenv func(string) string, stdout, stderr io.Wr
 		}
 	}
 	return serveErr
+}
+
+// writeState writes the embedded store's URL for this user alone.
+func writeState(path, url string) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, []byte(url+"\n"), 0o600); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
 }
 
 // dataSealer is the sealer of client data at rest: the data key (and old
@@ -205,15 +240,51 @@ func dataSealer(env config.Env) (*seal.Sealer, error) {
 	return s, nil
 }
 
-// openRedis connects to REDIS_URL or starts the embedded store.
+// addDemo creates the try-out's "demo" account: an admin, with the first
+// phone of the scheduling (fallback) ring group, so that the duty and
+// reports pages can be tried. The built-in configuration's phones are
+// fictional 555-01xx numbers.
+func addDemo(ctx context.Context, a *server.Server, line *routing.Line) (string, error) {
+	token, err := a.Staff.Add(ctx, "demo")
+	if err != nil {
+		return "", err
+	}
+	if err := a.Staff.SetAdmin(ctx, "demo", true); err != nil {
+		return "", err
+	}
+	for _, m := range line.Groups[line.Fallback].Members {
+		if m.Kind == routing.MemberPhone {
+			return token, a.Staff.SetPhone(ctx, "demo", m.Address)
+		}
+	}
+	return token, nil
+}
+
+// embeddedStateFile is where serve writes the embedded store's address and
+// password (mode 0600) while it runs, so that "switchboard staff" run with
+// the same SWITCHBOARD_DATA_DIR can reach it.
+func embeddedStateFile(env config.Env) string {
+	return filepath.Join(env.DataDir, "embedded-redis.url")
+}
+
+// embeddedWarning is said by serve and by the staff commands on the
+// embedded store.
+const embeddedWarning = "NO REDIS_URL: using an embedded in-memory Redis. NOTHING IS KEPT: callback requests and staff accounts are lost when Switchboard stops"
+
+// openRedis connects to REDIS_URL or starts the embedded store (and writes
+// its state file).
 func openRedis(env config.Env, log *slog.Logger) (redis.UniversalClient, func(), error) {
 	if env.RedisURL == "" {
 		emb, err := redisconn.StartEmbedded()
 		if err != nil {
 			return nil, nil, err
 		}
-		log.Warn("NO REDIS_URL: using an embedded in-memory Redis. NOTHING IS KEPT: callback requests and staff accounts are lost when Switchboard stops")
-		return emb.Client, func() { _ = emb.Close() }, nil
+		log.Warn(embeddedWarning)
+		state := embeddedStateFile(env)
+		if err := writeState(state, emb.URL()); err != nil {
+			log.Warn("the staff commands cannot reach the embedded store", slog.String("error", err.Error()))
+		}
+		return emb.Client, func() { _ = os.Remove(state); _ = emb.Close() }, nil
 	}
 	rdb, err := redisconn.Connect(env.RedisURL, env.RedisTimeout)
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -21,7 +22,8 @@ const staffUsage = `usage:
   switchboard staff remove NAME
   switchboard staff passwd NAME         set a console password (read from standard input)
   switchboard staff phone NAME +1...    the phone "call back" rings for NAME
-(staff accounts live in the Redis at REDIS_URL)`
+(staff accounts live in the Redis at REDIS_URL; without it, in the embedded store of the
+'switchboard serve' running with the same SWITCHBOARD_DATA_DIR, where nothing is kept)`
 
 // staffCmd manages staff accounts directly in Redis.
 func staffCmd(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout io.Writer) error {
@@ -32,15 +34,28 @@ func staffCmd(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return &exitError{code: 2, err: err}
 	}
-	if env.RedisURL == "" {
-		return &exitError{code: 2, err: fmt.Errorf("staff accounts live in Redis: set REDIS_URL " +
-			"(a 'serve' without REDIS_URL keeps its embedded store to itself and prints a demo token when it starts)")}
+	redisURL := env.RedisURL
+	if redisURL == "" {
+		// The embedded store of a running serve, found by its state file.
+		state := embeddedStateFile(env)
+		b, err := os.ReadFile(state)
+		if err != nil {
+			return &exitError{code: 2, err: fmt.Errorf("no REDIS_URL, and no running 'switchboard serve' on the embedded store "+
+				"with SWITCHBOARD_DATA_DIR=%s (%s not found): start one, or set REDIS_URL", env.DataDir, state)}
+		}
+		redisURL = strings.TrimSpace(string(b))
+		fmt.Fprintln(stdout, "EMBEDDED STORE of the running 'switchboard serve': "+embeddedWarning)
 	}
-	rdb, err := redisconn.Connect(env.RedisURL, 2*time.Second)
+	rdb, err := redisconn.Connect(redisURL, 2*time.Second)
 	if err != nil {
 		return err
 	}
 	defer rdb.Close()
+	if env.RedisURL == "" {
+		if err := redisconn.Ping(ctx, rdb, 2*time.Second); err != nil {
+			return fmt.Errorf("the embedded store of 'switchboard serve' does not answer (has it stopped?): %w", err)
+		}
+	}
 	s, err := staff.NewStore(rdb, env.RedisPrefix, time.Now)
 	if err != nil {
 		return err

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -24,18 +25,56 @@ type Names interface {
 	NameOfPhone(ctx context.Context, e164 string) (string, bool, error)
 }
 
+// OptOuts records numbers that replied an opt-out keyword (out) or an
+// opt-in one (callback.Texter, through a number-keying adapter).
+type OptOuts interface {
+	SetOptOut(ctx context.Context, e164 string, out bool) error
+}
+
+// The keywords Twilio handles itself on long-code numbers: "By default,
+// Twilio handles standard English-language reply messages—STOP,
+// UNSUBSCRIBE, END, QUIT, STOPALL, REVOKE, OPTOUT, and CANCEL"
+// (https://www.twilio.com/docs/messaging/tutorials/advanced-opt-out), and
+// "Recipients can ... resume receiving messages with the START, YES, or
+// UNSTOP commands"; "Only single-word messages will trigger the block", and
+// the message is still passed on to the webhook (Twilio support, "Twilio
+// support for opt-out keywords (SMS STOP filtering)",
+// https://help.twilio.com/articles/223134027).
+var (
+	optOutWords = []string{"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT"}
+	optInWords  = []string{"START", "YES", "UNSTOP"}
+)
+
+// OptKeyword reads a text as Twilio reads its keywords: one word, any case.
+// keyword is false for any other text.
+func OptKeyword(body string) (out, keyword bool) {
+	w := strings.ToUpper(strings.TrimSpace(body))
+	switch {
+	case slices.Contains(optOutWords, w):
+		return true, true
+	case slices.Contains(optInWords, w):
+		return false, true
+	}
+	return false, false
+}
+
 // SMS answers Twilio's incoming-message webhook: a ring-group member who
 // texts ON or OFF from their own phone is put on duty or away, and told so
 // in the reply (TwiML <Message>, twilio.com/docs/messaging/twiml; the
 // webhook's From and Body: twilio.com/docs/messaging/guides/webhook-request).
 // A text from any other number changes nothing and gets a polite refusal.
 // The signature is checked before, as for voice webhooks.
+//
+// Twilio's opt-out and opt-in keywords (STOP, START, ...) from any number
+// are written to OptOuts, so no missed-call text goes to a number that
+// replied STOP, and get no reply of ours: Twilio answers them itself.
 type SMS struct {
-	Roster *Roster
-	Names  Names
-	Line   func() *routing.Line
-	Now    func() time.Time
-	Log    *slog.Logger
+	Roster  *Roster
+	Names   Names
+	OptOuts OptOuts // nil: keywords are not recorded
+	Line    func() *routing.Line
+	Now     func() time.Time
+	Log     *slog.Logger
 	// Watch, when set, is told of every change, so that the admins hear at
 	// once when the last member of a group texts OFF.
 	Watch *Watch
@@ -62,11 +101,22 @@ func (s *SMS) Handle(c echo.Context) error {
 			return noReply(c)
 		}
 	}
+	if out, ok := OptKeyword(req.PostForm.Get("Body")); ok {
+		if s.OptOuts != nil {
+			if err := s.OptOuts.SetOptOut(ctx, from, out); err != nil {
+				s.Log.Error("text opt-out or opt-in not recorded", slog.Bool("out", out), slog.String("error", err.Error()))
+			}
+		}
+		return noReply(c)
+	}
 	line := s.Line()
 	groups := GroupsOf(line, from)
 	if len(groups) == 0 {
-		s.Log.Info("duty text from a number that is no ring-group member; nothing changed")
-		return reply(c, "This number is not on "+line.Practice+"'s call list, so nothing was changed. Please call the main line if you need us.")
+		// Maybe a missed caller answering the missed-call text, on a phone
+		// others may read: the reply names neither the practice nor what it
+		// does, and promises nothing (nobody reads these texts).
+		s.Log.Info("text from a number that is no ring-group member; nothing changed")
+		return reply(c, "Sorry, texts to this number are not read. Please call "+phone.National(line.MainNumber)+".")
 	}
 	on, ok := ParseText(req.PostForm.Get("Body"))
 	list := strings.Join(groups, " and ")

@@ -40,6 +40,7 @@ type Metrics struct {
 	redisErrs  prometheus.Counter
 	lost       prometheus.Counter
 	signatures prometheus.Counter
+	texts      *prometheus.CounterVec
 }
 
 // New registers the metrics. state is called at each scrape (bounded by a
@@ -70,8 +71,10 @@ func New(state func(context.Context) (QueueState, error)) *Metrics {
 			Help: "Callback writes given up after a caller was told they were saved (a spooled update whose request never reached Redis). Alert on any increase."}),
 		signatures: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "switchboard_signature_failures_total", Help: "Webhooks refused for a missing or wrong X-Twilio-Signature."}),
+		texts: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "switchboard_missed_call_texts_total", Help: "Missed-call texts by result: sent, opted-out, limit (one a day), failed."}, []string{"result"}),
 	}
-	m.reg.MustRegister(m.calls, m.choices, m.rings, m.outcomes, m.toPerson, m.callbacks, m.latency, m.redisErrs, m.lost, m.signatures,
+	m.reg.MustRegister(m.calls, m.choices, m.rings, m.outcomes, m.toPerson, m.callbacks, m.latency, m.redisErrs, m.lost, m.signatures, m.texts,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if state != nil {
 		m.reg.MustRegister(&queueCollector{state: state, errs: m.redisErrs})
@@ -116,6 +119,13 @@ func (m *Metrics) CallOutcome(outcome string) {
 func (m *Metrics) ToPerson(wait time.Duration) {
 	if m != nil {
 		m.toPerson.Observe(wait.Seconds())
+	}
+}
+
+// MissedText counts a missed-call text by result.
+func (m *Metrics) MissedText(result string) {
+	if m != nil {
+		m.texts.WithLabelValues(result).Inc()
 	}
 }
 

@@ -64,13 +64,45 @@ func Check(e164 string) (string, error) {
 		}
 		return "", ErrInvalid
 	}
-	switch phonenumbers.GetNumberType(n) {
-	case phonenumbers.PREMIUM_RATE, phonenumbers.SHARED_COST:
+	if premium(n) {
 		return "", ErrPremium
+	}
+	switch phonenumbers.GetNumberType(n) {
 	case phonenumbers.PAGER, phonenumbers.UAN, phonenumbers.VOICEMAIL:
 		return "", ErrNotCallable
 	}
 	return phonenumbers.Format(n, phonenumbers.E164), nil
+}
+
+// Premium reports whether a number costs the caller extra to call or text:
+// what libphonenumber types premium rate or shared cost (the NANP's 900
+// area code, the UK's 09 and 084/087, ...), and NANP numbers in a 976
+// exchange, the old local pay-per-call lines libphonenumber types as
+// ordinary ones. A number that does not parse is not premium (it is
+// refused for being invalid instead).
+func Premium(e164 string) bool {
+	n, err := phonenumbers.Parse(e164, "")
+	return err == nil && premium(n)
+}
+
+func premium(n *phonenumbers.PhoneNumber) bool {
+	switch phonenumbers.GetNumberType(n) {
+	case phonenumbers.PREMIUM_RATE, phonenumbers.SHARED_COST:
+		return true
+	}
+	nsn := phonenumbers.GetNationalSignificantNumber(n)
+	return n.GetCountryCode() == 1 && len(nsn) == 10 && (nsn[:3] == "900" || nsn[3:6] == "976")
+}
+
+// National writes a number for people in its own country's form:
+// "+14258692644" becomes "(425) 869-2644". A number that does not parse is
+// returned as it is.
+func National(e164 string) string {
+	n, err := phonenumbers.Parse(e164, "")
+	if err != nil {
+		return e164
+	}
+	return phonenumbers.Format(n, phonenumbers.NATIONAL)
 }
 
 // e164Syntax is the written form of E.164: a plus, then 7 to 15 digits.

@@ -21,6 +21,7 @@ func TestFromKeypad(t *testing.T) {
 		{"too short", "55501", "", phone.ErrTooShort},
 		{"nine digits", "206555014", "", phone.ErrTooShort},
 		{"premium rate", "9005551234", "", phone.ErrPremium},
+		{"a 976 pay-per-call exchange", "2129761234", "", phone.ErrPremium},
 		{"emergency", "911", "", phone.ErrEmergencyNum},
 		{"crisis line", "988", "", phone.ErrEmergencyNum},
 		{"invalid area code", "0005550142", "", phone.ErrInvalid},
@@ -119,5 +120,29 @@ func TestMaskIn(t *testing.T) {
 		if got := phone.MaskIn(tt.in); got != tt.want {
 			t.Errorf("MaskIn(%q) = %q, want %q", tt.in, got, tt.want)
 		}
+	}
+}
+
+func TestPremium(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, number string
+		want         bool
+	}{
+		{"NANP 900", "+19005551234", true},
+		{"NANP 976 exchange", "+12129761234", true},
+		{"UK premium rate 09", "+449061234567", true},
+		{"ordinary US number", "+12065550142", false},
+		{"976 as the last digits", "+12065550976", false},
+		{"toll free", "+18005550100", false},
+		{"not a number", "+1", false},
+	}
+	for _, tt := range tests {
+		if got := phone.Premium(tt.number); got != tt.want {
+			t.Errorf("%s: Premium(%q) = %v, want %v", tt.name, tt.number, got, tt.want)
+		}
+	}
+	if got := phone.National("+14258692644"); got != "(425) 869-2644" {
+		t.Errorf("National = %q, want (425) 869-2644", got)
 	}
 }

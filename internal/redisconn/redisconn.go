@@ -5,6 +5,7 @@ package redisconn
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -91,18 +92,29 @@ func RouteClientLogs(log *slog.Logger) {
 // Embedded is an in-process Redis (miniredis) for running without a server.
 // Everything in it is lost when the process exits.
 type Embedded struct {
-	server *miniredis.Miniredis
-	Client redis.UniversalClient
+	server   *miniredis.Miniredis
+	password string
+	Client   redis.UniversalClient
 }
 
-// StartEmbedded starts an embedded Redis on a loopback port.
+// StartEmbedded starts an embedded Redis on a loopback port. It takes a
+// random password, so that only who can read URL (the serve process, and
+// the state file it writes for the staff commands) can reach it.
 func StartEmbedded() (*Embedded, error) {
 	m := miniredis.NewMiniRedis()
+	pw := rand.Text()
+	m.RequireAuth(pw)
 	if err := m.StartAddr("127.0.0.1:0"); err != nil {
 		return nil, fmt.Errorf("start embedded redis: %w", err)
 	}
-	client := redis.NewClient(&redis.Options{Addr: m.Addr(), MaxRetries: 1, ContextTimeoutEnabled: true})
-	return &Embedded{server: m, Client: client}, nil
+	client := redis.NewClient(&redis.Options{Addr: m.Addr(), Password: pw, MaxRetries: 1, ContextTimeoutEnabled: true})
+	return &Embedded{server: m, password: pw, Client: client}, nil
+}
+
+// URL is the embedded store's address with its password, as REDIS_URL
+// would give it.
+func (e *Embedded) URL() string {
+	return (&url.URL{Scheme: "redis", User: url.UserPassword("", e.password), Host: e.server.Addr()}).String()
 }
 
 // Close stops the embedded server and its client.

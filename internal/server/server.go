@@ -22,6 +22,7 @@ import (
 	"github.com/switchboard-clinic/switchboard/internal/console"
 	"github.com/switchboard-clinic/switchboard/internal/duty"
 	"github.com/switchboard-clinic/switchboard/internal/metrics"
+	"github.com/switchboard-clinic/switchboard/internal/phone"
 	"github.com/switchboard-clinic/switchboard/internal/reports"
 	"github.com/switchboard-clinic/switchboard/internal/seal"
 	"github.com/switchboard-clinic/switchboard/internal/staff"
@@ -51,6 +52,9 @@ type Options struct {
 	// InsecureCookies drops the Secure flag from console cookies even when
 	// the public URL is https (a browser test over plain http).
 	InsecureCookies bool
+	// SetSimulatedTime, in local mode, is told the simulator's time of
+	// each webhook (zero without one): serve's clock follows it.
+	SetSimulatedTime func(time.Time)
 	// StatusGrace is how long a status callback's outcome waits for the
 	// call's last step to be recorded by another instance (serve: 2 s).
 	StatusGrace time.Duration
@@ -72,7 +76,10 @@ type Server struct {
 	Calls     *calls.Store
 	// Tracks writes what calls did and decides their outcomes in the
 	// background; its Run is started and stopped by the server's owner.
-	Tracks   *calls.Writer
+	Tracks *calls.Writer
+	// Texts sends missed-call texts in the background; its Run is
+	// started and stopped by the server's owner, like Tracks.
+	Texts    *callback.Texter
 	Reports  *reports.Book
 	Sessions *console.Sessions
 	Live     *config.Live
@@ -158,13 +165,24 @@ func New(o Options) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w (set TWILIO_AUTH_TOKEN or a state secret)", err)
 	}
+	tw, err := twilioClient(o)
+	if err != nil {
+		return nil, err
+	}
+	var sender callback.TextSender
+	if tw != nil {
+		sender = tw
+	}
+	if a.Texts, err = callback.NewTexter(a.Queue, sender, a.Metrics, o.Logger); err != nil {
+		return nil, err
+	}
 	if a.Flow, err = ivr.New(ivr.Deps{
-		Tracks: a.Tracks, Missed: a.Recorder, NumberKeys: keys,
+		Tracks: a.Tracks, Missed: a.Recorder, NumberKeys: keys, Texts: a.Texts,
 		Line: o.Live.Line, BaseURL: o.Env.PublicURL, Now: o.Now, Logger: o.Logger,
 		Recorder: a.Recorder, Sealer: sealer, Events: events, Duty: a.Duty, Legs: a.Calls,
 		// Without an auth token (local mode, loopback only) the simulator may
 		// set the clock per request.
-		SimulatedTime: o.Env.AuthToken == "",
+		SimulatedTime: o.Env.AuthToken == "", SetSimulatedTime: o.SetSimulatedTime,
 	}); err != nil {
 		return nil, err
 	}
@@ -173,7 +191,7 @@ func New(o Options) (*Server, error) {
 		return nil, err
 	}
 	staffAPI.OnReload(a.Reload)
-	cons, err := a.console(o)
+	cons, err := a.console(o, tw)
 	if err != nil {
 		return nil, err
 	}
@@ -185,7 +203,7 @@ func New(o Options) (*Server, error) {
 	if a.http, err = newSurface(surfaceDeps{
 		Flow: a.Flow, Validator: validator, BaseURL: o.Env.PublicURL, AccountSID: o.Env.AccountSID, TrustedProxies: o.Env.TrustedProxies,
 		MetricsOwnListener: o.Env.MetricsAddr != "", Logger: o.Logger, Redis: o.Redis,
-		SMS: &duty.SMS{Roster: a.Duty, Names: staffNames{a.Staff}, Line: o.Live.Current, Now: o.Now, Log: o.Logger, Watch: a.DutyWatch},
+		SMS: &duty.SMS{Roster: a.Duty, Names: staffNames{a.Staff}, OptOuts: optOuts{a.Texts, keys}, Line: o.Live.Current, Now: o.Now, Log: o.Logger, Watch: a.DutyWatch},
 		API: staffAPI, Spooled: a.Recorder.Waiting, Orphans: a.Recorder.Orphans, Unreplicated: a.Recorder.Unreplicated, SpoolCheck: a.Spool.Check, Console: cons, Metrics: a.Metrics,
 	}); err != nil {
 		return nil, err
@@ -208,7 +226,7 @@ func (a *Server) MetricsHandler() http.Handler {
 
 // console builds the staff console and, with Twilio credentials, its REST
 // client and the new-request SMS.
-func (a *Server) console(o Options) (*console.Console, error) {
+func (a *Server) console(o Options, c *twilioapi.Client) (*console.Console, error) {
 	var err error
 	if a.Sessions, err = console.NewSessions(o.Redis, o.Env.RedisPrefix, 8*time.Hour, 12*time.Hour, o.Now); err != nil {
 		return nil, err
@@ -216,12 +234,7 @@ func (a *Server) console(o Options) (*console.Console, error) {
 	line := o.Live.Current()
 	var tw console.Twilio
 	watch := duty.WatchOptions{Roster: a.Duty, Line: o.Live.Current, Now: o.Now, Admins: staffNames{a.Staff}, Logger: o.Logger}
-	if o.Env.AccountSID != "" && o.Env.AuthToken != "" {
-		c, err := twilioapi.New(o.Env.AccountSID, o.Env.AuthToken, o.TwilioHTTP)
-		if err != nil {
-			return nil, err
-		}
-		c.SetRecordingKeys(o.Env.RecordingKeys) // nil: recordings play as Twilio serves them
+	if c != nil {
 		tw, watch.Texter = c, c
 		a.Recorder.DeleteRecordingsWith(c, func() bool { return o.Live.Current().Callback.DeleteRecordings })
 		if len(line.Callback.NotifySMS) > 0 {
@@ -245,6 +258,33 @@ func (a *Server) console(o Options) (*console.Console, error) {
 		return nil, err
 	}
 	return cons, nil
+}
+
+// twilioClient is the Twilio REST client, or nil without credentials.
+func twilioClient(o Options) (*twilioapi.Client, error) {
+	if o.Env.AccountSID == "" || o.Env.AuthToken == "" {
+		return nil, nil
+	}
+	c, err := twilioapi.New(o.Env.AccountSID, o.Env.AuthToken, o.TwilioHTTP)
+	if err != nil {
+		return nil, err
+	}
+	c.SetRecordingKeys(o.Env.RecordingKeys) // nil: recordings play as Twilio serves them
+	return c, nil
+}
+
+// optOuts records texts' opt-out keywords by number key.
+type optOuts struct {
+	t    *callback.Texter
+	keys *callback.NumberKeys
+}
+
+func (o optOuts) SetOptOut(ctx context.Context, from string, out bool) error {
+	n, ok := phone.Caller(from)
+	if !ok {
+		return nil
+	}
+	return o.t.SetOptOut(ctx, o.keys.Of(n), out)
 }
 
 // staffNames finds the account of a phone for the duty log.

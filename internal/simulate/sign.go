@@ -42,3 +42,11 @@ func CallSID(seed string) string {
 	sum := sha1.Sum([]byte(seed))
 	return "CA" + hex.EncodeToString(sum[:])[:32]
 }
+
+// RecordingSID is a recording SID of Twilio's form ("RE" and 32 hex
+// digits, which the service requires before it keeps a message), made from
+// seed like CallSID.
+func RecordingSID(seed string) string {
+	sum := sha1.Sum([]byte("recording " + seed))
+	return "RE" + hex.EncodeToString(sum[:])[:32]
+}

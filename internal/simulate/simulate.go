@@ -441,6 +441,13 @@ func (c *Call) whisper(ctx context.Context, res *Result, u, to, key string) erro
 	return nil
 }
 
+// recording is the form of a Record action: Twilio's RecordingSid and
+// RecordingUrl for this call's message, and extra.
+func (c *Call) recording(extra ...string) url.Values {
+	sid := RecordingSID(c.CallSid)
+	return c.form(append([]string{"RecordingSid", sid, "RecordingUrl", "https://api.twilio.com/2010-04-01/Accounts/ACsim/Recordings/" + sid}, extra...)...)
+}
+
 func (c *Call) record(ctx context.Context, res *Result, r *Node) (*Node, bool, error) {
 	c.printf("   records a message of up to %s s (finish with #)\n", r.Attrs["maxLength"])
 	in, ok := c.Source.Next(Prompt{Kind: "record", What: "record SECONDS, silence or hangup"})
@@ -448,7 +455,7 @@ func (c *Call) record(ctx context.Context, res *Result, r *Node) (*Node, bool, e
 		res.Outcome = "the caller hung up during the message"
 		if ok {
 			// Twilio still posts the recording made so far.
-			doc, err := c.post(ctx, res, r.Attrs["action"], c.form("RecordingSid", "REsimulator", "RecordingUrl", "https://api.twilio.com/2010-04-01/Accounts/ACsim/Recordings/REsimulator", "RecordingDuration", "3", "CallStatus", "completed"))
+			doc, err := c.post(ctx, res, r.Attrs["action"], c.recording("RecordingDuration", "3", "CallStatus", "completed"))
 			_ = doc
 			return nil, true, err
 		}
@@ -459,7 +466,7 @@ func (c *Call) record(ctx context.Context, res *Result, r *Node) (*Node, bool, e
 		if in.Kind == "say" {
 			secs = strconv.Itoa(max(2, len(strings.Fields(in.Value))/2))
 		}
-		doc, err := c.post(ctx, res, r.Attrs["action"], c.form("RecordingSid", "REsimulator", "RecordingUrl", "https://api.twilio.com/2010-04-01/Accounts/ACsim/Recordings/REsimulator", "RecordingDuration", secs, "Digits", "#"))
+		doc, err := c.post(ctx, res, r.Attrs["action"], c.recording("RecordingDuration", secs, "Digits", "#"))
 		return doc, true, err
 	}
 	return nil, false, nil // silence: Twilio goes on with the next verb

@@ -183,19 +183,25 @@ func New(t testing.TB, o Options) *Server {
 	ctx, stop := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { defer close(done); a.Tracks.Run(ctx) }()
-	t.Cleanup(func() { stop(); <-done })
+	textsDone := make(chan struct{})
+	go func() { defer close(textsDone); a.Texts.Run(ctx) }()
+	t.Cleanup(func() { stop(); <-done; <-textsDone })
 	return &Server{T: t, HTTP: a, Logs: logs, Redis: rs, Queue: a.Queue, Recorder: a.Recorder, Staff: a.Staff,
 		Line: line, Fake: fake, Sessions: a.Sessions, App: a}
 }
 
 // WaitCalls returns once every call step and status callback posted so
-// far has been handled by the background writer.
+// far has been handled by the background writer, and the missed-call
+// texts they queued by the texter.
 func (s *Server) WaitCalls() {
 	s.T.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := s.App.Tracks.Wait(ctx); err != nil {
 		s.T.Fatalf("call steps not handled: %v", err)
+	}
+	if err := s.App.Texts.Wait(ctx); err != nil {
+		s.T.Fatalf("missed-call texts not handled: %v", err)
 	}
 }
 

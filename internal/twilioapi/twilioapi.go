@@ -64,6 +64,12 @@ func (e *Error) Error() string {
 	return fmt.Sprintf("%s: %s", e.Op, e.Message)
 }
 
+// OptedOut reports Twilio's error 21610: the recipient replied STOP (or
+// another opt-out keyword) to the sending number, and Twilio refuses to
+// text them until they reply START
+// (https://www.twilio.com/docs/api/errors/21610).
+func (e *Error) OptedOut() bool { return e.Code == 21610 }
+
 func wrap(op string, err error) error {
 	if err == nil {
 		return nil
