@@ -87,6 +87,7 @@ func text(t *testing.T, ctx context.Context, sel string) string {
 }
 
 func TestBrowserWorksACallback(t *testing.T) {
+	testprog.Slow(t, "a browser")
 	exe := chromium(t)
 	s := testserver.New(t, testserver.Options{Twilio: true, PlainHTTP: true})
 	web := httptest.NewServer(s.HTTP)
@@ -231,6 +232,7 @@ func waitFlash(ctx context.Context, want string) error {
 // A scheduler then marks themselves away in the console, and a call that
 // presses 0 rings only the others.
 func TestBrowserReportsAndDuty(t *testing.T) {
+	testprog.Slow(t, "a browser")
 	exe := chromium(t)
 	s := testserver.New(t, testserver.Options{PlainHTTP: true})
 	web := httptest.NewServer(s.HTTP)
