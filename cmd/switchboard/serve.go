@@ -87,8 +87,7 @@ func serve(ctx context.Context, getenv func(string) string, stdout, stderr io.Wr
 	if err != nil {
 		return err
 	}
-	recorder, spool := a.Recorder, a.Spool
-	if n := spool.Len(); n > 0 {
+	if n := a.Spool.Len(); n > 0 {
 		log.Warn("callback spool holds writes from an earlier run; replaying them into redis", slog.Int("spooled", n))
 	}
 	demoToken := ""
@@ -125,48 +124,14 @@ func serve(ctx context.Context, getenv func(string) string, stdout, stderr io.Wr
 		fmt.Fprintf(stdout, "Embedded store: staff account \"demo\" lasts until Switchboard stops. Its API token (SWITCHBOARD_TOKEN):\n%s\n", demoToken)
 	}
 
-	// SIGHUP re-reads the configuration; a bad file is refused and logged.
-	hup := make(chan os.Signal, 1)
-	signal.Notify(hup, syscall.SIGHUP)
-	defer signal.Stop(hup)
-	go func() {
-		for range hup {
-			if v, err := a.Reload(); err != nil {
-				log.Error("SIGHUP: configuration refused; the running one stays", slog.String("error", err.Error()))
-			} else {
-				log.Info("SIGHUP: configuration reloaded", slog.String("version", v))
-			}
-		}
-	}()
-
+	// Every background loop runs under the server, which stops and flushes
+	// them once the HTTP servers are done.
 	bgCtx, stopBackground := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopBackground()
 	bgDone := make(chan struct{})
-	tracksDone := make(chan struct{})
-	go func() {
-		defer close(bgDone)
-		recorder.Run(bgCtx, 2*time.Second, time.Minute)
-	}()
-	// A ring group with nobody taking calls while the office is open: the
-	// admins are texted once when it starts, by the clock too.
-	dutyDone := make(chan struct{})
-	go func() {
-		defer close(dutyDone)
-		a.DutyWatch.Run(bgCtx, 30*time.Second)
-	}()
-	// Calls' steps and outcomes: what is queued at shutdown is written then.
-	go func() {
-		defer close(tracksDone)
-		a.Tracks.Run(bgCtx)
-	}()
-	// Missed-call texts: those queued at shutdown are sent then. It stops
-	// after the calls' writer, whose last outcomes may queue texts.
-	textsCtx, stopTexts := context.WithCancel(context.WithoutCancel(ctx))
-	defer stopTexts()
-	textsDone := make(chan struct{})
-	go func() {
-		defer close(textsDone)
-		a.Texts.Run(textsCtx)
-	}()
+	go func() { defer close(bgDone); a.Run(bgCtx) }()
+	// SIGHUP re-reads the configuration; a bad file is refused and logged.
+	go reloadOnHangup(bgCtx, a, log)
 
 	errc := make(chan error, 2)
 	go func() { errc <- hs.Serve(ln) }()
@@ -190,20 +155,6 @@ func serve(ctx context.Context, getenv func(string) string, stdout, stderr io.Wr
 	}
 	stopBackground()
 	<-bgDone
-	<-tracksDone
-	<-dutyDone
-	stopTexts()
-	<-textsDone
-	// One last attempt to hand spooled requests to Redis; what stays is kept
-	// on disk and replayed at the next start.
-	if spool.Len() > 0 {
-		if _, err := recorder.Replay(shutdownCtx); err != nil {
-			log.Warn("spool not drained at shutdown; kept on disk", slog.String("error", err.Error()))
-		}
-		if n := spool.Len(); n > 0 {
-			log.Warn("callback writes remain in the spool for the next start", slog.Int("spooled", n), slog.String("path", spool.Path()))
-		}
-	}
 	return serveErr
 }
 
@@ -220,6 +171,25 @@ func writeState(path, url string) error {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return nil
+}
+
+// reloadOnHangup re-reads the configuration on every SIGHUP until ctx ends.
+func reloadOnHangup(ctx context.Context, a *server.Server, log *slog.Logger) {
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-hup:
+			if v, err := a.Reload(); err != nil {
+				log.Error("SIGHUP: configuration refused; the running one stays", slog.String("error", err.Error()))
+			} else {
+				log.Info("SIGHUP: configuration reloaded", slog.String("version", v))
+			}
+		}
+	}
 }
 
 // dataSealer is the sealer of client data at rest: the data key (and old

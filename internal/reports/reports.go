@@ -41,8 +41,8 @@ const (
 var Counters = []string{Calls, Rang, Answered, Unanswered, Requests, FirstOnTime, FirstLate}
 
 // Book writes and reads the daily counts. A webhook's count (Add) is an
-// addition in memory; a background flush writes the sums to Redis once a
-// second (and stops when there is nothing to write), keeping them while
+// addition in memory; Run, started by the service's owner, writes the sums
+// to Redis once a second and once more when it stops, keeping them while
 // Redis is unreachable. A crash loses at most the last second's counts.
 type Book struct {
 	rdb     redis.UniversalClient
@@ -51,9 +51,8 @@ type Book struct {
 	onError func(error)
 	every   time.Duration
 
-	mu       sync.Mutex
-	pending  map[cell]int64
-	flushing bool
+	mu      sync.Mutex
+	pending map[cell]int64
 }
 
 // cell is one field of one Redis hash of a day: "d:<day>" holds the
@@ -102,30 +101,32 @@ const waitsKey = "tp:"
 func (b *Book) add(k cell) {
 	b.mu.Lock()
 	b.pending[k]++
-	start := !b.flushing
-	b.flushing = true
 	b.mu.Unlock()
-	if start {
-		go b.flushLoop()
+}
+
+// Run writes the counts to Redis every second until ctx ends, then once
+// more (for up to two seconds), so a clean stop loses none.
+func (b *Book) Run(ctx context.Context) {
+	t := time.NewTicker(b.every)
+	defer t.Stop()
+	for {
+		select {
+		case <-t.C:
+			b.flush(context.WithoutCancel(ctx))
+		case <-ctx.Done():
+			b.flush(context.WithoutCancel(ctx))
+			return
+		}
 	}
 }
 
-func (b *Book) flushLoop() {
-	for {
-		time.Sleep(b.every)
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		err := b.Flush(ctx)
-		cancel()
-		if err != nil {
-			b.onError(err)
-		}
-		b.mu.Lock()
-		if len(b.pending) == 0 {
-			b.flushing = false
-			b.mu.Unlock()
-			return
-		}
-		b.mu.Unlock()
+// flush is Flush within two seconds, its failure told to onError (the
+// counts stay for the next).
+func (b *Book) flush(ctx context.Context) {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	if err := b.Flush(ctx); err != nil {
+		b.onError(err)
 	}
 }
 

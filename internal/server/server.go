@@ -64,6 +64,7 @@ type Options struct {
 // surface, and the parts the commands and tests reach into.
 type Server struct {
 	http     *surface
+	log      *slog.Logger
 	Flow     *ivr.Flow
 	Queue    *callback.Queue
 	Spool    *callback.Spool
@@ -98,7 +99,7 @@ func New(o Options) (*Server, error) {
 		return nil, errors.New("server: the public URL is required")
 	}
 	line := o.Live.Current()
-	a := &Server{Live: o.Live}
+	a := &Server{Live: o.Live, log: o.Logger}
 	a.Metrics = metrics.New(func(ctx context.Context) (metrics.QueueState, error) { return a.queueState(ctx, o.Now) })
 	var err error
 	if a.Queue, err = callback.NewQueue(callback.Options{

@@ -179,13 +179,15 @@ func New(t testing.TB, o Options) *Server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The background writer of calls' steps and outcomes, as serve runs it.
+	// The loops of server.Run whose work tests look at: calls' steps and
+	// outcomes, missed-call texts and report counts. The recorder's upkeep
+	// and the duty watch run on real timers, so tests drive them directly.
 	ctx, stop := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { defer close(done); a.Tracks.Run(ctx) }()
-	textsDone := make(chan struct{})
-	go func() { defer close(textsDone); a.Texts.Run(ctx) }()
-	t.Cleanup(func() { stop(); <-done; <-textsDone })
+	var loops sync.WaitGroup
+	loops.Go(func() { a.Tracks.Run(ctx) })
+	loops.Go(func() { a.Texts.Run(ctx) })
+	loops.Go(func() { a.Reports.Run(ctx) })
+	t.Cleanup(func() { stop(); loops.Wait() })
 	return &Server{T: t, HTTP: a, Logs: logs, Redis: rs, Queue: a.Queue, Recorder: a.Recorder, Staff: a.Staff,
 		Line: line, Fake: fake, Sessions: a.Sessions, App: a}
 }
