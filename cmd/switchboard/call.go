@@ -115,6 +115,7 @@ func callCmd(ctx context.Context, args []string, getenv func(string) string, std
 		}
 		defer stop()
 		call.Transport, call.VoiceURL, call.To = transport, voice, to
+		call.StatusURL = strings.TrimSuffix(voice, ivr.PathVoice) + ivr.PathStatus
 	} else {
 		target, _ := url.Parse(env.URL) // checked by SimulatorFromEnv
 		tr := simulate.HTTP{Client: &http.Client{Timeout: 20 * time.Second}, Target: target, Token: env.AuthToken}
@@ -127,6 +128,7 @@ func callCmd(ctx context.Context, args []string, getenv func(string) string, std
 		}
 		call.Transport = tr
 		call.VoiceURL, call.To = env.PublicURL+ivr.PathVoice, "+14258692644"
+		call.StatusURL = env.PublicURL + ivr.PathStatus
 	}
 	res, err := call.Run(ctx)
 	if err != nil {

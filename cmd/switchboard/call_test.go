@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
@@ -160,4 +161,61 @@ func TestTryOutCallAtAFutureTime(t *testing.T) {
 		}
 	}
 	t.Errorf("the reports have no call on 2027-01-09, the day of --at:\n%s", csv)
+}
+
+// TestSimulatedHangUpIsAMissedCall: against the quick start, a simulated
+// caller who listens to the menu and hangs up is sent to /twilio/status as
+// Twilio would, and appears in the queue as a missed call; calling and
+// hanging up again leaves the one request.
+func TestSimulatedHangUpIsAMissedCall(t *testing.T) {
+	t.Parallel()
+	base, stdout, _ := startServeOut(t, map[string]string{})
+	token := lastLine(stdout.String())
+	script := filepath.Join(t.TempDir(), "hangup.txt")
+	if err := os.WriteFile(script, []byte("hangup\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	sim := map[string]string{"SWITCHBOARD_URL": base}
+	list := map[string]string{"SWITCHBOARD_URL": base, "SWITCHBOARD_TOKEN": token}
+	type item struct {
+		Last4  string `json:"callbackNumberLast4"`
+		Missed struct {
+			Calls int    `json:"calls"`
+			Stage string `json:"stage"`
+		} `json:"missed"`
+	}
+	missed := func() []item {
+		out, err := runOut(t, list, "callbacks", "list", "--reason", "missed-call", "--json")
+		if err != nil {
+			t.Fatalf("callbacks list: %v\n%s", err, out)
+		}
+		var body struct{ Callbacks []item }
+		if err := json.Unmarshal([]byte(out), &body); err != nil {
+			t.Fatalf("callbacks list --json: %v\n%s", err, out)
+		}
+		var rows []item
+		for _, r := range body.Callbacks {
+			if r.Last4 == "0142" {
+				rows = append(rows, r)
+			}
+		}
+		return rows
+	}
+	for i := range 2 {
+		out, err := runOut(t, sim, "call", "--at", "2026-11-30T10:00:00-08:00", "--from", "+12065550142", "--script", script)
+		if err != nil || !strings.Contains(out, "/twilio/status (the call ended") {
+			t.Fatalf("call %d: %v\n%s", i+1, err, out)
+		}
+		// The outcome is decided in the background after the status
+		// callback: wait for it (a bound against a hang, not a speed check).
+		var rows []item
+		for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+			if rows = missed(); len(rows) == 1 && rows[0].Missed.Calls == i+1 {
+				break
+			}
+		}
+		if len(rows) != 1 || rows[0].Missed.Calls != i+1 || rows[0].Missed.Stage == "" {
+			t.Fatalf("after call %d the queue holds %+v for …0142, want one missed call counting %d calls, with its stage", i+1, rows, i+1)
+		}
+	}
 }

@@ -18,7 +18,7 @@ import (
 )
 
 const callbacksUsage = `usage:
-  switchboard callbacks list [--status pending|claimed|done|cancelled] [--limit N] [--language en|es] [--json]
+  switchboard callbacks list [--status pending|claimed|done|cancelled] [--limit N] [--language en|es] [--reason missed-call|crisis|...] [--json]
   switchboard callbacks show ID [--json]
   switchboard callbacks claim ID
   switchboard callbacks reveal ID      (the full number, once you hold the claim; written to the history)
@@ -45,6 +45,7 @@ func callbacksCmd(ctx context.Context, args []string, getenv func(string) string
 	status := fs.String("status", "pending", "which requests to list")
 	limit := fs.Int("limit", 50, "how many to list")
 	language := fs.String("language", "", "list only requests of callers in this language (en, es)")
+	reason := fs.String("reason", "", "list only requests with this reason (missed-call, crisis, menu, ...)")
 	outcome := fs.String("outcome", "", "the outcome of the call")
 	note := fs.String("note", "", "a note for the history")
 	requeue := fs.String("requeue", "", "put the request back in the queue (true/false)")
@@ -68,10 +69,10 @@ func callbacksCmd(ctx context.Context, args []string, getenv func(string) string
 		if err != nil {
 			return err
 		}
-		if *language != "" {
+		if *language != "" || *reason != "" {
 			kept := reqs[:0]
 			for _, r := range reqs {
-				if r.Language == *language {
+				if (*language == "" || r.Language == *language) && (*reason == "" || string(r.Reason) == *reason) {
 					kept = append(kept, r)
 				}
 			}

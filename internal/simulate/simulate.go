@@ -181,6 +181,11 @@ type Call struct {
 	Source    Source
 	Out       io.Writer // what the caller hears, step by step; may be nil
 	MaxSteps  int       // bound on webhooks (default 100)
+	// StatusURL, when set, is the number's "call status changes" URL: when
+	// the call ends (Switchboard hangs up, or the caller does), it gets
+	// CallStatus=completed with the call's length, as from Twilio.
+	StatusURL string
+	spoken    int // words said to the caller so far, for the call's length
 }
 
 // Result is where a call went.
@@ -247,10 +252,33 @@ func (c *Call) Run(ctx context.Context) (Result, error) {
 	if err != nil {
 		return res, err
 	}
+	if c.StatusURL != "" && (res.Ended || strings.HasPrefix(res.Outcome, "the caller hung up")) {
+		if err := c.completed(ctx); err != nil {
+			return res, err
+		}
+	}
 	if res.DeadEnd != "" {
 		return res, fmt.Errorf("%w: %s", ErrDeadEnd, res.DeadEnd)
 	}
 	return res, nil
+}
+
+// completed posts the status callback of a call that ended. Twilio sends
+// CallStatus=completed with CallDuration, the call's length in seconds
+// (https://www.twilio.com/docs/usage/webhooks/voice-webhooks#call-status-callbacks);
+// here the length is the words said at WordsPerMinute, at least a second.
+func (c *Call) completed(ctx context.Context) error {
+	seconds := max(1, c.spoken*60/WordsPerMinute)
+	form := c.form("CallStatus", "completed", "CallDuration", strconv.Itoa(seconds))
+	c.printf("-> POST %s (the call ended: %d s)\n", c.StatusURL, seconds)
+	status, body, err := c.Transport.Post(ctx, c.StatusURL, form)
+	if err != nil {
+		return err
+	}
+	if status/100 != 2 {
+		return fmt.Errorf("POST %s answered %d: %s", c.StatusURL, status, bytes.TrimSpace(body))
+	}
+	return nil
 }
 
 // exec runs one document's verbs and returns the next document, or nil when
@@ -261,6 +289,7 @@ func (c *Call) exec(ctx context.Context, res *Result, doc *Node) (*Node, error) 
 		switch v.Name {
 		case "Say":
 			c.printf("   says: %s\n", v.Text)
+			c.spoken += len(strings.Fields(v.Text))
 		case "Play":
 			c.printf("   plays: %s\n", v.Text)
 		case "Pause":
@@ -281,6 +310,7 @@ func (c *Call) exec(ctx context.Context, res *Result, doc *Node) (*Node, error) 
 			if v.Attrs["actionOnEmptyResult"] != "true" && !last && !strings.Contains(v.Attrs["input"], "speech") {
 				for _, s := range v.All("Say") {
 					c.printf("   says: %s\n", s.Text)
+					c.spoken += len(strings.Fields(s.Text))
 				}
 				continue
 			}
@@ -319,6 +349,7 @@ func (c *Call) gather(ctx context.Context, res *Result, g *Node) (*Node, bool, e
 		switch s.Name {
 		case "Say":
 			c.printf("   says: %s\n", s.Text)
+			c.spoken += len(strings.Fields(s.Text))
 		case "Play":
 			c.printf("   plays: %s\n", s.Text)
 		}
