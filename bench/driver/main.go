@@ -362,7 +362,7 @@ func memoryBench(dir string) float64 {
 				sid := fmt.Sprintf("CA%032d", i)
 				q.Apply(ctx, q.CreateOp(callback.Capture{CallSID: sid, CallerNumber: "+12065550142", CallbackNumber: "+12065550142", Reason: "unanswered"}))
 				q.Apply(ctx, q.ConsentOp(sid, callback.ConsentYes, callback.ConsentNo))
-				q.Apply(ctx, q.MessageOp(sid, callback.Message{RecordingSID: "RE" + sid, RecordingURL: "https://api.twilio.com/2010-04-01/Accounts/AC0123456789abcdef0123456789abcdef/Recordings/RE" + sid, DurationSeconds: 23}))
+				q.Apply(ctx, q.MessageOp(sid, callback.Message{RecordingSID: "RE" + sid, DurationSeconds: 23}))
 			}
 		}()
 	}

@@ -142,7 +142,6 @@ const (
 // Message is the caller's optional voice message and its transcription.
 type Message struct {
 	RecordingSID        string `json:"recordingSid,omitempty"`
-	RecordingURL        string `json:"-"` // fetched by Switchboard only; never given to browsers
 	DurationSeconds     int    `json:"durationSeconds,omitempty"`
 	Transcription       string `json:"transcription,omitempty"`
 	TranscriptionStatus string `json:"transcriptionStatus,omitempty"`

@@ -546,7 +546,7 @@ func (q *Queue) decode(h map[string]string) (*Request, error) {
 	}
 	if h["rsid"] != "" || h["tx"] != "" {
 		r.Message = &Message{
-			RecordingSID: h["rsid"], RecordingURL: h["rurl"], DurationSeconds: int(num("rdur")),
+			RecordingSID: h["rsid"], DurationSeconds: int(num("rdur")),
 			Transcription: h["tx"], TranscriptionStatus: h["txs"],
 		}
 	}

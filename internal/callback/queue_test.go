@@ -78,7 +78,7 @@ func suiteCreateIsExactlyOncePerCall(t *testing.T, rdb redis.UniversalClient, pr
 	if _, _, err := q.Apply(ctx, q.ConsentOp("CA1", callback.ConsentYes, callback.ConsentNo)); err != nil {
 		t.Fatal(err)
 	}
-	msg := q.MessageOp("CA1", callback.Message{RecordingSID: "RE1", RecordingURL: "https://api.twilio.com/rec/RE1", DurationSeconds: 14})
+	msg := q.MessageOp("CA1", callback.Message{RecordingSID: "RE1", DurationSeconds: 14})
 	for i := 0; i < 2; i++ { // a replayed recording callback adds nothing
 		if _, _, err := q.Apply(ctx, msg); err != nil {
 			t.Fatal(err)

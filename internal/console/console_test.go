@@ -195,9 +195,8 @@ func TestQueueMasksNumbersAndCountsOverdue(t *testing.T) {
 func TestClaimRevealPlayCallComplete(t *testing.T) {
 	t.Parallel()
 	s := testserver.New(t, testserver.Options{Twilio: true})
-	recURL := "https://api.twilio.com/2010-04-01/Accounts/" + testserver.AccountSID + "/Recordings/REfedcba9876543210fedcba9876543210"
 	id := seed(t, s, "CA1", client, testserver.MondayMorning, &callback.Message{
-		RecordingSID: "REfedcba9876543210fedcba9876543210", RecordingURL: recURL, DurationSeconds: 14, Transcription: `<script>alert("x")</script> call me`})
+		RecordingSID: "REfedcba9876543210fedcba9876543210", DurationSeconds: 14, Transcription: `<script>alert("x")</script> call me`})
 	ana := signIn(t, s, "ana", s.AddStaff("ana"))
 	ben := signIn(t, s, "ben", s.AddStaff("ben"))
 	page := "/staff/requests/" + id
