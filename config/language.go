@@ -203,9 +203,9 @@ func (b *builder) languages(f File, l *routing.Line) {
 // line's own. The crisis line must name 911 and 988.
 func (b *builder) viewPrompts(path, code string, given map[string]string, l *routing.Line) routing.Prompts {
 	var out routing.Prompts
-	builtin, _ := routing.BuiltinIn(code)
-	if builtin.Code != code {
-		builtin = routing.Builtin{}
+	builtin, ok := routing.BuiltinIn(code)
+	if !ok {
+		builtin = routing.Builtin{} // not English's: every sentence must be given
 	}
 	b.unknownPrompts(path, given)
 	for _, spec := range routing.PromptSpecs() {

@@ -18,6 +18,7 @@ import (
 	"github.com/switchboard-clinic/switchboard/internal/callback"
 	"github.com/switchboard-clinic/switchboard/internal/redistest"
 	"github.com/switchboard-clinic/switchboard/internal/server"
+	"github.com/switchboard-clinic/switchboard/internal/testprog"
 )
 
 // TestSentinelFailoversKeepRequestsVisibleAndDurable runs, on one Sentinel
@@ -48,9 +49,7 @@ import (
 // (bind-source-addr), the instances from 127.0.0.1, so Cut(127.0.0.2) on a
 // node's proxy makes the partition Sentinel cannot see past.
 func TestSentinelFailoversKeepRequestsVisibleAndDurable(t *testing.T) {
-	if testing.Short() {
-		t.Skip("a minute of Sentinel failovers")
-	}
+	testprog.Slow(t, "a minute of Sentinel failovers")
 	// Not parallel: its callers would slow the other fault tests' webhooks
 	// past their one second on a busy machine, and theirs its own.
 	const (
