@@ -11,17 +11,37 @@ import (
 	"github.com/switchboard-clinic/switchboard/internal/testprog"
 )
 
+// newBook is a Book on a redis-server of the test's own, its days in loc.
+func newBook(t *testing.T, loc *time.Location) (*reports.Book, *redistest.Server) {
+	t.Helper()
+	rs := redistest.Start(t)
+	b, err := reports.New(rs.Client(), "t:", func() *time.Location { return loc }, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b, rs
+}
+
+// flushAndRead writes what b counted and reads back the days up to at.
+func flushAndRead(t *testing.T, b *reports.Book, days int, at time.Time) reports.Period {
+	t.Helper()
+	if err := b.Flush(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	p, err := b.Read(t.Context(), days, at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
 func TestDaysInThePracticesTimeZone(t *testing.T) {
 	t.Parallel()
 	seattle, err := time.LoadLocation("America/Los_Angeles")
 	if err != nil {
 		t.Fatal(err)
 	}
-	rs := redistest.Start(t)
-	b, err := reports.New(rs.Client(), "t:", func() *time.Location { return seattle }, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	b, rs := newBook(t, seattle)
 	ctx := t.Context()
 	// 23:30 in Seattle on Monday is Tuesday in UTC: it counts for Monday.
 	late := time.Date(2026, 11, 30, 23, 30, 0, 0, seattle)
@@ -29,18 +49,12 @@ func TestDaysInThePracticesTimeZone(t *testing.T) {
 	for _, at := range []time.Time{late, late, tuesday} {
 		b.Add(reports.Calls, at)
 	}
-	if err := b.Flush(ctx); err != nil {
-		t.Fatal(err)
-	}
 	for _, w := range []time.Duration{30 * time.Minute, 90 * time.Minute, 6 * time.Hour} {
 		if err := b.FirstAttempt(ctx, reports.Attempt{At: tuesday, Waited: w, Late: w > 4*time.Hour}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	p, err := b.Read(ctx, 7, tuesday)
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := flushAndRead(t, b, 7, tuesday)
 	if len(p.Days) != 7 || p.Days[6].Date != "2026-12-01" || p.Days[5].Date != "2026-11-30" {
 		t.Fatalf("days: %+v", p.Days)
 	}
@@ -75,11 +89,7 @@ func TestDaysInThePracticesTimeZone(t *testing.T) {
 func TestCountsWaitOutARedisOutage(t *testing.T) {
 	testprog.Slow(t, "a Redis outage")
 	t.Parallel()
-	rs := redistest.Start(t)
-	b, err := reports.New(rs.Client(), "t:", func() *time.Location { return time.UTC }, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	b, rs := newBook(t, time.UTC)
 	at := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
 	rs.Kill()
 	b.Add(reports.Requests, at)
@@ -147,11 +157,7 @@ func TestMedianAndP90(t *testing.T) {
 // waits to a person with their median and 90th percentile.
 func TestCallEndedCounts(t *testing.T) {
 	t.Parallel()
-	rs := redistest.Start(t)
-	b, err := reports.New(rs.Client(), "t:", func() *time.Location { return time.UTC }, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	b, rs := newBook(t, time.UTC)
 	at := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
 	for _, e := range []calls.End{
 		{Outcome: calls.OutcomePerson, Lang: "en", At: at, Reached: true, ToPerson: 12 * time.Second},
@@ -165,13 +171,7 @@ func TestCallEndedCounts(t *testing.T) {
 	} {
 		b.CallEnded(e)
 	}
-	if err := b.Flush(t.Context()); err != nil {
-		t.Fatal(err)
-	}
-	p, err := b.Read(t.Context(), 2, at)
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := flushAndRead(t, b, 2, at)
 	d := p.Days[1]
 	for _, c := range []struct {
 		name      string
@@ -213,11 +213,7 @@ func TestCallEndedCounts(t *testing.T) {
 // late, and neither counts for another request.
 func TestMissedCallsCalledBack(t *testing.T) {
 	t.Parallel()
-	rs := redistest.Start(t)
-	b, err := reports.New(rs.Client(), "t:", func() *time.Location { return time.UTC }, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	b, _ := newBook(t, time.UTC)
 	at := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
 	for _, a := range []reports.Attempt{
 		{At: at, Waited: time.Hour, Missed: true, Lang: "es"},
@@ -229,10 +225,7 @@ func TestMissedCallsCalledBack(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	p, err := b.Read(t.Context(), 1, at)
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := flushAndRead(t, b, 1, at)
 	d := p.Days[0]
 	for _, c := range []struct {
 		lang         string

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+
+	"github.com/switchboard-clinic/switchboard/routing"
 )
 
 // Explorer walks every path of a line: at each prompt it tries every key in
@@ -42,7 +44,7 @@ type Explorer struct {
 	FarewellTexts []string
 	MaxSteps      int // bound on webhooks (default 20000)
 	// WordsPerMinute is the speaking rate of the walk's language (default
-	// WordsPerMinute).
+	// English's).
 	WordsPerMinute float64
 
 	// Crisis are distress sentences said, as probes, at every prompt of
@@ -86,7 +88,7 @@ type Report struct {
 
 // Ending is how a policy caller's call ends.
 type Ending struct {
-	Seconds  float64        // spoken (at WordsPerMinute), waited and rung
+	Seconds  float64        // spoken (at the walk's rate), waited and rung
 	Webhooks int            // requests on the way
 	Rings    map[string]int // ring-group dials by group (the "g" parameter)
 	Trail    []string       // the moves
@@ -94,9 +96,13 @@ type Ending struct {
 	Problem  string         // why it did not end well, when it did not
 }
 
-// WordsPerMinute is the speaking rate used for timings: a calm text-to-speech
-// voice reads about 150 words a minute.
-const WordsPerMinute = 150
+// englishRate is the speaking rate used for timings when none is given:
+// English's, which routing.Builtin holds with every other rule of the
+// language.
+func englishRate() float64 {
+	b, _ := routing.BuiltinIn("en")
+	return b.WordsPerMinute
+}
 
 // Policies: the moves that are no choice of the caller's.
 const (
@@ -369,7 +375,7 @@ func (e *Explorer) rate() float64 {
 	if e.WordsPerMinute > 0 {
 		return e.WordsPerMinute
 	}
-	return WordsPerMinute
+	return englishRate()
 }
 
 var pressKey = regexp.MustCompile(`(?i)\b(?:press|oprima) ([0-9*#])\b`)

@@ -266,9 +266,9 @@ func (c *Call) Run(ctx context.Context) (Result, error) {
 // completed posts the status callback of a call that ended. Twilio sends
 // CallStatus=completed with CallDuration, the call's length in seconds
 // (https://www.twilio.com/docs/usage/webhooks/voice-webhooks#call-status-callbacks);
-// here the length is the words said at WordsPerMinute, at least a second.
+// here the length is the words said at English's rate, at least a second.
 func (c *Call) completed(ctx context.Context) error {
-	seconds := max(1, c.spoken*60/WordsPerMinute)
+	seconds := max(1, int(float64(c.spoken)*60/englishRate()))
 	form := c.form("CallStatus", "completed", "CallDuration", strconv.Itoa(seconds))
 	c.printf("-> POST %s (the call ended: %d s)\n", c.StatusURL, seconds)
 	status, body, err := c.Transport.Post(ctx, c.StatusURL, form)
