@@ -56,6 +56,18 @@ type builder struct {
 // flood (or quadratic work) from a damaged file.
 const maxProblems = 50
 
+// within returns v, or def when v is 0 (not set), and names the problem
+// when v is outside lo..hi (unit follows the numbers: " seconds").
+func (b *builder) within(path string, v, def, lo, hi int, unit string) int {
+	if v == 0 {
+		return def
+	}
+	if v < lo || v > hi {
+		b.addf(path, "must be between %d and %d%s, got %d", lo, hi, unit, v)
+	}
+	return v
+}
+
 func (b *builder) addf(path, format string, args ...any) {
 	if len(b.problems) == maxProblems {
 		b.problems = append(b.problems, Problem{Path: "(file)", Message: "more problems not shown; fix these first"})
@@ -110,18 +122,8 @@ func (f File) build() (*routing.Line, []Problem) {
 	l.Lang = routing.LanguageCode(l.Language)
 	l.Prompts = b.prompts(f.Prompts, l.Lang, l.Practice)
 
-	l.MaxTries = f.Retries.MaxTries
-	if l.MaxTries == 0 {
-		l.MaxTries = defaultMaxTries
-	} else if l.MaxTries < 1 || l.MaxTries > 10 {
-		b.addf("retries.maxTries", "must be between 1 and 10, got %d", l.MaxTries)
-	}
-	l.GatherSeconds = f.Retries.GatherSeconds
-	if l.GatherSeconds == 0 {
-		l.GatherSeconds = defaultGatherSecs
-	} else if l.GatherSeconds < 1 || l.GatherSeconds > 15 {
-		b.addf("retries.gatherSeconds", "must be between 1 and 15, got %d", l.GatherSeconds)
-	}
+	l.MaxTries = b.within("retries.maxTries", f.Retries.MaxTries, defaultMaxTries, 1, 10, "")
+	l.GatherSeconds = b.within("retries.gatherSeconds", f.Retries.GatherSeconds, defaultGatherSecs, 1, 15, "")
 
 	names := make([]string, 0, len(f.RingGroups))
 	for name := range f.RingGroups {
@@ -712,8 +714,6 @@ func (b *builder) callback(c Callback) routing.CallbackSettings {
 	out := routing.CallbackSettings{
 		MaxMessageSeconds: c.MaxMessageSeconds,
 		Transcribe:        c.Transcribe,
-		ClaimTTL:          time.Duration(c.ClaimMinutes) * time.Minute,
-		Retention:         time.Duration(c.RetentionDays) * 24 * time.Hour,
 		Deadline:          time.Duration(c.DeadlineHours * float64(time.Hour)),
 		DeleteRecordings:  c.DeleteRecordings,
 		MissedCalls:       c.MissedCalls == nil || *c.MissedCalls,
@@ -739,12 +739,7 @@ func (b *builder) callback(c Callback) routing.CallbackSettings {
 		}
 		out.NotifySMS = append(out.NotifySMS, e)
 	}
-	if out.MaxMessageSeconds == 0 {
-		out.MaxMessageSeconds = 120
-	}
-	if out.MaxMessageSeconds < 5 || out.MaxMessageSeconds > 600 {
-		b.addf("callback.maxMessageSeconds", "must be between 5 and 600 seconds, got %d", out.MaxMessageSeconds)
-	}
+	out.MaxMessageSeconds = b.within("callback.maxMessageSeconds", out.MaxMessageSeconds, 120, 5, 600, " seconds")
 	for i, c := range c.Countries {
 		region := strings.ToUpper(strings.TrimSpace(c))
 		if !phone.KnownRegion(region) {
@@ -759,15 +754,7 @@ func (b *builder) callback(c Callback) routing.CallbackSettings {
 	if out.Transcribe && out.MaxMessageSeconds > 120 {
 		b.addf("callback.transcribe", "Twilio transcribes only recordings of 2 to 120 seconds: lower maxMessageSeconds to 120 or turn transcription off")
 	}
-	if c.ClaimMinutes == 0 {
-		out.ClaimTTL = 30 * time.Minute
-	} else if c.ClaimMinutes < 1 || c.ClaimMinutes > 24*60 {
-		b.addf("callback.claimMinutes", "must be between 1 and 1440, got %d", c.ClaimMinutes)
-	}
-	if c.RetentionDays == 0 {
-		out.Retention = 30 * 24 * time.Hour
-	} else if c.RetentionDays < 1 || c.RetentionDays > 3650 {
-		b.addf("callback.retentionDays", "must be between 1 and 3650, got %d", c.RetentionDays)
-	}
+	out.ClaimTTL = time.Duration(b.within("callback.claimMinutes", c.ClaimMinutes, 30, 1, 24*60, "")) * time.Minute
+	out.Retention = time.Duration(b.within("callback.retentionDays", c.RetentionDays, 30, 1, 3650, "")) * 24 * time.Hour
 	return out
 }
