@@ -1,6 +1,7 @@
 package ivr
 
 import (
+	"context"
 	"strconv"
 	"strings"
 
@@ -21,15 +22,15 @@ const (
 // URLs); said again later in the call, the crisis line and the Lifeline at
 // once.
 func (f *Flow) maybeCrisis(step Step) Step {
-	return func(c Call) ([]twiml.Element, error) {
+	return func(ctx context.Context, c Call) ([]twiml.Element, error) {
 		switch {
 		case strings.TrimSpace(c.Digits) != "" || !c.Line.InCrisis(c.Speech):
-			return step(c)
+			return step(ctx, c)
 		case c.Progress.Crisis:
 			// Said again after the crisis response: the Lifeline now.
 			return append([]twiml.Element{slowly(c.Line, c.Line.Prompts.Crisis)}, f.lifeline(c)...), nil
 		}
-		return f.crisis(c)
+		return f.crisis(ctx, c)
 	}
 }
 
@@ -37,14 +38,14 @@ func (f *Flow) maybeCrisis(step Step) Step {
 // then a person at once while the practice is open (the crisis ring group,
 // whatever the call has rung before, its schedulers told the call is
 // urgent), or else the offer of the 988 Lifeline and an urgent callback.
-func (f *Flow) crisis(c Call) ([]twiml.Element, error) {
+func (f *Flow) crisis(ctx context.Context, c Call) ([]twiml.Element, error) {
 	f.events.MenuChoice("crisis", "crisis response")
 	c.Digits, c.Speech = "", ""
 	c.Progress.Crisis = true
 	l := c.Line
 	line := slowly(l, l.Prompts.Crisis)
 	if c.Open {
-		return f.ring(c, l.Crisis.RingGroup, 0, line, say(l, l.Prompts.CrisisConnect))
+		return f.ring(ctx, c, l.Crisis.RingGroup, 0, line, say(l, l.Prompts.CrisisConnect))
 	}
 	return f.lifelineOffer(c, 0, line), nil
 }
@@ -66,7 +67,7 @@ func (f *Flow) lifelineOffer(c Call, n int, preamble ...twiml.Element) []twiml.E
 // answer hears the offer once more and is then connected to the Lifeline,
 // where a person can help: a caller in crisis is never hung up on after the
 // crisis line.
-func (f *Flow) CrisisChoice(c Call) ([]twiml.Element, error) {
+func (f *Flow) CrisisChoice(ctx context.Context, c Call) ([]twiml.Element, error) {
 	l := c.Line
 	c.Progress.Crisis = true
 	n := tries(c.Query)
@@ -106,7 +107,7 @@ func (f *Flow) lifeline(c Call) []twiml.Element {
 // LifelineResult follows the Lifeline call: after a conversation the call
 // ends with the crisis line and a goodbye; when it did not connect the caller
 // is told so and offered an urgent callback request.
-func (f *Flow) LifelineResult(c Call) ([]twiml.Element, error) {
+func (f *Flow) LifelineResult(ctx context.Context, c Call) ([]twiml.Element, error) {
 	c.Progress.Crisis = true
 	if bridged(c.Form) {
 		return f.farewell(c), nil

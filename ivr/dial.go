@@ -1,6 +1,7 @@
 package ivr
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"net/url"
@@ -20,21 +21,21 @@ import (
 // A call rings a group at most MaxRings times: after that the caller is told
 // nobody can answer and offered a callback, so schedulers' phones are not
 // rung again and again by one caller.
-func (f *Flow) ring(c Call, group string, s int, preamble ...twiml.Element) ([]twiml.Element, error) {
-	return f.ringExcept(c, group, s, nil, preamble...)
+func (f *Flow) ring(ctx context.Context, c Call, group string, s int, preamble ...twiml.Element) ([]twiml.Element, error) {
+	return f.ringExcept(ctx, c, group, s, nil, preamble...)
 }
 
 // ringExcept is ring without the members whose leg address (legAddress) is
 // in skip: those whose phones already answered this call. When that leaves
 // nobody, the caller is offered a callback as after any unanswered ring.
-func (f *Flow) ringExcept(c Call, group string, s int, skip map[string]bool, preamble ...twiml.Element) ([]twiml.Element, error) {
+func (f *Flow) ringExcept(ctx context.Context, c Call, group string, s int, skip map[string]bool, preamble ...twiml.Element) ([]twiml.Element, error) {
 	l := c.Line
 	g, ok := l.Groups[group]
 	if !ok {
 		return nil, fmt.Errorf("ring: unknown group %q", group)
 	}
 	configured := g
-	g = f.onDuty(c, g)
+	g = f.onDuty(ctx, c, g)
 	if len(skip) > 0 {
 		g = g.Only(func(m routing.Member) bool { return !skip[legAddress(m)] })
 	}
@@ -100,11 +101,11 @@ func memberKey(all, g routing.Group) string {
 // onDuty is g with only the members taking calls now. Without a roster, or
 // when it cannot be read (Redis down), every configured member rings: a
 // caller is never left ringing nobody because of an outage.
-func (f *Flow) onDuty(c Call, g routing.Group) routing.Group {
+func (f *Flow) onDuty(ctx context.Context, c Call, g routing.Group) routing.Group {
 	if f.duty == nil {
 		return g
 	}
-	fg, err := f.duty.Filter(c.Ctx, g, c.Now)
+	fg, err := f.duty.Filter(ctx, g, c.Now)
 	if err != nil {
 		f.log.Warn("duty states unavailable: ringing every member of the group", slog.String("group", g.Name), slog.String("error", err.Error()))
 		return g
@@ -191,7 +192,7 @@ func bridged(form url.Values) bool {
 // again; a ring-all group whose answering phone did not take the call rings
 // its other members once more (ringOthers); and when the group is exhausted
 // the caller is offered a callback.
-func (f *Flow) RingResult(c Call) ([]twiml.Element, error) {
+func (f *Flow) RingResult(ctx context.Context, c Call) ([]twiml.Element, error) {
 	l := c.Line
 	if _, known := l.Groups[c.Query.Get("g")]; known {
 		f.events.RingOutcome(c.Query.Get("g"), dialStatus(c.Form.Get("DialCallStatus")))
@@ -207,7 +208,7 @@ func (f *Flow) RingResult(c Call) ([]twiml.Element, error) {
 	}
 	if g, ok := l.Groups[group]; ok {
 		if _, more := g.Step(s + 1); more {
-			return f.ring(c, group, s+1)
+			return f.ring(ctx, c, group, s+1)
 		}
 	}
 	if c.Progress.SpeakersFirst && c.Progress.Rings < MaxRings {
@@ -220,11 +221,11 @@ func (f *Flow) RingResult(c Call) ([]twiml.Element, error) {
 				skip[legAddress(m)] = true
 			}
 			if len(skip) < len(g.Members) {
-				return f.ringExcept(c, group, 0, skip)
+				return f.ringExcept(ctx, c, group, 0, skip)
 			}
 		}
 	}
-	if els, ok, err := f.ringOthers(c, group); ok {
+	if els, ok, err := f.ringOthers(ctx, c, group); ok {
 		return els, err
 	}
 	return f.nobodyAnswers(c, callback.ReasonUnanswered)
@@ -252,8 +253,8 @@ func (f *Flow) nobodyAnswers(c Call, reason callback.Reason) ([]twiml.Element, e
 // Schedulers hear it in the line's own language, whatever the caller's:
 // for a caller who chose another language it starts with that language's
 // note ("Spanish-speaking caller.").
-func (f *Flow) Screen(c Call) ([]twiml.Element, error) {
-	f.recordAnswered(c)
+func (f *Flow) Screen(ctx context.Context, c Call) ([]twiml.Element, error) {
+	f.recordAnswered(ctx, c)
 	l := c.Line.Staff()
 	action := f.callURL(c, PathScreenAnswer, "g", c.Query.Get("g"))
 	whisper := []twiml.Element{say(l, f.whisperText(c))}
@@ -294,7 +295,7 @@ func (f *Flow) whisperText(c Call) string {
 // ScreenAnswer bridges the call when the scheduler pressed 1 (an empty
 // response ends the whisper and connects the parties) and drops this leg
 // otherwise, which sends the caller on to the next member or the fallback.
-func (f *Flow) ScreenAnswer(c Call) ([]twiml.Element, error) {
+func (f *Flow) ScreenAnswer(ctx context.Context, c Call) ([]twiml.Element, error) {
 	if c.Digits == "1" {
 		f.personReached(c)
 		return []twiml.Element{}, nil

@@ -172,7 +172,6 @@ func New(d Deps) (*Flow, error) {
 
 // Call is what a webhook tells about the call it belongs to.
 type Call struct {
-	Ctx    context.Context
 	Sid    string
 	From   string // the caller's number as Twilio sent it (may be withheld)
 	To     string

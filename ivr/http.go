@@ -1,6 +1,7 @@
 package ivr
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -11,8 +12,9 @@ import (
 	"github.com/twilio/twilio-go/twiml"
 )
 
-// Step is one step of the call flow: it turns a webhook into TwiML.
-type Step func(Call) ([]twiml.Element, error)
+// Step is one step of the call flow: it turns a webhook into TwiML. ctx is
+// the webhook request's.
+type Step func(ctx context.Context, c Call) ([]twiml.Element, error)
 
 // Handler adapts a Step to Echo. It always answers a webhook that carries a
 // CallSid with 200 and TwiML: a step that fails or panics becomes an apology
@@ -45,7 +47,6 @@ func (f *Flow) Handler(step Step) echo.HandlerFunc {
 			}
 		}
 		call := Call{
-			Ctx:    req.Context(),
 			Sid:    sid,
 			From:   req.PostForm.Get("From"),
 			To:     req.PostForm.Get("To"),
@@ -78,7 +79,7 @@ func (f *Flow) run(c echo.Context, step Step, call Call) (doc []byte) {
 			doc = f.apology(call)
 		}
 	}()
-	els, err := f.maybeCrisis(step)(call)
+	els, err := f.maybeCrisis(step)(c.Request().Context(), call)
 	if err != nil {
 		f.fail(c, call, err)
 		return f.apology(call)
@@ -134,8 +135,8 @@ func (f *Flow) Transcription(c echo.Context) error {
 	if f.capture == nil {
 		return echo.NewHTTPError(http.StatusNotFound, "callback capture is not configured")
 	}
-	call := Call{Ctx: req.Context(), Sid: sid, Form: req.PostForm, Query: req.URL.Query()}
-	if err := f.capture.Transcript(call); err != nil {
+	call := Call{Sid: sid, Form: req.PostForm, Query: req.URL.Query()}
+	if err := f.capture.Transcript(req.Context(), call); err != nil {
 		// The request log writes this failure once, with the request id and
 		// the CallSid.
 		return echo.NewHTTPError(http.StatusServiceUnavailable, "transcription not stored; retry").WithInternal(err)

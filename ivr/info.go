@@ -1,6 +1,7 @@
 package ivr
 
 import (
+	"context"
 	"fmt"
 	"strconv"
 	"strings"
@@ -48,12 +49,12 @@ func (f *Flow) infoPage(c Call, msg routing.Info, id string, n int, preamble []t
 
 // Info answers a request for an information message (used by the simulator
 // and links; menus reach it through their actions).
-func (f *Flow) Info(c Call) ([]twiml.Element, error) {
+func (f *Flow) Info(ctx context.Context, c Call) ([]twiml.Element, error) {
 	return f.info(c, c.Query.Get("id"), 0, "")
 }
 
 // InfoChoice handles the caller's answer after an information message.
-func (f *Flow) InfoChoice(c Call) ([]twiml.Element, error) {
+func (f *Flow) InfoChoice(ctx context.Context, c Call) ([]twiml.Element, error) {
 	l := c.Line
 	id := c.Query.Get("id")
 	msg, ok := l.Info[id]
@@ -64,7 +65,7 @@ func (f *Flow) InfoChoice(c Call) ([]twiml.Element, error) {
 	choice := l.Choose(msg.Options, c.Digits, c.Speech, false)
 	f.events.MenuChoice("info "+id, choiceLabel(choice))
 	if choice.Kind == routing.ChoiceOption {
-		return f.act(c, choice.Option.Action, callback.ReasonInfo, func() []twiml.Element {
+		return f.act(ctx, c, choice.Option.Action, callback.ReasonInfo, func() []twiml.Element {
 			els, _ := f.info(c, id, 0, "")
 			return els
 		})
@@ -74,7 +75,7 @@ func (f *Flow) InfoChoice(c Call) ([]twiml.Element, error) {
 	}
 	prompt := f.failure(c, choice)
 	if n+1 >= l.MaxTries {
-		return f.routeOn(c, callback.ReasonInfoRetries, prompt)
+		return f.routeOn(ctx, c, callback.ReasonInfoRetries, prompt)
 	}
 	return f.info(c, id, n+1, prompt)
 }

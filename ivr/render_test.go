@@ -30,6 +30,7 @@ func TestRenderMatchesTwilioGo(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.docs = nil // compare the elements, not cached documents
+	ctx := t.Context()
 	call := func(open bool, q string, kv ...string) Call {
 		form := url.Values{"CallSid": {"CA1"}, "From": {"+12065550142"}}
 		for i := 0; i+1 < len(kv); i += 2 {
@@ -47,17 +48,17 @@ func TestRenderMatchesTwilioGo(t *testing.T) {
 		docs = append(docs, els)
 	}
 	for _, open := range []bool{true, false} {
-		add(f.Answer(call(open, "")))
+		add(f.Answer(ctx, call(open, "")))
 		for _, d := range []string{"", "0", "1", "2", "7", "9", "100", "201", "555"} {
-			add(f.MenuChoice(call(open, "n=1", "Digits", d)))
-			add(f.InfoChoice(call(open, "id=groups&n=0", "Digits", d)))
+			add(f.MenuChoice(ctx, call(open, "n=1", "Digits", d)))
+			add(f.InfoChoice(ctx, call(open, "id=groups&n=0", "Digits", d)))
 		}
-		add(f.MenuChoice(call(open, "n=0", "SpeechResult", `scheduling <Say>&"'`)))
-		add(f.RingResult(call(open, "g=scheduling&s=0", "DialCallStatus", "no-answer")))
-		add(f.RingResult(call(open, "g=scheduling&s=0", "DialCallStatus", "completed", "DialCallDuration", "30")))
-		add(f.Screen(call(open, "g=scheduling")))
-		add(f.ScreenAnswer(call(open, "", "Digits", "1")))
-		add(f.ScreenAnswer(call(open, "", "Digits", "")))
+		add(f.MenuChoice(ctx, call(open, "n=0", "SpeechResult", `scheduling <Say>&"'`)))
+		add(f.RingResult(ctx, call(open, "g=scheduling&s=0", "DialCallStatus", "no-answer")))
+		add(f.RingResult(ctx, call(open, "g=scheduling&s=0", "DialCallStatus", "completed", "DialCallDuration", "30")))
+		add(f.Screen(ctx, call(open, "g=scheduling")))
+		add(f.ScreenAnswer(ctx, call(open, "", "Digits", "1")))
+		add(f.ScreenAnswer(ctx, call(open, "", "Digits", "")))
 	}
 	hostile := "Tom & Jerry <script>alert('x')</script> \"quoted\" \x00\x01\x1f bad\xff utf8 ünïcödé 日本 \U0001F600 tab\tnew\nline"
 	add([]twiml.Element{
@@ -89,7 +90,7 @@ func BenchmarkRender(b *testing.B) {
 	line, _ := config.LoadFile("")
 	f, _ := New(Deps{Line: func(string) *routing.Line { return line }, BaseURL: "https://phone.example.org", Now: time.Now, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	f.docs = nil
-	els, _ := f.Answer(Call{Line: line, Open: true, Now: time.Now()})
+	els, _ := f.Answer(b.Context(), Call{Line: line, Open: true, Now: time.Now()})
 	b.Run("render", func(b *testing.B) {
 		for b.Loop() {
 			twimldoc.Render(els)
