@@ -9,12 +9,11 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
-	"github.com/twilio/twilio-go/twiml"
 )
 
 // Step is one step of the call flow: it turns a webhook into TwiML. ctx is
 // the webhook request's.
-type Step func(ctx context.Context, c Call) ([]twiml.Element, error)
+type Step func(ctx context.Context, c Call) (Reply, error)
 
 // Handler adapts a Step to Echo. It always answers a webhook that carries a
 // CallSid with 200 and TwiML: a step that fails or panics becomes an apology
@@ -79,13 +78,13 @@ func (f *Flow) run(c echo.Context, step Step, call Call) (doc []byte) {
 			doc = f.apology(call)
 		}
 	}()
-	els, err := f.maybeCrisis(step)(c.Request().Context(), call)
+	r, err := f.maybeCrisis(step)(c.Request().Context(), call)
 	if err != nil {
 		f.fail(c, call, err)
 		return f.apology(call)
 	}
-	f.track(c.Path(), call, els)
-	return document(els)
+	f.track(c.Path(), call, r)
+	return r.Render()
 }
 
 func (f *Flow) fail(c echo.Context, call Call, err error) {
@@ -101,7 +100,7 @@ func (f *Flow) fail(c echo.Context, call Call, err error) {
 // and falls back to a fixed document if even that does.
 func (f *Flow) apology(call Call) []byte {
 	if call.Line != nil {
-		return document(f.menuPage(call, 0, call.Line.Prompts.Apology))
+		return f.menuPage(call, 0, call.Line.Prompts.Apology).Render()
 	}
 	return []byte(`<?xml version="1.0" encoding="UTF-8"?><Response><Say>We're sorry, something went wrong. Please hold.</Say><Redirect method="POST">` +
 		f.URL(PathVoice) + `</Redirect></Response>`)

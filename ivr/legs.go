@@ -6,7 +6,6 @@ import (
 
 	"github.com/switchboard-clinic/switchboard/internal/calls"
 	"github.com/switchboard-clinic/switchboard/routing"
-	"github.com/twilio/twilio-go/twiml"
 )
 
 // Legs remembers, while a call lasts, which members of a ring group had
@@ -77,21 +76,21 @@ func ringsAll(l *routing.Line, group string) bool {
 // the call already rang MaxRings times, nobody's answer was recorded, or
 // the record cannot be read (Redis down). With every member answered, or
 // none left on duty, the callback offer follows too.
-func (f *Flow) ringOthers(ctx context.Context, c Call, group string) ([]twiml.Element, bool, error) {
+func (f *Flow) ringOthers(ctx context.Context, c Call, group string) (Reply, bool, error) {
 	if f.legs == nil || !ringsAll(c.Line, group) || c.Progress.Rings >= MaxRings {
-		return nil, false, nil
+		return Reply{}, false, nil
 	}
 	if s := c.Form.Get("DialCallStatus"); s != "completed" && s != "answered" {
-		return nil, false, nil
+		return Reply{}, false, nil
 	}
 	answered, err := f.legs.AnsweredIn(ctx, c.Sid, group)
 	if err != nil {
 		f.log.Warn("answered legs unavailable: offering a callback without ringing the group's other members",
 			slog.String("call_sid", c.Sid), slog.String("group", group), slog.String("error", err.Error()))
-		return nil, false, nil
+		return Reply{}, false, nil
 	}
 	if len(answered) == 0 {
-		return nil, false, nil
+		return Reply{}, false, nil
 	}
 	skip := make(map[string]bool, len(answered))
 	for _, m := range answered {

@@ -29,7 +29,7 @@ func TestRenderMatchesTwilioGo(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.docs = nil // compare the elements, not cached documents
+	f.cache = newCache(false) // compare the elements, not cached documents
 	ctx := t.Context()
 	call := func(open bool, q string, kv ...string) Call {
 		form := url.Values{"CallSid": {"CA1"}, "From": {"+12065550142"}}
@@ -41,11 +41,11 @@ func TestRenderMatchesTwilioGo(t *testing.T) {
 			Line: line, Open: open, Query: query, Form: form, Now: time.Now()}
 	}
 	var docs [][]twiml.Element
-	add := func(els []twiml.Element, err error) {
+	add := func(r Reply, err error) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		docs = append(docs, els)
+		docs = append(docs, r.Elements())
 	}
 	for _, open := range []bool{true, false} {
 		add(f.Answer(ctx, call(open, "")))
@@ -61,12 +61,12 @@ func TestRenderMatchesTwilioGo(t *testing.T) {
 		add(f.ScreenAnswer(ctx, call(open, "", "Digits", "")))
 	}
 	hostile := "Tom & Jerry <script>alert('x')</script> \"quoted\" \x00\x01\x1f bad\xff utf8 ünïcödé 日本 \U0001F600 tab\tnew\nline"
-	add([]twiml.Element{
+	add(reply(
 		&twiml.VoiceSay{Message: hostile, Voice: hostile, Language: "en-US"},
 		&twiml.VoiceGather{Action: "https://x/?a=1&b=" + hostile, Hints: hostile, InnerElements: []twiml.Element{&twiml.VoicePlay{Url: "https://x/a b"}}},
 		&twiml.VoiceDial{OptionalAttributes: map[string]string{"ringTone": "us"}, InnerElements: []twiml.Element{&twiml.VoiceNumber{PhoneNumber: "+1"}, &twiml.VoiceClient{Identity: "desk"}}},
 		&twiml.VoiceHangup{},
-	}, nil)
+	), nil)
 	for i, els := range docs {
 		want, err := twiml.Voice(els)
 		if err != nil {
@@ -89,8 +89,9 @@ func TestRenderMatchesTwilioGo(t *testing.T) {
 func BenchmarkRender(b *testing.B) {
 	line, _ := config.LoadFile("")
 	f, _ := New(Deps{Line: func(string) *routing.Line { return line }, BaseURL: "https://phone.example.org", Now: time.Now, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	f.docs = nil
-	els, _ := f.Answer(b.Context(), Call{Line: line, Open: true, Now: time.Now()})
+	f.cache = newCache(false)
+	r, _ := f.Answer(b.Context(), Call{Line: line, Open: true, Now: time.Now()})
+	els := r.Elements()
 	b.Run("render", func(b *testing.B) {
 		for b.Loop() {
 			twimldoc.Render(els)
