@@ -13,27 +13,6 @@ import (
 	"github.com/switchboard-clinic/switchboard/internal/testprog"
 )
 
-// requests lists every pending request, by CallSid.
-func (h *harness) requests(t *testing.T) map[string]*callback.Request {
-	t.Helper()
-	page, _, err := h.Queue.List(t.Context(), callback.StatusPending, 500, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := map[string]*callback.Request{}
-	for _, r := range page {
-		if out[r.CallSID] != nil {
-			t.Fatalf("call %s recorded twice", r.CallSID)
-		}
-		full, err := h.Queue.Get(t.Context(), r.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		out[r.CallSID] = full
-	}
-	return out
-}
-
 const sid = "CA0123456789abcdef0123456789abcdef"
 
 func TestCallbackWithCallerID(t *testing.T) {
@@ -215,7 +194,7 @@ func TestCallbackClosedSaysWhenToExpectTheCall(t *testing.T) {
 
 func TestCallbackWithRedisDownIsStillConfirmedAndArrivesLater(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, harnessOpts{})
+	h := newServerHarness(t, harnessOpts{})
 	h.Redis.Kill()
 	start := time.Now()
 	doc := h.callStep("/twilio/callback/number?n=0&r=menu", callForm("Digits", "1"))
@@ -249,7 +228,7 @@ func TestCallbackWebhooksAnswerInTimeWhileRedisIsPaused(t *testing.T) {
 	t.Parallel()
 	// The production deadline: this test proves that it keeps callers
 	// answered within a second.
-	h := newHarness(t, harnessOpts{RedisTimeout: 300 * time.Millisecond})
+	h := newServerHarness(t, harnessOpts{RedisTimeout: 300 * time.Millisecond})
 	h.Redis.Pause()
 	paused := true
 	defer func() {
@@ -311,7 +290,7 @@ func TestRecordingWebhookTrustsOnlyTheSID(t *testing.T) {
 // unready, then dropped from disk with a warning.
 func TestOrphanUpdatesDoNotHoldReadinessAndAreDropped(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, harnessOpts{})
+	h := newServerHarness(t, harnessOpts{})
 	orphan := callForm("CallSid", "CAdddddddddddddddddddddddddddddddd", "TranscriptionText", "a secret sentence", "TranscriptionStatus", "completed")
 	if rec := h.post("/twilio/callback/transcript", orphan, true); rec.Code != http.StatusNoContent {
 		t.Fatalf("transcription for an unknown call: %d", rec.Code)

@@ -58,7 +58,7 @@ func TestASignatureCannotBeRespliced(t *testing.T) {
 // line names the path it checked, not the sender's query string.
 func TestRequestIDsAreOursAndFailedSignaturesLogThePathOnly(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, harnessOpts{})
+	h := newServerHarness(t, harnessOpts{})
 	req := newPost("/twilio/voice?evil=%3Cscript%3E", callForm())
 	req.Header.Set("X-Request-Id", "attacker-chosen-id\nforged log line")
 	req.Header.Set("X-Twilio-Signature", "bogus")

@@ -133,7 +133,7 @@ func TestRingAllAfterAnAnswerNotTaken(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			h := newHarness(t, harnessOpts{})
+			h := newServerHarness(t, harnessOpts{})
 			ring := h.callStep("/twilio/menu?n=0", callForm("Digits", "0"))
 			if tt.down == "whisper" {
 				h.Redis.Kill()

@@ -70,7 +70,7 @@ func (h *harness) text(from, body string) string {
 
 func TestMissedCallText(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, harnessOpts{YAML: textsOn(t), Twilio: true})
+	h := newServerHarness(t, harnessOpts{YAML: textsOn(t), Twilio: true})
 
 	// The first missed call of the day gets the text; a repeated status
 	// callback and a second missed call the same day do not.
@@ -169,7 +169,7 @@ func TestMissedCallText(t *testing.T) {
 // a history line, and a later missed call that day may try again.
 func TestMissedCallTextFailures(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, harnessOpts{YAML: textsOn(t), Twilio: true})
+	h := newServerHarness(t, harnessOpts{YAML: textsOn(t), Twilio: true})
 	h.Fake.Fail(30003)
 	c := h.caller(1, callerFrom)
 	c.answer()
@@ -196,7 +196,7 @@ func TestMissedCallTextFailures(t *testing.T) {
 // TestMissedCallTextOff: the built-in configuration sends no text.
 func TestMissedCallTextOff(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, harnessOpts{Twilio: true})
+	h := newServerHarness(t, harnessOpts{Twilio: true})
 	c := h.caller(1, callerFrom)
 	c.answer()
 	c.hangUp(20)

@@ -11,7 +11,7 @@ import (
 
 func TestMetricsCountTheCall(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, harnessOpts{})
+	h := newServerHarness(t, harnessOpts{})
 	h.callStep("/twilio/voice", callForm())
 	h.callStep("/twilio/menu?n=0", callForm("Digits", "0"))
 	h.callStep("/twilio/ring/result?g=scheduling&s=0", callForm("DialCallStatus", "no-answer"))
@@ -68,7 +68,7 @@ func TestMetricsCountTheCall(t *testing.T) {
 // scans everything logged.
 func TestLogsOfAWholeCallHoldNoNumberOrSecret(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, harnessOpts{})
+	h := newServerHarness(t, harnessOpts{})
 	token := h.AddStaff("ana")
 	h.callStep("/twilio/voice", callForm())
 	h.callStep("/twilio/menu?n=0", callForm("SpeechResult", "scheduling please"))
@@ -96,7 +96,7 @@ func TestLogsOfAWholeCallHoldNoNumberOrSecret(t *testing.T) {
 
 func TestSimulatedTimeHeaderIsIgnoredWhenSignaturesAreChecked(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, harnessOpts{At: mondayMorning}) // open, with an auth token
+	h := newServerHarness(t, harnessOpts{At: mondayMorning}) // open, with an auth token
 	form := callForm("Digits", "0")
 	req := newPost("/twilio/menu?n=0", form)
 	req.Header.Set("X-Twilio-Signature", signature(testBase+"/twilio/menu?n=0", form))

@@ -150,7 +150,7 @@ func TestMissedCalls(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			h := newHarness(t, harnessOpts{})
+			h := newServerHarness(t, harnessOpts{})
 			tt.call(h)
 			all := h.pending()
 			missed := missedOnly(t, all)
@@ -188,7 +188,7 @@ func TestMissedCalls(t *testing.T) {
 
 func TestMissedCallSuperseded(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, harnessOpts{})
+	h := newServerHarness(t, harnessOpts{})
 	c := h.caller(1, callerFrom)
 	c.answer()
 	c.hangUp(20)
@@ -213,7 +213,7 @@ func TestMissedCallSuperseded(t *testing.T) {
 func TestMissedCallsOff(t *testing.T) {
 	t.Parallel()
 	yaml := strings.Replace(string(config.DefaultYAML()), "\ncallback:\n", "\ncallback:\n  missedCalls: false\n", 1)
-	h := newHarness(t, harnessOpts{YAML: yaml})
+	h := newServerHarness(t, harnessOpts{YAML: yaml})
 	c := h.caller(1, callerFrom)
 	c.answer()
 	c.hangUp(20)
@@ -224,7 +224,7 @@ func TestMissedCallsOff(t *testing.T) {
 
 func TestStatusWithRedisDown(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, harnessOpts{RedisTimeout: 300 * time.Millisecond})
+	h := newServerHarness(t, harnessOpts{RedisTimeout: 300 * time.Millisecond})
 	c := h.caller(1, callerFrom)
 	c.answer()
 	h.WaitCalls()
@@ -246,7 +246,7 @@ func TestStatusWithRedisDown(t *testing.T) {
 
 func TestStatusBadSignature(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, harnessOpts{})
+	h := newServerHarness(t, harnessOpts{})
 	c := h.caller(1, callerFrom)
 	c.answer()
 	if rec := h.post("/twilio/status", c.form("CallStatus", "completed", "CallDuration", "20"), false); rec.Code != http.StatusForbidden {
@@ -259,7 +259,7 @@ func TestStatusBadSignature(t *testing.T) {
 
 func TestOutcomeReportsAndMetrics(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, harnessOpts{})
+	h := newServerHarness(t, harnessOpts{})
 	menu := h.caller(1, callerFrom)
 	menu.answer()
 	menu.hangUp(20)

@@ -163,7 +163,7 @@ func TestTheLeakCheckCatchesEnglish(t *testing.T) {
 // left by keys, and one by voice, are listed with "language":"es".
 func TestChoosingSpanish(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, harnessOpts{})
+	h := newServerHarness(t, harnessOpts{})
 	for _, in := range [][]string{{"Digits", "8"}, {"SpeechResult", "En español, por favor."}} {
 		doc := h.callStep("/twilio/menu?n=0", callForm(in...))
 		said := doc.Said()

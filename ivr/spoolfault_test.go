@@ -36,7 +36,7 @@ func assertAnsweredWithoutSpool(t *testing.T, h *harness) {
 func TestBrokenSpoolStillAnswersCallers(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	h := newHarness(t, harnessOpts{SpoolDir: dir})
+	h := newServerHarness(t, harnessOpts{SpoolDir: dir})
 	// A directory where the spool file should be fails every write, even
 	// for root (who ignores file permissions).
 	if err := os.Mkdir(filepath.Join(dir, "callbacks.spool"), 0o700); err != nil {
@@ -56,7 +56,7 @@ func TestFullDiskStillAnswersCallers(t *testing.T) {
 		t.Skipf("cannot mount a tmpfs here: %v %s", err, out)
 	}
 	t.Cleanup(func() { _ = exec.Command("umount", "-l", dir).Run() })
-	h := newHarness(t, harnessOpts{SpoolDir: dir})
+	h := newServerHarness(t, harnessOpts{SpoolDir: dir})
 	filler, err := os.Create(filepath.Join(dir, "filler"))
 	if err != nil {
 		t.Fatal(err)
