@@ -540,30 +540,6 @@ func TestSpeechIsNeverTwiML(t *testing.T) {
 	}
 }
 
-func TestHealthAndReadiness(t *testing.T) {
-	t.Parallel()
-	h := newServerHarness(t, harnessOpts{})
-	get := func(path string) int {
-		rec := serve(h, newGet(path))
-		return rec.Code
-	}
-	if c := get("/healthz"); c != http.StatusOK {
-		t.Errorf("/healthz = %d", c)
-	}
-	if c := get("/readyz"); c != http.StatusOK {
-		t.Errorf("/readyz with Redis up = %d", c)
-	}
-	h.Redis.Kill()
-	if c := get("/readyz"); c != http.StatusServiceUnavailable {
-		t.Errorf("/readyz with Redis down = %d, want 503", c)
-	}
-	if c := get("/healthz"); c != http.StatusOK {
-		t.Errorf("/healthz with Redis down = %d", c)
-	}
-	// Calls are still answered while Redis is down.
-	h.callStep("/twilio/voice", callForm())
-}
-
 func TestMemberKindsAndUnscreenedGroups(t *testing.T) {
 	t.Parallel()
 	yaml := strings.Replace(string(config.DefaultYAML()),
