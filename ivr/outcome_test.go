@@ -46,6 +46,23 @@ func (c caller) hangUp(seconds int) *httptest.ResponseRecorder {
 	return rec
 }
 
+// missedCall is call n from a number: it hears the greeting and the main
+// menu and hangs up after seconds.
+func (h *harness) missedCall(n int, from string, seconds int) caller {
+	h.t.Helper()
+	c := h.caller(n, from)
+	c.answer()
+	c.hangUp(seconds)
+	return c
+}
+
+// metrics is what the server's /metrics says to a loopback client.
+func (h *harness) metrics() string {
+	req := httptest.NewRequest(http.MethodGet, "/metrics", nil)
+	req.RemoteAddr = "127.0.0.1:4000"
+	return h.Do(req).Body.String()
+}
+
 // pending lists the pending requests after every call step was handled.
 func (h *harness) pending() []*callback.Request {
 	h.t.Helper()
@@ -79,29 +96,21 @@ func TestMissedCalls(t *testing.T) {
 		requests  int // real requests expected
 	}{
 		{name: "listens 20 s and hangs up at the main menu", want: 1, wantStage: "menu", call: func(h *harness) {
-			c := h.caller(1, callerFrom)
-			c.answer()
-			c.hangUp(20)
+			h.missedCall(1, callerFrom, 20)
 		}},
 		{name: "calls and hangs up twice: one item, two calls", want: 2, wantStage: "menu", call: func(h *harness) {
 			for i := range 2 {
-				c := h.caller(i+1, callerFrom)
-				c.answer()
-				c.hangUp(20)
+				h.missedCall(i+1, callerFrom, 20)
 			}
 		}},
 		{name: "repeated status callback", want: 1, wantStage: "menu", call: func(h *harness) {
-			c := h.caller(1, callerFrom)
-			c.answer()
-			c.hangUp(20)
+			c := h.missedCall(1, callerFrom, 20)
 			c.hangUp(20)
 			h.WaitCalls()
 			c.hangUp(20)
 		}},
 		{name: "status callback before the last webhook", want: 1, wantStage: "menu", call: func(h *harness) {
-			c := h.caller(1, callerFrom)
-			c.answer()
-			c.hangUp(20)
+			c := h.missedCall(1, callerFrom, 20)
 			h.WaitCalls()
 			c.h.callStep("/twilio/menu?n=0", c.form("Digits", "9"))
 			c.hangUp(20)
@@ -119,27 +128,19 @@ func TestMissedCalls(t *testing.T) {
 			c.hangUp(60)
 		}},
 		{name: "a 3-second call", call: func(h *harness) {
-			c := h.caller(1, callerFrom)
-			c.answer()
-			c.hangUp(3)
+			h.missedCall(1, callerFrom, 3)
 		}},
 		{name: "a withheld caller", call: func(h *harness) {
-			c := h.caller(1, "anonymous")
-			c.answer()
-			c.hangUp(20)
+			h.missedCall(1, "anonymous", 20)
 		}},
 		{name: "the practice's own number", call: func(h *harness) {
-			c := h.caller(1, "+14258692644")
-			c.answer()
-			c.hangUp(20)
+			h.missedCall(1, "+14258692644", 20)
 		}},
 		{name: "a status callback for an unknown call", call: func(h *harness) {
 			h.caller(7, callerFrom).hangUp(20)
 		}},
 		{name: "a later request supersedes the missed call", requests: 1, call: func(h *harness) {
-			c := h.caller(1, callerFrom)
-			c.answer()
-			c.hangUp(20)
+			c := h.missedCall(1, callerFrom, 20)
 			h.WaitCalls()
 			c = h.caller(2, callerFrom)
 			c.answer()
@@ -189,9 +190,7 @@ func TestMissedCalls(t *testing.T) {
 func TestMissedCallSuperseded(t *testing.T) {
 	t.Parallel()
 	h := newServerHarness(t, harnessOpts{})
-	c := h.caller(1, callerFrom)
-	c.answer()
-	c.hangUp(20)
+	c := h.missedCall(1, callerFrom, 20)
 	missed := missedOnly(t, h.pending())
 	if len(missed) != 1 {
 		t.Fatalf("missed-call items: got %d, want 1", len(missed))
@@ -214,9 +213,7 @@ func TestMissedCallsOff(t *testing.T) {
 	t.Parallel()
 	yaml := strings.Replace(string(config.DefaultYAML()), "\ncallback:\n", "\ncallback:\n  missedCalls: false\n", 1)
 	h := newServerHarness(t, harnessOpts{YAML: yaml})
-	c := h.caller(1, callerFrom)
-	c.answer()
-	c.hangUp(20)
+	h.missedCall(1, callerFrom, 20)
 	if n := len(h.pending()); n != 0 {
 		t.Fatalf("requests: got %d, want none with callback.missedCalls false", n)
 	}
@@ -260,9 +257,7 @@ func TestStatusBadSignature(t *testing.T) {
 func TestOutcomeReportsAndMetrics(t *testing.T) {
 	t.Parallel()
 	h := newServerHarness(t, harnessOpts{})
-	menu := h.caller(1, callerFrom)
-	menu.answer()
-	menu.hangUp(20)
+	h.missedCall(1, callerFrom, 20)
 	req := h.caller(2, "+12065550199")
 	req.answer()
 	h.callStep("/twilio/callback/number?n=0&r=menu", req.form("Digits", "1"))
@@ -290,9 +285,7 @@ func TestOutcomeReportsAndMetrics(t *testing.T) {
 	if got, want := strings.Join(p.Breakdown(), ","), "outcome_person_en,outcome_request_en,outcome_hangup-menu_en,gaveup_menu_en"; got != want {
 		t.Errorf("breakdown: got %s, want %s", got, want)
 	}
-	mreq := httptest.NewRequest(http.MethodGet, "/metrics", nil)
-	mreq.RemoteAddr = "127.0.0.1:4000"
-	body := h.Do(mreq).Body.String()
+	body := h.metrics()
 	for _, want := range []string{`switchboard_call_outcomes_total{outcome="hangup-menu"} 1`, `switchboard_call_outcomes_total{outcome="person"} 1`} {
 		if !strings.Contains(body, want) {
 			t.Errorf("metrics lack %s", want)
