@@ -140,9 +140,9 @@ func TestMissedCalls(t *testing.T) {
 			h.caller(7, callerFrom).hangUp(20)
 		}},
 		{name: "a later request supersedes the missed call", requests: 1, call: func(h *harness) {
-			c := h.missedCall(1, callerFrom, 20)
+			h.missedCall(1, callerFrom, 20)
 			h.WaitCalls()
-			c = h.caller(2, callerFrom)
+			c := h.caller(2, callerFrom)
 			c.answer()
 			c.h.callStep("/twilio/callback/number?n=0&r=menu", c.form("Digits", "1"))
 			c.hangUp(60)
@@ -190,12 +190,12 @@ func TestMissedCalls(t *testing.T) {
 func TestMissedCallSuperseded(t *testing.T) {
 	t.Parallel()
 	h := newServerHarness(t, harnessOpts{})
-	c := h.missedCall(1, callerFrom, 20)
+	h.missedCall(1, callerFrom, 20)
 	missed := missedOnly(t, h.pending())
 	if len(missed) != 1 {
 		t.Fatalf("missed-call items: got %d, want 1", len(missed))
 	}
-	c = h.caller(2, callerFrom)
+	c := h.caller(2, callerFrom)
 	c.answer()
 	h.callStep("/twilio/callback/number?n=0&r=menu", c.form("Digits", "1"))
 	c.hangUp(60)
