@@ -35,6 +35,7 @@ type fakes struct {
 type missedRequest struct {
 	callback.MissedCall
 	calls int
+	notes []string // one per call
 }
 
 type track struct {
@@ -136,6 +137,7 @@ func (f *fakes) Missed(_ context.Context, m callback.MissedCall) (bool, error) {
 	}
 	r.MissedCall = m
 	r.calls++
+	r.notes = append(r.notes, m.Note)
 	return false, nil
 }
 
@@ -261,6 +263,27 @@ func (f *fakes) requestList() map[string]*callback.Request {
 			c.Message = &m
 		}
 		out[sid] = &c
+	}
+	return out
+}
+
+// pendingList is every pending request, missed-call requests included
+// (as the queue shows them: one per number, a history line per call).
+func (f *fakes) pendingList() []*callback.Request {
+	var out []*callback.Request
+	for _, r := range f.requestList() {
+		out = append(out, r)
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, m := range f.missed {
+		r := &callback.Request{CallSID: m.CallSID, CallbackNumber: m.Number, Reason: callback.ReasonMissedCall, Language: m.Language,
+			VoicemailOK: callback.ConsentUnknown, NamePracticeOK: callback.ConsentUnknown, Status: callback.StatusPending,
+			Missed: &callback.Missed{Calls: m.calls, Stage: m.Stage, Seconds: m.Seconds}}
+		for _, n := range m.notes {
+			r.History = append(r.History, callback.Event{What: "missed call", Note: n})
+		}
+		out = append(out, r)
 	}
 	return out
 }

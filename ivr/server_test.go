@@ -1,12 +1,19 @@
 package ivr_test
 
+// The tests in this file run the call flow through the whole server on a
+// real redis-server (newServerHarness): what needs the server around the
+// flow (health, metrics, reports, request ids and logs, the staff API) or
+// the real storage end to end.
+
 import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/switchboard-clinic/switchboard/internal/callback"
 	"github.com/switchboard-clinic/switchboard/internal/testserver"
 )
 
@@ -262,4 +269,87 @@ func apiGet(t *testing.T, h *harness, token, path string) []byte {
 		t.Fatalf("GET %s: %d %s", path, rec.Code, rec.Body)
 	}
 	return rec.Body.Bytes()
+}
+
+func TestMissedCallSuperseded(t *testing.T) {
+	t.Parallel()
+	h := newServerHarness(t, harnessOpts{})
+	h.missedCall(1, callerFrom, 20)
+	missed := missedOnly(t, h.pending())
+	if len(missed) != 1 {
+		t.Fatalf("missed-call items: got %d, want 1", len(missed))
+	}
+	c := h.caller(2, callerFrom)
+	c.answer()
+	h.callStep("/twilio/callback/number?n=0&r=menu", c.form("Digits", "1"))
+	c.hangUp(60)
+	h.WaitCalls()
+	r, err := h.Queue.Get(t.Context(), missed[0].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Status != callback.StatusCancelled || r.History[len(r.History)-1].What != "superseded" {
+		t.Fatalf("missed-call item: got %s, history %+v; want cancelled with a superseded line", r.Status, r.History)
+	}
+}
+
+func TestStatusWithRedisDown(t *testing.T) {
+	t.Parallel()
+	h := newServerHarness(t, harnessOpts{RedisTimeout: 300 * time.Millisecond})
+	c := h.caller(1, callerFrom)
+	c.answer()
+	h.WaitCalls()
+	h.Redis.Kill()
+	start := time.Now()
+	c.hangUp(20)
+	if d := time.Since(start); d > 200*time.Millisecond {
+		t.Errorf("status callback answered after %v; want at once", d)
+	}
+	h.WaitCalls()
+	logs := h.Logs.String()
+	if !strings.Contains(logs, "call outcome not decided") {
+		t.Errorf("no log line says the outcome was given up:\n%s", logs)
+	}
+	if strings.Contains(logs, "2065550142") {
+		t.Error("the logs hold the caller's number")
+	}
+}
+
+func TestOutcomeReportsAndMetrics(t *testing.T) {
+	t.Parallel()
+	h := newServerHarness(t, harnessOpts{})
+	h.missedCall(1, callerFrom, 20)
+	req := h.caller(2, "+12065550199")
+	req.answer()
+	h.callStep("/twilio/callback/number?n=0&r=menu", req.form("Digits", "1"))
+	req.hangUp(60)
+	ring := h.caller(3, "+12065550198")
+	ring.answer()
+	h.callStep("/twilio/menu?n=0", ring.form("Digits", "0"))
+	h.callStep("/twilio/ring/result?g=scheduling&s=0", ring.form("DialCallStatus", "completed", "DialBridged", "true"))
+	ring.hangUp(200)
+	h.WaitCalls()
+	if err := h.App.Reports.Flush(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	p, err := h.App.Reports.Read(t.Context(), 1, mondayMorning)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, want := range map[string]int64{
+		"outcome_hangup-menu_en": 1, "outcome_request_en": 1, "outcome_person_en": 1, "gaveup_menu_en": 1, "gaveup_ring_en": 0,
+	} {
+		if got := p.Total(k); got != want {
+			t.Errorf("%s: got %d, want %d (counts %v)", k, got, want, p.Days[0].Counts)
+		}
+	}
+	if got, want := strings.Join(p.Breakdown(), ","), "outcome_person_en,outcome_request_en,outcome_hangup-menu_en,gaveup_menu_en"; got != want {
+		t.Errorf("breakdown: got %s, want %s", got, want)
+	}
+	body := h.metrics()
+	for _, want := range []string{`switchboard_call_outcomes_total{outcome="hangup-menu"} 1`, `switchboard_call_outcomes_total{outcome="person"} 1`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
 }
