@@ -1,10 +1,13 @@
 package ivr
 
 import (
+	"strings"
+
 	"github.com/switchboard-clinic/switchboard/internal/calls"
 	"github.com/switchboard-clinic/switchboard/internal/memo"
 	"github.com/switchboard-clinic/switchboard/internal/phone"
 	"github.com/switchboard-clinic/switchboard/internal/twimldoc"
+	"github.com/switchboard-clinic/switchboard/routing"
 	"github.com/twilio/twilio-go/twiml"
 )
 
@@ -159,3 +162,34 @@ func (m *cache) callback(from string) (string, bool) {
 
 // built is the Reply of elements a call returned with its error.
 func built(els []twiml.Element, err error) (Reply, error) { return reply(els...), err }
+
+// memberKey identifies the members rung, for cache keys: who is on duty
+// changes the document. Every member of the configuration ("") is the
+// usual case.
+func memberKey(all, g routing.Group) string {
+	if len(g.Members) == len(all.Members) {
+		return ""
+	}
+	var b strings.Builder
+	for _, m := range g.Members {
+		b.WriteString(m.Address + "\x00")
+	}
+	return b.String()
+}
+
+// sayKey is the text of a preamble of <Say> elements, for a cache key, and
+// false for anything else.
+func sayKey(els []twiml.Element) (string, bool) {
+	var b strings.Builder
+	for _, e := range els {
+		s, ok := e.(*twiml.VoiceSay)
+		if !ok {
+			return "", false
+		}
+		b.WriteString(s.Message + "\x00")
+		for _, in := range s.InnerElements {
+			b.WriteString(in.GetName() + "\x00" + in.GetText() + "\x00")
+		}
+	}
+	return b.String(), true
+}

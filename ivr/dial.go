@@ -82,20 +82,6 @@ func (f *Flow) ringExcept(ctx context.Context, c Call, group string, s int, skip
 	return f.cache.pageWith(c, pageID{step: "ring", n: s, a: group, b: memberKey(configured, g), c: said}, callerID, build), nil
 }
 
-// memberKey identifies the members rung, for cache keys: who is on duty
-// changes the document. Every member of the configuration ("") is the
-// usual case.
-func memberKey(all, g routing.Group) string {
-	if len(g.Members) == len(all.Members) {
-		return ""
-	}
-	var b strings.Builder
-	for _, m := range g.Members {
-		b.WriteString(m.Address + "\x00")
-	}
-	return b.String()
-}
-
 // onDuty is g with only the members taking calls now. Without a roster, or
 // when it cannot be read (Redis down), every configured member rings: a
 // caller is never left ringing nobody because of an outage.
@@ -109,23 +95,6 @@ func (f *Flow) onDuty(ctx context.Context, c Call, g routing.Group) routing.Grou
 		return g
 	}
 	return fg
-}
-
-// sayKey is the text of a preamble of <Say> elements, for a cache key, and
-// false for anything else.
-func sayKey(els []twiml.Element) (string, bool) {
-	var b strings.Builder
-	for _, e := range els {
-		s, ok := e.(*twiml.VoiceSay)
-		if !ok {
-			return "", false
-		}
-		b.WriteString(s.Message + "\x00")
-		for _, in := range s.InnerElements {
-			b.WriteString(in.GetName() + "\x00" + in.GetText() + "\x00")
-		}
-	}
-	return b.String(), true
 }
 
 // dial builds the <Dial> of one ring step.
