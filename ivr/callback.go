@@ -123,14 +123,14 @@ func retry(c Call, a string) string {
 // person puts a caller who pleads for help ("I need help") through to
 // scheduling when it is open and has not rung in this call; false when it
 // cannot, and the question is asked again.
-func (k *capture) person(c Call) ([]twiml.Element, bool, error) {
+func (k *capture) person(ctx context.Context, c Call) (Reply, bool, error) {
 	l := c.Line
 	if !c.Open || c.Progress.Rings > 0 || c.Progress.RoutedOn {
-		return nil, false, nil
+		return Reply{}, false, nil
 	}
 	c.Digits, c.Speech = "", ""
 	c.Progress.RoutedOn = true
-	els, err := k.f.ring(c, l.Fallback, 0, say(l, l.Prompts.Connecting))
+	els, err := k.f.ring(ctx, c, l.Fallback, 0, say(l, l.Prompts.Connecting))
 	return els, true, err
 }
 
@@ -179,7 +179,7 @@ func abroad(l *routing.Line) bool {
 // allowed says whether number n may be called back, by the practice's
 // policy (countries, its own numbers); the number's region is cached.
 func (k *capture) allowed(l *routing.Line, n string) error {
-	return phone.AllowedIn(n, k.f.numbers.region(n), l.Callback.Countries, l.OwnNumbers)
+	return phone.AllowedIn(n, k.f.cache.region(n), l.Callback.Countries, l.OwnNumbers)
 }
 
 // Offer starts the flow: use the number the caller is calling from, or key
@@ -199,7 +199,7 @@ func (k *capture) Offer(c Call, reason callback.Reason) ([]twiml.Element, error)
 
 // callable is the caller's own number when the practice may call it back.
 func (k *capture) callable(c Call) (string, bool) {
-	n, ok := k.f.numbers.callback(c.From)
+	n, ok := k.f.cache.callback(c.From)
 	return n, ok && k.allowed(c.Line, n) == nil
 }
 
@@ -211,8 +211,8 @@ func (k *capture) askCallerID(c Call, number, action string, back bool, preamble
 }
 
 // Entry answers a redirect into the flow (PathCallback?r=reason).
-func (k *capture) Entry(c Call) ([]twiml.Element, error) {
-	return k.Offer(c, reasonOf(c))
+func (k *capture) Entry(ctx context.Context, c Call) (Reply, error) {
+	return built(k.Offer(c, reasonOf(c)))
 }
 
 func reasonOf(c Call) callback.Reason {
@@ -220,12 +220,12 @@ func reasonOf(c Call) callback.Reason {
 }
 
 // Number handles "press 1 for this number, 2 for another".
-func (k *capture) Number(c Call) ([]twiml.Element, error) {
+func (k *capture) Number(ctx context.Context, c Call) (Reply, error) {
 	reason, n, e := reasonOf(c), tries(c.Query), entryOf(c)
 	number, ok := k.callable(c)
 	a := answer(c)
 	if a == "p" {
-		if els, ok, err := k.person(c); ok {
+		if els, ok, err := k.person(ctx, c); ok {
 			return els, err
 		}
 		a = "?"
@@ -234,17 +234,17 @@ func (k *capture) Number(c Call) ([]twiml.Element, error) {
 	case a == "*":
 		return k.f.menuPage(c, 0, ""), nil
 	case !ok || a == "2":
-		return k.keyedPrompt(c, reason, 0, e, false), nil
+		return reply(k.keyedPrompt(c, reason, 0, e, false)...), nil
 	case a == "1":
-		return k.create(c, number, number, reason)
+		return k.create(ctx, c, number, number, reason)
 	}
 	if n+1 >= c.Line.MaxTries {
 		// This question was the offer of the caller's own number.
 		e.offered = true
-		return k.giveUp(c, reason, e, retry(c, a))
+		return k.giveUp(ctx, c, reason, e, retry(c, a))
 	}
 	action := k.stepURL(c, PathCallbackNumber, reason, n+1, e)
-	return k.askCallerID(c, number, action, false, say(c.Line, retry(c, a))), nil
+	return reply(k.askCallerID(c, number, action, false, say(c.Line, retry(c, a)))...), nil
 }
 
 // keyedPrompt asks for a number on the keypad; first is the flow's first
@@ -269,7 +269,7 @@ func (k *capture) keyedPrompt(c Call, reason callback.Reason, n int, e entry, fi
 }
 
 // Keyed checks a keyed number and reads it back for confirmation.
-func (k *capture) Keyed(c Call) ([]twiml.Element, error) {
+func (k *capture) Keyed(ctx context.Context, c Call) (Reply, error) {
 	l := c.Line
 	reason, n, e := reasonOf(c), tries(c.Query), entryOf(c)
 	keys := strings.TrimSuffix(strings.TrimSpace(c.Digits), "#")
@@ -278,7 +278,7 @@ func (k *capture) Keyed(c Call) ([]twiml.Element, error) {
 		case "*":
 			keys = "*"
 		case "p":
-			if els, ok, err := k.person(c); ok {
+			if els, ok, err := k.person(ctx, c); ok {
 				return els, err
 			}
 		default:
@@ -303,12 +303,12 @@ func (k *capture) Keyed(c Call) ([]twiml.Element, error) {
 			e.tried = true
 		}
 		if n+1 >= l.MaxTries {
-			return k.giveUp(c, reason, e, msg)
+			return k.giveUp(ctx, c, reason, e, msg)
 		}
-		return k.keyedPrompt(c, reason, n+1, e, false, say(l, msg)), nil
+		return reply(k.keyedPrompt(c, reason, n+1, e, false, say(l, msg))...), nil
 	}
 	e.tried = true
-	return k.confirmPrompt(c, reason, 0, e, number), nil
+	return reply(k.confirmPrompt(c, reason, 0, e, number)...), nil
 }
 
 func (k *capture) confirmPrompt(c Call, reason callback.Reason, n int, e entry, number string, preamble ...twiml.Element) []twiml.Element {
@@ -322,16 +322,16 @@ func (k *capture) confirmPrompt(c Call, reason callback.Reason, n int, e entry, 
 // again. The read-back keeps its own count of tries, and "enter it again"
 // always gives a fresh entry: a caller who corrects a number is trying
 // (only a caller's own choices go round, never silence or wrong keys).
-func (k *capture) Confirm(c Call) ([]twiml.Element, error) {
+func (k *capture) Confirm(ctx context.Context, c Call) (Reply, error) {
 	l := c.Line
 	reason, n, e := reasonOf(c), tries(c.Query), entryOf(c)
 	number, err := k.sealer.Open(c.Query.Get("num"))
 	if err != nil {
-		return nil, fmt.Errorf("callback confirm: %w", err)
+		return Reply{}, fmt.Errorf("callback confirm: %w", err)
 	}
 	a := answer(c)
 	if a == "p" {
-		if els, ok, err := k.person(c); ok {
+		if els, ok, err := k.person(ctx, c); ok {
 			return els, err
 		}
 		a = "?"
@@ -340,27 +340,27 @@ func (k *capture) Confirm(c Call) ([]twiml.Element, error) {
 	case "*":
 		return k.f.menuPage(c, 0, ""), nil
 	case "1":
-		caller, _ := k.f.numbers.caller(c.From)
-		return k.create(c, caller, number, reason)
+		caller, _ := k.f.cache.caller(c.From)
+		return k.create(ctx, c, caller, number, reason)
 	case "2":
-		return k.keyedPrompt(c, reason, 0, e, false), nil
+		return reply(k.keyedPrompt(c, reason, 0, e, false)...), nil
 	default:
 		if n+1 >= l.MaxTries {
-			return k.giveUp(c, reason, e, retry(c, a))
+			return k.giveUp(ctx, c, reason, e, retry(c, a))
 		}
-		return k.confirmPrompt(c, reason, n+1, e, number, say(l, retry(c, a))), nil
+		return reply(k.confirmPrompt(c, reason, n+1, e, number, say(l, retry(c, a)))...), nil
 	}
 }
 
 // create records the request as soon as the number is confirmed, so a
 // caller who hangs up during the rest of the flow is still called back.
-func (k *capture) create(c Call, caller, number string, reason callback.Reason) ([]twiml.Element, error) {
-	err := k.rec.Capture(context.WithoutCancel(c.Ctx), callback.Capture{
+func (k *capture) create(ctx context.Context, c Call, caller, number string, reason callback.Reason) (Reply, error) {
+	err := k.rec.Capture(context.WithoutCancel(ctx), callback.Capture{
 		CallSID: c.Sid, CallerNumber: caller, CallbackNumber: number, Reason: reason, Language: c.Line.Lang, At: c.Now,
 	})
 	if err != nil {
 		k.f.log.Error("callback request could not be saved anywhere", slog.String("call_sid", c.Sid), slog.String("error", err.Error()))
-		return k.bail(c, c.Line.Prompts.CallbackNotSaved)
+		return k.bail(ctx, c, c.Line.Prompts.CallbackNotSaved)
 	}
 	k.f.mark(c, calls.Mark{Request: true})
 	return k.consentPrompt(c, "vm", 0, c.Line.Prompts.CallbackSaved), nil
@@ -371,7 +371,7 @@ func (k *capture) create(c Call, caller, number string, reason callback.Reason) 
 // scheduling when open and not yet rung in this call, or else the crisis
 // line and a goodbye. Never the group that just did not answer again, and
 // never a hangup without a goodbye.
-func (k *capture) bail(c Call, why ...string) ([]twiml.Element, error) {
+func (k *capture) bail(ctx context.Context, c Call, why ...string) (Reply, error) {
 	l := c.Line
 	var pre []twiml.Element
 	for _, w := range why {
@@ -381,9 +381,9 @@ func (k *capture) bail(c Call, why ...string) ([]twiml.Element, error) {
 	}
 	if c.Open && c.Progress.Rings == 0 && !c.Progress.RoutedOn {
 		c.Progress.RoutedOn = true
-		return k.f.ring(c, l.Fallback, 0, append(pre, say(l, l.Prompts.Connecting))...)
+		return k.f.ring(ctx, c, l.Fallback, 0, append(pre, say(l, l.Prompts.Connecting))...)
 	}
-	return k.f.farewell(c, pre...), nil
+	return reply(k.f.farewell(c, pre...)...), nil
 }
 
 // giveUp answers a caller who could not give a number (last is why the
@@ -392,7 +392,7 @@ func (k *capture) bail(c Call, why ...string) ([]twiml.Element, error) {
 // scheduling already rang, the caller is offered the number they are
 // calling from, once, when it can be called back; only then the goodbye.
 // "I could not take your number" is said only to a caller who tried one.
-func (k *capture) giveUp(c Call, reason callback.Reason, e entry, last string) ([]twiml.Element, error) {
+func (k *capture) giveUp(ctx context.Context, c Call, reason callback.Reason, e entry, last string) (Reply, error) {
 	l := c.Line
 	why := []string{last}
 	if e.tried {
@@ -401,7 +401,7 @@ func (k *capture) giveUp(c Call, reason callback.Reason, e entry, last string) (
 	number, callable := k.callable(c)
 	ringable := c.Open && c.Progress.Rings == 0 && !c.Progress.RoutedOn
 	if ringable || !callable || e.offered {
-		return k.bail(c, why...)
+		return k.bail(ctx, c, why...)
 	}
 	e.offered = true
 	var pre []twiml.Element
@@ -410,13 +410,13 @@ func (k *capture) giveUp(c Call, reason callback.Reason, e entry, last string) (
 			pre = append(pre, say(l, w))
 		}
 	}
-	return k.askCallerID(c, number, k.stepURL(c, PathCallbackNumber, reason, 0, e), false, pre...), nil
+	return reply(k.askCallerID(c, number, k.stepURL(c, PathCallbackNumber, reason, 0, e), false, pre...)...), nil
 }
 
 // consentPrompt asks one consent question after an optional sentence. It
 // holds nothing of the caller's, so it is cached.
-func (k *capture) consentPrompt(c Call, q string, n int, before string) []twiml.Element {
-	return k.f.memo(docKey{step: "consent", version: c.Line.Version, lang: c.Line.Lang, open: c.Open, progress: c.Progress, n: n, a: q, b: before}, func() []twiml.Element {
+func (k *capture) consentPrompt(c Call, q string, n int, before string) Reply {
+	return k.f.cache.page(c, pageID{step: "consent", n: n, a: q, b: before}, func() []twiml.Element {
 		text := c.Line.Prompts.ConsentVoicemail
 		if q == "name" {
 			text = routing.Fill(c.Line.Prompts.ConsentName, "practice", c.Line.Practice)
@@ -432,14 +432,14 @@ func (k *capture) consentPrompt(c Call, q string, n int, before string) []twiml.
 
 // Consent takes the two consent answers, asked once each. A caller who does
 // not answer is recorded as "no", the private choice.
-func (k *capture) Consent(c Call) ([]twiml.Element, error) {
+func (k *capture) Consent(ctx context.Context, c Call) (Reply, error) {
 	l := c.Line
 	q, n := c.Query.Get("q"), tries(c.Query)
 	var consent callback.Consent
 	switch a := answer(c); a {
 	case "*":
 		// The request is saved: going back leaves its consent at "no".
-		k.saveConsent(c, callback.ConsentNo, callback.ConsentNo)
+		k.saveConsent(ctx, c, callback.ConsentNo, callback.ConsentNo)
 		return k.f.menuPage(c, 0, ""), nil
 	case "1":
 		consent = callback.ConsentYes
@@ -458,12 +458,12 @@ func (k *capture) Consent(c Call) ([]twiml.Element, error) {
 	if q == "name" {
 		vm, name = callback.ConsentYes, consent
 	}
-	k.saveConsent(c, vm, name)
-	return k.messagePrompt(c), nil
+	k.saveConsent(ctx, c, vm, name)
+	return reply(k.messagePrompt(c)...), nil
 }
 
-func (k *capture) saveConsent(c Call, vm, name callback.Consent) {
-	if err := k.rec.SetConsent(context.WithoutCancel(c.Ctx), c.Sid, vm, name); err != nil {
+func (k *capture) saveConsent(ctx context.Context, c Call, vm, name callback.Consent) {
+	if err := k.rec.SetConsent(context.WithoutCancel(ctx), c.Sid, vm, name); err != nil {
 		k.f.log.Error("consent could not be saved", slog.String("call_sid", c.Sid), slog.String("error", err.Error()))
 	}
 }
@@ -487,7 +487,7 @@ func (k *capture) messagePrompt(c Call) []twiml.Element {
 }
 
 // Recorded attaches the voice message, then confirms.
-func (k *capture) Recorded(c Call) ([]twiml.Element, error) {
+func (k *capture) Recorded(ctx context.Context, c Call) (Reply, error) {
 	sid := c.Form.Get("RecordingSid")
 	dur, _ := strconv.Atoi(c.Form.Get("RecordingDuration"))
 	if sid != "" && !callback.ValidRecordingSID(sid) {
@@ -497,22 +497,22 @@ func (k *capture) Recorded(c Call) ([]twiml.Element, error) {
 	if sid != "" && dur > 0 {
 		// RecordingUrl is ignored: the SID and the account rebuild it.
 		m := callback.Message{RecordingSID: sid, DurationSeconds: dur}
-		if err := k.rec.AttachMessage(context.WithoutCancel(c.Ctx), c.Sid, m); err != nil {
+		if err := k.rec.AttachMessage(context.WithoutCancel(ctx), c.Sid, m); err != nil {
 			k.f.log.Error("voice message could not be attached", slog.String("call_sid", c.Sid), slog.String("error", err.Error()))
 		}
 	}
-	return k.Done(c)
+	return k.Done(ctx, c)
 }
 
 // Done confirms the request and says when to expect the call.
-func (k *capture) Done(c Call) ([]twiml.Element, error) {
+func (k *capture) Done(ctx context.Context, c Call) (Reply, error) {
 	l := c.Line
-	return []twiml.Element{
+	return reply(
 		say(l, routing.Fill(l.Prompts.CallbackDone, "when", k.when(c))),
 		say(l, l.Prompts.Crisis),
 		say(l, l.Prompts.Goodbye),
 		&twiml.VoiceHangup{},
-	}, nil
+	), nil
 }
 
 // when says when the practice will call back, as its rules promise: "today"
@@ -538,20 +538,20 @@ func (k *capture) when(c Call) string {
 }
 
 // Transcript takes Twilio's transcription callback.
-func (k *capture) Transcript(c Call) error {
-	return k.rec.AttachTranscription(context.WithoutCancel(c.Ctx), c.Sid, c.Form.Get("TranscriptionText"), c.Form.Get("TranscriptionStatus"))
+func (k *capture) Transcript(ctx context.Context, c Call) error {
+	return k.rec.AttachTranscription(context.WithoutCancel(ctx), c.Sid, c.Form.Get("TranscriptionText"), c.Form.Get("TranscriptionStatus"))
 }
 
 var errNoCapture = errors.New("callback capture is not configured")
 
 // captureStep runs a step of the capture flow, or fails (an apology and the
 // main menu) when no recorder is configured.
-func (f *Flow) captureStep(step func(*capture, Call) ([]twiml.Element, error)) Step {
-	return func(c Call) ([]twiml.Element, error) {
+func (f *Flow) captureStep(step func(*capture, context.Context, Call) (Reply, error)) Step {
+	return func(ctx context.Context, c Call) (Reply, error) {
 		if f.capture == nil {
-			return nil, errNoCapture
+			return Reply{}, errNoCapture
 		}
-		return step(f.capture, c)
+		return step(f.capture, ctx, c)
 	}
 }
 

@@ -1,38 +1,13 @@
 package ivr_test
 
 import (
-	"fmt"
 	"net/http"
-	"os"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/switchboard-clinic/switchboard/internal/callback"
 	"github.com/switchboard-clinic/switchboard/internal/simulate"
-	"github.com/switchboard-clinic/switchboard/internal/testprog"
 )
-
-// requests lists every pending request, by CallSid.
-func (h *harness) requests(t *testing.T) map[string]*callback.Request {
-	t.Helper()
-	page, _, err := h.Queue.List(t.Context(), callback.StatusPending, 500, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := map[string]*callback.Request{}
-	for _, r := range page {
-		if out[r.CallSID] != nil {
-			t.Fatalf("call %s recorded twice", r.CallSID)
-		}
-		full, err := h.Queue.Get(t.Context(), r.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		out[r.CallSID] = full
-	}
-	return out
-}
 
 const sid = "CA0123456789abcdef0123456789abcdef"
 
@@ -213,77 +188,6 @@ func TestCallbackClosedSaysWhenToExpectTheCall(t *testing.T) {
 	}
 }
 
-func TestCallbackWithRedisDownIsStillConfirmedAndArrivesLater(t *testing.T) {
-	t.Parallel()
-	h := newHarness(t, harnessOpts{})
-	h.Redis.Kill()
-	start := time.Now()
-	doc := h.callStep("/twilio/callback/number?n=0&r=menu", callForm("Digits", "1"))
-	if took := time.Since(start); took >= time.Second {
-		t.Errorf("confirmation with Redis down took %v", took)
-	}
-	if !strings.Contains(doc.Said(), "saved") {
-		t.Fatalf("caller not confirmed: %q", doc.Said())
-	}
-	// The rest of the call goes on while Redis is down.
-	h.callStep("/twilio/callback/consent?q=vm&n=0", callForm("Digits", "2"))
-	ready := h.Do(mustGet("/readyz"))
-	if ready.Code != http.StatusServiceUnavailable || !strings.Contains(ready.Body.String(), `"spooled":2`) {
-		t.Errorf("/readyz while degraded: %d %s", ready.Code, ready.Body)
-	}
-	h.Redis.Restart()
-	if _, err := h.Recorder.Replay(t.Context()); err != nil {
-		t.Fatal(err)
-	}
-	r := h.requests(t)[sid]
-	if r == nil || r.VoicemailOK != callback.ConsentNo {
-		t.Fatalf("after Redis returned: %+v", r)
-	}
-	if ready := h.Do(mustGet("/readyz")); ready.Code != http.StatusOK {
-		t.Errorf("/readyz after the spool drained: %d %s", ready.Code, ready.Body)
-	}
-}
-
-func TestCallbackWebhooksAnswerInTimeWhileRedisIsPaused(t *testing.T) {
-	testprog.Slow(t, "Redis paused for seconds")
-	t.Parallel()
-	// The production deadline: this test proves that it keeps callers
-	// answered within a second.
-	h := newHarness(t, harnessOpts{RedisTimeout: 300 * time.Millisecond})
-	h.Redis.Pause()
-	paused := true
-	defer func() {
-		if paused {
-			h.Redis.Resume()
-		}
-	}()
-	start := time.Now()
-	n := 0
-	for ; time.Since(start) < 5*time.Second; n++ {
-		form := callForm("Digits", "1", "CallSid", fmt.Sprintf("CA%032x", 0xbb000000+n))
-		t0 := time.Now()
-		doc := h.callStep("/twilio/callback/number?n=0&r=menu", form)
-		if took := time.Since(t0); took >= time.Second {
-			t.Fatalf("webhook %d took %v with Redis paused", n, took)
-		}
-		if !strings.Contains(doc.Said(), "saved") {
-			t.Fatalf("webhook %d: caller not confirmed: %q", n, doc.Said())
-		}
-	}
-	h.Redis.Resume()
-	paused = false
-	deadline := time.Now().Add(10 * time.Second)
-	for h.Recorder.Spooled() > 0 && time.Now().Before(deadline) {
-		if _, err := h.Recorder.Replay(t.Context()); err != nil {
-			t.Fatal(err)
-		}
-	}
-	st, err := h.Queue.Stats(t.Context())
-	if err != nil || int(st.Pending) != n {
-		t.Errorf("%d requests after Redis resumed (%v), want %d", st.Pending, err, n)
-	}
-}
-
 // TestRecordingWebhookTrustsOnlyTheSID: a RecordingSid not of Twilio's form
 // is ignored (it would reach Twilio in a DELETE path), and RecordingUrl is
 // never kept: the SID and the account rebuild it.
@@ -302,38 +206,5 @@ func TestRecordingWebhookTrustsOnlyTheSID(t *testing.T) {
 	if r == nil || r.Message == nil || r.Message.RecordingSID != "RE0123456789abcdef0123456789abcdef" ||
 		r.Message.URLFor("ACx") != "https://api.twilio.com/2010-04-01/Accounts/ACx/Recordings/RE0123456789abcdef0123456789abcdef" {
 		t.Errorf("message = %+v", r.Message)
-	}
-}
-
-// TestOrphanUpdatesDoNotHoldReadinessAndAreDropped: a signed transcription
-// for a call that made no request is kept a short while (its request may
-// still be in another instance's spool) without making the service
-// unready, then dropped from disk with a warning.
-func TestOrphanUpdatesDoNotHoldReadinessAndAreDropped(t *testing.T) {
-	t.Parallel()
-	h := newHarness(t, harnessOpts{})
-	orphan := callForm("CallSid", "CAdddddddddddddddddddddddddddddddd", "TranscriptionText", "a secret sentence", "TranscriptionStatus", "completed")
-	if rec := h.post("/twilio/callback/transcript", orphan, true); rec.Code != http.StatusNoContent {
-		t.Fatalf("transcription for an unknown call: %d", rec.Code)
-	}
-	if h.Recorder.Spooled() != 1 || h.Recorder.Orphans() != 1 {
-		t.Fatalf("spooled %d, orphans %d", h.Recorder.Spooled(), h.Recorder.Orphans())
-	}
-	ready := h.Do(mustGet("/readyz"))
-	if ready.Code != http.StatusOK || !strings.Contains(ready.Body.String(), `"orphans":1`) {
-		t.Errorf("/readyz with only an orphan: %d %s", ready.Code, ready.Body)
-	}
-	h.Recorder.KeepOrphansFor(time.Nanosecond)
-	if _, err := h.Recorder.Replay(t.Context()); err != nil {
-		t.Fatal(err)
-	}
-	if h.Recorder.Spooled() != 0 || h.Recorder.Orphans() != 0 {
-		t.Errorf("after its time: spooled %d, orphans %d", h.Recorder.Spooled(), h.Recorder.Orphans())
-	}
-	if data, err := os.ReadFile(h.App.Spool.Path()); err == nil && strings.Contains(string(data), "secret sentence") {
-		t.Error("the dropped transcription is still on disk")
-	}
-	if !strings.Contains(h.Logs.String(), "level=ERROR msg=\"LOST a callback update") {
-		t.Errorf("no error when dropped:\n%s", h.Logs)
 	}
 }

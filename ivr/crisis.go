@@ -1,6 +1,7 @@
 package ivr
 
 import (
+	"context"
 	"strconv"
 	"strings"
 
@@ -21,15 +22,15 @@ const (
 // URLs); said again later in the call, the crisis line and the Lifeline at
 // once.
 func (f *Flow) maybeCrisis(step Step) Step {
-	return func(c Call) ([]twiml.Element, error) {
+	return func(ctx context.Context, c Call) (Reply, error) {
 		switch {
 		case strings.TrimSpace(c.Digits) != "" || !c.Line.InCrisis(c.Speech):
-			return step(c)
+			return step(ctx, c)
 		case c.Progress.Crisis:
 			// Said again after the crisis response: the Lifeline now.
-			return append([]twiml.Element{slowly(c.Line, c.Line.Prompts.Crisis)}, f.lifeline(c)...), nil
+			return reply(append([]twiml.Element{slowly(c.Line, c.Line.Prompts.Crisis)}, f.lifeline(c)...)...), nil
 		}
-		return f.crisis(c)
+		return f.crisis(ctx, c)
 	}
 }
 
@@ -37,16 +38,16 @@ func (f *Flow) maybeCrisis(step Step) Step {
 // then a person at once while the practice is open (the crisis ring group,
 // whatever the call has rung before, its schedulers told the call is
 // urgent), or else the offer of the 988 Lifeline and an urgent callback.
-func (f *Flow) crisis(c Call) ([]twiml.Element, error) {
+func (f *Flow) crisis(ctx context.Context, c Call) (Reply, error) {
 	f.events.MenuChoice("crisis", "crisis response")
 	c.Digits, c.Speech = "", ""
 	c.Progress.Crisis = true
 	l := c.Line
 	line := slowly(l, l.Prompts.Crisis)
 	if c.Open {
-		return f.ring(c, l.Crisis.RingGroup, 0, line, say(l, l.Prompts.CrisisConnect))
+		return f.ring(ctx, c, l.Crisis.RingGroup, 0, line, say(l, l.Prompts.CrisisConnect))
 	}
-	return f.lifelineOffer(c, 0, line), nil
+	return reply(f.lifelineOffer(c, 0, line)...), nil
 }
 
 // lifelineOffer asks whether to connect the caller to the Lifeline now, or
@@ -66,22 +67,22 @@ func (f *Flow) lifelineOffer(c Call, n int, preamble ...twiml.Element) []twiml.E
 // answer hears the offer once more and is then connected to the Lifeline,
 // where a person can help: a caller in crisis is never hung up on after the
 // crisis line.
-func (f *Flow) CrisisChoice(c Call) ([]twiml.Element, error) {
+func (f *Flow) CrisisChoice(ctx context.Context, c Call) (Reply, error) {
 	l := c.Line
 	c.Progress.Crisis = true
 	n := tries(c.Query)
 	switch a := answer(c); a {
 	case "1":
-		return f.lifeline(c), nil
+		return reply(f.lifeline(c)...), nil
 	case "2":
-		return f.callback.Offer(c, callback.ReasonCrisis)
+		return built(f.callback.Offer(c, callback.ReasonCrisis))
 	case "*":
 		return f.menuPage(c, 0, ""), nil
 	default:
 		if n+1 >= l.MaxTries {
-			return f.lifeline(c), nil
+			return reply(f.lifeline(c)...), nil
 		}
-		return f.lifelineOffer(c, n+1, say(l, retry(c, a))), nil
+		return reply(f.lifelineOffer(c, n+1, say(l, retry(c, a)))...), nil
 	}
 }
 
@@ -90,7 +91,7 @@ func (f *Flow) CrisisChoice(c Call) ([]twiml.Element, error) {
 // by its area code; the main line otherwise.
 func (f *Flow) lifeline(c Call) []twiml.Element {
 	l := c.Line
-	callerID, ok := f.numbers.caller(c.From)
+	callerID, ok := f.cache.caller(c.From)
 	if !ok {
 		callerID = l.MainNumber
 	}
@@ -106,13 +107,13 @@ func (f *Flow) lifeline(c Call) []twiml.Element {
 // LifelineResult follows the Lifeline call: after a conversation the call
 // ends with the crisis line and a goodbye; when it did not connect the caller
 // is told so and offered an urgent callback request.
-func (f *Flow) LifelineResult(c Call) ([]twiml.Element, error) {
+func (f *Flow) LifelineResult(ctx context.Context, c Call) (Reply, error) {
 	c.Progress.Crisis = true
 	if bridged(c.Form) {
-		return f.farewell(c), nil
+		return reply(f.farewell(c)...), nil
 	}
 	els, err := f.callback.Offer(c, callback.ReasonCrisis)
-	return append([]twiml.Element{say(c.Line, c.Line.Prompts.LifelineFailed)}, els...), err
+	return built(append([]twiml.Element{say(c.Line, c.Line.Prompts.LifelineFailed)}, els...), err)
 }
 
 // slowly says text at a slow rate where the voice reads SSML (Amazon Polly

@@ -1,6 +1,7 @@
 package ivr
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"net/url"
@@ -8,7 +9,6 @@ import (
 	"strings"
 
 	"github.com/switchboard-clinic/switchboard/internal/callback"
-	"github.com/switchboard-clinic/switchboard/internal/twimldoc"
 	"github.com/switchboard-clinic/switchboard/routing"
 	"github.com/twilio/twilio-go/twiml"
 )
@@ -20,21 +20,21 @@ import (
 // A call rings a group at most MaxRings times: after that the caller is told
 // nobody can answer and offered a callback, so schedulers' phones are not
 // rung again and again by one caller.
-func (f *Flow) ring(c Call, group string, s int, preamble ...twiml.Element) ([]twiml.Element, error) {
-	return f.ringExcept(c, group, s, nil, preamble...)
+func (f *Flow) ring(ctx context.Context, c Call, group string, s int, preamble ...twiml.Element) (Reply, error) {
+	return f.ringExcept(ctx, c, group, s, nil, preamble...)
 }
 
 // ringExcept is ring without the members whose leg address (legAddress) is
 // in skip: those whose phones already answered this call. When that leaves
 // nobody, the caller is offered a callback as after any unanswered ring.
-func (f *Flow) ringExcept(c Call, group string, s int, skip map[string]bool, preamble ...twiml.Element) ([]twiml.Element, error) {
+func (f *Flow) ringExcept(ctx context.Context, c Call, group string, s int, skip map[string]bool, preamble ...twiml.Element) (Reply, error) {
 	l := c.Line
 	g, ok := l.Groups[group]
 	if !ok {
-		return nil, fmt.Errorf("ring: unknown group %q", group)
+		return Reply{}, fmt.Errorf("ring: unknown group %q", group)
 	}
 	configured := g
-	g = f.onDuty(c, g)
+	g = f.onDuty(ctx, c, g)
 	if len(skip) > 0 {
 		g = g.Only(func(m routing.Member) bool { return !skip[legAddress(m)] })
 	}
@@ -66,7 +66,7 @@ func (f *Flow) ringExcept(c Call, group string, s int, skip map[string]bool, pre
 	}
 	step, ok := g.Step(s)
 	if !ok {
-		return nil, fmt.Errorf("ring: group %q has no step %d", group, s)
+		return Reply{}, fmt.Errorf("ring: group %q has no step %d", group, s)
 	}
 	callerID := f.callerID(c, g)
 	build := func(callerID string) []twiml.Element {
@@ -77,56 +77,24 @@ func (f *Flow) ringExcept(c Call, group string, s int, skip map[string]bool, pre
 	// with a slot for it.
 	said, cacheable := sayKey(preamble)
 	if !cacheable {
-		return build(callerID), nil
+		return reply(build(callerID)...), nil
 	}
-	key := docKey{step: "ring", version: l.Version, lang: l.Lang, open: c.Open, progress: c.Progress, n: s, a: group, b: memberKey(configured, g), c: said}
-	return f.memoFilled(key, callerID, func() []twiml.Element { return build(twimldoc.Slot) }), nil
-}
-
-// memberKey identifies the members rung, for cache keys: who is on duty
-// changes the document. Every member of the configuration ("") is the
-// usual case.
-func memberKey(all, g routing.Group) string {
-	if len(g.Members) == len(all.Members) {
-		return ""
-	}
-	var b strings.Builder
-	for _, m := range g.Members {
-		b.WriteString(m.Address + "\x00")
-	}
-	return b.String()
+	return f.cache.pageWith(c, pageID{step: "ring", n: s, a: group, b: memberKey(configured, g), c: said}, callerID, build), nil
 }
 
 // onDuty is g with only the members taking calls now. Without a roster, or
 // when it cannot be read (Redis down), every configured member rings: a
 // caller is never left ringing nobody because of an outage.
-func (f *Flow) onDuty(c Call, g routing.Group) routing.Group {
+func (f *Flow) onDuty(ctx context.Context, c Call, g routing.Group) routing.Group {
 	if f.duty == nil {
 		return g
 	}
-	fg, err := f.duty.Filter(c.Ctx, g, c.Now)
+	fg, err := f.duty.Filter(ctx, g, c.Now)
 	if err != nil {
 		f.log.Warn("duty states unavailable: ringing every member of the group", slog.String("group", g.Name), slog.String("error", err.Error()))
 		return g
 	}
 	return fg
-}
-
-// sayKey is the text of a preamble of <Say> elements, for a cache key, and
-// false for anything else.
-func sayKey(els []twiml.Element) (string, bool) {
-	var b strings.Builder
-	for _, e := range els {
-		s, ok := e.(*twiml.VoiceSay)
-		if !ok {
-			return "", false
-		}
-		b.WriteString(s.Message + "\x00")
-		for _, in := range s.InnerElements {
-			b.WriteString(in.GetName() + "\x00" + in.GetText() + "\x00")
-		}
-	}
-	return b.String(), true
 }
 
 // dial builds the <Dial> of one ring step.
@@ -159,7 +127,7 @@ func (f *Flow) dial(c Call, g routing.Group, s int, step routing.DialStep, calle
 // the group says so and Twilio gave a real number, the main line otherwise.
 func (f *Flow) callerID(c Call, g routing.Group) string {
 	if g.CallerID == routing.CallerIDCaller {
-		if n, ok := f.numbers.caller(c.From); ok {
+		if n, ok := f.cache.caller(c.From); ok {
 			return n
 		}
 	}
@@ -191,23 +159,23 @@ func bridged(form url.Values) bool {
 // again; a ring-all group whose answering phone did not take the call rings
 // its other members once more (ringOthers); and when the group is exhausted
 // the caller is offered a callback.
-func (f *Flow) RingResult(c Call) ([]twiml.Element, error) {
+func (f *Flow) RingResult(ctx context.Context, c Call) (Reply, error) {
 	l := c.Line
 	if _, known := l.Groups[c.Query.Get("g")]; known {
 		f.events.RingOutcome(c.Query.Get("g"), dialStatus(c.Form.Get("DialCallStatus")))
 	}
 	if bridged(c.Form) {
 		f.outcomes.RingAnswered(c.Query.Get("g"))
-		return f.farewell(c), nil
+		return reply(f.farewell(c)...), nil
 	}
 	group := c.Query.Get("g")
 	s, err := strconv.Atoi(c.Query.Get("s"))
 	if err != nil {
-		return nil, fmt.Errorf("ring result: bad step %q", c.Query.Get("s"))
+		return Reply{}, fmt.Errorf("ring result: bad step %q", c.Query.Get("s"))
 	}
 	if g, ok := l.Groups[group]; ok {
 		if _, more := g.Step(s + 1); more {
-			return f.ring(c, group, s+1)
+			return f.ring(ctx, c, group, s+1)
 		}
 	}
 	if c.Progress.SpeakersFirst && c.Progress.Rings < MaxRings {
@@ -220,11 +188,11 @@ func (f *Flow) RingResult(c Call) ([]twiml.Element, error) {
 				skip[legAddress(m)] = true
 			}
 			if len(skip) < len(g.Members) {
-				return f.ringExcept(c, group, 0, skip)
+				return f.ringExcept(ctx, c, group, 0, skip)
 			}
 		}
 	}
-	if els, ok, err := f.ringOthers(c, group); ok {
+	if els, ok, err := f.ringOthers(ctx, c, group); ok {
 		return els, err
 	}
 	return f.nobodyAnswers(c, callback.ReasonUnanswered)
@@ -233,15 +201,15 @@ func (f *Flow) RingResult(c Call) ([]twiml.Element, error) {
 // nobodyAnswers tells the caller nobody can take the call and offers a
 // callback; reason says why (nobody answered, or nobody was on duty). A
 // caller in crisis is offered the Lifeline and an urgent callback instead.
-func (f *Flow) nobodyAnswers(c Call, reason callback.Reason) ([]twiml.Element, error) {
+func (f *Flow) nobodyAnswers(c Call, reason callback.Reason) (Reply, error) {
 	c.Digits, c.Speech = "", ""
 	if c.Progress.Crisis {
 		f.outcomes.CallbackOffered(callback.ReasonCrisis)
-		return f.lifelineOffer(c, 0, say(c.Line, c.Line.Prompts.Unavailable)), nil
+		return reply(f.lifelineOffer(c, 0, say(c.Line, c.Line.Prompts.Unavailable))...), nil
 	}
 	f.outcomes.CallbackOffered(reason)
 	els, err := f.callback.Offer(c, reason)
-	return append([]twiml.Element{say(c.Line, c.Line.Prompts.Unavailable)}, els...), err
+	return built(append([]twiml.Element{say(c.Line, c.Line.Prompts.Unavailable)}, els...), err)
 }
 
 // Screen is the whisper played to the scheduler who answers: the call is
@@ -252,16 +220,16 @@ func (f *Flow) nobodyAnswers(c Call, reason callback.Reason) ([]twiml.Element, e
 // Schedulers hear it in the line's own language, whatever the caller's:
 // for a caller who chose another language it starts with that language's
 // note ("Spanish-speaking caller.").
-func (f *Flow) Screen(c Call) ([]twiml.Element, error) {
-	f.recordAnswered(c)
+func (f *Flow) Screen(ctx context.Context, c Call) (Reply, error) {
+	f.recordAnswered(ctx, c)
 	l := c.Line.Staff()
 	action := f.callURL(c, PathScreenAnswer, "g", c.Query.Get("g"))
 	whisper := []twiml.Element{say(l, f.whisperText(c))}
-	return []twiml.Element{
+	return reply(
 		gather(l, question{action: action, keys: 1, seconds: 8, prompts: append(whisper, whisper...)}),
 		say(l, l.Prompts.WhisperDeclined),
 		&twiml.VoiceHangup{},
-	}, nil
+	), nil
 }
 
 // whisperText says what the call is for, never who or why: the group or
@@ -294,13 +262,13 @@ func (f *Flow) whisperText(c Call) string {
 // ScreenAnswer bridges the call when the scheduler pressed 1 (an empty
 // response ends the whisper and connects the parties) and drops this leg
 // otherwise, which sends the caller on to the next member or the fallback.
-func (f *Flow) ScreenAnswer(c Call) ([]twiml.Element, error) {
+func (f *Flow) ScreenAnswer(ctx context.Context, c Call) (Reply, error) {
 	if c.Digits == "1" {
 		f.personReached(c)
-		return []twiml.Element{}, nil
+		return reply([]twiml.Element{}...), nil
 	}
 	l := c.Line.Staff()
-	return []twiml.Element{say(l, l.Prompts.WhisperDeclined), &twiml.VoiceHangup{}}, nil
+	return reply([]twiml.Element{say(l, l.Prompts.WhisperDeclined), &twiml.VoiceHangup{}}...), nil
 }
 
 // dialStatus keeps metric labels to Twilio's known DialCallStatus values.

@@ -32,7 +32,7 @@ func ringing(doc *simulate.Node) []string {
 
 func TestRingsOnlyMembersOnDuty(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, harnessOpts{})
+	h := newServerHarness(t, harnessOpts{})
 	if got := ringing(h.callStep("/twilio/menu?n=0", callForm("Digits", "0"))); len(got) != 3 {
 		t.Fatalf("everyone on duty: rings %v, want all three", got)
 	}
@@ -64,7 +64,7 @@ func TestRingsOnlyMembersOnDuty(t *testing.T) {
 
 func TestRedisDownRingsEveryMember(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, harnessOpts{})
+	h := newServerHarness(t, harnessOpts{})
 	if err := h.App.Duty.Set(t.Context(), scheduler2, false, "ben", "console", time.Time{}); err != nil {
 		t.Fatal(err)
 	}
@@ -77,7 +77,7 @@ func TestRedisDownRingsEveryMember(t *testing.T) {
 
 func TestWhisperSaysWhatTheCallIsFor(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, harnessOpts{})
+	h := newServerHarness(t, harnessOpts{})
 	leg := callForm("CallSid", "CAaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa")
 	for _, tt := range []struct {
 		name, path, want string
@@ -109,7 +109,7 @@ func smsForm(from, body string) url.Values {
 
 func TestDutyByText(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, harnessOpts{})
+	h := newServerHarness(t, harnessOpts{})
 	reply := func(form url.Values) string {
 		t.Helper()
 		rec := h.post("/twilio/sms", form, true)
@@ -158,7 +158,7 @@ func TestDutyByText(t *testing.T) {
 // with the same MessageSid changes nothing and gets no reply.
 func TestAReplayedTextIsNotObeyedAgain(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, harnessOpts{})
+	h := newServerHarness(t, harnessOpts{})
 	off := smsForm(scheduler2, "OFF")
 	on := smsForm(scheduler2, "ON")
 	for _, tc := range []struct {

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/switchboard-clinic/switchboard/internal/callback"
-	"github.com/switchboard-clinic/switchboard/internal/memo"
 	"github.com/switchboard-clinic/switchboard/routing"
 	"github.com/twilio/twilio-go/twiml"
 )
@@ -25,8 +24,7 @@ type Flow struct {
 	events     Events
 	simTime    bool
 	setSimTime func(time.Time)
-	docs       *memo.Memo[docKey, cachedDoc] // nil: no caching (tests that inspect elements)
-	numbers    numbers
+	cache      *cache
 	duty       Roster // nil: every member always rings
 	legs       Legs   // nil: a ring-all group is not rung again after a voicemail or a decline
 	outcomes   Outcomes
@@ -143,7 +141,7 @@ func New(d Deps) (*Flow, error) {
 		return nil, errors.New("ivr: Logger is required")
 	}
 	f := &Flow{line: d.Line, base: d.BaseURL, now: d.Now, log: d.Logger, events: d.Events, simTime: d.SimulatedTime, setSimTime: d.SetSimulatedTime,
-		docs: newDocs(), numbers: newNumbers(), duty: d.Duty, legs: d.Legs}
+		cache: newCache(true), duty: d.Duty, legs: d.Legs}
 	if f.events == nil {
 		f.events = noEvents{}
 	}
@@ -172,7 +170,6 @@ func New(d Deps) (*Flow, error) {
 
 // Call is what a webhook tells about the call it belongs to.
 type Call struct {
-	Ctx    context.Context
 	Sid    string
 	From   string // the caller's number as Twilio sent it (may be withheld)
 	To     string

@@ -540,30 +540,6 @@ func TestSpeechIsNeverTwiML(t *testing.T) {
 	}
 }
 
-func TestHealthAndReadiness(t *testing.T) {
-	t.Parallel()
-	h := newHarness(t, harnessOpts{})
-	get := func(path string) int {
-		rec := serve(h, newGet(path))
-		return rec.Code
-	}
-	if c := get("/healthz"); c != http.StatusOK {
-		t.Errorf("/healthz = %d", c)
-	}
-	if c := get("/readyz"); c != http.StatusOK {
-		t.Errorf("/readyz with Redis up = %d", c)
-	}
-	h.Redis.Kill()
-	if c := get("/readyz"); c != http.StatusServiceUnavailable {
-		t.Errorf("/readyz with Redis down = %d, want 503", c)
-	}
-	if c := get("/healthz"); c != http.StatusOK {
-		t.Errorf("/healthz with Redis down = %d", c)
-	}
-	// Calls are still answered while Redis is down.
-	h.callStep("/twilio/voice", callForm())
-}
-
 func TestMemberKindsAndUnscreenedGroups(t *testing.T) {
 	t.Parallel()
 	yaml := strings.Replace(string(config.DefaultYAML()),
@@ -602,12 +578,12 @@ func TestReloadKeepsCallsInProgressOnTheirConfiguration(t *testing.T) {
 	h := newHarness(t, harnessOpts{ConfigPath: path})
 	first := h.callStep("/twilio/voice", callForm())
 	oldAction := strings.TrimPrefix(first.First("Gather").Attrs["action"], testBase)
-	if !strings.Contains(oldAction, "cv="+h.App.Live.Current().Version) {
+	if !strings.Contains(oldAction, "cv="+h.Live.Current().Version) {
 		t.Fatalf("the call's URLs do not carry its configuration version: %s", oldAction)
 	}
 
 	write("That is not one of the choices.")
-	if _, err := h.App.Live.Reload(); err != nil {
+	if _, err := h.Live.Reload(); err != nil {
 		t.Fatalf("reload: %v", err)
 	}
 	if got := h.callStep(oldAction, callForm("Digits", "7")).Said(); !strings.Contains(got, "does nothing") {
@@ -621,7 +597,7 @@ func TestReloadKeepsCallsInProgressOnTheirConfiguration(t *testing.T) {
 	if err := os.WriteFile(path, []byte("practice: [unclosed"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := h.App.Live.Reload(); err == nil {
+	if _, err := h.Live.Reload(); err == nil {
 		t.Fatal("a broken file was accepted")
 	}
 	if got := h.callStep("/twilio/menu?n=0", callForm("Digits", "7")).Said(); !strings.Contains(got, "not one of the choices") {

@@ -1,14 +1,23 @@
 package ivr_test
 
 import (
+	"log/slog"
+	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+	"github.com/switchboard-clinic/switchboard/config"
+	"github.com/switchboard-clinic/switchboard/internal/callback"
 	"github.com/switchboard-clinic/switchboard/internal/simulate"
 	"github.com/switchboard-clinic/switchboard/internal/testserver"
+	"github.com/switchboard-clinic/switchboard/ivr"
+	"github.com/switchboard-clinic/switchboard/routing"
+	"github.com/twilio/twilio-go/client"
 )
 
 const (
@@ -25,15 +34,135 @@ var (
 
 type harnessOpts = testserver.Options
 
-// harness is a whole Switchboard behind its real router, signatures on.
+// harness is the call flow behind its real router, with Twilio's signature
+// checked. By default (newHarness) it runs on in-memory fakes of the flow's
+// storage; newServerHarness runs a whole Switchboard on a real
+// redis-server instead, for the tests that need the real storage, the
+// spool or the server around the flow.
 type harness struct {
-	*testserver.Server
-	t testing.TB
+	*testserver.Server // nil in memory
+	t                  testing.TB
+	HTTP               http.Handler
+	Logs               *testserver.Logs
+	Line               *routing.Line
+	Live               *config.Live
+	fakes              *fakes // nil on a server
 }
 
+// newHarness is the call flow on in-memory fakes. Options that only a
+// server has (Redis, the spool, the console, proxies) are refused.
 func newHarness(t testing.TB, o harnessOpts) *harness {
 	t.Helper()
-	return &harness{Server: testserver.New(t, o), t: t}
+	if o.RedisArgs != nil || o.SpoolDir != "" || o.RedisTimeout != 0 || o.TrustedProxies != "" || o.PlainHTTP || o.RecordingKeys != nil {
+		t.Fatal("newHarness: these options need newServerHarness")
+	}
+	var line *routing.Line
+	var err error
+	switch {
+	case o.ConfigPath != "":
+		line, err = config.LoadFile(o.ConfigPath)
+	case o.YAML == "":
+		line, err = config.LoadFile("")
+	default:
+		line, err = config.Load("test.yaml", []byte(o.YAML))
+	}
+	if err != nil {
+		t.Fatalf("load config: %v", err)
+	}
+	now := o.Clock
+	if now == nil {
+		at := o.At
+		if at.IsZero() {
+			at = mondayMorning
+		}
+		now = func() time.Time { return at }
+	}
+	logs := &testserver.Logs{}
+	log := slog.New(slog.NewTextHandler(logs, nil))
+	sealer, err := ivr.NewSealer([]byte(testToken))
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys, err := callback.NewNumberKeys([]byte(testToken))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fk := newFakes()
+	live := config.NewLive(o.ConfigPath, line)
+	flow, err := ivr.New(ivr.Deps{Line: live.Line, BaseURL: testBase, Now: now, Logger: log, Recorder: fk, Sealer: sealer,
+		Duty: fk, Legs: fk, Tracks: fk, Missed: fk, NumberKeys: keys, Texts: fk})
+	if err != nil {
+		t.Fatal(err)
+	}
+	account := ""
+	if o.Twilio {
+		account = testserver.AccountSID
+	}
+	v := client.NewRequestValidator(testToken)
+	verify, err := ivr.VerifySignature(&v, testBase, account, log, func() {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := echo.New()
+	flow.Routes(e, middleware.BodyLimit("64KiB"), verify)
+	return &harness{t: t, HTTP: e, Logs: logs, Line: line, Live: live, fakes: fk}
+}
+
+// newServerHarness is a whole Switchboard on a real redis-server.
+func newServerHarness(t testing.TB, o harnessOpts) *harness {
+	t.Helper()
+	s := testserver.New(t, o)
+	return &harness{Server: s, t: t, HTTP: s.HTTP, Logs: s.Logs, Line: s.Line, Live: s.App.Live}
+}
+
+// Post sends a form to pathAndQuery, signed as Twilio signs it when sign is true.
+func (h *harness) Post(pathAndQuery string, form url.Values, sign bool) *httptest.ResponseRecorder {
+	req := httptest.NewRequest(http.MethodPost, pathAndQuery, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if sign {
+		req.Header.Set("X-Twilio-Signature", simulate.Sign(testToken, testBase+pathAndQuery, form))
+	}
+	return h.Do(req)
+}
+
+// Do serves any request through the router.
+func (h *harness) Do(req *http.Request) *httptest.ResponseRecorder {
+	rec := httptest.NewRecorder()
+	h.HTTP.ServeHTTP(rec, req)
+	return rec
+}
+
+// WaitCalls returns once the calls' background work is done: at once in
+// memory, where the fakes do it as it is asked.
+func (h *harness) WaitCalls() {
+	h.t.Helper()
+	if h.Server != nil {
+		h.Server.WaitCalls()
+	}
+}
+
+// requests lists every pending request, by CallSid.
+func (h *harness) requests(t *testing.T) map[string]*callback.Request {
+	t.Helper()
+	if h.fakes != nil {
+		return h.fakes.requestList()
+	}
+	page, _, err := h.Queue.List(t.Context(), callback.StatusPending, 500, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]*callback.Request{}
+	for _, r := range page {
+		if out[r.CallSID] != nil {
+			t.Fatalf("call %s recorded twice", r.CallSID)
+		}
+		full, err := h.Queue.Get(t.Context(), r.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[r.CallSID] = full
+	}
+	return out
 }
 
 // post sends a form, signed when sign is true.

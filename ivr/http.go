@@ -1,6 +1,7 @@
 package ivr
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -8,11 +9,11 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
-	"github.com/twilio/twilio-go/twiml"
 )
 
-// Step is one step of the call flow: it turns a webhook into TwiML.
-type Step func(Call) ([]twiml.Element, error)
+// Step is one step of the call flow: it turns a webhook into TwiML. ctx is
+// the webhook request's.
+type Step func(ctx context.Context, c Call) (Reply, error)
 
 // Handler adapts a Step to Echo. It always answers a webhook that carries a
 // CallSid with 200 and TwiML: a step that fails or panics becomes an apology
@@ -45,7 +46,6 @@ func (f *Flow) Handler(step Step) echo.HandlerFunc {
 			}
 		}
 		call := Call{
-			Ctx:    req.Context(),
 			Sid:    sid,
 			From:   req.PostForm.Get("From"),
 			To:     req.PostForm.Get("To"),
@@ -78,13 +78,13 @@ func (f *Flow) run(c echo.Context, step Step, call Call) (doc []byte) {
 			doc = f.apology(call)
 		}
 	}()
-	els, err := f.maybeCrisis(step)(call)
+	r, err := f.maybeCrisis(step)(c.Request().Context(), call)
 	if err != nil {
 		f.fail(c, call, err)
 		return f.apology(call)
 	}
-	f.track(c.Path(), call, els)
-	return document(els)
+	f.track(c.Path(), call, r)
+	return r.Render()
 }
 
 func (f *Flow) fail(c echo.Context, call Call, err error) {
@@ -100,7 +100,7 @@ func (f *Flow) fail(c echo.Context, call Call, err error) {
 // and falls back to a fixed document if even that does.
 func (f *Flow) apology(call Call) []byte {
 	if call.Line != nil {
-		return document(f.menuPage(call, 0, call.Line.Prompts.Apology))
+		return f.menuPage(call, 0, call.Line.Prompts.Apology).Render()
 	}
 	return []byte(`<?xml version="1.0" encoding="UTF-8"?><Response><Say>We're sorry, something went wrong. Please hold.</Say><Redirect method="POST">` +
 		f.URL(PathVoice) + `</Redirect></Response>`)
@@ -134,8 +134,8 @@ func (f *Flow) Transcription(c echo.Context) error {
 	if f.capture == nil {
 		return echo.NewHTTPError(http.StatusNotFound, "callback capture is not configured")
 	}
-	call := Call{Ctx: req.Context(), Sid: sid, Form: req.PostForm, Query: req.URL.Query()}
-	if err := f.capture.Transcript(call); err != nil {
+	call := Call{Sid: sid, Form: req.PostForm, Query: req.URL.Query()}
+	if err := f.capture.Transcript(req.Context(), call); err != nil {
 		// The request log writes this failure once, with the request id and
 		// the CallSid.
 		return echo.NewHTTPError(http.StatusServiceUnavailable, "transcription not stored; retry").WithInternal(err)

@@ -1,6 +1,7 @@
 package ivr
 
 import (
+	"context"
 	"fmt"
 	"strconv"
 	"strings"
@@ -13,13 +14,13 @@ import (
 // info reads an information message and gathers the caller's next step.
 // The document is cached: it depends on the configuration, id, n and the
 // prompt only.
-func (f *Flow) info(c Call, id string, n int, prompt string) ([]twiml.Element, error) {
+func (f *Flow) info(c Call, id string, n int, prompt string) (Reply, error) {
 	l := c.Line
 	msg, ok := l.Info[id]
 	if !ok {
-		return nil, fmt.Errorf("info: unknown message %q", id)
+		return Reply{}, fmt.Errorf("info: unknown message %q", id)
 	}
-	return f.memo(docKey{step: "info", version: l.Version, lang: l.Lang, open: c.Open, progress: c.Progress, n: n, a: id, b: prompt}, func() []twiml.Element {
+	return f.cache.page(c, pageID{step: "info", n: n, a: id, b: prompt}, func() []twiml.Element {
 		var preamble []twiml.Element
 		if prompt != "" {
 			preamble = append(preamble, say(l, prompt))
@@ -48,23 +49,23 @@ func (f *Flow) infoPage(c Call, msg routing.Info, id string, n int, preamble []t
 
 // Info answers a request for an information message (used by the simulator
 // and links; menus reach it through their actions).
-func (f *Flow) Info(c Call) ([]twiml.Element, error) {
+func (f *Flow) Info(ctx context.Context, c Call) (Reply, error) {
 	return f.info(c, c.Query.Get("id"), 0, "")
 }
 
 // InfoChoice handles the caller's answer after an information message.
-func (f *Flow) InfoChoice(c Call) ([]twiml.Element, error) {
+func (f *Flow) InfoChoice(ctx context.Context, c Call) (Reply, error) {
 	l := c.Line
 	id := c.Query.Get("id")
 	msg, ok := l.Info[id]
 	if !ok {
-		return nil, fmt.Errorf("info choice: unknown message %q", id)
+		return Reply{}, fmt.Errorf("info choice: unknown message %q", id)
 	}
 	n := tries(c.Query)
 	choice := l.Choose(msg.Options, c.Digits, c.Speech, false)
 	f.events.MenuChoice("info "+id, choiceLabel(choice))
 	if choice.Kind == routing.ChoiceOption {
-		return f.act(c, choice.Option.Action, callback.ReasonInfo, func() []twiml.Element {
+		return f.act(ctx, c, choice.Option.Action, callback.ReasonInfo, func() Reply {
 			els, _ := f.info(c, id, 0, "")
 			return els
 		})
@@ -74,7 +75,7 @@ func (f *Flow) InfoChoice(c Call) ([]twiml.Element, error) {
 	}
 	prompt := f.failure(c, choice)
 	if n+1 >= l.MaxTries {
-		return f.routeOn(c, callback.ReasonInfoRetries, prompt)
+		return f.routeOn(ctx, c, callback.ReasonInfoRetries, prompt)
 	}
 	return f.info(c, id, n+1, prompt)
 }

@@ -6,7 +6,6 @@ import (
 
 	"github.com/switchboard-clinic/switchboard/internal/calls"
 	"github.com/switchboard-clinic/switchboard/routing"
-	"github.com/twilio/twilio-go/twiml"
 )
 
 // Legs remembers, while a call lasts, which members of a ring group had
@@ -41,7 +40,7 @@ type Legs interface {
 //
 // The whisper never fails for it: when Redis is down this is logged, with
 // no number, and the scheduler still hears the whisper.
-func (f *Flow) recordAnswered(c Call) {
+func (f *Flow) recordAnswered(ctx context.Context, c Call) {
 	group := c.Query.Get("g")
 	if f.legs == nil || !ringsAll(c.Line, group) {
 		return
@@ -56,7 +55,7 @@ func (f *Flow) recordAnswered(c Call) {
 			slog.String("call_sid", c.Sid), slog.String("group", group))
 		return
 	}
-	if err := f.legs.Answered(c.Ctx, parent, group, member); err != nil {
+	if err := f.legs.Answered(ctx, parent, group, member); err != nil {
 		f.log.Warn("answered leg not recorded: if it does not take the call, the group's other members are not rung again",
 			slog.String("call_sid", c.Sid), slog.String("group", group), slog.String("error", err.Error()))
 	}
@@ -77,27 +76,27 @@ func ringsAll(l *routing.Line, group string) bool {
 // the call already rang MaxRings times, nobody's answer was recorded, or
 // the record cannot be read (Redis down). With every member answered, or
 // none left on duty, the callback offer follows too.
-func (f *Flow) ringOthers(c Call, group string) ([]twiml.Element, bool, error) {
+func (f *Flow) ringOthers(ctx context.Context, c Call, group string) (Reply, bool, error) {
 	if f.legs == nil || !ringsAll(c.Line, group) || c.Progress.Rings >= MaxRings {
-		return nil, false, nil
+		return Reply{}, false, nil
 	}
 	if s := c.Form.Get("DialCallStatus"); s != "completed" && s != "answered" {
-		return nil, false, nil
+		return Reply{}, false, nil
 	}
-	answered, err := f.legs.AnsweredIn(c.Ctx, c.Sid, group)
+	answered, err := f.legs.AnsweredIn(ctx, c.Sid, group)
 	if err != nil {
 		f.log.Warn("answered legs unavailable: offering a callback without ringing the group's other members",
 			slog.String("call_sid", c.Sid), slog.String("group", group), slog.String("error", err.Error()))
-		return nil, false, nil
+		return Reply{}, false, nil
 	}
 	if len(answered) == 0 {
-		return nil, false, nil
+		return Reply{}, false, nil
 	}
 	skip := make(map[string]bool, len(answered))
 	for _, m := range answered {
 		skip[m] = true
 	}
-	els, err := f.ringExcept(c, group, 0, skip)
+	els, err := f.ringExcept(ctx, c, group, 0, skip)
 	return els, true, err
 }
 

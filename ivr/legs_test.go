@@ -136,14 +136,14 @@ func TestRingAllAfterAnAnswerNotTaken(t *testing.T) {
 			h := newHarness(t, harnessOpts{})
 			ring := h.callStep("/twilio/menu?n=0", callForm("Digits", "0"))
 			if tt.down == "whisper" {
-				h.Redis.Kill()
+				h.fakes.setDown(true)
 			}
 			for i, a := range tt.answers {
 				w := whisper(t, h, ring, i+1, a.member)
 				decline(t, h, w, i+1, a.member, a.digits)
 			}
 			if tt.down == "result" {
-				h.Redis.Kill()
+				h.fakes.setDown(true)
 			}
 			doc := notBridged(t, h, ring, len(tt.answers))
 			if tt.want == nil {

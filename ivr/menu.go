@@ -1,6 +1,7 @@
 package ivr
 
 import (
+	"context"
 	"fmt"
 	"strconv"
 	"strings"
@@ -41,7 +42,7 @@ const ExtensionKey = "*"
 // the nested <Say> (Twilio's <Gather> docs, bargeIn; twilio-notes.md). With
 // no key it falls through to the next verb after one second, which is the
 // speech-enabled menu.
-func (f *Flow) Answer(c Call) ([]twiml.Element, error) {
+func (f *Flow) Answer(ctx context.Context, c Call) (Reply, error) {
 	f.events.CallStarted("voice")
 	return f.answerIn(c), nil
 }
@@ -49,10 +50,10 @@ func (f *Flow) Answer(c Call) ([]twiml.Element, error) {
 // answerIn is the greeting, crisis line and main menu in the call's
 // language: the call's first answer, and again when a caller chooses
 // another language.
-func (f *Flow) answerIn(c Call) []twiml.Element {
+func (f *Flow) answerIn(c Call) Reply {
 	l := c.Line
 	notice := closedNotice(c)
-	return f.memo(docKey{step: "answer", version: l.Version, lang: l.Lang, open: c.Open, progress: c.Progress, a: notice}, func() []twiml.Element {
+	return f.cache.page(c, pageID{step: "answer", a: notice}, func() []twiml.Element {
 		// Each other language is offered in itself first, so that a caller
 		// who takes it hears the greeting and the crisis line once, in
 		// their language, and scheduling within 45 words of the start.
@@ -96,10 +97,9 @@ func closedNotice(c Call) string {
 
 // menuPage is the main menu after an optional sentence (an invalid key, no
 // input, an apology), cached: it does not depend on the caller.
-func (f *Flow) menuPage(c Call, n int, prompt string) []twiml.Element {
+func (f *Flow) menuPage(c Call, n int, prompt string) Reply {
 	c.Progress.Crisis = false
-	key := docKey{step: "menu", version: c.Line.Version, lang: c.Line.Lang, open: c.Open, progress: c.Progress, n: n, a: prompt, b: closedNotice(c)}
-	return f.memo(key, func() []twiml.Element {
+	return f.cache.page(c, pageID{step: "menu", n: n, a: prompt, b: closedNotice(c)}, func() []twiml.Element {
 		if prompt == "" {
 			return f.mainMenu(c, n)
 		}
@@ -146,7 +146,7 @@ func (f *Flow) menuGather(c Call, n int, offer bool, preamble ...twiml.Element) 
 }
 
 // MenuChoice handles the caller's answer to the main menu.
-func (f *Flow) MenuChoice(c Call) ([]twiml.Element, error) {
+func (f *Flow) MenuChoice(ctx context.Context, c Call) (Reply, error) {
 	l := c.Line
 	n := tries(c.Query)
 	if lang, ok := l.LanguageChosen(c.Digits, c.Speech); ok {
@@ -156,15 +156,15 @@ func (f *Flow) MenuChoice(c Call) ([]twiml.Element, error) {
 	}
 	if strings.TrimSpace(c.Digits) == ExtensionKey {
 		f.events.MenuChoice("main", "extension key")
-		return f.extensionPrompt(c, n), nil
+		return reply(f.extensionPrompt(c, n)...), nil
 	}
 	choice := l.Choose(l.Menu, c.Digits, c.Speech, true)
 	f.events.MenuChoice("main", choiceLabel(choice))
 	switch choice.Kind {
 	case routing.ChoiceOption:
-		return f.act(c, choice.Option.Action, callback.ReasonMenu, func() []twiml.Element { return f.menuPage(c, 0, "") })
+		return f.act(ctx, c, choice.Option.Action, callback.ReasonMenu, func() Reply { return f.menuPage(c, 0, "") })
 	case routing.ChoiceExtension:
-		return f.extension(c, choice.Extension)
+		return f.extension(ctx, c, choice.Extension)
 	}
 	if els, ok, err := f.therapist(c); ok {
 		return els, err
@@ -173,15 +173,15 @@ func (f *Flow) MenuChoice(c Call) ([]twiml.Element, error) {
 	if d := spokenExtension(c.Speech); d != "" {
 		msg = noExtension(l)
 	}
-	return f.menuAgain(c, n, msg)
+	return f.menuAgain(ctx, c, n, msg)
 }
 
 // menuAgain answers a failed try at the main menu (or the extension after
 // it): the menu once more after msg, and after MaxTries the caller is
 // routed on.
-func (f *Flow) menuAgain(c Call, n int, msg string) ([]twiml.Element, error) {
+func (f *Flow) menuAgain(ctx context.Context, c Call, n int, msg string) (Reply, error) {
 	if n+1 >= c.Line.MaxTries {
-		return f.routeOn(c, callback.ReasonMenuRetries, msg)
+		return f.routeOn(ctx, c, callback.ReasonMenuRetries, msg)
 	}
 	return f.menuPage(c, n+1, msg), nil
 }
@@ -205,14 +205,14 @@ func (f *Flow) failure(c Call, choice routing.Choice) string {
 // therapist answers a caller who asks for their therapist ("my therapist",
 // "a message for Dr. Lee") with a callback request whose reason tells staff
 // so; false when the caller asked for something else.
-func (f *Flow) therapist(c Call) ([]twiml.Element, bool, error) {
+func (f *Flow) therapist(c Call) (Reply, bool, error) {
 	if strings.TrimSpace(c.Digits) != "" || !c.Line.AsksForTherapist(c.Speech) {
-		return nil, false, nil
+		return Reply{}, false, nil
 	}
 	f.events.MenuChoice("main", "therapist")
 	c.Speech = ""
 	els, err := f.callback.Offer(c, callback.ReasonTherapist)
-	return els, true, err
+	return reply(els...), true, err
 }
 
 // spokenExtension returns the digits of "extension five five five", or "".
@@ -250,18 +250,18 @@ func extensionWidth(l *routing.Line) int {
 
 // ExtensionChoice rings the extension keyed after the extension key, or
 // says there is no such extension and reads the main menu again.
-func (f *Flow) ExtensionChoice(c Call) ([]twiml.Element, error) {
+func (f *Flow) ExtensionChoice(ctx context.Context, c Call) (Reply, error) {
 	l := c.Line
 	n := tries(c.Query)
 	digits := strings.TrimSuffix(strings.TrimSpace(c.Digits), "#")
 	if e, ok := l.Extension(digits); ok {
-		return f.extension(c, e)
+		return f.extension(ctx, c, e)
 	}
 	msg := l.Prompts.NoInput
 	if digits != "" {
 		msg = noExtension(l)
 	}
-	return f.menuAgain(c, n, msg)
+	return f.menuAgain(ctx, c, n, msg)
 }
 
 // noExtension says there is no such extension without saying back what
@@ -277,50 +277,50 @@ func noExtension(l *routing.Line) string {
 
 // act carries out a menu action. again renders the current menu for a
 // repeat; reason tells a callback where the caller came from.
-func (f *Flow) act(c Call, a routing.Action, reason callback.Reason, again func() []twiml.Element) ([]twiml.Element, error) {
+func (f *Flow) act(ctx context.Context, c Call, a routing.Action, reason callback.Reason, again func() Reply) (Reply, error) {
 	l := c.Line
 	switch a.Kind {
 	case routing.ActionRing:
 		if !c.Open {
-			return f.callback.Offer(c, callback.ReasonClosed)
+			return built(f.callback.Offer(c, callback.ReasonClosed))
 		}
-		return f.ring(c, a.Target, 0, say(l, l.Prompts.Connecting))
+		return f.ring(ctx, c, a.Target, 0, say(l, l.Prompts.Connecting))
 	case routing.ActionExtension:
 		ext, ok := l.Extension(a.Target)
 		if !ok {
-			return nil, fmt.Errorf("menu action: unknown extension %q", a.Target)
+			return Reply{}, fmt.Errorf("menu action: unknown extension %q", a.Target)
 		}
-		return f.extension(c, ext)
+		return f.extension(ctx, c, ext)
 	case routing.ActionInfo:
 		return f.info(c, a.Target, 0, "")
 	case routing.ActionCallback:
-		return f.callback.Offer(c, reason)
+		return built(f.callback.Offer(c, reason))
 	case routing.ActionRepeat:
 		return again(), nil
 	case routing.ActionMenu:
 		return f.menuPage(c, 0, ""), nil
 	}
-	return nil, fmt.Errorf("menu action: unknown kind %q", a.Kind)
+	return Reply{}, fmt.Errorf("menu action: unknown kind %q", a.Kind)
 }
 
 // extension rings an extension, or offers a callback when it does not ring
 // after hours.
-func (f *Flow) extension(c Call, e routing.Extension) ([]twiml.Element, error) {
+func (f *Flow) extension(ctx context.Context, c Call, e routing.Extension) (Reply, error) {
 	l := c.Line
 	if !c.Open && !e.AfterHours {
 		c.Speech, c.Digits = "", ""
 		els, err := f.callback.Offer(c, callback.ReasonClosed)
-		return append([]twiml.Element{say(l, l.Prompts.AfterHours)}, els...), err
+		return built(append([]twiml.Element{say(l, l.Prompts.AfterHours)}, els...), err)
 	}
 	f.mark(c, calls.Mark{Extension: true})
-	return f.ring(c, e.Group, 0, say(l, routing.Fill(l.Prompts.ConnectTo, "name", e.Name)))
+	return f.ring(ctx, c, e.Group, 0, say(l, routing.Fill(l.Prompts.ConnectTo, "name", e.Name)))
 }
 
 // routeOn is where a caller goes after too many failed tries: scheduling
 // (the fallback group) when open, a callback offer when closed. It happens
 // once per call: a caller who still cannot go on hears the crisis line and a
 // goodbye.
-func (f *Flow) routeOn(c Call, reason callback.Reason, why string) ([]twiml.Element, error) {
+func (f *Flow) routeOn(ctx context.Context, c Call, reason callback.Reason, why string) (Reply, error) {
 	l := c.Line
 	c.Digits, c.Speech = "", ""
 	var pre []twiml.Element
@@ -328,14 +328,14 @@ func (f *Flow) routeOn(c Call, reason callback.Reason, why string) ([]twiml.Elem
 		pre = append(pre, say(l, why))
 	}
 	if c.Progress.RoutedOn {
-		return f.farewell(c, pre...), nil
+		return reply(f.farewell(c, pre...)...), nil
 	}
 	c.Progress.RoutedOn = true
 	if c.Open && c.Progress.Rings == 0 {
-		return f.ring(c, l.Fallback, 0, append(pre, say(l, l.Prompts.Connecting))...)
+		return f.ring(ctx, c, l.Fallback, 0, append(pre, say(l, l.Prompts.Connecting))...)
 	}
 	els, err := f.callback.Offer(c, reason)
-	return append(pre, els...), err
+	return reply(append(pre, els...)...), err
 }
 
 // farewell ends a call properly: while closed, when the office opens again;
@@ -350,7 +350,7 @@ func (f *Flow) farewell(c Call, preamble ...twiml.Element) []twiml.Element {
 
 // MenuPage re-reads the main menu without the greeting (a safe place to send
 // a caller after an error).
-func (f *Flow) MenuPage(c Call) ([]twiml.Element, error) {
+func (f *Flow) MenuPage(ctx context.Context, c Call) (Reply, error) {
 	return f.menuPage(c, 0, ""), nil
 }
 

@@ -2,7 +2,6 @@ package ivr_test
 
 import (
 	"net/http"
-	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
@@ -37,12 +36,7 @@ func textsTo(fake *faketwilio.Server, number string) []string {
 // historyOf is what the number's missed-call request says, one line per event.
 func historyOf(h *harness, number string) []string {
 	h.t.Helper()
-	h.WaitCalls()
-	rs, _, err := h.Queue.List(h.t.Context(), callback.StatusPending, 50, "")
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	for _, r := range rs {
+	for _, r := range h.pending() {
 		if r.Reason != callback.ReasonMissedCall || r.CallbackNumber != number {
 			continue
 		}
@@ -70,18 +64,14 @@ func (h *harness) text(from, body string) string {
 
 func TestMissedCallText(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, harnessOpts{YAML: textsOn(t), Twilio: true})
+	h := newServerHarness(t, harnessOpts{YAML: textsOn(t), Twilio: true})
 
 	// The first missed call of the day gets the text; a repeated status
 	// callback and a second missed call the same day do not.
-	first := h.caller(1, callerFrom)
-	first.answer()
-	first.hangUp(20)
+	first := h.missedCall(1, callerFrom, 20)
 	first.hangUp(20)
 	h.WaitCalls() // the history in order: the text's line before the next call's
-	again := h.caller(2, callerFrom)
-	again.answer()
-	again.hangUp(30)
+	h.missedCall(2, callerFrom, 30)
 	hist := historyOf(h, callerFrom)
 	texts := textsTo(h.Fake, callerFrom)
 	if len(texts) != 1 {
@@ -106,17 +96,13 @@ func TestMissedCallText(t *testing.T) {
 	if got := h.text(other, "Stop"); strings.Contains(got, "<Message") {
 		t.Errorf("STOP got a reply of ours (Twilio answers it itself): %s", got)
 	}
-	stopped := h.caller(3, other)
-	stopped.answer()
-	stopped.hangUp(20)
+	h.missedCall(3, other, 20)
 	h.WaitCalls()
 	if got := textsTo(h.Fake, other); len(got) != 0 || !slices.Contains(historyOf(h, other), "missed-call text not sent: the number replied STOP") {
 		t.Errorf("after STOP: texts %q, history %q", got, historyOf(h, other))
 	}
 	h.text(other, "START")
-	resumed := h.caller(4, other)
-	resumed.answer()
-	resumed.hangUp(20)
+	h.missedCall(4, other, 20)
 	h.WaitCalls()
 	if got := textsTo(h.Fake, other); len(got) != 1 || !slices.Contains(historyOf(h, other), "missed-call text sent") {
 		t.Errorf("after START: texts %q, history %q", got, historyOf(h, other))
@@ -136,9 +122,7 @@ func TestMissedCallText(t *testing.T) {
 	// Numbers that never get a text: withheld, abroad (callback.countries
 	// is US and CA), premium rate, the practice's own, a 976 exchange.
 	for i, from := range []string{"anonymous", "+442071838750", "+19005551234", "+12129761234", "+14258692644"} {
-		c := h.caller(10+i, from)
-		c.answer()
-		c.hangUp(20)
+		h.missedCall(10+i, from, 20)
 	}
 	h.WaitCalls()
 	var n int
@@ -153,9 +137,7 @@ func TestMissedCallText(t *testing.T) {
 	if strings.Contains(h.Logs.String(), "2065550142") {
 		t.Error("the logs hold a caller's number")
 	}
-	mreq := httptest.NewRequest(http.MethodGet, "/metrics", nil)
-	mreq.RemoteAddr = "127.0.0.1:4000"
-	body := h.Do(mreq).Body.String()
+	body := h.metrics()
 	for _, want := range []string{`switchboard_missed_call_texts_total{result="sent"} 3`,
 		`switchboard_missed_call_texts_total{result="limit"} 1`, `switchboard_missed_call_texts_total{result="opted-out"} 1`} {
 		if !strings.Contains(body, want) {
@@ -169,25 +151,19 @@ func TestMissedCallText(t *testing.T) {
 // a history line, and a later missed call that day may try again.
 func TestMissedCallTextFailures(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, harnessOpts{YAML: textsOn(t), Twilio: true})
+	h := newServerHarness(t, harnessOpts{YAML: textsOn(t), Twilio: true})
 	h.Fake.Fail(30003)
-	c := h.caller(1, callerFrom)
-	c.answer()
-	c.hangUp(20)
+	h.missedCall(1, callerFrom, 20)
 	if hist := historyOf(h, callerFrom); len(hist) != 2 || !strings.HasPrefix(hist[1], "missed-call text failed: ") || !strings.Contains(hist[1], "30003") {
 		t.Errorf("after a failure: history %q", hist)
 	}
 	h.Fake.Fail(21610)
-	c = h.caller(2, callerFrom)
-	c.answer()
-	c.hangUp(20)
+	h.missedCall(2, callerFrom, 20)
 	if hist := historyOf(h, callerFrom); len(hist) != 4 || hist[3] != "missed-call text not sent: the number replied STOP" {
 		t.Errorf("after 21610: history %q", hist)
 	}
 	h.Fake.Fail(0)
-	c = h.caller(3, callerFrom)
-	c.answer()
-	c.hangUp(20)
+	h.missedCall(3, callerFrom, 20)
 	if hist := historyOf(h, callerFrom); len(hist) != 6 || hist[5] != "missed-call text not sent: the number replied STOP" {
 		t.Errorf("opted out by Twilio's 21610: history %q", hist)
 	}
@@ -196,10 +172,8 @@ func TestMissedCallTextFailures(t *testing.T) {
 // TestMissedCallTextOff: the built-in configuration sends no text.
 func TestMissedCallTextOff(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, harnessOpts{Twilio: true})
-	c := h.caller(1, callerFrom)
-	c.answer()
-	c.hangUp(20)
+	h := newServerHarness(t, harnessOpts{Twilio: true})
+	h.missedCall(1, callerFrom, 20)
 	if hist := historyOf(h, callerFrom); len(hist) != 1 {
 		t.Errorf("history: %q, want the missed call only", hist)
 	}

@@ -71,11 +71,11 @@ func (f *Flow) mark(c Call, m calls.Mark) {
 // track is the one hook on every step of the caller's call (run calls it):
 // what the caller hears next says where they are. The whisper steps run on
 // the scheduler's leg, not the caller's, and are not tracked.
-func (f *Flow) track(path string, c Call, els []twiml.Element) {
+func (f *Flow) track(path string, c Call, r Reply) {
 	if path == PathScreen || path == PathScreenAnswer {
 		return
 	}
-	m := calls.Mark{Stage: stageOf(els), Crisis: c.Progress.Crisis}
+	m := calls.Mark{Stage: r.Stage(), Crisis: c.Progress.Crisis}
 	if m.Stage == "" {
 		m.Stage = stageOfPath(path)
 	}
@@ -88,7 +88,7 @@ func (f *Flow) track(path string, c Call, els []twiml.Element) {
 		m.Reached = reachedAt(c)
 	case m.Stage == calls.StageInfo:
 		m.Info = true
-	case m.Stage == calls.StageCrisis || crisisIn(els):
+	case m.Stage == calls.StageCrisis || crisisIn(r.Elements()):
 		m.Crisis = true
 	}
 	f.mark(c, m)
@@ -137,8 +137,6 @@ func (f *Flow) personReached(c Call) {
 func stageOf(els []twiml.Element) calls.Stage {
 	for _, el := range els {
 		switch v := el.(type) {
-		case preRendered:
-			return v.stage
 		case *twiml.VoiceHangup:
 			return calls.StageEnded
 		case *twiml.VoiceRecord:

@@ -29,7 +29,8 @@ func TestRenderMatchesTwilioGo(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.docs = nil // compare the elements, not cached documents
+	f.cache = newCache(false) // compare the elements, not cached documents
+	ctx := t.Context()
 	call := func(open bool, q string, kv ...string) Call {
 		form := url.Values{"CallSid": {"CA1"}, "From": {"+12065550142"}}
 		for i := 0; i+1 < len(kv); i += 2 {
@@ -40,32 +41,32 @@ func TestRenderMatchesTwilioGo(t *testing.T) {
 			Line: line, Open: open, Query: query, Form: form, Now: time.Now()}
 	}
 	var docs [][]twiml.Element
-	add := func(els []twiml.Element, err error) {
+	add := func(r Reply, err error) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		docs = append(docs, els)
+		docs = append(docs, r.Elements())
 	}
 	for _, open := range []bool{true, false} {
-		add(f.Answer(call(open, "")))
+		add(f.Answer(ctx, call(open, "")))
 		for _, d := range []string{"", "0", "1", "2", "7", "9", "100", "201", "555"} {
-			add(f.MenuChoice(call(open, "n=1", "Digits", d)))
-			add(f.InfoChoice(call(open, "id=groups&n=0", "Digits", d)))
+			add(f.MenuChoice(ctx, call(open, "n=1", "Digits", d)))
+			add(f.InfoChoice(ctx, call(open, "id=groups&n=0", "Digits", d)))
 		}
-		add(f.MenuChoice(call(open, "n=0", "SpeechResult", `scheduling <Say>&"'`)))
-		add(f.RingResult(call(open, "g=scheduling&s=0", "DialCallStatus", "no-answer")))
-		add(f.RingResult(call(open, "g=scheduling&s=0", "DialCallStatus", "completed", "DialCallDuration", "30")))
-		add(f.Screen(call(open, "g=scheduling")))
-		add(f.ScreenAnswer(call(open, "", "Digits", "1")))
-		add(f.ScreenAnswer(call(open, "", "Digits", "")))
+		add(f.MenuChoice(ctx, call(open, "n=0", "SpeechResult", `scheduling <Say>&"'`)))
+		add(f.RingResult(ctx, call(open, "g=scheduling&s=0", "DialCallStatus", "no-answer")))
+		add(f.RingResult(ctx, call(open, "g=scheduling&s=0", "DialCallStatus", "completed", "DialCallDuration", "30")))
+		add(f.Screen(ctx, call(open, "g=scheduling")))
+		add(f.ScreenAnswer(ctx, call(open, "", "Digits", "1")))
+		add(f.ScreenAnswer(ctx, call(open, "", "Digits", "")))
 	}
 	hostile := "Tom & Jerry <script>alert('x')</script> \"quoted\" \x00\x01\x1f bad\xff utf8 ünïcödé 日本 \U0001F600 tab\tnew\nline"
-	add([]twiml.Element{
+	add(reply(
 		&twiml.VoiceSay{Message: hostile, Voice: hostile, Language: "en-US"},
 		&twiml.VoiceGather{Action: "https://x/?a=1&b=" + hostile, Hints: hostile, InnerElements: []twiml.Element{&twiml.VoicePlay{Url: "https://x/a b"}}},
 		&twiml.VoiceDial{OptionalAttributes: map[string]string{"ringTone": "us"}, InnerElements: []twiml.Element{&twiml.VoiceNumber{PhoneNumber: "+1"}, &twiml.VoiceClient{Identity: "desk"}}},
 		&twiml.VoiceHangup{},
-	}, nil)
+	), nil)
 	for i, els := range docs {
 		want, err := twiml.Voice(els)
 		if err != nil {
@@ -88,8 +89,9 @@ func TestRenderMatchesTwilioGo(t *testing.T) {
 func BenchmarkRender(b *testing.B) {
 	line, _ := config.LoadFile("")
 	f, _ := New(Deps{Line: func(string) *routing.Line { return line }, BaseURL: "https://phone.example.org", Now: time.Now, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	f.docs = nil
-	els, _ := f.Answer(Call{Line: line, Open: true, Now: time.Now()})
+	f.cache = newCache(false)
+	r, _ := f.Answer(b.Context(), Call{Line: line, Open: true, Now: time.Now()})
+	els := r.Elements()
 	b.Run("render", func(b *testing.B) {
 		for b.Loop() {
 			twimldoc.Render(els)

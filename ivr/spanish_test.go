@@ -2,9 +2,6 @@ package ivr_test
 
 import (
 	"context"
-	"encoding/json"
-	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strings"
@@ -156,83 +153,6 @@ func TestTheLeakCheckCatchesEnglish(t *testing.T) {
 	if !found {
 		t.Fatalf("the English sentence was not caught: %q", doc.Said())
 	}
-}
-
-// TestChoosingSpanish: pressing 8 or saying "español" at the greeting
-// gives the greeting, crisis line and menu in Spanish; a callback request
-// left by keys, and one by voice, are listed with "language":"es".
-func TestChoosingSpanish(t *testing.T) {
-	t.Parallel()
-	h := newHarness(t, harnessOpts{})
-	for _, in := range [][]string{{"Digits", "8"}, {"SpeechResult", "En español, por favor."}} {
-		doc := h.callStep("/twilio/menu?n=0", callForm(in...))
-		said := doc.Said()
-		if !strings.HasPrefix(said, "Ha llamado a Evergreen Psychotherapy.") || !strings.Contains(said, "9 1 1") ||
-			!strings.Contains(said, "Para citas, oprima 0") {
-			t.Errorf("%v: not the Spanish greeting, crisis line and menu: %q", in, said)
-		}
-		if got := gatherAction(t, doc); !strings.Contains(got, "l=es") {
-			t.Errorf("%v: the menu's action %s does not carry the language", in, got)
-		}
-	}
-
-	// By keys: 2 (call me back), 1 (use the caller ID).
-	offer := h.callStep("/twilio/menu?n=0&l=es", callForm("Digits", "2"))
-	if !strings.Contains(offer.Said(), "devolvamos la llamada") && !strings.Contains(offer.Said(), "termina en") {
-		t.Fatalf("no Spanish callback offer: %q", offer.Said())
-	}
-	saved := h.callStep(gatherAction(t, offer), callForm("Digits", "1"))
-	if !strings.Contains(saved.Said(), "Ya guardamos su solicitud") {
-		t.Fatalf("not saved in Spanish: %q", saved.Said())
-	}
-	// By voice, another call: "sí" uses the caller ID.
-	voiceSid := "CAfedcba9876543210fedcba9876543210"
-	offer = h.callStep("/twilio/menu?n=0&l=es", callForm("CallSid", voiceSid, "SpeechResult", "que me llamen"))
-	saved = h.callStep(gatherAction(t, offer), callForm("CallSid", voiceSid, "SpeechResult", "Sí, por favor."))
-	if !strings.Contains(saved.Said(), "Ya guardamos su solicitud") {
-		t.Fatalf("not saved by voice in Spanish: %q", saved.Said())
-	}
-	reqs := h.requests(t)
-	for _, s := range []string{sid, voiceSid} {
-		if r := reqs[s]; r == nil || r.Language != "es" {
-			t.Errorf("request of %s: %+v, want language es", s, r)
-		}
-	}
-
-	// The JSON API lists them as Spanish, and filters by language.
-	token := h.AddStaff("ana")
-	body := apiGet(t, h, token, "/api/v1/callbacks?language=es")
-	var list struct {
-		Callbacks []map[string]any `json:"callbacks"`
-	}
-	if err := json.Unmarshal(body, &list); err != nil {
-		t.Fatal(err)
-	}
-	if len(list.Callbacks) != 2 || list.Callbacks[0]["language"] != "es" {
-		t.Errorf("GET ?language=es: %s", body)
-	}
-	if body := apiGet(t, h, token, "/api/v1/callbacks?language=en"); strings.Contains(string(body), `"language":"es"`) {
-		t.Errorf("GET ?language=en lists Spanish requests: %s", body)
-	}
-	rec := httptest.NewRecorder()
-	req := httptest.NewRequest(http.MethodGet, "/api/v1/callbacks?language=spanish", nil)
-	req.Header.Set("Authorization", "Bearer "+token)
-	h.HTTP.ServeHTTP(rec, req)
-	if rec.Code != http.StatusBadRequest {
-		t.Errorf("a bad language filter: %d %s, want 400", rec.Code, rec.Body)
-	}
-}
-
-func apiGet(t *testing.T, h *harness, token, path string) []byte {
-	t.Helper()
-	rec := httptest.NewRecorder()
-	req := httptest.NewRequest(http.MethodGet, path, nil)
-	req.Header.Set("Authorization", "Bearer "+token)
-	h.HTTP.ServeHTTP(rec, req)
-	if rec.Code != http.StatusOK {
-		t.Fatalf("GET %s: %d %s", path, rec.Code, rec.Body)
-	}
-	return rec.Body.Bytes()
 }
 
 // TestSpanishRingGroup: with languages.es.ringGroup, a Spanish caller who

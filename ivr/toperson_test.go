@@ -38,7 +38,7 @@ func TestSecondsToPerson(t *testing.T) {
 	t.Parallel()
 	start := mondayMorning
 	clock := &stepClock{t: start}
-	h := newHarness(t, harnessOpts{Clock: clock.now})
+	h := newServerHarness(t, harnessOpts{Clock: clock.now})
 
 	// Screened scheduling: asked at 10 s, accepted at 28 s: 18 s.
 	sched := h.caller(1, callerFrom)
@@ -163,7 +163,7 @@ func TestSecondsToPersonUnscreened(t *testing.T) {
 	}
 	start := mondayMorning
 	clock := &stepClock{t: start}
-	h := newHarness(t, harnessOpts{Clock: clock.now, YAML: unscreened})
+	h := newServerHarness(t, harnessOpts{Clock: clock.now, YAML: unscreened})
 	c := h.caller(1, callerFrom)
 	c.answer()
 	clock.at(start, 12)

@@ -16,7 +16,7 @@ const maxBody = "64KiB"
 
 // routes lists the whole HTTP surface and the middleware on each part.
 func (s *surface) routes() error {
-	e, f := s.echo, s.deps.Flow
+	e := s.echo
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
 
@@ -32,25 +32,7 @@ func (s *surface) routes() error {
 	}
 	// Twilio webhooks: body limit, then the signature check on every route.
 	tw := []echo.MiddlewareFunc{s.timeWebhooks, middleware.BodyLimit(maxBody), verify}
-	e.POST(ivr.PathVoice, f.Handler(f.Answer), tw...)
-	e.POST(ivr.PathStatus, f.Status, tw...)
-	e.POST(ivr.PathMenu, f.Handler(f.MenuChoice), tw...)
-	e.POST(ivr.PathExtension, f.Handler(f.ExtensionChoice), tw...)
-	e.POST(ivr.PathInfo, f.Handler(f.Info), tw...)
-	e.POST(ivr.PathInfoChoice, f.Handler(f.InfoChoice), tw...)
-	e.POST(ivr.PathRingResult, f.Handler(f.RingResult), tw...)
-	e.POST(ivr.PathScreen, f.Handler(f.Screen), tw...)
-	e.POST(ivr.PathScreenAnswer, f.Handler(f.ScreenAnswer), tw...)
-	e.POST(ivr.PathCrisis, f.Handler(f.CrisisChoice), tw...)
-	e.POST(ivr.PathLifeline, f.Handler(f.LifelineResult), tw...)
-	e.POST(ivr.PathCallback, f.Handler(f.CallbackEntry()), tw...)
-	e.POST(ivr.PathCallbackNumber, f.Handler(f.CallbackNumber()), tw...)
-	e.POST(ivr.PathCallbackKeyed, f.Handler(f.CallbackKeyed()), tw...)
-	e.POST(ivr.PathCallbackConfirm, f.Handler(f.CallbackConfirm()), tw...)
-	e.POST(ivr.PathCallbackConsent, f.Handler(f.CallbackConsent()), tw...)
-	e.POST(ivr.PathCallbackRecorded, f.Handler(f.CallbackRecorded()), tw...)
-	e.POST(ivr.PathCallbackDone, f.Handler(f.CallbackDone()), tw...)
-	e.POST(ivr.PathCallbackTranscript, f.Transcription, tw...)
+	s.deps.Flow.Routes(e, tw...)
 	if s.deps.SMS != nil {
 		e.POST(duty.PathSMS, s.deps.SMS.Handle, tw...)
 	}
