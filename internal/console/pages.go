@@ -404,7 +404,8 @@ func (x *Console) RequestPage(c echo.Context) error {
 }
 
 // act runs a state change and then shows the request (or the queue), or
-// explains a conflict on the request's page with 409.
+// explains on the request's page what the queue refused: a conflict (409),
+// an input to fix (400) or a change not for this person (403).
 func (x *Console) act(c echo.Context, op func(id string, by callback.Holder) (*callback.Request, error), flash, next string) error {
 	s := session(c)
 	id := c.Param("id")
@@ -419,13 +420,16 @@ func (x *Console) act(c echo.Context, op func(id string, by callback.Holder) (*c
 			return x.unavailable(c, lerr)
 		}
 		return x.requestPage(c, http.StatusConflict, r, false, conflictText(conflict, s.Name))
-	case errors.Is(err, callback.ErrInvalid):
+	case errors.Is(err, callback.ErrInvalid), errors.Is(err, callback.ErrForbidden):
 		r, lerr := x.load(c)
 		if errors.Is(lerr, callback.ErrNotFound) {
 			return x.notFound(c)
 		}
 		if lerr != nil {
 			return x.unavailable(c, lerr)
+		}
+		if errors.Is(err, callback.ErrForbidden) {
+			return x.requestPage(c, http.StatusForbidden, r, false, sentence(err.Error())+" Nothing was changed.")
 		}
 		return x.requestPage(c, http.StatusBadRequest, r, false, invalidText(err))
 	case err != nil:
