@@ -7,8 +7,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
-	"time"
 
+	"github.com/switchboard-clinic/switchboard/internal/duty"
 	"github.com/switchboard-clinic/switchboard/internal/simulate"
 	"github.com/switchboard-clinic/switchboard/internal/testserver"
 )
@@ -36,7 +36,7 @@ func TestRingsOnlyMembersOnDuty(t *testing.T) {
 	if got := ringing(h.callStep("/twilio/menu?n=0", callForm("Digits", "0"))); len(got) != 3 {
 		t.Fatalf("everyone on duty: rings %v, want all three", got)
 	}
-	if err := h.App.Duty.Set(t.Context(), scheduler2, false, "ben", "console", time.Time{}); err != nil {
+	if err := h.App.Duty.Set(t.Context(), duty.Switch{Member: scheduler2, On: false, By: "ben", How: "console"}); err != nil {
 		t.Fatal(err)
 	}
 	got := ringing(h.callStep("/twilio/menu?n=0", callForm("Digits", "0")))
@@ -46,7 +46,7 @@ func TestRingsOnlyMembersOnDuty(t *testing.T) {
 
 	// Everyone away while open: told so, and offered a callback at once.
 	for _, m := range []string{scheduler1, scheduler3} {
-		if err := h.App.Duty.Set(t.Context(), m, false, "admin", "admin", time.Time{}); err != nil {
+		if err := h.App.Duty.Set(t.Context(), duty.Switch{Member: m, On: false, By: "admin", How: "admin"}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -64,12 +64,13 @@ func TestRingsOnlyMembersOnDuty(t *testing.T) {
 
 func TestRedisDownRingsEveryMember(t *testing.T) {
 	t.Parallel()
-	h := newServerHarness(t, harnessOpts{})
-	if err := h.App.Duty.Set(t.Context(), scheduler2, false, "ben", "console", time.Time{}); err != nil {
+	clock := &stepClock{t: mondayMorning}
+	h := newServerHarness(t, harnessOpts{Clock: clock.now})
+	if err := h.App.Duty.Set(t.Context(), duty.Switch{Member: scheduler2, On: false, By: "ben", How: "console"}); err != nil {
 		t.Fatal(err)
 	}
 	h.Redis.Kill()
-	time.Sleep(2100 * time.Millisecond) // past the roster's cache
+	clock.at(mondayMorning, 3) // past the roster's cache
 	if got := ringing(h.callStep("/twilio/menu?n=0", callForm("Digits", "0"))); len(got) != 3 {
 		t.Errorf("with Redis down: rings %v, want every configured member", got)
 	}

@@ -24,20 +24,6 @@ import (
 	"github.com/switchboard-clinic/switchboard/routing"
 )
 
-// Queue is what the API needs of the callback queue.
-type Queue interface {
-	List(ctx context.Context, status callback.Status, limit int, cursor string) ([]*callback.Request, string, error)
-	Get(ctx context.Context, id string) (*callback.Request, error)
-	Claim(ctx context.Context, id string, by callback.Holder) (*callback.Request, error)
-	Release(ctx context.Context, id string, by callback.Holder) (*callback.Request, error)
-	Complete(ctx context.Context, id string, by callback.Holder, outcome callback.Outcome, note string, requeue bool) (*callback.Request, error)
-	Cancel(ctx context.Context, id string, by callback.Holder, note string) (*callback.Request, error)
-	AddNote(ctx context.Context, id, who, note string) (*callback.Request, error)
-	Log(ctx context.Context, id, who, what string) (*callback.Request, error)
-}
-
-var _ Queue = (*callback.Queue)(nil)
-
 // Authenticator checks staff tokens.
 type Authenticator interface {
 	Authenticate(ctx context.Context, token string) (staff.Account, error)
@@ -47,7 +33,7 @@ var _ Authenticator = (*staff.Store)(nil)
 
 // API serves /api/v1.
 type API struct {
-	queue   Queue
+	queue   callback.Desk
 	auth    Authenticator
 	log     *slog.Logger
 	timeout time.Duration
@@ -94,7 +80,7 @@ func (a *API) Reload(c echo.Context) error {
 }
 
 // New returns the API. timeout bounds the Redis work of each request.
-func New(q Queue, auth Authenticator, log *slog.Logger, timeout time.Duration) (*API, error) {
+func New(q callback.Desk, auth Authenticator, log *slog.Logger, timeout time.Duration) (*API, error) {
 	switch {
 	case q == nil:
 		return nil, errors.New("api: queue is required")
@@ -173,8 +159,10 @@ func (a *API) respondError(c echo.Context, err error) error {
 		return c.JSON(http.StatusNotFound, errorBody{"no callback request with that id"})
 	case errors.As(err, &conflict):
 		return c.JSON(http.StatusConflict, errorBody{conflict.Error()})
-	case errors.Is(err, callback.ErrBadOutcome), errors.Is(err, callback.ErrBadCursor):
+	case errors.Is(err, callback.ErrInvalid):
 		return c.JSON(http.StatusBadRequest, errorBody{err.Error()})
+	case errors.Is(err, callback.ErrForbidden):
+		return c.JSON(http.StatusForbidden, errorBody{err.Error()})
 	}
 	a.log.Error("api request failed",
 		slog.String("request_id", c.Response().Header().Get(echo.HeaderXRequestID)),
@@ -334,8 +322,8 @@ func (a *API) Release(c echo.Context) error {
 type completeBody struct {
 	Outcome string `json:"outcome"`
 	Note    string `json:"note"`
-	// Requeue puts the request back in the queue; by default only
-	// no-answer and left-voicemail do.
+	// Requeue puts the request back in the queue (true) or not (false);
+	// absent, the outcome decides (callback.Attempt.Requeues).
 	Requeue *bool `json:"requeue"`
 }
 
@@ -345,19 +333,12 @@ func (a *API) Complete(c echo.Context) error {
 	if err := decode(c, &body); err != nil {
 		return a.respondError(c, err)
 	}
-	outcome, err := callback.ParseOutcome(body.Outcome)
-	if err != nil {
-		return a.respondError(c, badRequest("outcome must be one of reached, left-voicemail, no-answer, wrong-number, other"))
-	}
-	if err := checkNote(body.Note, false); err != nil {
-		return a.respondError(c, err)
-	}
-	requeue := outcome.RequeuesByDefault()
+	at := callback.Attempt{Outcome: callback.Outcome(body.Outcome), Note: body.Note}
 	if body.Requeue != nil {
-		requeue = *body.Requeue
+		at.Requeue = callback.RequeueIf(*body.Requeue)
 	}
 	return a.respond(c, func(ctx context.Context) (*callback.Request, error) {
-		return a.queue.Complete(ctx, c.Param("id"), holder(c), outcome, body.Note, requeue)
+		return a.queue.Complete(ctx, c.Param("id"), holder(c), at)
 	})
 }
 
@@ -372,51 +353,22 @@ func (a *API) AddNote(c echo.Context) error {
 	if err := decode(c, &body); err != nil {
 		return a.respondError(c, err)
 	}
-	if err := checkNote(body.Note, true); err != nil {
-		return a.respondError(c, err)
-	}
 	return a.respond(c, func(ctx context.Context) (*callback.Request, error) {
 		return a.queue.AddNote(ctx, c.Param("id"), who(c), body.Note)
 	})
 }
 
-// Cancel answers POST /api/v1/callbacks/:id/cancel: for administrators, or
-// the person who holds the claim (as in the console, which has no cancel
-// at all), since cancelling ends the request and queues its recording for
-// deletion. Anyone else gets 403 with the reason.
+// Cancel answers POST /api/v1/callbacks/:id/cancel: the queue lets
+// administrators and the person who holds the claim cancel (the console
+// has no cancel at all); anyone else gets 403 with the reason.
 func (a *API) Cancel(c echo.Context) error {
 	var body noteBody
 	if err := decode(c, &body); err != nil {
 		return a.respondError(c, err)
 	}
-	if err := checkNote(body.Note, false); err != nil {
-		return a.respondError(c, err)
-	}
-	acct, _ := c.Get(staffKey).(staff.Account)
 	return a.respond(c, func(ctx context.Context) (*callback.Request, error) {
-		if !acct.Admin {
-			r, err := a.queue.Get(ctx, c.Param("id"))
-			if err != nil {
-				return nil, err
-			}
-			if !r.HeldBy(acct.Holder()) {
-				return nil, echo.NewHTTPError(http.StatusForbidden, "only an administrator or the person who holds the claim can cancel a request: claim it first")
-			}
-		}
-		return a.queue.Cancel(ctx, c.Param("id"), acct.Holder(), body.Note)
+		return a.queue.Cancel(ctx, c.Param("id"), holder(c), body.Note)
 	})
-}
-
-const maxNote = 2000
-
-func checkNote(note string, required bool) error {
-	switch {
-	case required && strings.TrimSpace(note) == "":
-		return badRequest("note is required")
-	case len(note) > maxNote:
-		return badRequest("note is longer than %d bytes", maxNote)
-	}
-	return nil
 }
 
 // decode reads a JSON body strictly: unknown fields and trailing data are

@@ -15,15 +15,46 @@ import (
 	"github.com/switchboard-clinic/switchboard/internal/testserver"
 )
 
+// apiRig is the API behind a router: the whole stack on a real
+// redis-server (newRig), or the API alone on the in-memory queue
+// (newFakeRig).
 type apiRig struct {
-	*testserver.Server
-	ana, ben string
+	*testserver.Server // nil on the fake
+	desk               callback.Desk
+	do                 func(*http.Request) *httptest.ResponseRecorder
+	add                func(t *testing.T, c callback.Capture) string
+	addStaff           func(name string, admin bool) string
+	ana, ben           string
 }
 
 func newRig(t *testing.T) *apiRig {
 	t.Helper()
-	s := testserver.New(t, testserver.Options{})
-	return &apiRig{Server: s, ana: s.AddStaff("ana"), ben: s.AddStaff("ben")}
+	r := rigOn(t, testserver.New(t, testserver.Options{}))
+	r.ana, r.ben = r.addStaff("ana", false), r.addStaff("ben", false)
+	return r
+}
+
+// rigOn is a rig on the whole server s, without staff.
+func rigOn(t testing.TB, s *testserver.Server) *apiRig {
+	return &apiRig{Server: s, desk: s.Queue, do: s.Do,
+		add: func(t *testing.T, c callback.Capture) string {
+			t.Helper()
+			id, _, err := s.Queue.Apply(t.Context(), s.Queue.CreateOp(c))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return id
+		},
+		addStaff: func(name string, admin bool) string {
+			token := s.AddStaff(name)
+			if admin {
+				if err := s.Staff.SetAdmin(t.Context(), name, true); err != nil {
+					t.Fatal(err)
+				}
+			}
+			return token
+		},
+	}
 }
 
 func (r *apiRig) call(method, path, token, body string) *httptest.ResponseRecorder {
@@ -37,25 +68,17 @@ func (r *apiRig) call(method, path, token, body string) *httptest.ResponseRecord
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
-	return r.Do(req)
+	return r.do(req)
 }
 
 // seed creates n pending requests, one minute apart, and returns their ids.
 func (r *apiRig) seed(t *testing.T, n int) []string {
 	t.Helper()
-	var ids []string
-	for i := 0; i < n; i++ {
-		op := r.Queue.CreateOp(callback.Capture{
-			CallSID: fmt.Sprintf("CA%04d", i), CallbackNumber: "+12065550142", CallerNumber: "+12065550142",
-			Reason: "menu", At: testserver.MondayMorning.Add(time.Duration(i) * time.Minute),
-		})
-		id, _, err := r.Queue.Apply(t.Context(), op)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ids = append(ids, id)
+	reasons := make([]callback.Reason, n)
+	for i := range reasons {
+		reasons[i] = callback.ReasonMenu
 	}
-	return ids
+	return r.seedReasons(t, reasons...)
 }
 
 type listBody struct {
@@ -110,7 +133,7 @@ func TestAuthentication(t *testing.T) {
 
 func TestListPagesOldestFirst(t *testing.T) {
 	t.Parallel()
-	r := newRig(t)
+	r := newFakeRig(t)
 	ids := r.seed(t, 7)
 	var got []string
 	cursor := ""
@@ -153,7 +176,7 @@ func TestListPagesOldestFirst(t *testing.T) {
 
 func TestClaimConflictsAndTransitions(t *testing.T) {
 	t.Parallel()
-	r := newRig(t)
+	r := newFakeRig(t)
 	id := r.seed(t, 1)[0]
 	base := "/api/v1/callbacks/" + id
 	steps := []struct {
@@ -355,7 +378,8 @@ func TestFinishingThroughTheAPIDeletesTheRecording(t *testing.T) {
 	t.Parallel()
 	yaml := strings.Replace(string(config.DefaultYAML()), "deleteRecordings: false", "deleteRecordings: true", 1)
 	s := testserver.New(t, testserver.Options{Twilio: true, YAML: yaml})
-	r := &apiRig{Server: s, ana: s.AddStaff("ana"), ben: s.AddStaff("ben")}
+	r := rigOn(t, s)
+	r.ana, r.ben = s.AddStaff("ana"), s.AddStaff("ben")
 	id := seedOne(t, s)
 	if _, _, err := s.Queue.Apply(t.Context(), s.Queue.MessageOp("CAfuzz", callback.Message{RecordingSID: "RE99999999999999999999999999999999", DurationSeconds: 9})); err != nil {
 		t.Fatal(err)
@@ -388,11 +412,8 @@ func TestFinishingThroughTheAPIDeletesTheRecording(t *testing.T) {
 // reason, and the request stays.
 func TestCancelIsForAdminsAndTheClaimHolder(t *testing.T) {
 	t.Parallel()
-	r := newRig(t)
-	boss := r.AddStaff("boss")
-	if err := r.Staff.SetAdmin(t.Context(), "boss", true); err != nil {
-		t.Fatal(err)
-	}
+	r := newFakeRig(t)
+	boss := r.addStaff("boss", true)
 	ids := r.seed(t, 4)
 	if rec := r.call("POST", "/api/v1/callbacks/"+ids[1]+"/claim", r.ana, ""); rec.Code != http.StatusOK {
 		t.Fatalf("claim: %d", rec.Code)
@@ -416,7 +437,7 @@ func TestCancelIsForAdminsAndTheClaimHolder(t *testing.T) {
 			}
 		})
 	}
-	got, err := r.Queue.Get(t.Context(), ids[0])
+	got, err := r.desk.Get(t.Context(), ids[0])
 	if err != nil || got.Status != callback.StatusPending {
 		t.Errorf("the refused cancel changed the request: %v %v", got, err)
 	}

@@ -15,7 +15,8 @@ func FuzzAPI(f *testing.F) {
 		f.Add(uint8(1), s)
 	}
 	s := testserver.New(f, testserver.Options{})
-	r := &apiRig{Server: s, ana: s.AddStaff("ana")}
+	r := rigOn(f, s)
+	r.ana = s.AddStaff("ana")
 	id := seedOne(f, s)
 	if rec := r.call("POST", "/api/v1/callbacks/"+id+"/claim", r.ana, ""); rec.Code != http.StatusOK {
 		f.Fatalf("claim: %d", rec.Code)

@@ -19,22 +19,17 @@ func (r *apiRig) seedReasons(t *testing.T, reasons ...callback.Reason) []string 
 	t.Helper()
 	var ids []string
 	for i, reason := range reasons {
-		op := r.Queue.CreateOp(callback.Capture{
+		ids = append(ids, r.add(t, callback.Capture{
 			CallSID: fmt.Sprintf("CA%04d", i), CallbackNumber: "+12065550142", CallerNumber: "+12065550142",
 			Reason: reason, At: testserver.MondayMorning.Add(time.Duration(i) * time.Minute),
-		})
-		id, _, err := r.Queue.Apply(t.Context(), op)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ids = append(ids, id)
+		}))
 	}
 	return ids
 }
 
 func TestUrgentRequestsListFirstAndSayWhy(t *testing.T) {
 	t.Parallel()
-	r := newRig(t)
+	r := newFakeRig(t)
 	ids := r.seedReasons(t, callback.ReasonMenu, callback.ReasonCrisis, callback.ReasonTherapist,
 		callback.ReasonClosed, callback.ReasonCrisis)
 	want := []string{ids[1], ids[4], ids[0], ids[2], ids[3]}
@@ -88,7 +83,7 @@ func TestUrgentRequestsListFirstAndSayWhy(t *testing.T) {
 
 func TestListFiltersByReason(t *testing.T) {
 	t.Parallel()
-	r := newRig(t)
+	r := newFakeRig(t)
 	ids := r.seedReasons(t, callback.ReasonMenu, callback.ReasonCrisis, callback.ReasonTherapist, callback.ReasonTherapist)
 	tests := []struct {
 		query    string

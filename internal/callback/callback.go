@@ -249,12 +249,11 @@ type Capture struct {
 // made before calls could run in another).
 const DefaultLanguage = "en"
 
-// Errors the queue returns; the API maps them to status codes.
+// Errors the queue returns; the front ends map them (and those of rules.go)
+// to status codes.
 var (
-	ErrNotFound   = errors.New("callback request not found")
-	ErrConflict   = errors.New("callback request is not in a state that allows this")
-	ErrBadOutcome = errors.New("unknown outcome (reached, left-voicemail, no-answer, wrong-number, other)")
-	ErrBadCursor  = errors.New("bad cursor")
+	ErrNotFound = errors.New("callback request not found")
+	ErrConflict = errors.New("callback request is not in a state that allows this")
 )
 
 // ConflictError says why a transition was refused: the current status and

@@ -700,10 +700,7 @@ type change struct {
 func (q *Queue) transition(ctx context.Context, ch change) (*Request, error) {
 	id, action, what := ch.id, ch.action, ch.what
 	if what == "" {
-		what = action
-		if ch.outcome != "" {
-			what = action + ": " + string(ch.outcome)
-		}
+		what = Action(action).What(ch.outcome)
 	}
 	if !validID(id) {
 		return nil, ErrNotFound
@@ -752,7 +749,7 @@ func (q *Queue) OnFirstAttempt(f func(r *Request, at time.Time)) { q.onFirstAtte
 // several concurrent claims wins; the others get a *ConflictError.
 // Claiming again one's own claim is not an error.
 func (q *Queue) Claim(ctx context.Context, id string, by Holder) (*Request, error) {
-	r, err := q.transition(ctx, change{id: id, action: "claim", by: by})
+	r, err := q.transition(ctx, change{id: id, action: string(ActionClaim), by: by})
 	if err == nil {
 		q.observer.Callback("claimed", "")
 	}
@@ -763,30 +760,48 @@ func (q *Queue) Claim(ctx context.Context, id string, by Holder) (*Request, erro
 // place. An administrator may also release a claim made before claims
 // carried the account's id.
 func (q *Queue) Release(ctx context.Context, id string, by Holder) (*Request, error) {
-	return q.transition(ctx, change{id: id, action: "release", by: by})
+	return q.transition(ctx, change{id: id, action: string(ActionRelease), by: by})
 }
 
-// Complete records an attempt by by, who holds the claim, with its outcome
-// and note. With requeue the request goes back to the queue (for no-answer
-// and left-voicemail); otherwise it is done.
-func (q *Queue) Complete(ctx context.Context, id string, by Holder, outcome Outcome, note string, requeue bool) (*Request, error) {
-	if _, err := ParseOutcome(string(outcome)); err != nil {
+// Complete records an attempt by by, who holds the claim: its outcome, its
+// note, and whether the request goes back to the queue (Attempt.Requeues)
+// or is done.
+func (q *Queue) Complete(ctx context.Context, id string, by Holder, a Attempt) (*Request, error) {
+	a, err := a.Check()
+	if err != nil {
 		return nil, err
 	}
-	r, err := q.transition(ctx, change{id: id, action: "complete", by: by, note: note, outcome: outcome, requeue: requeue})
+	r, err := q.transition(ctx, change{id: id, action: string(ActionComplete), by: by, note: a.Note, outcome: a.Outcome, requeue: a.Requeues()})
 	if err == nil {
-		q.observer.Callback("completed", string(outcome))
+		q.observer.Callback("completed", string(a.Outcome))
 	}
 	return r, err
 }
 
-// Cancel withdraws a pending request, or one claimed by by.
+// Cancel withdraws a request, for an administrator or the claim's holder
+// (Request.Allows); the transition script checks the state again, at once.
 func (q *Queue) Cancel(ctx context.Context, id string, by Holder, note string) (*Request, error) {
-	return q.transition(ctx, change{id: id, action: "cancel", by: by, note: note})
+	note, err := CleanNote(note)
+	if err != nil {
+		return nil, err
+	}
+	r, err := q.Get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if err := r.Allows(ActionCancel, by); err != nil {
+		return nil, err
+	}
+	return q.transition(ctx, change{id: id, action: string(ActionCancel), by: by, note: note})
 }
 
-// AddNote adds a note to the request's history.
+// AddNote adds a note (required, up to MaxNote bytes) to the request's
+// history.
 func (q *Queue) AddNote(ctx context.Context, id, who, note string) (*Request, error) {
+	note, err := CleanRequiredNote(note)
+	if err != nil {
+		return nil, err
+	}
 	return q.transition(ctx, change{id: id, action: "note", who: who, note: note})
 }
 
@@ -799,7 +814,11 @@ func (q *Queue) Log(ctx context.Context, id, who, what string) (*Request, error)
 // CallPlaced records that by, holding the claim, rang the client: an
 // attempt, counted once even when the outcome is recorded afterwards.
 func (q *Queue) CallPlaced(ctx context.Context, id string, by Holder, note string) (*Request, error) {
-	return q.transition(ctx, change{id: id, action: "callplaced", what: "call placed", by: by, note: note})
+	note, err := CleanNote(note)
+	if err != nil {
+		return nil, err
+	}
+	return q.transition(ctx, change{id: id, action: string(ActionCallPlaced), by: by, note: note})
 }
 
 // SearchFinished returns up to limit done or cancelled requests, newest

@@ -209,10 +209,12 @@ func suiteTransitions(t *testing.T, rdb redis.UniversalClient, prefix string) {
 		return func(id string) (*callback.Request, error) { return q.Release(ctx, id, as(who)) }
 	}
 	complete := func(who string, o callback.Outcome, requeue bool) func(string) (*callback.Request, error) {
-		return func(id string) (*callback.Request, error) { return q.Complete(ctx, id, as(who), o, "note", requeue) }
+		return func(id string) (*callback.Request, error) {
+			return q.Complete(ctx, id, as(who), callback.Attempt{Outcome: o, Note: "note", Requeue: callback.RequeueIf(requeue)})
+		}
 	}
-	cancel := func(who string) func(string) (*callback.Request, error) {
-		return func(id string) (*callback.Request, error) { return q.Cancel(ctx, id, as(who), "duplicate") }
+	cancel := func(by callback.Holder) func(string) (*callback.Request, error) {
+		return func(id string) (*callback.Request, error) { return q.Cancel(ctx, id, by, "duplicate") }
 	}
 	tests := []struct {
 		name         string
@@ -249,13 +251,16 @@ func suiteTransitions(t *testing.T, rdb redis.UniversalClient, prefix string) {
 			{claim("ana"), nil, callback.StatusClaimed},
 			{complete("ana", callback.Outcome("maybe"), false), callback.ErrBadOutcome, ""},
 		}, 0},
-		{"cancel", []step{
-			{cancel("ana"), nil, callback.StatusCancelled},
+		{"an administrator cancels", []step{
+			{cancel(as("ana")), callback.ErrForbidden, ""},
+			{cancel(admin("boss")), nil, callback.StatusCancelled},
 			{claim("ana"), callback.ErrConflict, ""},
 		}, 0},
 		{"cancel someone else's claim", []step{
 			{claim("ana"), nil, callback.StatusClaimed},
-			{cancel("ben"), callback.ErrConflict, ""},
+			{cancel(as("ben")), callback.ErrForbidden, ""},
+			{cancel(admin("boss")), callback.ErrConflict, ""},
+			{cancel(as("ana")), nil, callback.StatusCancelled},
 		}, 0},
 	}
 	for i, tt := range tests {
@@ -403,7 +408,7 @@ func suiteRetentionDeletesOnlyFinishedRequests(t *testing.T, rdb redis.Universal
 	if _, err := q.Claim(ctx, done, as("ana")); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := q.Complete(ctx, done, as("ana"), callback.OutcomeReached, "", false); err != nil {
+	if _, err := q.Complete(ctx, done, as("ana"), callback.Attempt{Outcome: callback.OutcomeReached, Requeue: callback.RequeueNo}); err != nil {
 		t.Fatal(err)
 	}
 	c.Advance(29 * 24 * time.Hour)
@@ -449,12 +454,12 @@ func suiteCallPlacedCountsOneAttempt(t *testing.T, rdb redis.UniversalClient, pr
 		t.Fatalf("after a placed call: %+v, %v", r, err)
 	}
 	// The outcome of that call does not count it again; the next one does.
-	r, _ = q.Complete(ctx, id, as("ana"), callback.OutcomeNoAnswer, "", true)
+	r, _ = q.Complete(ctx, id, as("ana"), callback.Attempt{Outcome: callback.OutcomeNoAnswer, Requeue: callback.RequeueYes})
 	if r.Attempts != 1 {
 		t.Errorf("attempts after its outcome = %d, want 1", r.Attempts)
 	}
 	q.Claim(ctx, id, as("ana"))
-	r, _ = q.Complete(ctx, id, as("ana"), callback.OutcomeReached, "called from desk phone", false)
+	r, _ = q.Complete(ctx, id, as("ana"), callback.Attempt{Outcome: callback.OutcomeReached, Note: "called from desk phone", Requeue: callback.RequeueNo})
 	if r.Attempts != 2 {
 		t.Errorf("attempts after a second call = %d, want 2", r.Attempts)
 	}
@@ -477,7 +482,7 @@ func suiteSearchFinished(t *testing.T, rdb redis.UniversalClient, prefix string)
 		cp.CallbackNumber = n
 		id := create(t, q, cp)
 		q.Claim(ctx, id, as("ana"))
-		if _, err := q.Complete(ctx, id, as("ana"), callback.OutcomeReached, "", false); err != nil {
+		if _, err := q.Complete(ctx, id, as("ana"), callback.Attempt{Outcome: callback.OutcomeReached, Requeue: callback.RequeueNo}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -68,16 +68,16 @@ func TestRecordingsAreDeletedWhicheverWayARequestFinishes(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if _, err := q.Complete(ctx, done, as("ana"), callback.OutcomeReached, "", false); err != nil {
+	if _, err := q.Complete(ctx, done, as("ana"), callback.Attempt{Outcome: callback.OutcomeReached, Requeue: callback.RequeueNo}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := q.Complete(ctx, requeued, as("ana"), callback.OutcomeNoAnswer, "", true); err != nil {
+	if _, err := q.Complete(ctx, requeued, as("ana"), callback.Attempt{Outcome: callback.OutcomeNoAnswer, Requeue: callback.RequeueYes}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := q.Cancel(ctx, cancelled, as("ben"), "duplicate"); err != nil {
+	if _, err := q.Cancel(ctx, cancelled, admin("ben"), "duplicate"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := q.Cancel(ctx, purged, as("ben"), ""); err != nil {
+	if _, err := q.Cancel(ctx, purged, admin("ben"), ""); err != nil {
 		t.Fatal(err)
 	}
 	if n, err := rs.Client().ZCard(ctx, q.Key("recdel")).Result(); err != nil || n != 3 {
@@ -120,7 +120,7 @@ func TestRecordingsAreDeletedWhicheverWayARequestFinishes(t *testing.T) {
 	// the retention purge deletes it when deletion is on.
 	on = false
 	late := withMessage("CA5", "RE55555555555555555555555555555555")
-	if _, err := q.Cancel(ctx, late, as("ben"), ""); err != nil {
+	if _, err := q.Cancel(ctx, late, admin("ben"), ""); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := rec.DeleteRecordings(ctx); err != nil {

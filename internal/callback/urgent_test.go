@@ -76,7 +76,7 @@ func suiteUrgentFirst(t *testing.T, rdb redis.UniversalClient, prefix string) {
 	for _, back := range []func(id string) error{
 		func(id string) error { _, err := q.Release(ctx, id, as("ana")); return err },
 		func(id string) error {
-			_, err := q.Complete(ctx, id, as("ana"), callback.OutcomeNoAnswer, "", true)
+			_, err := q.Complete(ctx, id, as("ana"), callback.Attempt{Outcome: callback.OutcomeNoAnswer, Requeue: callback.RequeueYes})
 			return err
 		},
 	} {
@@ -93,7 +93,7 @@ func suiteUrgentFirst(t *testing.T, rdb redis.UniversalClient, prefix string) {
 			t.Errorf("after the claim ended: %v, want %v", got, want)
 		}
 	}
-	if _, err := q.Cancel(ctx, byMinute[6], as("ana"), "duplicate"); err != nil {
+	if _, err := q.Cancel(ctx, byMinute[6], admin("ana"), "duplicate"); err != nil {
 		t.Fatal(err)
 	}
 	want = slices.DeleteFunc(want, func(id string) bool { return id == byMinute[6] })

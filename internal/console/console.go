@@ -32,22 +32,6 @@ var templateFS embed.FS
 //go:embed static/*
 var staticFS embed.FS
 
-// Queue is what the console needs of the callback queue.
-type Queue interface {
-	List(ctx context.Context, status callback.Status, limit int, cursor string) ([]*callback.Request, string, error)
-	Get(ctx context.Context, id string) (*callback.Request, error)
-	Claim(ctx context.Context, id string, by callback.Holder) (*callback.Request, error)
-	Release(ctx context.Context, id string, by callback.Holder) (*callback.Request, error)
-	Complete(ctx context.Context, id string, by callback.Holder, outcome callback.Outcome, note string, requeue bool) (*callback.Request, error)
-	AddNote(ctx context.Context, id, who, note string) (*callback.Request, error)
-	Log(ctx context.Context, id, who, what string) (*callback.Request, error)
-	CallPlaced(ctx context.Context, id string, by callback.Holder, note string) (*callback.Request, error)
-	SearchFinished(ctx context.Context, last4 string, day time.Time, loc *time.Location, limit int) ([]*callback.Request, error)
-	Stats(ctx context.Context) (callback.Stats, error)
-}
-
-var _ Queue = (*callback.Queue)(nil)
-
 // Staff is what the console needs of the staff accounts.
 type Staff interface {
 	Authenticate(ctx context.Context, token string) (staff.Account, error)
@@ -70,7 +54,7 @@ type Twilio interface {
 // Deps are the console's dependencies. Twilio may be nil (no
 // TWILIO_ACCOUNT_SID): playback and call back then say they are not set up.
 type Deps struct {
-	Queue    Queue
+	Queue    callback.Desk
 	Staff    Staff
 	Sessions *Sessions
 	Line     func() *routing.Line

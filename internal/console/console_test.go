@@ -13,6 +13,7 @@ import (
 
 	"github.com/switchboard-clinic/switchboard/config"
 	"github.com/switchboard-clinic/switchboard/internal/callback"
+	"github.com/switchboard-clinic/switchboard/internal/duty"
 	"github.com/switchboard-clinic/switchboard/internal/testserver"
 )
 
@@ -501,7 +502,7 @@ func TestDutyPageMasksNumbers(t *testing.T) {
 	t.Parallel()
 	s := testserver.New(t, testserver.Options{})
 	ben := signIn(t, s, "ben", s.AddStaff("ben"))
-	if err := s.App.Duty.Set(t.Context(), "+14255550101", false, "+14255550101", "sms", time.Time{}); err != nil {
+	if err := s.App.Duty.Set(t.Context(), duty.Switch{Member: "+14255550101", On: false, By: "+14255550101", How: "sms"}); err != nil {
 		t.Fatal(err)
 	}
 	form := url.Values{"MessageSid": {"SM0123456789abcdef0123456789abcdef"}, "AccountSid": {testserver.AccountSID},

@@ -91,7 +91,7 @@ func (x *Console) SetMyDuty(c echo.Context) error {
 			Admin: "A member's phone goes on the account with: switchboard staff phone NAME NUMBER, and in a ring group of the configuration."}
 	}
 	on := c.FormValue("on") == "1"
-	if err := x.d.Duty.Set(ctx, acct.Phone, on, s.Name, "console", duty.SwitchUntil(x.d.Line(), acct.Phone, x.d.Now())); err != nil {
+	if err := x.d.Duty.Set(ctx, duty.Switch{Member: acct.Phone, On: on, By: s.Name, How: "console", Until: duty.SwitchUntil(x.d.Line(), acct.Phone, x.d.Now())}); err != nil {
 		return x.unavailable(c, err)
 	}
 	msg := "You are away: calls will not ring your phone."
@@ -220,7 +220,7 @@ func (x *Console) SetDuty(c echo.Context) error {
 			Text: "No ring group has that member. Nothing was changed.", BackHref: "/staff/duty", BackText: "Back to who is taking calls"}
 	}
 	on := c.FormValue("on") == "1"
-	if err := x.d.Duty.Set(ctx, member, on, s.Name, "admin", duty.SwitchUntil(x.d.Line(), member, x.d.Now())); err != nil {
+	if err := x.d.Duty.Set(ctx, duty.Switch{Member: member, On: on, By: s.Name, How: "admin", Until: duty.SwitchUntil(x.d.Line(), member, x.d.Now())}); err != nil {
 		return x.unavailable(c, err)
 	}
 	x.checkGap(c)

@@ -404,7 +404,8 @@ func (x *Console) RequestPage(c echo.Context) error {
 }
 
 // act runs a state change and then shows the request (or the queue), or
-// explains a conflict on the request's page with 409.
+// explains on the request's page what the queue refused: a conflict (409),
+// an input to fix (400) or a change not for this person (403).
 func (x *Console) act(c echo.Context, op func(id string, by callback.Holder) (*callback.Request, error), flash, next string) error {
 	s := session(c)
 	id := c.Param("id")
@@ -419,12 +420,18 @@ func (x *Console) act(c echo.Context, op func(id string, by callback.Holder) (*c
 			return x.unavailable(c, lerr)
 		}
 		return x.requestPage(c, http.StatusConflict, r, false, conflictText(conflict, s.Name))
-	case errors.Is(err, callback.ErrBadOutcome):
+	case errors.Is(err, callback.ErrInvalid), errors.Is(err, callback.ErrForbidden):
 		r, lerr := x.load(c)
+		if errors.Is(lerr, callback.ErrNotFound) {
+			return x.notFound(c)
+		}
 		if lerr != nil {
 			return x.unavailable(c, lerr)
 		}
-		return x.requestPage(c, http.StatusBadRequest, r, false, "Choose an outcome.")
+		if errors.Is(err, callback.ErrForbidden) {
+			return x.requestPage(c, http.StatusForbidden, r, false, sentence(err.Error())+" Nothing was changed.")
+		}
+		return x.requestPage(c, http.StatusBadRequest, r, false, invalidText(err))
 	case err != nil:
 		return x.unavailable(c, err)
 	}
@@ -435,6 +442,20 @@ func (x *Console) act(c echo.Context, op func(id string, by callback.Holder) (*c
 		next = "/staff/requests/" + id
 	}
 	return c.Redirect(http.StatusSeeOther, next)
+}
+
+// invalidText says on the request's form what to fix in what the queue
+// refused.
+func invalidText(err error) string {
+	switch {
+	case errors.Is(err, callback.ErrBadOutcome):
+		return "Choose an outcome."
+	case errors.Is(err, callback.ErrNoteRequired):
+		return "Write a note."
+	case errors.Is(err, callback.ErrNoteTooLong):
+		return fmt.Sprintf("The note is longer than %d bytes: shorten it and try again. Nothing was changed.", callback.MaxNote)
+	}
+	return sentence(err.Error()) + " Nothing was changed."
 }
 
 func conflictText(e *callback.ConflictError, viewer string) string {
@@ -464,41 +485,29 @@ func (x *Console) Release(c echo.Context) error {
 		"Released: the request is back in the queue.", "/staff/")
 }
 
-// Complete answers POST /staff/requests/:id/complete.
+// Complete answers POST /staff/requests/:id/complete. The form's requeue
+// is "yes", "no" or absent (the outcome decides).
 func (x *Console) Complete(c echo.Context) error {
 	ctx, cancel := x.ctx(c)
 	defer cancel()
-	outcome := callback.Outcome(c.FormValue("outcome"))
-	note := strings.TrimSpace(c.FormValue("note"))
-	if len(note) > 2000 {
-		note = note[:2000]
-	}
-	requeue := outcome.RequeuesByDefault()
+	at := callback.Attempt{Outcome: callback.Outcome(c.FormValue("outcome")), Note: c.FormValue("note")}
 	if v := c.FormValue("requeue"); v != "" {
-		requeue = v == "yes"
+		at.Requeue = callback.RequeueIf(v == "yes")
 	}
 	// A finished request's recording is deleted at Twilio by the queue's
 	// upkeep (callback.Recorder.DeleteRecordings), whichever way it
 	// finished.
 	return x.act(c, func(id string, by callback.Holder) (*callback.Request, error) {
-		return x.d.Queue.Complete(ctx, id, by, outcome, note, requeue)
-	}, "Recorded: "+outcomeWords(outcome)+".", "/staff/")
+		return x.d.Queue.Complete(ctx, id, by, at)
+	}, "Recorded: "+outcomeWords(at.Outcome)+".", "/staff/")
 }
 
 // Note answers POST /staff/requests/:id/note.
 func (x *Console) Note(c echo.Context) error {
 	ctx, cancel := x.ctx(c)
 	defer cancel()
-	note := strings.TrimSpace(c.FormValue("note"))
-	if note == "" || len(note) > 2000 {
-		r, err := x.load(c)
-		if err != nil {
-			return x.unavailable(c, err)
-		}
-		return x.requestPage(c, http.StatusBadRequest, r, false, "Write a note of up to 2000 characters.")
-	}
 	return x.act(c, func(id string, by callback.Holder) (*callback.Request, error) {
-		return x.d.Queue.AddNote(ctx, id, by.Name, note)
+		return x.d.Queue.AddNote(ctx, id, by.Name, c.FormValue("note"))
 	}, "Note added.", "")
 }
 
@@ -679,6 +688,9 @@ func funcs(loc func() *time.Location) template.FuncMap {
 			return t.In(loc()).Format(stamp)
 		},
 		"outcome": outcomeWords,
+		// maxNote is the note limit for the forms' maxlength (characters
+		// there, bytes in the queue, which says so when it refuses).
+		"maxNote": func() int { return callback.MaxNote },
 		"status":  statusWords,
 		"what":    historyWords,
 		"consent": func(s callback.Consent) string {

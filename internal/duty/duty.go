@@ -92,27 +92,38 @@ type stored struct {
 	How   string `json:"how"`
 }
 
-// Set records a member's switch and logs it. until is zero, or when the
-// switch stops counting.
-func (r *Roster) Set(ctx context.Context, member string, on bool, who, how string, until time.Time) error {
+// Switch is one change of a member's switch: who turned it on or off, how,
+// and until when it counts.
+type Switch struct {
+	Member string // the member's address (a phone number)
+	On     bool   // taking calls
+	By     string // the staff account that switched, or the member's phone for SMS
+	How    string // "console", "sms" or "admin"
+	// Until is when the switch stops counting (see SwitchUntil); zero:
+	// until changed.
+	Until time.Time
+}
+
+// Set records a member's switch and logs it.
+func (r *Roster) Set(ctx context.Context, sw Switch) error {
 	now := r.now()
-	s := stored{On: on, At: now.UnixMilli(), Who: who, How: how}
-	if !until.IsZero() {
-		s.Until = until.UnixMilli()
+	s := stored{On: sw.On, At: now.UnixMilli(), Who: sw.By, How: sw.How}
+	if !sw.Until.IsZero() {
+		s.Until = sw.Until.UnixMilli()
 	}
 	state, _ := json.Marshal(s)
-	entry, _ := json.Marshal(Change{At: now, Member: member, On: on, Who: who, How: how, ID: rand.Text()})
+	entry, _ := json.Marshal(Change{At: now, Member: sw.Member, On: sw.On, Who: sw.By, How: sw.How, ID: rand.Text()})
 	pipe := r.rdb.TxPipeline()
-	pipe.HSet(ctx, r.prefix+"state", member, state)
+	pipe.HSet(ctx, r.prefix+"state", sw.Member, state)
 	pipe.Incr(ctx, r.prefix+"version") // see Watch.Check
 	pipe.ZAdd(ctx, r.prefix+"log", redis.Z{Score: float64(now.UnixMilli()), Member: entry})
 	pipe.ZRemRangeByScore(ctx, r.prefix+"log", "-inf", "("+strconv.FormatInt(now.Add(-KeepLog).UnixMilli(), 10))
 	if _, err := pipe.Exec(ctx); err != nil {
-		return fmt.Errorf("set duty of %s: %w", member, err)
+		return fmt.Errorf("set duty of %s: %w", sw.Member, err)
 	}
 	r.mu.Lock()
 	if r.cached != nil {
-		r.cached[member] = s.state()
+		r.cached[sw.Member] = s.state()
 	}
 	r.mu.Unlock()
 	return nil
@@ -130,10 +141,11 @@ func (s stored) state() State {
 }
 
 // States returns every member's switch (members who never switched have
-// none), from a cache at most a couple of seconds old.
+// none), from a cache at most a couple of seconds old by the roster's
+// clock (a clock that went back reads again).
 func (r *Roster) States(ctx context.Context) (map[string]State, error) {
 	r.mu.Lock()
-	if r.cached != nil && time.Since(r.cachedAt) < r.ttl {
+	if age := r.now().Sub(r.cachedAt); r.cached != nil && age >= 0 && age < r.ttl {
 		out := copyStates(r.cached)
 		r.mu.Unlock()
 		return out, nil
@@ -145,7 +157,7 @@ func (r *Roster) States(ctx context.Context) (map[string]State, error) {
 	}
 	states := decodeStates(raw)
 	r.mu.Lock()
-	r.cached, r.cachedAt = states, time.Now()
+	r.cached, r.cachedAt = states, r.now()
 	r.mu.Unlock()
 	return copyStates(states), nil
 }
@@ -229,7 +241,7 @@ func SwitchUntil(line *routing.Line, member string, now time.Time) time.Time {
 // memory.
 func (r *Roster) Filter(ctx context.Context, g routing.Group, now time.Time) (routing.Group, error) {
 	r.mu.Lock()
-	if r.cached != nil && time.Since(r.cachedAt) < r.ttl {
+	if age := r.now().Sub(r.cachedAt); r.cached != nil && age >= 0 && age < r.ttl {
 		out := filter(g, r.cached, now)
 		r.mu.Unlock()
 		return out, nil

@@ -76,7 +76,7 @@ func TestRosterSwitchesHoursAndLog(t *testing.T) {
 
 	// Ben switches away by text; ana switches on outside her hours, which
 	// lasts until her next duty-hours boundary.
-	if err := r.Set(ctx, ben, false, "ben", "sms", duty.SwitchUntil(line, ben, now)); err != nil {
+	if err := r.Set(ctx, duty.Switch{Member: ben, On: false, By: "ben", How: "sms", Until: duty.SwitchUntil(line, ben, now)}); err != nil {
 		t.Fatal(err)
 	}
 	now = monday13
@@ -84,7 +84,7 @@ func TestRosterSwitchesHoursAndLog(t *testing.T) {
 	if want := time.Date(2026, 12, 7, 8, 0, 0, 0, loc); !until.Equal(want) {
 		t.Errorf("ana's switch lasts until %v, want her next shift %v", until, want)
 	}
-	if err := r.Set(ctx, ana, true, "admin", "admin", until); err != nil {
+	if err := r.Set(ctx, duty.Switch{Member: ana, On: true, By: "admin", How: "admin", Until: until}); err != nil {
 		t.Fatal(err)
 	}
 	states, err = r.States(ctx)
@@ -118,7 +118,7 @@ func TestRosterSharedAcrossInstancesAndOutage(t *testing.T) {
 	g := line.Groups["scheduling"]
 	a, _ := duty.New(rs.Client(), "t:", time.Now)
 	b, _ := duty.New(rs.Client(), "t:", time.Now)
-	if err := a.Set(t.Context(), ben, false, "ben", "console", time.Time{}); err != nil {
+	if err := a.Set(t.Context(), duty.Switch{Member: ben, On: false, By: "ben", How: "console"}); err != nil {
 		t.Fatal(err)
 	}
 	got, err := b.Filter(t.Context(), g, time.Date(2026, 11, 30, 18, 0, 0, 0, time.UTC))
@@ -159,7 +159,7 @@ func TestEveryChangeIsLogged(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i := 0; i < 3; i++ {
-		if err := r.Set(t.Context(), ben, false, "ben", "sms", time.Time{}); err != nil {
+		if err := r.Set(t.Context(), duty.Switch{Member: ben, On: false, By: "ben", How: "sms"}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -134,7 +134,7 @@ func (s *SMS) Handle(c echo.Context) error {
 			who = name
 		}
 	}
-	if err := s.Roster.Set(ctx, from, on, who, "sms", SwitchUntil(line, from, s.Now())); err != nil {
+	if err := s.Roster.Set(ctx, Switch{Member: from, On: on, By: who, How: "sms", Until: SwitchUntil(line, from, s.Now())}); err != nil {
 		s.Log.Error("duty change by text not saved", slog.String("error", err.Error()))
 		return reply(c, "Sorry, your status could not be changed just now. Please try again in a minute, or use the staff console.")
 	}

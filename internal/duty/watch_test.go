@@ -103,7 +103,7 @@ func TestAdminsAreTextedOnceWhenAGapStarts(t *testing.T) {
 		}
 	}
 	check(r.a, 0, "everyone taking calls")
-	if err := r.ra.Set(ctx, ben, false, "ben", "console", time.Time{}); err != nil {
+	if err := r.ra.Set(ctx, duty.Switch{Member: ben, On: false, By: "ben", How: "console"}); err != nil {
 		t.Fatal(err)
 	}
 	check(r.a, 0, "ben away, ana on her duty hours")
@@ -135,11 +135,11 @@ func TestAdminsAreTextedOnceWhenAGapStarts(t *testing.T) {
 		t.Errorf("cover = %+v, want scheduling uncovered", cover)
 	}
 
-	if err := r.ra.Set(ctx, ben, true, "ben", "sms", time.Time{}); err != nil {
+	if err := r.ra.Set(ctx, duty.Switch{Member: ben, On: true, By: "ben", How: "sms"}); err != nil {
 		t.Fatal(err)
 	}
 	check(r.b, 0, "ben back: the gap ends")
-	if err := r.ra.Set(ctx, ben, false, "ben", "sms", time.Time{}); err != nil {
+	if err := r.ra.Set(ctx, duty.Switch{Member: ben, On: false, By: "ben", How: "sms"}); err != nil {
 		t.Fatal(err)
 	}
 	check(r.b, 1, "ben away again: a new gap")
@@ -173,7 +173,7 @@ func TestAGapWithoutTwilioIsOnlyLogged(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := ro.Set(t.Context(), ben, false, "ben", "console", time.Time{}); err != nil {
+	if err := ro.Set(t.Context(), duty.Switch{Member: ben, On: false, By: "ben", How: "console"}); err != nil {
 		t.Fatal(err)
 	}
 	got, err := w.Check(t.Context())
