@@ -555,3 +555,24 @@ func TestStoreOnACluster(t *testing.T) {
 		})
 	}
 }
+
+// TestCancelScriptHoldsTheRule: the transition script applies Request.Allows
+// itself, so a staff member whose claim expired between Cancel's check and
+// the script cannot cancel the now pending request; an administrator can.
+func TestCancelScriptHoldsTheRule(t *testing.T) {
+	t.Parallel()
+	rs := redistest.Start(t)
+	c := newClock()
+	q := newQueue(t, rs.Client(), "t:", c)
+	id := create(t, q, capture("CA1", c.Now()))
+	ana := callback.Holder{ID: "a1", Name: "ana", Created: c.Now().Add(-time.Hour)}
+	var conflict *callback.ConflictError
+	if _, err := callback.CancelUnchecked(q, id, ana); !errors.As(err, &conflict) {
+		t.Fatalf("a staff member cancelled a pending request they do not hold: %v", err)
+	}
+	admin := callback.Holder{ID: "b1", Name: "ben", Created: c.Now().Add(-time.Hour), Admin: true}
+	r, err := callback.CancelUnchecked(q, id, admin)
+	if err != nil || r.Status != callback.StatusCancelled {
+		t.Fatalf("an administrator's cancel = %v, %v", r, err)
+	}
+}

@@ -185,7 +185,9 @@ elseif action == 'complete' then
   redis.call('HSET', rk, 'out', ARGV[7], 'cpl', '')
   if ARGV[8] == '1' then new = toPending() else new = toFinished('done') end
 elseif action == 'cancel' then
-  if not (st == 'pending' or holds()) then return conflict() end
+  -- Request.Allows, atomically: the holder, or an administrator while it
+  -- is pending (a claim that expired since the check is not the caller's).
+  if not (holds() or (st == 'pending' and ARGV[12] == '1')) then return conflict() end
   new = toFinished('cancelled')
 elseif action == 'note' then
   new = st
