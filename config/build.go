@@ -82,24 +82,24 @@ func (b *builder) addf(path, format string, args ...any) {
 func (f File) build() (*routing.Line, []Problem) {
 	b := &builder{}
 	l := &routing.Line{
-		Practice: strings.TrimSpace(f.Practice),
-		Voice:    f.Voice,
-		Language: f.Language,
-		Groups:   map[string]routing.Group{},
-		Info:     map[string]routing.Info{},
+		Practice:    strings.TrimSpace(f.Practice),
+		Voice:       f.Voice,
+		LanguageTag: f.Language,
+		Groups:      map[string]routing.Group{},
+		Info:        map[string]routing.Info{},
 	}
 	if l.Practice == "" {
 		b.addf("practice", "the practice name is required (the greeting says it)")
 	}
-	if l.Language == "" {
-		l.Language = "en-US"
-	} else if !languageTag.MatchString(l.Language) {
-		b.addf("language", "%q is not a language tag such as en-US", l.Language)
+	if l.LanguageTag == "" {
+		l.LanguageTag = "en-US"
+	} else if !languageTag.MatchString(l.LanguageTag) {
+		b.addf("language", "%q is not a language tag such as en-US", l.LanguageTag)
 	}
 	if l.Voice == "" {
 		l.Voice = defaultVoice
 	}
-	b.voice("voice", l.Voice, l.Language, f.AcceptNonHIPAAVoices)
+	b.voice("voice", l.Voice, l.LanguageTag, f.AcceptNonHIPAAVoices)
 	if f.MainNumber == "" {
 		b.addf("mainNumber", "the main line number is required")
 	} else if n, ok := phone.E164(f.MainNumber); !ok {
@@ -119,8 +119,8 @@ func (f File) build() (*routing.Line, []Problem) {
 	b.loc = loc
 	b.hours(f.Hours, &l.Schedule)
 	b.holidays(f.Holidays, &l.Schedule)
-	l.Lang = routing.LanguageCode(l.Language)
-	l.Prompts = b.prompts(f.Prompts, l.Lang, l.Practice)
+	l.LanguageCode = routing.LanguageCode(l.LanguageTag)
+	l.Prompts = b.prompts(f.Prompts, l.LanguageCode, l.Practice)
 
 	l.MaxTries = b.within("retries.maxTries", f.Retries.MaxTries, defaultMaxTries, 1, 10, "")
 	l.GatherSeconds = b.within("retries.gatherSeconds", f.Retries.GatherSeconds, defaultGatherSecs, 1, 15, "")
@@ -172,13 +172,13 @@ func (f File) build() (*routing.Line, []Problem) {
 	b.shadowing(l)
 	l.Callback = b.callback(f.Callback)
 	l.OwnNumbers = ownNumbers(l)
-	builtin, known := routing.BuiltinIn(l.Lang)
-	l.LangName = l.Lang
+	builtin, known := routing.BuiltinIn(l.LanguageCode)
+	l.LanguageName = l.LanguageCode
 	if known {
-		l.LangName = builtin.Name
+		l.LanguageName = builtin.Name
 	}
-	l.Answers = routing.AnswersIn(l.Lang)
-	l.Distress = b.distress("crisis", routing.DistressIn(l.Lang), f.Crisis.DistressWords)
+	l.Answers = routing.AnswersIn(l.LanguageCode)
+	l.Distress = b.distress("crisis", routing.DistressIn(l.LanguageCode), f.Crisis.DistressWords)
 	l.Crisis = b.crisis(f.Crisis, l)
 	b.languages(f, l)
 	b.missedText(f, l)
@@ -220,7 +220,7 @@ func (b *builder) missedText(f File, l *routing.Line) {
 		}
 		m.Texts[code] = text
 	}
-	fill("callback.missedCallText.text", f.Callback.MissedCallText.Text, l.Lang)
+	fill("callback.missedCallText.text", f.Callback.MissedCallText.Text, l.LanguageCode)
 	for _, lang := range l.Languages {
 		fill("languages."+lang.Code+".missedCallText", f.Languages[lang.Code].MissedCallText, lang.Code)
 	}

@@ -378,8 +378,8 @@ func TestSpanishView(t *testing.T) {
 		t.Fatal(err)
 	}
 	es := line.In("es")
-	if es == line || es.Lang != "es" || es.Language != "es-US" || es.Voice != "Polly.Lupe-Neural" || es.Version != line.Version {
-		t.Fatalf("Spanish view: lang %q language %q voice %q version %q", es.Lang, es.Language, es.Voice, es.Version)
+	if es == line || es.LanguageCode != "es" || es.LanguageTag != "es-US" || es.Voice != "Polly.Lupe-Neural" || es.Version != line.Version {
+		t.Fatalf("Spanish view: lang %q language %q voice %q version %q", es.LanguageCode, es.LanguageTag, es.Voice, es.Version)
 	}
 	if line.In("fr") != line || es.In("en") != line || es.Staff() != line {
 		t.Error("In and Staff do not lead back to the English line")

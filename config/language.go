@@ -82,8 +82,8 @@ func (b *builder) languages(f File, l *routing.Line) {
 			b.addf(path, "%q is not a two-letter language code such as es", code)
 			continue
 		}
-		if code == l.Lang {
-			b.addf(path, "%s is the line's own language (language: %s)", code, l.Language)
+		if code == l.LanguageCode {
+			b.addf(path, "%s is the line's own language (language: %s)", code, l.LanguageTag)
 			continue
 		}
 		lang := routing.Language{Code: code, Name: strings.TrimSpace(lf.Name), Key: strings.TrimSpace(lf.Key), Phrases: lf.Say,
@@ -122,8 +122,8 @@ func (b *builder) languages(f File, l *routing.Line) {
 		} else {
 			b.voice(path+".voice", view.Voice, lf.Language, f.AcceptNonHIPAAVoices)
 		}
-		view.Language = lf.Language
-		if !languageTag.MatchString(view.Language) || routing.LanguageCode(view.Language) != code {
+		view.LanguageTag = lf.Language
+		if !languageTag.MatchString(view.LanguageTag) || routing.LanguageCode(view.LanguageTag) != code {
 			b.addf(path+".language", "%q is not a %s language tag such as %s-US", lf.Language, code, code)
 		}
 		view.Prompts = b.viewPrompts(path+".prompts", code, lf.Prompts, l)
@@ -192,7 +192,7 @@ func (b *builder) languages(f File, l *routing.Line) {
 		if strings.TrimSpace(f.Crisis.RingGroup) == "" {
 			view.Crisis.RingGroup = view.Fallback
 		}
-		view.LangName = lang.Name
+		view.LanguageName = lang.Name
 		l.AddLanguage(lang, &view)
 	}
 }

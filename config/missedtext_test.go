@@ -46,10 +46,10 @@ func TestMissedCallText(t *testing.T) {
 			if m.Enabled != tt.enabled {
 				t.Errorf("enabled: got %v, want %v", m.Enabled, tt.enabled)
 			}
-			if tt.en != "" && m.In("en", l.Lang) != tt.en {
-				t.Errorf("en: got %q, want %q", m.In("en", l.Lang), tt.en)
+			if tt.en != "" && m.In("en", l.LanguageCode) != tt.en {
+				t.Errorf("en: got %q, want %q", m.In("en", l.LanguageCode), tt.en)
 			}
-			if got := l.In("es").Callback.MissedText.In("es", l.Lang); got != tt.es {
+			if got := l.In("es").Callback.MissedText.In("es", l.LanguageCode); got != tt.es {
 				t.Errorf("es: got %q, want %q", got, tt.es)
 			}
 		})

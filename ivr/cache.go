@@ -134,7 +134,7 @@ func (m *cache) pageWith(c Call, id pageID, value string, build func(slot string
 func keyOf(c Call, id pageID) pageKey {
 	k := pageKey{pageID: id, open: c.Open, progress: c.Progress}
 	if c.Line != nil {
-		k.version, k.lang = c.Line.Version, c.Line.Lang
+		k.version, k.lang = c.Line.Version, c.Line.LanguageCode
 	}
 	return k
 }

@@ -19,7 +19,7 @@ func TestCachePageIsBuiltOncePerKey(t *testing.T) {
 		builds++
 		return []twiml.Element{&twiml.VoiceSay{Message: "hello"}, &twiml.VoiceHangup{}}
 	}
-	line := &routing.Line{Version: "v1", Lang: "en"}
+	line := &routing.Line{Version: "v1", LanguageCode: "en"}
 	open := Call{Line: line, Open: true}
 	first := m.page(open, pageID{step: "menu"}, build)
 	again := m.page(open, pageID{step: "menu"}, build)
@@ -43,11 +43,11 @@ func TestCachePageIsBuiltOncePerKey(t *testing.T) {
 	closed := open
 	closed.Open = false
 	es := open
-	es.Line = &routing.Line{Version: "v1", Lang: "es"}
+	es.Line = &routing.Line{Version: "v1", LanguageCode: "es"}
 	rung := open
 	rung.Progress.Rings = 1
 	v2 := open
-	v2.Line = &routing.Line{Version: "v2", Lang: "en"}
+	v2.Line = &routing.Line{Version: "v2", LanguageCode: "en"}
 	for name, k := range map[string]struct {
 		c  Call
 		id pageID
@@ -138,7 +138,7 @@ func TestCacheNumbersAreParsedAsPhoneParsesThem(t *testing.T) {
 // the cache, and a ring page with the caller ID filled.
 func BenchmarkCachedPage(b *testing.B) {
 	m := newCache(true)
-	c := Call{Line: &routing.Line{Version: "v1", Lang: "en"}, Open: true}
+	c := Call{Line: &routing.Line{Version: "v1", LanguageCode: "en"}, Open: true}
 	els := []twiml.Element{&twiml.VoiceSay{Message: "hello"}, &twiml.VoiceHangup{}}
 	b.Run("page", func(b *testing.B) {
 		b.ReportAllocs()

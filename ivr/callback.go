@@ -103,7 +103,7 @@ func answer(c Call) string {
 // built without configuration gets its language's built-in ones).
 func answers(l *routing.Line) routing.Answers {
 	if len(l.Answers.Yes) == 0 {
-		return routing.AnswersIn(l.Lang)
+		return routing.AnswersIn(l.LanguageCode)
 	}
 	return l.Answers
 }
@@ -356,7 +356,7 @@ func (k *capture) Confirm(ctx context.Context, c Call) (Reply, error) {
 // caller who hangs up during the rest of the flow is still called back.
 func (k *capture) create(ctx context.Context, c Call, caller, number string, reason callback.Reason) (Reply, error) {
 	err := k.rec.Capture(context.WithoutCancel(ctx), callback.Capture{
-		CallSID: c.Sid, CallerNumber: caller, CallbackNumber: number, Reason: reason, Language: c.Line.Lang, At: c.Now,
+		CallSID: c.Sid, CallerNumber: caller, CallbackNumber: number, Reason: reason, Language: c.Line.LanguageCode, At: c.Now,
 	})
 	if err != nil {
 		k.f.log.Error("callback request could not be saved anywhere", slog.String("call_sid", c.Sid), slog.String("error", err.Error()))
@@ -534,7 +534,7 @@ func (k *capture) when(c Call) string {
 	if !ok {
 		return p.WhenUnknown
 	}
-	return routing.Fill(p.WhenOpens, "opening", routing.SpokenOpening(c.Now, next, sched.Location, l.Lang))
+	return routing.Fill(p.WhenOpens, "opening", routing.SpokenOpening(c.Now, next, sched.Location, l.LanguageCode))
 }
 
 // Transcript takes Twilio's transcription callback.

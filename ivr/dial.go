@@ -40,8 +40,8 @@ func (f *Flow) ringExcept(ctx context.Context, c Call, group string, s int, skip
 	}
 	// A call in another language than the staff's rings the group's
 	// speakers of it first, once; the next ring is the rest of the group.
-	if s == 0 && c.Line.Lang != c.Line.Staff().Lang && !c.Progress.SpeakersFirst && !c.Progress.Crisis {
-		if speakers, ok := g.SpeakersOf(c.Line.Lang); ok {
+	if s == 0 && c.Line.LanguageCode != c.Line.Staff().LanguageCode && !c.Progress.SpeakersFirst && !c.Progress.Crisis {
+		if speakers, ok := g.SpeakersOf(c.Line.LanguageCode); ok {
 			g, c.Progress.SpeakersFirst = speakers, true
 		}
 	}
@@ -182,7 +182,7 @@ func (f *Flow) RingResult(ctx context.Context, c Call) (Reply, error) {
 		// The speakers of the caller's language did not take it: the rest
 		// of the group, once.
 		if g, ok := l.Groups[group]; ok {
-			speakers, _ := g.SpeakersOf(l.Lang)
+			speakers, _ := g.SpeakersOf(l.LanguageCode)
 			skip := map[string]bool{}
 			for _, m := range speakers.Members {
 				skip[legAddress(m)] = true
@@ -245,7 +245,7 @@ func (f *Flow) whisperText(c Call) string {
 	// The caller's language first: the scheduler must know at once
 	// whether they can take the call.
 	var parts []string
-	if lang, ok := l.LanguageOf(c.Line.Lang); ok && lang.CallerNote != "" {
+	if lang, ok := l.LanguageOf(c.Line.LanguageCode); ok && lang.CallerNote != "" {
 		parts = append(parts, lang.CallerNote)
 	}
 	if c.Progress.Crisis && l.Prompts.WhisperUrgent != "" {

@@ -90,7 +90,7 @@ func closedNotice(c Call) string {
 		notice = routing.Fill(p.ClosedFor, "holiday", cl.Name)
 	}
 	if next, ok := l.Schedule.NextOpen(c.Now); ok {
-		notice += " " + routing.Fill(p.Reopens, "opening", routing.SpokenOpening(c.Now, next, l.Schedule.Location, l.Lang))
+		notice += " " + routing.Fill(p.Reopens, "opening", routing.SpokenOpening(c.Now, next, l.Schedule.Location, l.LanguageCode))
 	}
 	return notice
 }

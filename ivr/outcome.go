@@ -63,7 +63,7 @@ func (f *Flow) mark(c Call, m calls.Mark) {
 		return
 	}
 	if c.Line != nil {
-		m.Lang = c.Line.Lang
+		m.Lang = c.Line.LanguageCode
 	}
 	f.tracks.Mark(c.Sid, m)
 }
@@ -253,7 +253,7 @@ func (f *Flow) callEnded(ctx context.Context, sid string, end callEnd, rec calls
 	line := f.line("")
 	lang := rec.Lang
 	if lang == "" {
-		lang = line.Lang
+		lang = line.LanguageCode
 	}
 	stage := rec.Stage
 	if stage == "" {
@@ -304,7 +304,7 @@ func (f *Flow) textMissed(line *routing.Line, sid, number, key, lang string, at 
 	if f.texts == nil || !mt.Enabled || phone.Premium(number) {
 		return
 	}
-	body := mt.In(lang, line.Lang)
+	body := mt.In(lang, line.LanguageCode)
 	if body == "" {
 		return
 	}

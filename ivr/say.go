@@ -13,7 +13,7 @@ import (
 // that reads SSML, and are dropped (their words kept) for one that does not;
 // everything else is text, escaped.
 func say(l *routing.Line, text string) *twiml.VoiceSay {
-	s := &twiml.VoiceSay{Message: text, Voice: l.Voice, Language: l.Language}
+	s := &twiml.VoiceSay{Message: text, Voice: l.Voice, Language: l.LanguageTag}
 	if !strings.Contains(text, "<") {
 		return s
 	}
@@ -94,7 +94,7 @@ func gather(l *routing.Line, q question) *twiml.VoiceGather {
 		g.FinishOnKey = "#"
 	}
 	if q.speech {
-		g.Input, g.SpeechTimeout, g.SpeechModel, g.Language, g.Hints = "dtmf speech", speechPause, speechModel, l.Language, q.hints
+		g.Input, g.SpeechTimeout, g.SpeechModel, g.Language, g.Hints = "dtmf speech", speechPause, speechModel, l.LanguageTag, q.hints
 	}
 	if !q.fallThrough {
 		g.ActionOnEmptyResult = "true"

@@ -49,7 +49,7 @@ func (d Distress) With(more Distress) Distress {
 // its language for a line built without configuration.
 func (l *Line) distress() Distress {
 	if len(l.Distress.Crisis) == 0 {
-		return DistressIn(l.Lang)
+		return DistressIn(l.LanguageCode)
 	}
 	return l.Distress
 }

@@ -8,9 +8,9 @@ import (
 
 func TestDistress(t *testing.T) {
 	t.Parallel()
-	en := &routing.Line{Lang: "en"}
-	es := &routing.Line{Lang: "es"}
-	configured := &routing.Line{Lang: "en", Distress: routing.DistressIn("en").With(routing.Distress{Crisis: []string{"can't go on"}})}
+	en := &routing.Line{LanguageCode: "en"}
+	es := &routing.Line{LanguageCode: "es"}
+	configured := &routing.Line{LanguageCode: "en", Distress: routing.DistressIn("en").With(routing.Distress{Crisis: []string{"can't go on"}})}
 	tests := []struct {
 		name                    string
 		line                    *routing.Line

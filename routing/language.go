@@ -38,7 +38,7 @@ func (l *Line) In(code string) *Line {
 	if v, ok := l.views[code]; ok {
 		return v
 	}
-	if l.staff != nil && code == l.staff.Lang {
+	if l.staff != nil && code == l.staff.LanguageCode {
 		return l.staff
 	}
 	return l
@@ -60,7 +60,7 @@ func (l *Line) AddLanguage(lang Language, view *Line) {
 	if l.views == nil {
 		l.views = map[string]*Line{}
 	}
-	view.Lang = lang.Code
+	view.LanguageCode = lang.Code
 	view.staff = l
 	view.views = nil
 	view.Languages = nil
@@ -77,7 +77,7 @@ func (l *Line) LanguageOf(code string) (Language, bool) {
 			return lang, true
 		}
 	}
-	return Language{Code: l.Staff().Lang}, code == l.Staff().Lang
+	return Language{Code: l.Staff().LanguageCode}, code == l.Staff().LanguageCode
 }
 
 // LanguageChosen reports whether a main-menu answer (a key, or speech)

@@ -77,13 +77,14 @@ type Line struct {
 	Practice   string
 	MainNumber string // E.164
 	Voice      string
-	Language   string
-	Schedule   Schedule
-	Prompts    Prompts
-	Menu       []Option
-	Extensions []Extension
-	Groups     map[string]Group
-	Info       map[string]Info
+	// LanguageTag is the BCP 47 tag Say and Gather are given ("en-US").
+	LanguageTag string
+	Schedule    Schedule
+	Prompts     Prompts
+	Menu        []Option
+	Extensions  []Extension
+	Groups      map[string]Group
+	Info        map[string]Info
 	// MaxTries is how many invalid or empty answers a caller may give before
 	// the call is routed on (to Fallback when open, to a callback when closed).
 	MaxTries int
@@ -98,15 +99,15 @@ type Line struct {
 	// members, SMS recipients): never a callback number.
 	OwnNumbers []string
 
-	// Lang is the two-letter code of the language this line speaks ("en"),
-	// and LangName its name for staff ("English").
-	Lang     string
-	LangName string
+	// LanguageCode is the two-letter code of the language this line speaks
+	// ("en"), and LanguageName its name for staff ("English").
+	LanguageCode string
+	LanguageName string
 	// Languages are the other languages callers may choose (see In).
 	Languages []Language
-	// Answers are the yes, no and back words of Lang.
+	// Answers are the yes, no and back words of LanguageCode.
 	Answers Answers
-	// Distress are the crisis, plea and therapist phrases of Lang: the
+	// Distress are the crisis, plea and therapist phrases of LanguageCode: the
 	// built-in ones and the configuration's own.
 	Distress Distress
 	// Crisis says where a caller in crisis is put through.

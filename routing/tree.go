@@ -52,7 +52,7 @@ func (l *Line) WriteTree(w io.Writer) {
 	for _, lang := range l.Languages {
 		v := l.In(lang.Code)
 		fmt.Fprintf(w, "\nIn %s (press %s at any main menu%s; voice %s, %s; schedulers hear %q first):\n",
-			lang.Name, lang.Key, sayList(lang.Phrases), v.Voice, v.Language, lang.CallerNote)
+			lang.Name, lang.Key, sayList(lang.Phrases), v.Voice, v.LanguageTag, lang.CallerNote)
 		fmt.Fprintf(w, "  offered at the start of the call: %q\n", lang.Offer)
 		fmt.Fprintln(w, "  Main menu:")
 		v.writeOptions(w, v.Menu, "    ", map[string]bool{})

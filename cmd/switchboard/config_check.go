@@ -109,7 +109,7 @@ func walkConfig(path string, line *routing.Line, start time.Time, stdout io.Writ
 	walks := []walk{{heading: "What a caller hears", view: line, froms: []string{"+12065550100", "anonymous"},
 		errs:     line.PromptIn(func(p routing.Prompts) string { return p.Apology }),
 		byes:     line.PromptIn(func(p routing.Prompts) string { return p.Crisis }),
-		refusals: allRefusals, distress: []string{distressSentence(line.Lang)},
+		refusals: allRefusals, distress: []string{distressSentence(line.LanguageCode)},
 		where: func(from string) string { return "from " + from }}}
 	before := 0
 	for _, lang := range line.Languages {
@@ -131,7 +131,7 @@ func walkConfig(path string, line *routing.Line, start time.Time, stdout io.Writ
 				if err != nil {
 					return err
 				}
-				x := &simulate.Explorer{MaxSteps: 60000, WordsPerMinute: wordsPerMinute(w.view.Lang), Transport: transport, VoiceURL: voice + w.query, From: from, To: to, Keys: keys,
+				x := &simulate.Explorer{MaxSteps: 60000, WordsPerMinute: wordsPerMinute(w.view.LanguageCode), Transport: transport, VoiceURL: voice + w.query, From: from, To: to, Keys: keys,
 					WrongKey: wrong, ErrorTexts: w.errs, FarewellTexts: w.byes,
 					Crisis: w.distress, CrisisTexts: w.byes, RefusalTexts: w.refusals}
 				rep, err := x.Explore(context.Background())
@@ -195,10 +195,10 @@ func infoLengths(w io.Writer, view *routing.Line) []string {
 		if msg.Say == "" {
 			continue
 		}
-		secs := secondsIn(simulate.Words(msg.Say), view.Lang)
+		secs := secondsIn(simulate.Words(msg.Say), view.LanguageCode)
 		fmt.Fprintf(w, "  the %q message: %.0f s (%d words)\n", msg.Title, secs, simulate.Words(msg.Say))
 		if secs > maxInfoSeconds {
-			problems = append(problems, fmt.Sprintf("the %q message (%s) takes %.0f s to say; at most %d", msg.Title, view.LangName, secs, maxInfoSeconds))
+			problems = append(problems, fmt.Sprintf("the %q message (%s) takes %.0f s to say; at most %d", msg.Title, view.LanguageName, secs, maxInfoSeconds))
 		}
 	}
 	return problems
@@ -212,7 +212,7 @@ func describeCall(w io.Writer, line *routing.Line, when string, rep *simulate.Re
 	var parts []string
 	for _, o := range line.Menu {
 		if n, ok := rep.OptionWords[o.Digit]; ok {
-			parts = append(parts, fmt.Sprintf("%s after %d words (%.0f s)", o.Digit, n, secondsIn(n, line.Lang)))
+			parts = append(parts, fmt.Sprintf("%s after %d words (%.0f s)", o.Digit, n, secondsIn(n, line.LanguageCode)))
 		}
 	}
 	fmt.Fprintf(w, "    options announced: %s\n", strings.Join(parts, ", "))

@@ -233,7 +233,7 @@ func (x *Console) base(c echo.Context, title string) page {
 	ctx, cancel := x.ctx(c)
 	defer cancel()
 	p := page{Title: title, Who: s.Name, CSRF: s.CSRF, Flash: x.d.Sessions.TakeFlash(ctx, s.ID),
-		Deadline: humanDuration(x.d.Line().Callback.Deadline), LineLanguage: x.d.Line().LangName,
+		Deadline: humanDuration(x.d.Line().Callback.Deadline), LineLanguage: x.d.Line().LanguageName,
 		Duty: x.myDuty(c, s.Name), Path: c.Request().URL.Path, Banner: x.replicaBanner(ctx, s.Name)}
 	if x.d.Watch != nil {
 		// A page that cannot tell still shows: the duty page says more.

@@ -444,8 +444,8 @@ func reportLang(c echo.Context, l *routing.Line) (code, name string, err error) 
 	if v == "" {
 		return "", "", nil
 	}
-	if v == l.Lang {
-		return v, l.LangName, nil
+	if v == l.LanguageCode {
+		return v, l.LanguageName, nil
 	}
 	for _, lang := range l.Languages {
 		if lang.Code == v {
@@ -516,7 +516,7 @@ func (x *Console) readReports(c echo.Context) (*reportView, error) {
 		v.Periods = append(v.Periods, choice{Name: fmt.Sprintf("%d days", d), Href: "/staff/reports?" + query(d, lang), Current: d == days})
 	}
 	v.Langs = append(v.Langs, choice{Name: "All", Href: "/staff/reports?" + query(days, ""), Current: lang == ""})
-	choices := []routing.Language{{Code: line.Lang, Name: line.LangName}}
+	choices := []routing.Language{{Code: line.LanguageCode, Name: line.LanguageName}}
 	choices = append(choices, line.Languages...)
 	for _, l := range choices {
 		v.Langs = append(v.Langs, choice{Name: l.Name, Href: "/staff/reports?" + query(days, l.Code), Current: l.Code == lang})

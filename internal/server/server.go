@@ -146,7 +146,7 @@ func New(o Options) (*Server, error) {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 		defer cancel()
 		attempt := reports.Attempt{At: at, Waited: line.WaitingAge(r.CreatedAt, at), Late: line.Overdue(r.CreatedAt, at),
-			Missed: r.Reason == callback.ReasonMissedCall, Lang: cmp.Or(r.Language, line.Lang)}
+			Missed: r.Reason == callback.ReasonMissedCall, Lang: cmp.Or(r.Language, line.LanguageCode)}
 		if err := a.Reports.FirstAttempt(ctx, attempt); err != nil {
 			o.Logger.Warn("a report count was lost", slog.String("counter", "first attempt"), slog.String("error", err.Error()))
 		}
