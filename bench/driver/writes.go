@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"net/http"
 	"net/url"
 	"os"
 	"os/exec"
@@ -121,7 +123,10 @@ func writeSteps(o opts, dir, sbURL, plainURL, valURL string, redisPort int, base
 		cons = append(cons, res)
 		rbs = append(rbs, rbUpdate.run(o.duration))
 	}
-	// Every consent answered for a call with a request is in Redis.
+	// Every consent answered for a call with a request is in Redis, once
+	// the writes that took longer than the recorder's deadline (spooled,
+	// replayed every 2 seconds) are in.
+	waitSpool(sbURL)
 	missing := 0
 	for i, sid := range captured[:min(len(captured), 1000)] {
 		id, err := rdb.HGet(ctx, "switchboard:{cb}:calls", sid).Result()
@@ -235,4 +240,24 @@ func medianF(fs []float64) float64 {
 		}
 	}
 	return c[len(c)/2]
+}
+
+// waitSpool waits up to 30 seconds for Switchboard's /readyz to report no
+// spooled write.
+func waitSpool(base string) {
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+		resp, err := http.Get(base + "/readyz")
+		if err != nil {
+			continue
+		}
+		var r struct {
+			Spooled int `json:"spooled"`
+		}
+		err = json.NewDecoder(resp.Body).Decode(&r)
+		resp.Body.Close()
+		if err == nil && r.Spooled == 0 {
+			return
+		}
+	}
+	fatalf("writes still spooled after 30 seconds")
 }
