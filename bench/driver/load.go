@@ -16,6 +16,7 @@ type result struct {
 	P50, P99 time.Duration
 	Requests int
 	Errors   int
+	Saved    int // answers with the expected text (wrkCalls)
 }
 
 // request builds the i-th request of worker w: the URL path, the body and

@@ -1,11 +1,10 @@
-// Command driver runs Switchboard's benchmarks and writes BENCHMARKS.md.
+// Command driver runs Switchboard's benchmarks and writes docs/benchmarks.md.
 // Every figure is compared with a baseline measured in the same run on the
 // same machine, so the ratios hold on a noisy two-core box. bench/run
 // builds the binaries and calls it.
 package main
 
 import (
-	"bytes"
 	"context"
 	"flag"
 	"fmt"
@@ -30,6 +29,8 @@ import (
 const (
 	token  = "benchtoken0123456789abcdef012345"
 	public = "http://phone.bench"
+	// dataKey seals the numbers Switchboard stores, as in production.
+	dataKey = "YmVuY2hkYXRha2V5MDEyMzQ1Njc4OWFiY2RlZjAxMjM="
 )
 
 type opts struct {
@@ -38,20 +39,37 @@ type opts struct {
 	duration                   time.Duration
 	rounds                     int
 	queueLarge                 int
+	only                       *regexp.Regexp
+	goLoad                     bool
 }
+
+// want reports whether the part named name is to be measured (-only).
+func (o opts) want(name string) bool { return o.only == nil || o.only.MatchString(name) }
+
+// wrkConns is the connections of every wrk run and of redis-benchmark.
+const wrkConns = 32
 
 func main() {
 	var o opts
 	flag.StringVar(&o.switchboard, "switchboard", "", "switchboard binary")
 	flag.StringVar(&o.baseline, "baseline", "", "baseline binary")
-	flag.StringVar(&o.out, "out", "BENCHMARKS.md", "report")
+	flag.StringVar(&o.out, "out", "docs/benchmarks.md", "report")
 	flag.StringVar(&o.wrk, "wrk", "wrk", "wrk binary (the external load generator)")
 	flag.DurationVar(&o.duration, "duration", 4*time.Second, "length of each load run")
 	flag.IntVar(&o.rounds, "rounds", 3, "interleaved rounds per comparison (median reported)")
 	flag.IntVar(&o.queueLarge, "queue", 1000000, "pending requests for the large-queue benchmark")
+	only := flag.String("only", "", "measure only the parts whose name matches this regexp: a webhook scenario's name, \"queue\" or \"memory\" (the report then holds those only)")
+	flag.BoolVar(&o.goLoad, "go-load", false, "also drive the webhooks with the in-process Go generator (it shares the servers' cores)")
 	flag.Parse()
+	if *only != "" {
+		re, err := regexp.Compile(*only)
+		if err != nil {
+			fatalf("-only: %v", err)
+		}
+		o.only = re
+	}
 	if o.switchboard == "" || o.baseline == "" {
-		fatalf("usage: driver -switchboard BIN -baseline BIN [-wrk BIN] [-out BENCHMARKS.md]")
+		fatalf("usage: driver -switchboard BIN -baseline BIN [-wrk BIN] [-out docs/benchmarks.md] [-only REGEXP]")
 	}
 	if _, err := exec.LookPath(o.wrk); err != nil {
 		fatalf("wrk is missing (apt-get install wrk): %v", err)
@@ -81,7 +99,7 @@ func main() {
 	sb := start(o.switchboard, []string{
 		"SWITCHBOARD_ADDR=127.0.0.1:" + strconv.Itoa(sbPort), "SWITCHBOARD_PUBLIC_URL=" + public, "TWILIO_AUTH_TOKEN=" + token,
 		"REDIS_URL=" + redisURL, "SWITCHBOARD_DATA_DIR=" + dir + "/sb", "SWITCHBOARD_LOG_FORMAT=json",
-		"SWITCHBOARD_CONFIG=" + dir + "/line.yaml",
+		"SWITCHBOARD_CONFIG=" + dir + "/line.yaml", "SWITCHBOARD_DATA_KEY=" + dataKey,
 	}, dir+"/switchboard.log", "serve")
 	defer sb.stop()
 	sbURL := fmt.Sprintf("http://127.0.0.1:%d", sbPort)
@@ -113,97 +131,71 @@ func main() {
 		return f
 	}
 	scenarios := []struct {
-		name string
-		req  request
+		name  string
+		req   request
+		write bool // records a request: measured with a new call each time, below
 	}{
-		{"main-menu webhook (POST /twilio/voice)", fixed("/twilio/voice", call)},
-		{"menu choice: group information (Digits=1)", fixed("/twilio/menu?n=0", with("Digits", "1"))},
-		{"extension dial (Digits=201)", fixed("/twilio/menu?n=0", with("Digits", "201"))},
-		{"press 0: ring the screened scheduling group", fixed("/twilio/menu?n=0", with("Digits", "0"))},
-		{"whisper to the scheduler (POST /twilio/screen)", fixed("/twilio/screen?g=scheduling&rc=1", with("CallSid", simulate.CallSID("bench leg")))},
-		{"ring result: nobody answered, callback offer", fixed("/twilio/ring/result?g=scheduling&rc=1&s=0", with("DialCallStatus", "no-answer"))},
-		{"callback: use the caller ID (records the request)", fixed("/twilio/callback/number?n=0&r=unanswered&rc=1", with("Digits", "1"))},
-		{"callback: voicemail consent (records it)", fixed("/twilio/callback/consent?n=0&q=vm&rc=1", with("Digits", "2"))},
-		{"callback: confirmation and goodbye", fixed("/twilio/callback/done?rc=1", call)},
+		{name: "main-menu webhook (POST /twilio/voice)", req: fixed("/twilio/voice", call)},
+		{name: "menu choice: group information (Digits=1)", req: fixed("/twilio/menu?n=0", with("Digits", "1"))},
+		{name: "extension dial (Digits=201)", req: fixed("/twilio/menu?n=0", with("Digits", "201"))},
+		{name: "press 0: ring the screened scheduling group", req: fixed("/twilio/menu?n=0", with("Digits", "0"))},
+		{name: "whisper to the scheduler (POST /twilio/screen)", req: fixed("/twilio/screen?g=scheduling&rc=1", with("CallSid", simulate.CallSID("bench leg")))},
+		{name: "ring result: nobody answered, callback offer", req: fixed("/twilio/ring/result?g=scheduling&rc=1&s=0", with("DialCallStatus", "no-answer"))},
+		{name: captureName, req: fixed(capturePath, with("Digits", "1")), write: true},
+		{name: consentName, req: fixed(consentPath, with("Digits", "2")), write: true},
+		{name: "callback: confirmation and goodbye", req: fixed("/twilio/callback/done?rc=1", call)},
 	}
 	baseReq := fixed("/twilio/voice", call)
-	for _, conns := range []int{32, 128} {
-		for _, sc := range scenarios {
-			var sbs, plains, vals []result
-			for round := 0; round < o.rounds; round++ {
-				plains = append(plains, load(plainURL, conns, o.duration, baseReq, ok200))
-				vals = append(vals, load(valURL, conns, o.duration, baseReq, ok200))
-				sbs = append(sbs, load(sbURL, conns, o.duration, sc.req, ok200))
+	if o.goLoad {
+		for _, conns := range []int{32, 128} {
+			for _, sc := range scenarios {
+				if !o.want(sc.name) {
+					continue
+				}
+				var sbs, plains, vals []result
+				for round := 0; round < o.rounds; round++ {
+					plains = append(plains, load(plainURL, conns, o.duration, baseReq, ok200))
+					vals = append(vals, load(valURL, conns, o.duration, baseReq, ok200))
+					sbs = append(sbs, load(sbURL, conns, o.duration, sc.req, ok200))
+				}
+				r.webhooks = append(r.webhooks, webhookRow{scenario: sc.name, conns: conns, sb: median(sbs), plain: median(plains), val: median(vals)})
+				fmt.Fprintf(os.Stderr, "%s @%d: %.0f req/s vs validating baseline %.0f\n", sc.name, conns, median(sbs).RPS, median(vals).RPS)
 			}
-			r.webhooks = append(r.webhooks, webhookRow{scenario: sc.name, conns: conns, sb: median(sbs), plain: median(plains), val: median(vals)})
-			fmt.Fprintf(os.Stderr, "%s @%d: %.0f req/s vs validating baseline %.0f\n", sc.name, conns, median(sbs).RPS, median(vals).RPS)
 		}
 	}
 
-	// The same webhooks under wrk, an external generator, against the same
-	// baselines in the same run (each scenario is one fixed signed request,
-	// as the Go generator sends; a callback step repeated is a replay).
+	// The webhooks that write nothing under wrk, an external generator,
+	// against the same baselines in the same run (each scenario is one fixed
+	// signed request).
 	for _, sc := range scenarios {
+		if sc.write || !o.want(sc.name) {
+			continue
+		}
 		var sbs, plains, vals []result
 		for round := 0; round < o.rounds; round++ {
-			plains = append(plains, wrkLoad(o.wrk, dir, plainURL, 32, o.duration, baseReq))
-			vals = append(vals, wrkLoad(o.wrk, dir, valURL, 32, o.duration, baseReq))
-			sb := wrkLoad(o.wrk, dir, sbURL, 32, o.duration, sc.req)
+			plains = append(plains, wrkLoad(o.wrk, dir, plainURL, wrkConns, o.duration, baseReq))
+			vals = append(vals, wrkLoad(o.wrk, dir, valURL, wrkConns, o.duration, baseReq))
+			sb := wrkLoad(o.wrk, dir, sbURL, wrkConns, o.duration, sc.req)
 			if sb.Errors > 0 {
 				fatalf("wrk %s: %d of %d answers were errors", sc.name, sb.Errors, sb.Requests)
 			}
 			sbs = append(sbs, sb)
 		}
-		r.wrk = append(r.wrk, webhookRow{scenario: sc.name, conns: 32, sb: median(sbs), plain: median(plains), val: median(vals)})
-		fmt.Fprintf(os.Stderr, "wrk %s @32: %.0f req/s vs validating baseline %.0f\n", sc.name, median(sbs).RPS, median(vals).RPS)
+		r.wrk = append(r.wrk, webhookRow{scenario: sc.name, conns: wrkConns, sb: median(sbs), plain: median(plains), val: median(vals)})
+		fmt.Fprintf(os.Stderr, "wrk %s @%d: %.0f req/s vs validating baseline %.0f\n", sc.name, wrkConns, median(sbs).RPS, median(vals).RPS)
 	}
 
-	// Callback capture end to end: every request a new call, recorded in
-	// the real Redis (appendfsync everysec).
-	var captured atomic.Int64
-	var round int
-	capture := func(w, i int) (string, []byte, string) {
-		// A new call every time, across rounds too (a repeat would be a
-		// replay: cheaper, and not recorded twice).
-		f := url.Values{"CallSid": {simulate.CallSID(fmt.Sprintf("cap %d %d %d", round, w, i))}, "From": {"+12065550142"}, "To": {"+14258692644"}, "Digits": {"1"}}
-		path := "/twilio/callback/number?n=0&r=menu"
-		return path, []byte(f.Encode()), simulate.Sign(token, public+path, f)
+	if o.want(captureName) || o.want(consentName) {
+		r.writes = writeSteps(o, dir, sbURL, plainURL, valURL, redisPort, baseReq)
 	}
-	saved := func(status int, body []byte) bool {
-		if status == 200 && bytes.Contains(body, []byte("saved")) {
-			captured.Add(1)
-			return true
-		}
-		return false
-	}
-	rdb := redis.NewClient(&redis.Options{Addr: fmt.Sprintf("127.0.0.1:%d", redisPort)})
-	defer rdb.Close()
-	// The webhook scenarios above recorded a request of their own (the
-	// caller-ID step): count only what the capture runs store.
-	before, err := rdb.ZCard(context.Background(), "switchboard:{cb}:pending").Result()
-	if err != nil {
-		fatalf("count stored requests: %v", err)
-	}
-	var caps, menus []result
-	for round = 0; round < o.rounds; round++ {
-		menus = append(menus, load(sbURL, 32, o.duration, scenarios[0].req, ok200))
-		caps = append(caps, load(sbURL, 32, o.duration, capture, saved))
-	}
-	stored, err := rdb.ZCard(context.Background(), "switchboard:{cb}:pending").Result()
-	if calls, _ := rdb.HLen(context.Background(), "switchboard:{cb}:calls").Result(); calls != stored {
-		fatalf("%d calls recorded for %d requests", calls, stored)
-	}
-	if err != nil {
-		fatalf("count stored requests: %v", err)
-	}
-	stored -= before
-	r.capture = captureRow{sb: median(caps), menu: median(menus), confirmed: captured.Load(), stored: stored}
-	r.capture.redisBench = redisBenchmark(redisPort)
-	fmt.Fprintf(os.Stderr, "capture: %.0f req/s, confirmed %d, stored %d, redis-benchmark %.0f\n", r.capture.sb.RPS, r.capture.confirmed, stored, r.capture.redisBench)
 	sb.stop()
 
-	r.queue = queueBench(dir, o.queueLarge)
-	r.memory = memoryBench(dir)
+	if o.want("queue") {
+		r.queue = queueBench(dir, o.queueLarge)
+	}
+	if o.want("memory") {
+		r.memory = memoryBench(dir)
+	}
 	r.finished = time.Now()
 	doc := r.markdown(o)
 	// The fuzzing record is written by hand after long runs: keep it.
@@ -234,42 +226,6 @@ func postOnce(base, path string, form url.Values) (int, []byte) {
 		return path, []byte(form.Encode()), simulate.Sign(token, public+path, form)
 	}, func(s int, b []byte) bool { status, got = s, b; return true })
 	return status, got
-}
-
-// redisBenchmark runs redis-benchmark with the Redis command one capture
-// makes (one EVALSHA of the create script with the same arguments).
-func redisBenchmark(port int) float64 {
-	rdb := redis.NewClient(&redis.Options{Addr: fmt.Sprintf("127.0.0.1:%d", port)})
-	defer rdb.Close()
-	ctx := context.Background()
-	q, _ := callback.NewQueue(callback.Options{Client: rdb, Sealer: seal.Random(), Prefix: "rb:"})
-	op := q.CreateOp(callback.Capture{CallSID: "CAx", CallerNumber: "+12065550142", CallbackNumber: "+12065550142", Reason: "menu", At: time.Now()})
-	if _, _, err := q.Apply(ctx, op); err != nil {
-		fatalf("load script: %v", err)
-	}
-	sha, err := rdb.ScriptLoad(ctx, callback.CreateScriptSource()).Result()
-	if err != nil {
-		fatalf("script load: %v", err)
-	}
-	args := []string{"-p", strconv.Itoa(port), "-c", "32", "-n", "200000", "-r", "1000000000", "-q",
-		"EVALSHA", sha, "1", "rb:{cb}:calls", "rb:{cb}:", "__rand_int__", op.Event, "CA__rand_int__"}
-	for i := 0; i < len(op.Fields); i += 2 {
-		v := op.Fields[i+1]
-		if op.Fields[i] == "id" || op.Fields[i] == "sid" {
-			v = "__rand_int__"
-		}
-		args = append(args, op.Fields[i], v)
-	}
-	out, err := exec.Command("redis-benchmark", args...).CombinedOutput()
-	if err != nil {
-		fatalf("redis-benchmark: %v\n%s", err, out)
-	}
-	m := regexp.MustCompile(`([0-9.]+) requests per second`).FindSubmatch(out)
-	if m == nil {
-		fatalf("redis-benchmark output: %s", out)
-	}
-	rps, _ := strconv.ParseFloat(string(m[1]), 64)
-	return rps
 }
 
 // queueBench measures the staff queue's first page and a claim with a small

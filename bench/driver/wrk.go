@@ -22,8 +22,64 @@ func wrkLoad(wrk, dir, target string, conns int, d time.Duration, mk request) re
 	if err := os.WriteFile(script, []byte(lua), 0o600); err != nil {
 		fatalf("wrk script: %v", err)
 	}
+	return runWrk(wrk, script, target+path, conns, d)
+}
+
+// wrkCalls drives target+path with wrk like wrkLoad, but each request is
+// the next of calls (signed bodies, each a different call: wrk's Lua has
+// no HMAC, so they are signed here beforehand), and it counts the answers
+// whose body contains want (in Saved). wrk starts again at the first call
+// if it runs out (the caller counts the repeats).
+func wrkCalls(wrk, dir, target, path string, conns int, d time.Duration, calls []signedBody, want string) result {
+	list := filepath.Join(dir, "calls.txt")
+	var b strings.Builder
+	for _, c := range calls {
+		b.WriteString(c.sig)
+		b.WriteByte('\t')
+		b.WriteString(c.body)
+		b.WriteByte('\n')
+	}
+	if err := os.WriteFile(list, []byte(b.String()), 0o600); err != nil {
+		fatalf("wrk calls: %v", err)
+	}
+	script := filepath.Join(dir, "wrk-calls.lua")
+	lua := fmt.Sprintf(`local sigs, bodies = {}, {}
+for line in io.lines(%q) do
+  local tab = line:find("\t", 1, true)
+  sigs[#sigs + 1] = line:sub(1, tab - 1)
+  bodies[#bodies + 1] = line:sub(tab + 1)
+end
+local n = 0
+local headers = {["Content-Type"] = "application/x-www-form-urlencoded"}
+saved = 0
+request = function()
+  n = n %% #bodies + 1
+  headers["X-Twilio-Signature"] = sigs[n]
+  return wrk.format("POST", %q, headers, bodies[n])
+end
+response = function(status, _, body)
+  if status == 200 and body:find(%q, 1, true) then saved = saved + 1 end
+end
+local threads = {}
+setup = function(thread) threads[#threads + 1] = thread end
+done = function()
+  local total = 0
+  for _, t in ipairs(threads) do total = total + t:get("saved") end
+  io.write(string.format("saved %%d\n", total))
+end
+`, list, path, want)
+	if err := os.WriteFile(script, []byte(lua), 0o600); err != nil {
+		fatalf("wrk script: %v", err)
+	}
+	return runWrk(wrk, script, target+path, conns, d)
+}
+
+// signedBody is one webhook body and its X-Twilio-Signature.
+type signedBody struct{ body, sig string }
+
+func runWrk(wrk, script, url string, conns int, d time.Duration) result {
 	secs := strconv.Itoa(max(1, int(d.Round(time.Second).Seconds())))
-	out, err := exec.Command(wrk, "-t1", "-c"+strconv.Itoa(conns), "-d"+secs+"s", "--latency", "-s", script, target+path).CombinedOutput()
+	out, err := exec.Command(wrk, "-t1", "-c"+strconv.Itoa(conns), "-d"+secs+"s", "--latency", "-s", script, url).CombinedOutput()
 	if err != nil {
 		fatalf("wrk: %v\n%s", err, out)
 	}
@@ -35,6 +91,7 @@ var (
 	wrkTotal   = regexp.MustCompile(`(\d+) requests in`)
 	wrkNon2xx  = regexp.MustCompile(`Non-2xx or 3xx responses:\s+(\d+)`)
 	wrkSockErr = regexp.MustCompile(`Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)`)
+	wrkSaved   = regexp.MustCompile(`(?m)^saved (\d+)$`)
 	wrkPct     = regexp.MustCompile(`(?m)^\s+(50|99)(?:\.000)?%\s+([0-9.]+)(us|ms|s)\s*$`)
 )
 
@@ -60,6 +117,9 @@ func parseWrk(out string) result {
 			n, _ := strconv.Atoi(s)
 			r.Errors += n
 		}
+	}
+	if m := wrkSaved.FindStringSubmatch(out); m != nil {
+		r.Saved, _ = strconv.Atoi(m[1])
 	}
 	for _, m := range wrkPct.FindAllStringSubmatch(out, -1) {
 		v, _ := strconv.ParseFloat(m[2], 64)

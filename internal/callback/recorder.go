@@ -48,6 +48,10 @@ type Recorder struct {
 	orphanTTL time.Duration
 	orphans   atomic.Int64 // spooled updates whose request was not found
 	onCreate  []func(callSID string, reason Reason)
+	// notices are new requests waiting for RunNotices; noticesDone is set
+	// once it has stopped.
+	notices     chan notice
+	noticesDone atomic.Bool
 	// downUntil (unix nanoseconds) is set after Redis fails: until then
 	// writes go straight to the spool instead of each waiting for a
 	// deadline, and the replayer probes Redis.
@@ -131,18 +135,74 @@ const breakerWindow = time.Second
 // even when nothing suggests that the master changed.
 const verifyEvery = 30 * time.Second
 
-// OnCreate adds a function called (in its own goroutine) each time a new
-// request reaches Redis, directly or from the spool, with the request's
-// reason (an urgent one is announced as such). Add them before use.
+// OnCreate adds a function called each time a new request reaches Redis,
+// directly or from the spool, with the request's reason (an urgent one is
+// announced as such). RunNotices calls them, off the webhook that made the
+// request. Add them before use.
 func (r *Recorder) OnCreate(f func(callSID string, reason Reason)) {
 	r.onCreate = append(r.onCreate, f)
 }
 
+// notice is a new request for the OnCreate functions.
+type notice struct {
+	callSID string
+	reason  Reason
+}
+
+// noticeBacklog is how many new requests may wait for RunNotices; past it
+// (the functions are stuck, say on Twilio) the webhook that made the
+// request calls them itself: slower, but nothing is lost and no goroutine
+// is started per request.
+const noticeBacklog = 1024
+
 func (r *Recorder) created(op Op) {
 	r.queue.observer.Callback("created", "")
-	reason := Reason(op.field("rsn"))
+	if len(r.onCreate) == 0 {
+		return
+	}
+	n := notice{callSID: op.CallSID, reason: Reason(op.field("rsn"))}
+	if !r.noticesDone.Load() {
+		select {
+		case r.notices <- n:
+			return
+		default:
+		}
+	}
+	r.notify(n)
+}
+
+func (r *Recorder) notify(n notice) {
 	for _, f := range r.onCreate {
-		go f(op.CallSID, reason)
+		f(n.callSID, n.reason)
+	}
+}
+
+// RunNotices calls the OnCreate functions for each new request, with
+// workers goroutines, until ctx ends; then it calls them for what is still
+// queued, and from then on the writer of a new request calls them itself.
+func (r *Recorder) RunNotices(ctx context.Context, workers int) {
+	var wg sync.WaitGroup
+	for range max(1, workers) {
+		wg.Go(func() {
+			for {
+				select {
+				case n := <-r.notices:
+					r.notify(n)
+				case <-ctx.Done():
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	r.noticesDone.Store(true)
+	for {
+		select {
+		case n := <-r.notices:
+			r.notify(n)
+		default:
+			return
+		}
 	}
 }
 
@@ -160,7 +220,7 @@ func NewRecorder(q *Queue, s *Spool, timeout time.Duration, log *slog.Logger) (*
 		return nil, errors.New("callback recorder: logger is required")
 	}
 	r := &Recorder{queue: q, spool: s, timeout: timeout, log: log, orphanTTL: 10 * time.Minute,
-		recent: map[string]keptCreate{}, behind: map[string]int{}, locks: keyLocks{held: map[string]*keyLock{}}}
+		recent: map[string]keptCreate{}, behind: map[string]int{}, notices: make(chan notice, noticeBacklog), locks: keyLocks{held: map[string]*keyLock{}}}
 	ops, err := s.read(0)
 	if err != nil {
 		return nil, fmt.Errorf("callback recorder: %w", err)
@@ -258,18 +318,27 @@ func (r *Recorder) due(last *atomic.Int64, every time.Duration) bool {
 	return now-prev >= int64(every) && last.CompareAndSwap(prev, now)
 }
 
-// send applies op in one round trip, an update preceded by this
-// instance's copy of its create when it has one (a no-op while the request
-// exists; its recreation when a master lost it). It reports whether the
-// replicas the queue requires acknowledged it, and ErrNotFound when an
-// update's request is unknown.
+// send applies op in one round trip. An update whose request is unknown
+// is sent once more, preceded by this instance's copy of its create when
+// it has one (the request's recreation when a master lost it): a second
+// round trip only then, so that the update a caller's answer makes is one
+// script, like the create. It reports whether the replicas the queue
+// requires acknowledged it, and ErrNotFound when an update's request is
+// unknown.
 func (r *Recorder) send(ctx context.Context, op Op) (acked bool, err error) {
-	batch := []Op{op}
-	if op.Kind == "update" {
+	acked, err = r.sendBatch(ctx, []Op{op})
+	if op.Kind == "update" && errors.Is(err, ErrNotFound) {
 		if c, ok := r.copyOf(op.CallSID); ok {
-			batch = []Op{c, op}
+			return r.sendBatch(ctx, []Op{c, op})
 		}
 	}
+	return acked, err
+}
+
+// sendBatch applies batch (an op, or a create and its update) in one round
+// trip.
+func (r *Recorder) sendBatch(ctx context.Context, batch []Op) (acked bool, err error) {
+	op := batch[len(batch)-1]
 	// While the master is known to have no replica, a write does not wait
 	// for one: it is journaled, and Replay confirms it once one is back.
 	wait := r.queue.replicas > 0 && (r.holdUnreplicated || !r.alone.Load())

@@ -89,7 +89,13 @@ return {0, id}
 // KEYS[1] the calls hash. ARGV: prefix, event JSON, mode, CallSid, then
 // field/value pairs.
 // Returns the id, or false when the call has no request.
-var scriptUpdate = redis.NewScript(`
+var scriptUpdate = redis.NewScript(updateSource)
+
+// UpdateScriptSource is the Lua source of the update script, for
+// benchmarks that run the same Redis command with redis-benchmark.
+func UpdateScriptSource() string { return updateSource }
+
+const updateSource = `
 local id = redis.call('HGET', KEYS[1], ARGV[4])
 if not id then return false end
 local rk = ARGV[1] .. 'r:' .. id
@@ -106,7 +112,7 @@ if changed and ARGV[2] ~= '' then
   redis.call('RPUSH', ARGV[1] .. 'h:' .. id, ARGV[2])
 end
 return id
-`)
+`
 
 // scriptTransition moves a request between states atomically: claim,
 // release, complete, cancel, note (any event in the history), callplaced

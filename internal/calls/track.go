@@ -178,33 +178,50 @@ func flag(b bool) string {
 
 // Mark adds what a webhook learnt to the record of the call callSID.
 func (s *Store) Mark(ctx context.Context, callSID string, m Mark) error {
+	return s.MarkAll(ctx, []CallMark{{CallSID: callSID, Mark: m}})
+}
+
+// CallMark is a mark of one call.
+type CallMark struct {
+	CallSID string
+	Mark    Mark
+}
+
+// MarkAll adds the marks, in order, in one transaction (one round trip).
+func (s *Store) MarkAll(ctx context.Context, marks []CallMark) error {
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
-	fields := []any{"seen", "1"}
-	for _, f := range []struct {
-		name, value string
-	}{{"stg", string(m.Stage)}, {"lng", m.Lang}, {"per", flag(m.Person)}, {"req", flag(m.Request)},
-		{"ext", flag(m.Extension)}, {"cri", flag(m.Crisis)}, {"inf", flag(m.Info)}} {
-		if f.value != "" {
-			fields = append(fields, f.name, f.value)
-		}
-	}
-	key := s.trackKey(callSID)
 	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		p.HSet(ctx, key, fields...)
-		for _, t := range []struct {
-			name string
-			at   time.Time
-		}{{"ask", m.Asked}, {"rch", m.Reached}} {
-			if !t.at.IsZero() {
-				p.HSetNX(ctx, key, t.name, t.at.UnixMilli())
+		for _, cm := range marks {
+			m := cm.Mark
+			fields := []any{"seen", "1"}
+			for _, f := range []struct {
+				name, value string
+			}{{"stg", string(m.Stage)}, {"lng", m.Lang}, {"per", flag(m.Person)}, {"req", flag(m.Request)},
+				{"ext", flag(m.Extension)}, {"cri", flag(m.Crisis)}, {"inf", flag(m.Info)}} {
+				if f.value != "" {
+					fields = append(fields, f.name, f.value)
+				}
 			}
+			key := s.trackKey(cm.CallSID)
+			p.HSet(ctx, key, fields...)
+			for _, t := range []struct {
+				name string
+				at   time.Time
+			}{{"ask", m.Asked}, {"rch", m.Reached}} {
+				if !t.at.IsZero() {
+					p.HSetNX(ctx, key, t.name, t.at.UnixMilli())
+				}
+			}
+			p.Expire(ctx, key, Keep)
 		}
-		p.Expire(ctx, key, Keep)
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("mark call %s: %w", callSID, err)
+		if len(marks) == 1 {
+			return fmt.Errorf("mark call %s: %w", marks[0].CallSID, err)
+		}
+		return fmt.Errorf("mark %d calls: %w", len(marks), err)
 	}
 	return nil
 }

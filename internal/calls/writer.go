@@ -91,12 +91,46 @@ func (w *Writer) Run(ctx context.Context) {
 	for {
 		select {
 		case j := <-w.jobs:
+			if j.end == nil {
+				var ok bool
+				if j, ok = w.marks(ctx, j); !ok {
+					continue
+				}
+			}
 			w.do(ctx, j)
 		case <-ctx.Done():
 			w.drain()
 			return
 		}
 	}
+}
+
+// maxBatch is the most marks written in one round trip.
+const maxBatch = 256
+
+// marks writes first and the marks queued right behind it in one round
+// trip, and returns the end that stopped the batch, if one did, which is
+// done next: the order of the jobs holds.
+func (w *Writer) marks(ctx context.Context, first job) (end job, ok bool) {
+	batch := []CallMark{{CallSID: first.sid, Mark: first.mark}}
+more:
+	for len(batch) < maxBatch {
+		select {
+		case j := <-w.jobs:
+			if j.end != nil {
+				end, ok = j, true
+				break more
+			}
+			batch = append(batch, CallMark{CallSID: j.sid, Mark: j.mark})
+		default:
+			break more
+		}
+	}
+	if err := w.store.MarkAll(context.WithoutCancel(ctx), batch); err != nil {
+		w.warn("call steps not recorded (redis slow or away); those calls' outcomes may be wrong", first.sid, err)
+	}
+	w.wg.Add(-len(batch))
+	return end, ok
 }
 
 // drain does what is queued without waiting for any grace: the server is

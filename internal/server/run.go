@@ -8,7 +8,8 @@ import (
 )
 
 // Run is the owner of every background loop of the service: the recorder's
-// upkeep (spool replay, claim expiry, purges, recording deletion), the duty
+// upkeep (spool replay, claim expiry, purges, recording deletion) and its
+// new-request notices (report counts, staff texts), the duty
 // watch, the calls' writer, the missed-call texts and the report counts. It
 // starts them, and when ctx ends stops them in the order their work flows
 // (calls' outcomes queue texts and counts, so those stop after), flushes
@@ -16,6 +17,9 @@ import (
 func (a *Server) Run(ctx context.Context) {
 	var loops sync.WaitGroup
 	loops.Go(func() { a.Recorder.Run(ctx, 2*time.Second, time.Minute) })
+	// New requests' notices count reports and text the staff (a few at a
+	// time: a text waits for Twilio).
+	loops.Go(func() { a.Recorder.RunNotices(ctx, 4) })
 	if a.DutyWatch != nil {
 		loops.Go(func() { a.DutyWatch.Run(ctx, 30*time.Second) })
 	}

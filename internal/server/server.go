@@ -28,7 +28,6 @@ import (
 	"github.com/switchboard-clinic/switchboard/internal/staff"
 	"github.com/switchboard-clinic/switchboard/internal/twilioapi"
 	"github.com/switchboard-clinic/switchboard/ivr"
-	"github.com/twilio/twilio-go/client"
 )
 
 // Options are what New needs.
@@ -198,8 +197,7 @@ func New(o Options) (*Server, error) {
 	}
 	var validator ivr.Validator
 	if o.Env.AuthToken != "" {
-		v := client.NewRequestValidator(o.Env.AuthToken)
-		validator = &v
+		validator = ivr.NewSignatureValidator(o.Env.AuthToken)
 	}
 	if a.http, err = newSurface(surfaceDeps{
 		Flow: a.Flow, Validator: validator, BaseURL: o.Env.PublicURL, AccountSID: o.Env.AccountSID, TrustedProxies: o.Env.TrustedProxies,

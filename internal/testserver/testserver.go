@@ -180,13 +180,14 @@ func New(t testing.TB, o Options) *Server {
 		t.Fatal(err)
 	}
 	// The loops of server.Run whose work tests look at: calls' steps and
-	// outcomes, missed-call texts and report counts. The recorder's upkeep
+	// outcomes, missed-call texts, report counts and new-request notices. The recorder's upkeep
 	// and the duty watch run on real timers, so tests drive them directly.
 	ctx, stop := context.WithCancel(context.Background())
 	var loops sync.WaitGroup
 	loops.Go(func() { a.Tracks.Run(ctx) })
 	loops.Go(func() { a.Texts.Run(ctx) })
 	loops.Go(func() { a.Reports.Run(ctx) })
+	loops.Go(func() { a.Recorder.RunNotices(ctx, 4) })
 	t.Cleanup(func() { stop(); loops.Wait() })
 	return &Server{T: t, HTTP: a, Logs: logs, Redis: rs, Queue: a.Queue, Recorder: a.Recorder, Staff: a.Staff,
 		Line: line, Fake: fake, Sessions: a.Sessions, App: a}
