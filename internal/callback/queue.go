@@ -36,6 +36,8 @@ type Queue struct {
 	replicaWait time.Duration
 
 	onFirstAttempt func(r *Request, at time.Time)
+	// group batches the single writes that arrive together (group.go).
+	group *group
 
 	idMu    sync.Mutex
 	entropy *ulid.MonotonicEntropy
@@ -131,6 +133,7 @@ func NewQueue(opts Options) (*Queue, error) {
 		seal:      opts.Sealer,
 		replicas:  opts.Replicas, replicaWait: opts.ReplicaWait,
 		entropy: ulid.Monotonic(rand.Reader, 0),
+		group:   &group{rdb: opts.Client},
 	}, nil
 }
 
@@ -362,7 +365,7 @@ func (q *Queue) write(ctx context.Context, ops []Op, wait bool) (res []opResult,
 	cmds := make([]*redis.Cmd, len(ops))
 	var ack *redis.Cmd
 	if len(ops) == 1 && !wait {
-		cmds[0] = scripts[0].Run(ctx, q.rdb, []string{key}, args[0]...) // EVALSHA, cached
+		cmds[0] = q.group.run(ctx, scripts[0], []string{key}, args[0]...) // EVALSHA, batched with its neighbours
 	} else {
 		node, err := q.master(ctx)
 		if err != nil {
