@@ -16,6 +16,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 	"github.com/switchboard-clinic/switchboard/config"
+	"github.com/switchboard-clinic/switchboard/internal/logbatch"
 	"github.com/switchboard-clinic/switchboard/internal/redisconn"
 	"github.com/switchboard-clinic/switchboard/internal/seal"
 	"github.com/switchboard-clinic/switchboard/internal/server"
@@ -24,13 +25,16 @@ import (
 	"github.com/switchboard-clinic/switchboard/routing"
 )
 
-// newLogger builds the process logger in the configured format.
-func newLogger(format string, w io.Writer) *slog.Logger {
+// newHandler is the process log's handler in the configured format.
+func newHandler(format string, w io.Writer) slog.Handler {
 	if format == "json" {
-		return slog.New(slog.NewJSONHandler(w, nil))
+		return slog.NewJSONHandler(w, nil)
 	}
-	return slog.New(slog.NewTextHandler(w, nil))
+	return slog.NewTextHandler(w, nil)
 }
+
+// logFlushInterval is the longest a log line waits in serve's batch.
+const logFlushInterval = 100 * time.Millisecond
 
 // serve runs the webhook service until ctx is cancelled.
 func serve(ctx context.Context, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -38,7 +42,16 @@ func serve(ctx context.Context, getenv func(string) string, stdout, stderr io.Wr
 	if err != nil {
 		return &exitError{code: 2, err: err}
 	}
-	log := newLogger(env.LogFormat, stderr)
+	// Log lines are written in batches (one write for many request lines):
+	// at most logFlushInterval late, warnings and errors at once, and
+	// everything when serve returns.
+	logs := logbatch.New(stderr)
+	defer logs.Flush() //nolint:errcheck // nowhere left to report it
+	flushCtx, stopFlushing := context.WithCancel(context.WithoutCancel(ctx))
+	flushDone := make(chan struct{})
+	go func() { defer close(flushDone); logs.Run(flushCtx, logFlushInterval) }()
+	defer func() { stopFlushing(); <-flushDone }()
+	log := slog.New(logbatch.Urgent(newHandler(env.LogFormat, logs), logs, slog.LevelWarn))
 	if env.LocalMode() {
 		if !env.LoopbackOnly() {
 			return &exitError{code: 2, err: fmt.Errorf("refusing to listen on %s without TWILIO_AUTH_TOKEN: "+
