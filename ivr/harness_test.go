@@ -117,20 +117,11 @@ func newServerHarness(t testing.TB, o harnessOpts) *harness {
 
 // Post sends a form to pathAndQuery, signed as Twilio signs it when sign is true.
 func (h *harness) Post(pathAndQuery string, form url.Values, sign bool) *httptest.ResponseRecorder {
-	req := httptest.NewRequest(http.MethodPost, pathAndQuery, strings.NewReader(form.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	if sign {
-		req.Header.Set("X-Twilio-Signature", simulate.Sign(testToken, testBase+pathAndQuery, form))
-	}
-	return h.Do(req)
+	return testserver.Post(h.HTTP, pathAndQuery, form, sign)
 }
 
 // Do serves any request through the router.
-func (h *harness) Do(req *http.Request) *httptest.ResponseRecorder {
-	rec := httptest.NewRecorder()
-	h.HTTP.ServeHTTP(rec, req)
-	return rec
-}
+func (h *harness) Do(req *http.Request) *httptest.ResponseRecorder { return testserver.Do(h.HTTP, req) }
 
 // WaitCalls returns once the calls' background work is done: at once in
 // memory, where the fakes do it as it is asked.

@@ -391,3 +391,16 @@ func decode(c echo.Context, v any) error {
 	}
 	return nil
 }
+
+// Routes adds the API's routes to g (/api/v1, behind RequireStaff).
+func (a *API) Routes(g *echo.Group) {
+	g.GET("/callbacks", a.List)
+	g.GET("/callbacks/:id", a.Get)
+	g.POST("/callbacks/:id/claim", a.Claim)
+	g.POST("/callbacks/:id/release", a.Release)
+	g.POST("/callbacks/:id/complete", a.Complete)
+	g.POST("/callbacks/:id/notes", a.AddNote)
+	g.POST("/callbacks/:id/cancel", a.Cancel)
+	g.POST("/callbacks/:id/reveal", a.Reveal)
+	g.POST("/admin/reload", a.Reload)
+}

@@ -41,15 +41,7 @@ func newFakeRig(t *testing.T) *apiRig {
 		t.Fatal(err)
 	}
 	e := echo.New()
-	v1 := e.Group("/api/v1", a.RequireStaff)
-	v1.GET("/callbacks", a.List)
-	v1.GET("/callbacks/:id", a.Get)
-	v1.POST("/callbacks/:id/claim", a.Claim)
-	v1.POST("/callbacks/:id/release", a.Release)
-	v1.POST("/callbacks/:id/complete", a.Complete)
-	v1.POST("/callbacks/:id/notes", a.AddNote)
-	v1.POST("/callbacks/:id/cancel", a.Cancel)
-	v1.POST("/callbacks/:id/reveal", a.Reveal)
+	a.Routes(e.Group("/api/v1", a.RequireStaff))
 	r := &apiRig{desk: q,
 		do: func(req *http.Request) *httptest.ResponseRecorder {
 			rec := httptest.NewRecorder()

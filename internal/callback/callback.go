@@ -272,3 +272,21 @@ func (e *ConflictError) Error() string {
 
 // Unwrap makes errors.Is(err, ErrConflict) true.
 func (e *ConflictError) Unwrap() error { return ErrConflict }
+
+// LastChange is when r last changed: the latest of its creation, claim,
+// finish and the events of its History (read without its history, the
+// first three).
+func (r *Request) LastChange() time.Time {
+	out := r.CreatedAt
+	for _, t := range []time.Time{r.ClaimedAt, r.FinishedAt} {
+		if t.After(out) {
+			out = t
+		}
+	}
+	for _, e := range r.History {
+		if e.At.After(out) {
+			out = e.At
+		}
+	}
+	return out
+}

@@ -482,20 +482,10 @@ func (q *Queue) Get(ctx context.Context, id string) (*Request, error) {
 				return nil, fmt.Errorf("open note of callback request %s: %w", id, err)
 			}
 			r.History = append(r.History, e)
-			r.UpdatedAt = latest(r.UpdatedAt, e.At)
 		}
 	}
+	r.UpdatedAt = r.LastChange()
 	return r, nil
-}
-
-func latest(ts ...time.Time) time.Time {
-	var out time.Time
-	for _, t := range ts {
-		if t.After(out) {
-			out = t
-		}
-	}
-	return out
 }
 
 // idTime is the creation time a request's ULID carries (millisecond precision).
@@ -543,7 +533,7 @@ func (q *Queue) decode(h map[string]string) (*Request, error) {
 		r.CallerNumber = r.CallbackNumber
 	}
 	r.CallbackLast4 = cmp.Or(h["l4"], phone.LastFour(r.CallbackNumber)) // requests made before l4
-	r.UpdatedAt = latest(r.CreatedAt, r.ClaimedAt, r.FinishedAt)
+	r.UpdatedAt = r.LastChange()
 	if h["mc"] != "" {
 		r.Missed = &Missed{Calls: int(num("mc")), Stage: h["mst"], Seconds: int(num("msec"))}
 	}

@@ -39,16 +39,7 @@ func (s *surface) routes() error {
 
 	// Staff API: body limit, then a bearer token on every route.
 	if a := s.deps.API; a != nil {
-		v1 := e.Group("/api/v1", middleware.BodyLimit(maxBody), a.RequireStaff)
-		v1.GET("/callbacks", a.List)
-		v1.GET("/callbacks/:id", a.Get)
-		v1.POST("/callbacks/:id/claim", a.Claim)
-		v1.POST("/callbacks/:id/release", a.Release)
-		v1.POST("/callbacks/:id/complete", a.Complete)
-		v1.POST("/callbacks/:id/notes", a.AddNote)
-		v1.POST("/callbacks/:id/cancel", a.Cancel)
-		v1.POST("/callbacks/:id/reveal", a.Reveal)
-		v1.POST("/admin/reload", a.Reload)
+		a.Routes(e.Group("/api/v1", middleware.BodyLimit(maxBody), a.RequireStaff))
 	}
 
 	// Staff console: security headers and a body limit everywhere; a session

@@ -210,18 +210,27 @@ func (s *Server) WaitCalls() {
 
 // Post sends a form to pathAndQuery, signed as Twilio signs it when sign is true.
 func (s *Server) Post(pathAndQuery string, form url.Values, sign bool) *httptest.ResponseRecorder {
+	return Post(s.HTTP, pathAndQuery, form, sign)
+}
+
+// Do serves any request through the router.
+func (s *Server) Do(req *http.Request) *httptest.ResponseRecorder { return Do(s.HTTP, req) }
+
+// Post sends a form through h to pathAndQuery, signed as Twilio signs it
+// for a test server (Token, Base) when sign is true.
+func Post(h http.Handler, pathAndQuery string, form url.Values, sign bool) *httptest.ResponseRecorder {
 	req := httptest.NewRequest(http.MethodPost, pathAndQuery, strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	if sign {
 		req.Header.Set("X-Twilio-Signature", simulate.Sign(Token, Base+pathAndQuery, form))
 	}
-	return s.Do(req)
+	return Do(h, req)
 }
 
-// Do serves any request through the router.
-func (s *Server) Do(req *http.Request) *httptest.ResponseRecorder {
+// Do serves req through h.
+func Do(h http.Handler, req *http.Request) *httptest.ResponseRecorder {
 	rec := httptest.NewRecorder()
-	s.HTTP.ServeHTTP(rec, req)
+	h.ServeHTTP(rec, req)
 	return rec
 }
 

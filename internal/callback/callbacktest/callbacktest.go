@@ -86,24 +86,11 @@ func (q *Queue) AddCapture(c callback.Capture) string {
 func (e *entry) view(history bool) *callback.Request {
 	r := e.r
 	r.History = nil
-	r.UpdatedAt = latest(r.CreatedAt, r.ClaimedAt, r.FinishedAt)
 	if history {
 		r.History = slices.Clone(e.r.History)
-		for _, ev := range r.History {
-			r.UpdatedAt = latest(r.UpdatedAt, ev.At)
-		}
 	}
+	r.UpdatedAt = r.LastChange()
 	return &r
-}
-
-func latest(ts ...time.Time) time.Time {
-	var out time.Time
-	for _, t := range ts {
-		if t.After(out) {
-			out = t
-		}
-	}
-	return out
 }
 
 // Get returns a request with its history.
