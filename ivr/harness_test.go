@@ -13,6 +13,7 @@ import (
 	"github.com/labstack/echo/v4/middleware"
 	"github.com/switchboard-clinic/switchboard/config"
 	"github.com/switchboard-clinic/switchboard/internal/callback"
+	"github.com/switchboard-clinic/switchboard/internal/reports"
 	"github.com/switchboard-clinic/switchboard/internal/simulate"
 	"github.com/switchboard-clinic/switchboard/internal/testserver"
 	"github.com/switchboard-clinic/switchboard/ivr"
@@ -56,19 +57,7 @@ func newHarness(t testing.TB, o harnessOpts) *harness {
 	if o.RedisArgs != nil || o.SpoolDir != "" || o.RedisTimeout != 0 || o.TrustedProxies != "" || o.PlainHTTP || o.RecordingKeys != nil {
 		t.Fatal("newHarness: these options need newServerHarness")
 	}
-	var line *routing.Line
-	var err error
-	switch {
-	case o.ConfigPath != "":
-		line, err = config.LoadFile(o.ConfigPath)
-	case o.YAML == "":
-		line, err = config.LoadFile("")
-	default:
-		line, err = config.Load("test.yaml", []byte(o.YAML))
-	}
-	if err != nil {
-		t.Fatalf("load config: %v", err)
-	}
+	line := testserver.LoadLine(t, o)
 	now := o.Clock
 	if now == nil {
 		at := o.At
@@ -226,4 +215,19 @@ func pathOf(t testing.TB, u string) string {
 		return parsed.Path
 	}
 	return parsed.Path + "?" + q.Encode()
+}
+
+// reportDay waits for the calls' background work, writes the report counts
+// and reads back the day of at (a server harness: reports live in Redis).
+func (h *harness) reportDay(at time.Time) reports.Period {
+	h.t.Helper()
+	h.WaitCalls()
+	if err := h.App.Reports.Flush(h.t.Context()); err != nil {
+		h.t.Fatal(err)
+	}
+	p, err := h.App.Reports.Read(h.t.Context(), 1, at)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return p
 }

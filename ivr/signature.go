@@ -147,37 +147,14 @@ func NewSignatureValidator(authToken string) *SignatureValidator {
 // Validate reports whether signature is Twilio's for fullURL and params,
 // as twilio-go's RequestValidator.Validate does.
 func (v *SignatureValidator) Validate(fullURL string, params map[string]string, signature string) bool {
-	s := v.macs.Get().(*signer)
-	s.keys = s.keys[:0]
-	for k := range params {
-		s.keys = append(s.keys, k)
-	}
-	slices.Sort(s.keys)
-	s.msg = append(s.msg[:0], fullURL...)
-	for _, k := range s.keys {
-		s.msg = append(append(s.msg, k...), params[k]...)
-	}
-	ok := s.matches(signature)
-	v.macs.Put(s)
-	return ok || v.twilio.Validate(fullURL, params, signature)
+	return fastMatch(v, fullURL, params, func(s string) string { return s }, signature) ||
+		v.twilio.Validate(fullURL, params, signature)
 }
 
 // ValidateForm is Validate for a form whose parameters each appear once
 // (the first value of each is signed).
 func (v *SignatureValidator) ValidateForm(fullURL string, form url.Values, signature string) bool {
-	s := v.macs.Get().(*signer)
-	s.keys = s.keys[:0]
-	for k := range form {
-		s.keys = append(s.keys, k)
-	}
-	slices.Sort(s.keys)
-	s.msg = append(s.msg[:0], fullURL...)
-	for _, k := range s.keys {
-		s.msg = append(append(s.msg, k...), form[k][0]...)
-	}
-	ok := s.matches(signature)
-	v.macs.Put(s)
-	if ok {
+	if fastMatch(v, fullURL, form, func(vs []string) string { return vs[0] }, signature) {
 		return true
 	}
 	params := make(map[string]string, len(form))
@@ -185,6 +162,24 @@ func (v *SignatureValidator) ValidateForm(fullURL string, form url.Values, signa
 		params[k] = vs[0]
 	}
 	return v.twilio.Validate(fullURL, params, signature)
+}
+
+// fastMatch checks signature against the one string Twilio signs for
+// fullURL as it is: the URL, then each parameter's name and value (value
+// picks it from m's values) in the order of the names.
+func fastMatch[V any](v *SignatureValidator, fullURL string, m map[string]V, value func(V) string, signature string) bool {
+	s := v.macs.Get().(*signer)
+	defer v.macs.Put(s)
+	s.keys = s.keys[:0]
+	for k := range m {
+		s.keys = append(s.keys, k)
+	}
+	slices.Sort(s.keys)
+	s.msg = append(s.msg[:0], fullURL...)
+	for _, k := range s.keys {
+		s.msg = append(append(s.msg, k...), value(m[k])...)
+	}
+	return s.matches(signature)
 }
 
 // matches reports whether signature is the base64 HMAC of s.msg.

@@ -109,14 +109,7 @@ func TestSecondsToPerson(t *testing.T) {
 	clock.at(start, 40)
 	gone.hangUp(40)
 
-	h.WaitCalls()
-	if err := h.App.Reports.Flush(t.Context()); err != nil {
-		t.Fatal(err)
-	}
-	p, err := h.App.Reports.Read(t.Context(), 1, start)
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := h.reportDay(start)
 	w := p.Waits("en")
 	if got, want := w, (reports.Waits{18: 1, 10: 1, 60: 1}); !equalWaits(got, want) {
 		t.Errorf("waits to a person: got %v, want %v", got, want)
@@ -176,14 +169,7 @@ func TestSecondsToPersonUnscreened(t *testing.T) {
 	clock.at(start, 273)
 	h.callStep(pathOf(t, dial.Attrs["action"]), c.form("DialCallStatus", "completed", "DialBridged", "true", "DialCallDuration", "240"))
 	c.hangUp(274)
-	h.WaitCalls()
-	if err := h.App.Reports.Flush(t.Context()); err != nil {
-		t.Fatal(err)
-	}
-	p, err := h.App.Reports.Read(t.Context(), 1, start)
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := h.reportDay(start)
 	if got, want := p.Waits(""), (reports.Waits{21: 1}); !equalWaits(got, want) {
 		t.Errorf("waits to a person: got %v, want %v", got, want)
 	}

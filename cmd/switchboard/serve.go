@@ -44,9 +44,9 @@ func serve(ctx context.Context, getenv func(string) string, stdout, stderr io.Wr
 	}
 	// Log lines are written in batches (one write for many request lines):
 	// at most logFlushInterval late, warnings and errors at once, and
-	// everything when serve returns.
+	// everything when serve returns (Run's last flush, after every other
+	// deferred step).
 	logs := logbatch.New(stderr)
-	defer logs.Flush() //nolint:errcheck // nowhere left to report it
 	flushCtx, stopFlushing := context.WithCancel(context.WithoutCancel(ctx))
 	flushDone := make(chan struct{})
 	go func() { defer close(flushDone); logs.Run(flushCtx, logFlushInterval) }()

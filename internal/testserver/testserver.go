@@ -122,12 +122,10 @@ type Server struct {
 // MondayMorning is 10:00 in Seattle on Monday 2026-11-30 (open).
 var MondayMorning = time.Date(2026, 11, 30, 18, 0, 0, 0, time.UTC)
 
-// New starts a redis-server and builds a Switchboard on it.
-func New(t testing.TB, o Options) *Server {
+// LoadLine loads the line o names: ConfigPath, else YAML, else the
+// built-in default.
+func LoadLine(t testing.TB, o Options) *routing.Line {
 	t.Helper()
-	if o.At.IsZero() {
-		o.At = MondayMorning
-	}
 	var line *routing.Line
 	var err error
 	switch {
@@ -141,6 +139,16 @@ func New(t testing.TB, o Options) *Server {
 	if err != nil {
 		t.Fatalf("load config: %v", err)
 	}
+	return line
+}
+
+// New starts a redis-server and builds a Switchboard on it.
+func New(t testing.TB, o Options) *Server {
+	t.Helper()
+	if o.At.IsZero() {
+		o.At = MondayMorning
+	}
+	line := LoadLine(t, o)
 	logs := &Logs{}
 	log := slog.New(slog.NewTextHandler(logs, nil))
 	now := func() time.Time { return o.At }
