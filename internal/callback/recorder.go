@@ -60,9 +60,8 @@ type Recorder struct {
 	deleter  RecordingDeleter
 	deleteOn func() bool
 
-	recentMu sync.Mutex
-	recent   map[string]keptCreate // CallSid -> this instance's create, for reconciliation
-	pruned   time.Time
+	// recent is this instance's copy of its creates, for reconciliation.
+	recent *keptCreates
 
 	// locks orders the writes of one request (one CallSid at a time).
 	locks keyLocks
@@ -220,7 +219,7 @@ func NewRecorder(q *Queue, s *Spool, timeout time.Duration, log *slog.Logger) (*
 		return nil, errors.New("callback recorder: logger is required")
 	}
 	r := &Recorder{queue: q, spool: s, timeout: timeout, log: log, orphanTTL: 10 * time.Minute,
-		recent: map[string]keptCreate{}, behind: map[string]int{}, notices: make(chan notice, noticeBacklog), locks: keyLocks{held: map[string]*keyLock{}}}
+		recent: newKeptCreates(), behind: map[string]int{}, notices: make(chan notice, noticeBacklog), locks: keyLocks{held: map[string]*keyLock{}}}
 	ops, err := s.read(0)
 	if err != nil {
 		return nil, fmt.Errorf("callback recorder: %w", err)
@@ -381,33 +380,12 @@ func (r *Recorder) behindAdd(callSID string, n int) {
 
 // remember keeps this instance's copy of a create for reconciliation, and
 // forgets copies older than the orphan time.
-func (r *Recorder) remember(op Op) {
-	r.recentMu.Lock()
-	defer r.recentMu.Unlock()
-	now := time.Now()
-	if now.Sub(r.pruned) > time.Minute {
-		r.pruned = now
-		for sid, c := range r.recent {
-			if now.Sub(c.kept) > r.orphanTTL {
-				delete(r.recent, sid)
-			}
-		}
-	}
-	r.recent[op.CallSID] = keptCreate{op: op, kept: now}
-}
+func (r *Recorder) remember(op Op) { r.recent.keep(op, time.Now(), r.orphanTTL) }
 
-// keptCreate is a create with when this machine kept it (op.At follows the
-// queue's clock, which tests set).
-type keptCreate struct {
-	op   Op
-	kept time.Time
-}
-
+// copyOf is this instance's copy of callSID's create, if it kept one
+// within the orphan time.
 func (r *Recorder) copyOf(callSID string) (Op, bool) {
-	r.recentMu.Lock()
-	defer r.recentMu.Unlock()
-	c, ok := r.recent[callSID]
-	return c.op, ok && time.Since(c.kept) <= r.orphanTTL
+	return r.recent.get(callSID, time.Now(), r.orphanTTL)
 }
 
 // Capture records a new request for a call (once per CallSid).
