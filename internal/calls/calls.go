@@ -19,8 +19,9 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// Keep is how long a call's keys live after their last write: a Twilio call
-// lasts at most four hours, so nothing is needed after that.
+// Keep is how long a call's keys live after they are written: a Twilio call
+// lasts at most four hours, so nothing is needed after that. The marks of a
+// call's record renew it only once less than renewBelow is left (track.go).
 const Keep = 5 * time.Hour
 
 // Store keeps calls' records in Redis. It is safe for concurrent use.

@@ -187,43 +187,70 @@ type CallMark struct {
 	Mark    Mark
 }
 
-// MarkAll adds the marks, in order, in one transaction (one round trip).
+// MarkAll adds the marks, in order, in one script (one round trip, applied
+// whole).
 func (s *Store) MarkAll(ctx context.Context, marks []CallMark) error {
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
-	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		for _, cm := range marks {
-			m := cm.Mark
-			fields := []any{"seen", "1"}
-			for _, f := range []struct {
-				name, value string
-			}{{"stg", string(m.Stage)}, {"lng", m.Lang}, {"per", flag(m.Person)}, {"req", flag(m.Request)},
-				{"ext", flag(m.Extension)}, {"cri", flag(m.Crisis)}, {"inf", flag(m.Info)}} {
-				if f.value != "" {
-					fields = append(fields, f.name, f.value)
-				}
+	keys := make([]string, 0, len(marks))
+	args := make([]any, 0, 2+len(marks)*12)
+	args = append(args, int64(Keep/time.Second), int64(renewBelow/time.Second))
+	for _, cm := range marks {
+		m := cm.Mark
+		keys = append(keys, s.trackKey(cm.CallSID))
+		at := len(args)
+		args = append(args, 0, "seen", "1")
+		for _, f := range [...]struct{ name, value string }{{"stg", string(m.Stage)}, {"lng", m.Lang}, {"per", flag(m.Person)},
+			{"req", flag(m.Request)}, {"ext", flag(m.Extension)}, {"cri", flag(m.Crisis)}, {"inf", flag(m.Info)}} {
+			if f.value != "" {
+				args = append(args, f.name, f.value)
 			}
-			key := s.trackKey(cm.CallSID)
-			p.HSet(ctx, key, fields...)
-			for _, t := range []struct {
-				name string
-				at   time.Time
-			}{{"ask", m.Asked}, {"rch", m.Reached}} {
-				if !t.at.IsZero() {
-					p.HSetNX(ctx, key, t.name, t.at.UnixMilli())
-				}
-			}
-			p.Expire(ctx, key, Keep)
 		}
-		return nil
-	})
-	if err != nil {
+		args[at] = len(args) - at - 1
+		args = append(args, millis(m.Asked), millis(m.Reached))
+	}
+	if err := markScript.Run(ctx, s.rdb, keys, args...).Err(); err != nil {
 		if len(marks) == 1 {
 			return fmt.Errorf("mark call %s: %w", marks[0].CallSID, err)
 		}
 		return fmt.Errorf("mark %d calls: %w", len(marks), err)
 	}
 	return nil
+}
+
+// renewBelow is when a mark renews its call's expiry: once less than this
+// is left of Keep. Each call's record is given its expiry when it is first
+// written and again at most every half hour, not by every webhook (an
+// EXPIRE on every mark was the larger half of a mark's cost in Redis, and
+// a write to the journal each time); a record still outlives its last
+// write by more than four hours.
+const renewBelow = Keep - 30*time.Minute
+
+// markScript writes marks, one call per key. ARGV: Keep and renewBelow in
+// seconds, then for each key the number of field/value arguments, those
+// pairs, and the asked and reached instants in milliseconds ("" for
+// none; only the first written is kept).
+var markScript = redis.NewScript(`
+local keep, below = ARGV[1], tonumber(ARGV[2])
+local a = 3
+for _, k in ipairs(KEYS) do
+  local n = tonumber(ARGV[a])
+  redis.call('HSET', k, unpack(ARGV, a + 1, a + n))
+  a = a + n + 1
+  if ARGV[a] ~= '' then redis.call('HSETNX', k, 'ask', ARGV[a]) end
+  if ARGV[a + 1] ~= '' then redis.call('HSETNX', k, 'rch', ARGV[a + 1]) end
+  a = a + 2
+  if redis.call('TTL', k) < below then redis.call('EXPIRE', k, keep) end
+end
+return #KEYS
+`)
+
+// millis is t in milliseconds since the epoch, "" for the zero time.
+func millis(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return strconv.FormatInt(t.UnixMilli(), 10)
 }
 
 // Finish reads the record of the call callSID and marks it finished. first

@@ -105,3 +105,58 @@ func TestToPerson(t *testing.T) {
 		})
 	}
 }
+
+// TestMarksRenewExpiry writes marks to records of different ages: a new
+// record gets its expiry, one with more than four and a half hours left is
+// not touched, and one with less is renewed. Several calls go in one batch,
+// each with its own fields.
+func TestMarksRenewExpiry(t *testing.T) {
+	t.Parallel()
+	s, rs := newStore(t)
+	ctx := t.Context()
+	rdb := rs.Client()
+	key := func(sid string) string { return "test:{calls}:" + sid + ":trk" }
+	const young, old, fresh = "CAyoung", "CAold", "CAfresh"
+	for sid, left := range map[string]time.Duration{young: calls.Keep - 10*time.Minute, old: calls.Keep - 40*time.Minute} {
+		if err := rdb.HSet(ctx, key(sid), "seen", "1", "stg", "menu").Err(); err != nil {
+			t.Fatal(err)
+		}
+		if err := rdb.Expire(ctx, key(sid), left).Err(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	err := s.MarkAll(ctx, []calls.CallMark{
+		{CallSID: young, Mark: calls.Mark{Stage: calls.StageRing, Lang: "es"}},
+		{CallSID: old, Mark: calls.Mark{Stage: calls.StageCallback, Request: true}},
+		{CallSID: fresh, Mark: calls.Mark{Info: true}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		sid           string
+		least, most   time.Duration
+		stage, lang   string
+		request, info string
+	}{
+		{young, calls.Keep - 11*time.Minute, calls.Keep - 9*time.Minute, "ring", "es", "", ""},
+		{old, calls.Keep - time.Minute, calls.Keep, "callback", "", "1", ""}, // "menu" before: a stage is replaced
+		{fresh, calls.Keep - time.Minute, calls.Keep, "", "", "", "1"},
+	}
+	for _, tt := range tests {
+		ttl, err := rdb.TTL(ctx, key(tt.sid)).Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ttl < tt.least || ttl > tt.most {
+			t.Errorf("%s expires in %v, want between %v and %v", tt.sid, ttl, tt.least, tt.most)
+		}
+		h, err := rdb.HGetAll(ctx, key(tt.sid)).Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if h["seen"] != "1" || h["stg"] != tt.stage || h["lng"] != tt.lang || h["req"] != tt.request || h["inf"] != tt.info {
+			t.Errorf("%s record %v, want stage %q lang %q req %q inf %q", tt.sid, h, tt.stage, tt.lang, tt.request, tt.info)
+		}
+	}
+}
