@@ -96,7 +96,7 @@ func (q *Queue) MissedOp(m MissedCall) Op {
 		fields = append(fields, "lng", m.Language)
 	}
 	return Op{Kind: kindMissed, CallSID: m.CallSID, ID: id, At: at, Fields: q.sealFields(m.CallSID, fields),
-		Event: eventJSON(at, "caller", "missed call", m.Note)}
+		Event: eventJSON(at, eventCaller, "missed call", m.Note)}
 }
 
 // SupersedeOp is the write made when a call from the number behind
@@ -105,7 +105,7 @@ func (q *Queue) MissedOp(m MissedCall) Op {
 func (q *Queue) SupersedeOp(callSID, numberKey string) Op {
 	at := q.now()
 	return Op{Kind: kindSupersede, CallSID: callSID, At: at, Fields: []string{"mk", numberKey},
-		Event: eventJSON(at, "caller", "superseded", "the caller left a request in a later call")}
+		Event: eventJSON(at, eventCaller, "superseded", "the caller left a request in a later call")}
 }
 
 // HasRequest reports whether the call callSID left a callback request.

@@ -179,14 +179,23 @@ func ms(t time.Time) string { return strconv.FormatInt(t.UnixMilli(), 10) }
 // milliseconds, because every request carries its history (memory per
 // request is measured in bench/).
 type storedEvent struct {
-	T int64  `json:"t"`
-	W string `json:"w"`
-	E string `json:"e"`
-	N string `json:"n,omitempty"`
+	T int64 `json:"t"`
+	// W is who acted; absent for the caller, the author of most events
+	// (events stored before that have "w":"caller").
+	W *string `json:"w,omitempty"`
+	E string  `json:"e"`
+	N string  `json:"n,omitempty"`
 }
 
+// eventCaller is who the caller's own events are by.
+const eventCaller = "caller"
+
 func eventJSON(at time.Time, who, what, note string) string {
-	b, _ := json.Marshal(storedEvent{T: at.UnixMilli(), W: who, E: what, N: note})
+	e := storedEvent{T: at.UnixMilli(), E: what, N: note}
+	if who != eventCaller {
+		e.W = &who
+	}
+	b, _ := json.Marshal(e)
 	return string(b)
 }
 
@@ -195,7 +204,11 @@ func decodeEvent(raw string) (Event, bool) {
 	if json.Unmarshal([]byte(raw), &e) != nil {
 		return Event{}, false
 	}
-	return Event{At: time.UnixMilli(e.T).UTC(), Who: e.W, What: e.E, Note: e.N}, true
+	who := eventCaller
+	if e.W != nil {
+		who = *e.W
+	}
+	return Event{At: time.UnixMilli(e.T).UTC(), Who: who, What: e.E, Note: e.N}, true
 }
 
 // recordingPrefix starts the URL of every recording Twilio reports. A URL of
@@ -232,6 +245,10 @@ func callerField(c Capture) string {
 // callback number) stays as it is.
 var sealedFields = []string{"num", "from", "tx"}
 
+// numberField reports whether a sealed field holds a phone number, sealed
+// packed (pack.go).
+func numberField(f string) bool { return f == "num" || f == "from" }
+
 // fieldAAD binds a sealed field to its call and name: a value copied to
 // another request or field does not open.
 func fieldAAD(callSID, field string) string { return callSID + ":" + field }
@@ -243,7 +260,11 @@ func noteAAD(id string) string { return id + ":note" }
 func (q *Queue) sealFields(callSID string, fields []string) []string {
 	for i := 0; i+1 < len(fields); i += 2 {
 		if slices.Contains(sealedFields, fields[i]) && fields[i+1] != "=" {
-			fields[i+1] = q.seal.Seal(fields[i+1], fieldAAD(callSID, fields[i]))
+			v := fields[i+1]
+			if numberField(fields[i]) {
+				v = packNumber(v)
+			}
+			fields[i+1] = q.seal.Seal(v, fieldAAD(callSID, fields[i]))
 		}
 	}
 	return fields
@@ -277,7 +298,7 @@ func (q *Queue) clearCreateOp(c Capture) Op {
 	return Op{
 		Kind: "create", CallSID: c.CallSID, ID: id, At: at,
 		Fields: fields,
-		Event:  eventJSON(at, "caller", "created", ""),
+		Event:  eventJSON(at, eventCaller, "created", ""),
 	}
 }
 
@@ -287,7 +308,7 @@ func (q *Queue) ConsentOp(callSID string, voicemail, namePractice Consent) Op {
 	return Op{
 		Kind: "update", CallSID: callSID, Mode: "set", At: at,
 		Fields: []string{"cvm", string(voicemail), "cnm", string(namePractice)},
-		Event:  eventJSON(at, "caller", "consent", ""),
+		Event:  eventJSON(at, eventCaller, "consent", ""),
 	}
 }
 
@@ -297,7 +318,7 @@ func (q *Queue) MessageOp(callSID string, m Message) Op {
 	return Op{
 		Kind: "update", CallSID: callSID, Mode: "set", At: at,
 		Fields: recordingFields(m),
-		Event:  eventJSON(at, "caller", "voice message", ""),
+		Event:  eventJSON(at, eventCaller, "voice message", ""),
 	}
 }
 
@@ -509,6 +530,9 @@ func (q *Queue) decode(h map[string]string) (*Request, error) {
 			v, err := q.seal.Open(h[f], fieldAAD(h["sid"], f))
 			if err != nil {
 				return nil, fmt.Errorf("open callback request %s: %s: %w", h["id"], f, err)
+			}
+			if numberField(f) {
+				v = unpackNumber(v)
 			}
 			h[f] = v
 		}

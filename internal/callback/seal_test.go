@@ -183,3 +183,41 @@ func TestRotateReSealsEveryRequest(t *testing.T) {
 	}
 	t.Logf("checked in %v", time.Since(began).Round(time.Millisecond))
 }
+
+// TestSealedNumbersKeepTheHashCompact: a request's hash stays in Redis's
+// compact encoding (listpack), which it leaves when a value is longer than
+// 64 bytes; a number sealed as text (66 characters) made every request a
+// hash table. A number sealed as text before still opens.
+func TestSealedNumbersKeepTheHashCompact(t *testing.T) {
+	t.Parallel()
+	rs := redistest.Start(t)
+	rdb := rs.Client()
+	ctx := t.Context()
+	key := newKey(t)
+	q := sealedQueue(t, rdb, "p:", key)
+	for _, n := range []string{"+12065550142", "+123456789012345"} {
+		c := callback.Capture{CallSID: "CApack" + n[1:], CallerNumber: "+12065550100", CallbackNumber: n, Reason: "menu"}
+		id := create(t, q, c)
+		h := rdb.HGetAll(ctx, q.Key("r:"+id)).Val()
+		if len(h["num"]) > 64 || len(h["from"]) > 64 {
+			t.Errorf("%s sealed to %d and %d bytes, want at most 64", n, len(h["num"]), len(h["from"]))
+		}
+		if enc := rdb.ObjectEncoding(ctx, q.Key("r:"+id)).Val(); enc != "listpack" {
+			t.Errorf("request of %s is stored as a %s, want listpack", n, enc)
+		}
+		r, err := q.Get(ctx, id)
+		if err != nil || r.CallbackNumber != n || r.CallerNumber != "+12065550100" {
+			t.Errorf("request of %s reads back %+v, %v", n, r, err)
+		}
+	}
+	// A request stored before numbers were packed.
+	s, err := seal.New(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := create(t, q, callback.Capture{CallSID: "CAtext", CallbackNumber: "+14255550199", Reason: "menu"})
+	rdb.HSet(ctx, q.Key("r:"+id), "num", s.Seal("+14255550199", "CAtext:num"))
+	if r, err := q.Get(ctx, id); err != nil || r.CallbackNumber != "+14255550199" {
+		t.Errorf("a number sealed as text reads back %+v, %v", r, err)
+	}
+}
