@@ -459,7 +459,7 @@ func (k *capture) Consent(ctx context.Context, c Call) (Reply, error) {
 		vm, name = callback.ConsentYes, consent
 	}
 	k.saveConsent(ctx, c, vm, name)
-	return reply(k.messagePrompt(c)...), nil
+	return k.f.cache.page(c, pageID{step: "message"}, func() []twiml.Element { return k.messagePrompt(c) }), nil
 }
 
 func (k *capture) saveConsent(ctx context.Context, c Call, vm, name callback.Consent) {
@@ -468,6 +468,9 @@ func (k *capture) saveConsent(ctx context.Context, c Call, vm, name callback.Con
 	}
 }
 
+// messagePrompt invites a voice message. It holds nothing of the caller's
+// (its URLs carry only the configuration and the call's progress), so it is
+// cached.
 func (k *capture) messagePrompt(c Call) []twiml.Element {
 	l := c.Line
 	cb := l.Callback
