@@ -12,10 +12,12 @@ import (
 )
 
 // Speed, in one place. Most pages of a call (the greeting, the menus, the
-// information pages, the consent questions, a ring) depend only on the
-// configuration, the call's progress and a few parameters of the step,
-// never on the caller: each is rendered once and served again. A ring's one
-// caller-specific value, the caller ID, fills a slot of its rendered page.
+// information pages, the consent questions, a ring, the callback offer, the
+// whisper to the scheduler) depend only on the configuration, the call's
+// progress and a few parameters of the step, never on the caller: each is
+// rendered once and served again. A page's one caller-specific value (a
+// ring's caller ID, the last four digits of the number a callback offer
+// reads) fills a slot of its rendered page.
 // Parsing a caller's number, the costliest thing a webhook does, is
 // remembered the same way. The steps say what the caller hears; this file
 // decides how often it is built.
@@ -56,7 +58,7 @@ func (r Reply) Stage() calls.Stage {
 // hours and progress: the step that makes it and the step's own
 // parameters (a try, a prompt, a notice, a group...).
 type pageID struct {
-	step    string // "answer", "menu", "info", "consent", "ring"
+	step    string // "answer", "menu", "info", "consent", "ring", "offer", "whisper"
 	n       int
 	a, b, c string
 }
@@ -159,9 +161,6 @@ func (m *cache) callback(from string) (string, bool) {
 	p := m.backs.Get(from, func() parsedNumber { n, ok := callbackNumber(from); return parsedNumber{n, ok} })
 	return p.n, p.ok
 }
-
-// built is the Reply of elements a call returned with its error.
-func built(els []twiml.Element, err error) (Reply, error) { return reply(els...), err }
 
 // memberKey identifies the members rung, for cache keys: who is on duty
 // changes the document. Every member of the configuration ("") is the

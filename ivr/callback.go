@@ -182,19 +182,44 @@ func (k *capture) allowed(l *routing.Line, n string) error {
 	return phone.AllowedIn(n, k.f.cache.region(n), l.Callback.Countries, l.OwnNumbers)
 }
 
-// Offer starts the flow: use the number the caller is calling from, or key
-// one in when it is withheld or cannot be called.
-func (k *capture) Offer(c Call, reason callback.Reason) ([]twiml.Element, error) {
+// Offer starts the flow after preamble (what is said first, such as why
+// nobody can take the call): use the number the caller is calling from, or
+// key one in when it is withheld or cannot be called.
+//
+// The offer is a cached page: it holds nothing of the caller's but the
+// last four digits of their number, which fill its slot. Its id holds what
+// it depends on besides the call's configuration, language, hours and
+// progress (keyOf): the reason (in the action URL), the preamble's text,
+// and whether the caller's number can be called back (which question is
+// asked). A preamble of anything but <Say>, or a prompt that says the last
+// four digits more than once (a page has one slot), is built anew.
+func (k *capture) Offer(c Call, reason callback.Reason, preamble ...twiml.Element) (Reply, error) {
 	l := c.Line
-	// The first sentence is said before the question's <Gather>, so a key
-	// pressed twice on the way here does not answer the question.
-	intro := say(l, l.Prompts.CallbackOffer)
-	n, ok := k.callable(c)
-	if !ok {
-		return append([]twiml.Element{intro}, k.keyedPrompt(c, reason, 0, entry{}, true)...), nil
+	n, callable := k.callable(c)
+	build := func(last4 string) []twiml.Element {
+		// The first sentence is said before the question's <Gather>, so a
+		// key pressed twice on the way here does not answer the question.
+		els := append(append([]twiml.Element(nil), preamble...), say(l, l.Prompts.CallbackOffer))
+		if !callable {
+			return append(els, k.keyedPrompt(c, reason, 0, entry{}, true)...)
+		}
+		action := k.stepURL(c, PathCallbackNumber, reason, 0, entry{})
+		return append(els, k.askCallerID(c, last4, action, true)...)
 	}
-	action := k.stepURL(c, PathCallbackNumber, reason, 0, entry{})
-	return append([]twiml.Element{intro}, k.askCallerID(c, n, action, true)...), nil
+	said, cacheable := sayKey(preamble)
+	id := pageID{step: "offer", a: string(reason), b: said, c: "keyed"}
+	switch {
+	case !callable && cacheable:
+		return k.f.cache.page(c, id, func() []twiml.Element { return build("") }), nil
+	case !callable:
+		return reply(build("")...), nil
+	}
+	last4 := phone.SpokenLastFour(n)
+	if !cacheable || strings.Count(l.Prompts.CallbackCallerID, "{last4}") > 1 {
+		return reply(build(last4)...), nil
+	}
+	id.c = "number"
+	return k.f.cache.pageWith(c, id, last4, build), nil
 }
 
 // callable is the caller's own number when the practice may call it back.
@@ -203,16 +228,18 @@ func (k *capture) callable(c Call) (string, bool) {
 	return n, ok && k.allowed(c.Line, n) == nil
 }
 
-func (k *capture) askCallerID(c Call, number, action string, back bool, preamble ...twiml.Element) []twiml.Element {
+// askCallerID offers the caller's own number, said by its last four digits
+// (phone.SpokenLastFour, or a page's slot).
+func (k *capture) askCallerID(c Call, last4, action string, back bool, preamble ...twiml.Element) []twiml.Element {
 	l := c.Line
 	inner := append(append([]twiml.Element(nil), preamble...),
-		say(l, routing.Fill(l.Prompts.CallbackCallerID, "last4", digits(l, phone.SpokenLastFour(number)))))
+		say(l, routing.Fill(l.Prompts.CallbackCallerID, "last4", digits(l, last4))))
 	return k.gather(c, action, back, inner...)
 }
 
 // Entry answers a redirect into the flow (PathCallback?r=reason).
 func (k *capture) Entry(ctx context.Context, c Call) (Reply, error) {
-	return built(k.Offer(c, reasonOf(c)))
+	return k.Offer(c, reasonOf(c))
 }
 
 func reasonOf(c Call) callback.Reason {
@@ -244,7 +271,7 @@ func (k *capture) Number(ctx context.Context, c Call) (Reply, error) {
 		return k.giveUp(ctx, c, reason, e, retry(c, a))
 	}
 	action := k.stepURL(c, PathCallbackNumber, reason, n+1, e)
-	return reply(k.askCallerID(c, number, action, false, say(c.Line, retry(c, a)))...), nil
+	return reply(k.askCallerID(c, phone.SpokenLastFour(number), action, false, say(c.Line, retry(c, a)))...), nil
 }
 
 // keyedPrompt asks for a number on the keypad; first is the flow's first
@@ -410,7 +437,7 @@ func (k *capture) giveUp(ctx context.Context, c Call, reason callback.Reason, e 
 			pre = append(pre, say(l, w))
 		}
 	}
-	return reply(k.askCallerID(c, number, k.stepURL(c, PathCallbackNumber, reason, 0, e), false, pre...)...), nil
+	return reply(k.askCallerID(c, phone.SpokenLastFour(number), k.stepURL(c, PathCallbackNumber, reason, 0, e), false, pre...)...), nil
 }
 
 // consentPrompt asks one consent question after an optional sentence. It

@@ -75,7 +75,7 @@ func (f *Flow) CrisisChoice(ctx context.Context, c Call) (Reply, error) {
 	case "1":
 		return reply(f.lifeline(c)...), nil
 	case "2":
-		return built(f.callback.Offer(c, callback.ReasonCrisis))
+		return f.callback.Offer(c, callback.ReasonCrisis)
 	case "*":
 		return f.menuPage(c, 0, ""), nil
 	default:
@@ -112,8 +112,7 @@ func (f *Flow) LifelineResult(ctx context.Context, c Call) (Reply, error) {
 	if bridged(c.Form) {
 		return reply(f.farewell(c)...), nil
 	}
-	els, err := f.callback.Offer(c, callback.ReasonCrisis)
-	return built(append([]twiml.Element{say(c.Line, c.Line.Prompts.LifelineFailed)}, els...), err)
+	return f.callback.Offer(c, callback.ReasonCrisis, say(c.Line, c.Line.Prompts.LifelineFailed))
 }
 
 // slowly says text at a slow rate where the voice reads SSML (Amazon Polly

@@ -208,8 +208,7 @@ func (f *Flow) nobodyAnswers(c Call, reason callback.Reason) (Reply, error) {
 		return reply(f.lifelineOffer(c, 0, say(c.Line, c.Line.Prompts.Unavailable))...), nil
 	}
 	f.outcomes.CallbackOffered(reason)
-	els, err := f.callback.Offer(c, reason)
-	return built(append([]twiml.Element{say(c.Line, c.Line.Prompts.Unavailable)}, els...), err)
+	return f.callback.Offer(c, reason, say(c.Line, c.Line.Prompts.Unavailable))
 }
 
 // Screen is the whisper played to the scheduler who answers: the call is
@@ -220,16 +219,24 @@ func (f *Flow) nobodyAnswers(c Call, reason callback.Reason) (Reply, error) {
 // Schedulers hear it in the line's own language, whatever the caller's:
 // for a caller who chose another language it starts with that language's
 // note ("Spanish-speaking caller.").
+//
+// The whisper is a cached page: besides the call's configuration, language
+// and progress (keyOf), it depends only on the group in the action URL and
+// on what it says (whisperText), which are its id. Recording the answered
+// leg happens on every request.
 func (f *Flow) Screen(ctx context.Context, c Call) (Reply, error) {
 	f.recordAnswered(ctx, c)
-	l := c.Line.Staff()
-	action := f.callURL(c, PathScreenAnswer, "g", c.Query.Get("g"))
-	whisper := []twiml.Element{say(l, f.whisperText(c))}
-	return reply(
-		gather(l, question{action: action, keys: 1, seconds: 8, prompts: append(whisper, whisper...)}),
-		say(l, l.Prompts.WhisperDeclined),
-		&twiml.VoiceHangup{},
-	), nil
+	group, text := c.Query.Get("g"), f.whisperText(c)
+	return f.cache.page(c, pageID{step: "whisper", a: group, b: text}, func() []twiml.Element {
+		l := c.Line.Staff()
+		action := f.callURL(c, PathScreenAnswer, "g", group)
+		whisper := []twiml.Element{say(l, text)}
+		return []twiml.Element{
+			gather(l, question{action: action, keys: 1, seconds: 8, prompts: append(whisper, whisper...)}),
+			say(l, l.Prompts.WhisperDeclined),
+			&twiml.VoiceHangup{},
+		}
+	}), nil
 }
 
 // whisperText says what the call is for, never who or why: the group or

@@ -76,9 +76,10 @@ func (noEvents) RingOutcome(string, string) {}
 // package provides the real one; without it callers are told nobody can take
 // the call and are returned to the main menu.
 type CallbackFlow interface {
-	// Offer starts capturing a callback request; reason says where in the
-	// menu the caller asked for it (menu, unanswered, closed, ...).
-	Offer(call Call, reason callback.Reason) ([]twiml.Element, error)
+	// Offer starts capturing a callback request after preamble (what the
+	// caller hears first); reason says where in the menu the caller asked
+	// for it (menu, unanswered, closed, ...).
+	Offer(call Call, reason callback.Reason, preamble ...twiml.Element) (Reply, error)
 }
 
 // Deps are what a Flow needs. Line, BaseURL, Now and Logger are required.

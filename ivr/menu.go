@@ -211,8 +211,8 @@ func (f *Flow) therapist(c Call) (Reply, bool, error) {
 	}
 	f.events.MenuChoice("main", "therapist")
 	c.Speech = ""
-	els, err := f.callback.Offer(c, callback.ReasonTherapist)
-	return reply(els...), true, err
+	r, err := f.callback.Offer(c, callback.ReasonTherapist)
+	return r, true, err
 }
 
 // spokenExtension returns the digits of "extension five five five", or "".
@@ -282,7 +282,7 @@ func (f *Flow) act(ctx context.Context, c Call, a routing.Action, reason callbac
 	switch a.Kind {
 	case routing.ActionRing:
 		if !c.Open {
-			return built(f.callback.Offer(c, callback.ReasonClosed))
+			return f.callback.Offer(c, callback.ReasonClosed)
 		}
 		return f.ring(ctx, c, a.Target, 0, say(l, l.Prompts.Connecting))
 	case routing.ActionExtension:
@@ -294,7 +294,7 @@ func (f *Flow) act(ctx context.Context, c Call, a routing.Action, reason callbac
 	case routing.ActionInfo:
 		return f.info(c, a.Target, 0, "")
 	case routing.ActionCallback:
-		return built(f.callback.Offer(c, reason))
+		return f.callback.Offer(c, reason)
 	case routing.ActionRepeat:
 		return again(), nil
 	case routing.ActionMenu:
@@ -309,8 +309,7 @@ func (f *Flow) extension(ctx context.Context, c Call, e routing.Extension) (Repl
 	l := c.Line
 	if !c.Open && !e.AfterHours {
 		c.Speech, c.Digits = "", ""
-		els, err := f.callback.Offer(c, callback.ReasonClosed)
-		return built(append([]twiml.Element{say(l, l.Prompts.AfterHours)}, els...), err)
+		return f.callback.Offer(c, callback.ReasonClosed, say(l, l.Prompts.AfterHours))
 	}
 	f.mark(c, calls.Mark{Extension: true})
 	return f.ring(ctx, c, e.Group, 0, say(l, routing.Fill(l.Prompts.ConnectTo, "name", e.Name)))
@@ -334,8 +333,7 @@ func (f *Flow) routeOn(ctx context.Context, c Call, reason callback.Reason, why 
 	if c.Open && c.Progress.Rings == 0 {
 		return f.ring(ctx, c, l.Fallback, 0, append(pre, say(l, l.Prompts.Connecting))...)
 	}
-	els, err := f.callback.Offer(c, reason)
-	return reply(append(pre, els...)...), err
+	return f.callback.Offer(c, reason, pre...)
 }
 
 // farewell ends a call properly: while closed, when the office opens again;
@@ -358,8 +356,9 @@ func (f *Flow) MenuPage(ctx context.Context, c Call) (Reply, error) {
 // nobody can take the call and ends it properly.
 type noCallback struct{ f *Flow }
 
-func (n noCallback) Offer(c Call, _ callback.Reason) ([]twiml.Element, error) {
-	return n.f.farewell(c, say(c.Line, c.Line.Prompts.Unavailable)), nil
+func (n noCallback) Offer(c Call, _ callback.Reason, preamble ...twiml.Element) (Reply, error) {
+	pre := append(append([]twiml.Element(nil), preamble...), say(c.Line, c.Line.Prompts.Unavailable))
+	return reply(n.f.farewell(c, pre...)...), nil
 }
 
 // choiceLabel names a choice for metrics: the action, never the input.
