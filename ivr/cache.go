@@ -29,6 +29,10 @@ type Reply struct {
 	els   []twiml.Element
 	doc   []byte      // the rendered page; nil for built elements
 	stage calls.Stage // the stage the rendered page leaves the caller in
+	// did is what the step did that the call's record keeps (a request
+	// created, an extension dialled): track writes it in the step's one
+	// mark.
+	did calls.Mark
 }
 
 // reply is the Reply of elements built for this request.

@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	"github.com/switchboard-clinic/switchboard/internal/callback"
-	"github.com/switchboard-clinic/switchboard/internal/calls"
 	"github.com/switchboard-clinic/switchboard/internal/phone"
 	"github.com/switchboard-clinic/switchboard/routing"
 	"github.com/twilio/twilio-go/twiml"
@@ -389,8 +388,9 @@ func (k *capture) create(ctx context.Context, c Call, caller, number string, rea
 		k.f.log.Error("callback request could not be saved anywhere", slog.String("call_sid", c.Sid), slog.String("error", err.Error()))
 		return k.bail(ctx, c, c.Line.Prompts.CallbackNotSaved)
 	}
-	k.f.mark(c, calls.Mark{Request: true})
-	return k.consentPrompt(c, "vm", 0, c.Line.Prompts.CallbackSaved), nil
+	r := k.consentPrompt(c, "vm", 0, c.Line.Prompts.CallbackSaved)
+	r.did.Request = true
+	return r, nil
 }
 
 // bail ends a capture that cannot go on (the number was not understood, or

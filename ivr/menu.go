@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/switchboard-clinic/switchboard/internal/callback"
-	"github.com/switchboard-clinic/switchboard/internal/calls"
 	"github.com/switchboard-clinic/switchboard/routing"
 	"github.com/twilio/twilio-go/twiml"
 )
@@ -311,8 +310,9 @@ func (f *Flow) extension(ctx context.Context, c Call, e routing.Extension) (Repl
 		c.Speech, c.Digits = "", ""
 		return f.callback.Offer(c, callback.ReasonClosed, say(l, l.Prompts.AfterHours))
 	}
-	f.mark(c, calls.Mark{Extension: true})
-	return f.ring(ctx, c, e.Group, 0, say(l, routing.Fill(l.Prompts.ConnectTo, "name", e.Name)))
+	r, err := f.ring(ctx, c, e.Group, 0, say(l, routing.Fill(l.Prompts.ConnectTo, "name", e.Name)))
+	r.did.Extension = true
+	return r, err
 }
 
 // routeOn is where a caller goes after too many failed tries: scheduling

@@ -75,7 +75,7 @@ func (f *Flow) track(path string, c Call, r Reply) {
 	if path == PathScreen || path == PathScreenAnswer {
 		return
 	}
-	m := calls.Mark{Stage: r.Stage(), Crisis: c.Progress.Crisis}
+	m := calls.Mark{Stage: r.Stage(), Crisis: c.Progress.Crisis, Request: r.did.Request, Extension: r.did.Extension}
 	if m.Stage == "" {
 		m.Stage = stageOfPath(path)
 	}

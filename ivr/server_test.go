@@ -328,15 +328,19 @@ func TestOutcomeReportsAndMetrics(t *testing.T) {
 	h.callStep("/twilio/menu?n=0", ring.form("Digits", "0"))
 	h.callStep("/twilio/ring/result?g=scheduling&s=0", ring.form("DialCallStatus", "completed", "DialBridged", "true"))
 	ring.hangUp(200)
+	ext := h.caller(4, "+12065550197")
+	ext.answer()
+	h.callStep("/twilio/menu?n=0", ext.form("Digits", "201"))
+	ext.hangUp(30)
 	p := h.reportDay(mondayMorning)
 	for k, want := range map[string]int64{
-		"outcome_hangup-menu_en": 1, "outcome_request_en": 1, "outcome_person_en": 1, "gaveup_menu_en": 1, "gaveup_ring_en": 0,
+		"outcome_hangup-menu_en": 1, "outcome_request_en": 1, "outcome_person_en": 1, "outcome_extension_en": 1, "gaveup_menu_en": 1, "gaveup_ring_en": 0,
 	} {
 		if got := p.Total(k); got != want {
 			t.Errorf("%s: got %d, want %d (counts %v)", k, got, want, p.Days[0].Counts)
 		}
 	}
-	if got, want := strings.Join(p.Breakdown(), ","), "outcome_person_en,outcome_request_en,outcome_hangup-menu_en,gaveup_menu_en"; got != want {
+	if got, want := strings.Join(p.Breakdown(), ","), "outcome_person_en,outcome_request_en,outcome_extension_en,outcome_hangup-menu_en,gaveup_menu_en"; got != want {
 		t.Errorf("breakdown: got %s, want %s", got, want)
 	}
 	body := h.metrics()
