@@ -16,6 +16,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 	"github.com/switchboard-clinic/switchboard/internal/callback"
+	"github.com/switchboard-clinic/switchboard/internal/calls"
 	"github.com/switchboard-clinic/switchboard/internal/seal"
 	"github.com/switchboard-clinic/switchboard/internal/simulate"
 )
@@ -34,7 +35,8 @@ const (
 type writeRow struct {
 	scenario          string
 	sb, plain, val    result
-	redisBench        float64
+	redisBench        float64 // the step's script alone
+	markBench         float64 // the step's mark of the call's progress
 	command           string
 	requests, repeats int // Switchboard's requests, and those that repeated a call
 	confirmed, stored int64
@@ -58,7 +60,7 @@ func writeSteps(o opts, dir, sbURL, plainURL, valURL string, redisPort int, base
 		}
 		return n
 	}
-	rbCreate, rbUpdate := prepareRedisBenchmark(rdb)
+	rbCreate, rbUpdate, rbCapMark, rbConMark := prepareRedisBenchmark(rdb)
 	// Enough calls for a round at 60,000 captures a second.
 	perRound := 60000 * max(1, int(o.duration.Round(time.Second).Seconds()))
 	body := func(path, sid, digits string) signedBody {
@@ -67,9 +69,10 @@ func writeSteps(o opts, dir, sbURL, plainURL, valURL string, redisPort int, base
 	}
 	sidOf := func(round, i int) string { return simulate.CallSID(fmt.Sprintf("write %d %d", round, i)) }
 
-	capRow := writeRow{scenario: captureName, command: "EVALSHA of the create script (the arguments of a capture), " + rbCreate.desc}
+	capRow := writeRow{scenario: captureName, command: "EVALSHA of the create script (the arguments of a capture), " + rbCreate.desc +
+		", and EVALSHA of the mark script (the mark a capture writes: a new call's record), " + rbCapMark.desc}
 	var caps, plains, vals []result
-	var rbs []float64
+	var rbs, marks []float64
 	var captured []string // the calls recorded, in order
 	for round := 0; round < o.rounds; round++ {
 		plains = append(plains, wrkLoad(o.wrk, dir, plainURL, wrkConns, o.duration, baseReq))
@@ -96,14 +99,24 @@ func writeSteps(o opts, dir, sbURL, plainURL, valURL string, redisPort int, base
 		}
 		caps = append(caps, res)
 		rbs = append(rbs, rbCreate.run(o.duration))
+		marks = append(marks, rbCapMark.run(o.duration))
 	}
-	capRow.sb, capRow.plain, capRow.val, capRow.redisBench = median(caps), median(plains), median(vals), medianF(rbs)
-	fmt.Fprintf(os.Stderr, "wrk %s: %.0f req/s, redis-benchmark %.0f, confirmed %d, stored %d\n", captureName, capRow.sb.RPS, capRow.redisBench, capRow.confirmed, capRow.stored)
+	capRow.sb, capRow.plain, capRow.val, capRow.redisBench, capRow.markBench = median(caps), median(plains), median(vals), medianF(rbs), medianF(marks)
+	fmt.Fprintf(os.Stderr, "wrk %s: %.0f req/s, redis-benchmark script %.0f, mark %.0f, confirmed %d, stored %d\n", captureName, capRow.sb.RPS, capRow.redisBench, capRow.markBench, capRow.confirmed, capRow.stored)
 
-	conRow := writeRow{scenario: consentName, command: "EVALSHA of the update script (the arguments of a consent answer), " + rbUpdate.desc}
+	// Consent answers run faster than captures: so that no round answers a
+	// call twice (a replay, which writes nothing), calls with a pending
+	// request are added, as a capture records them, for up to 25,000
+	// answers a second.
+	if need := o.rounds * 25000 * max(1, int(o.duration.Round(time.Second).Seconds())); len(captured) < need {
+		captured = append(captured, recordCalls(rdb, need-len(captured))...)
+	}
+
+	conRow := writeRow{scenario: consentName, command: "EVALSHA of the update script (the arguments of a consent answer), " + rbUpdate.desc +
+		", and EVALSHA of the mark script (the mark a consent answer writes: a known call's record), " + rbConMark.desc}
 	var cons []result
 	var answered []string
-	plains, vals, rbs = nil, nil, nil
+	plains, vals, rbs, marks = nil, nil, nil, nil
 	for round := 0; round < o.rounds; round++ {
 		plains = append(plains, wrkLoad(o.wrk, dir, plainURL, wrkConns, o.duration, baseReq))
 		vals = append(vals, wrkLoad(o.wrk, dir, valURL, wrkConns, o.duration, baseReq))
@@ -126,6 +139,7 @@ func writeSteps(o opts, dir, sbURL, plainURL, valURL string, redisPort int, base
 		answered = append(answered, captured[from+1:from+max(1, min(len(calls), res.Requests-wrkConns, 300))]...)
 		cons = append(cons, res)
 		rbs = append(rbs, rbUpdate.run(o.duration))
+		marks = append(marks, rbConMark.run(o.duration))
 	}
 	// Every consent answered for a call with a request is in Redis, once
 	// the writes that took longer than the recorder's deadline (spooled,
@@ -150,8 +164,8 @@ func writeSteps(o opts, dir, sbURL, plainURL, valURL string, redisPort int, base
 	if err != nil || calls != pending() {
 		fatalf("%d calls recorded for %d requests (%v)", calls, pending(), err)
 	}
-	conRow.sb, conRow.plain, conRow.val, conRow.redisBench = median(cons), median(plains), median(vals), medianF(rbs)
-	fmt.Fprintf(os.Stderr, "wrk %s: %.0f req/s, redis-benchmark %.0f\n", consentName, conRow.sb.RPS, conRow.redisBench)
+	conRow.sb, conRow.plain, conRow.val, conRow.redisBench, conRow.markBench = median(cons), median(plains), median(vals), medianF(rbs), medianF(marks)
+	fmt.Fprintf(os.Stderr, "wrk %s: %.0f req/s, redis-benchmark script %.0f, mark %.0f\n", consentName, conRow.sb.RPS, conRow.redisBench, conRow.markBench)
 	return []writeRow{capRow, conRow}
 }
 
@@ -186,7 +200,7 @@ const rbRequests = 100000
 // update runs answer for, under a prefix of their own, and returns the two
 // command lines: the create a capture makes (a new request each time) and
 // the update a consent answer makes.
-func prepareRedisBenchmark(rdb *redis.Client) (create, update redisBench) {
+func prepareRedisBenchmark(rdb *redis.Client) (create, update, captureMark, consentMark redisBench) {
 	ctx := context.Background()
 	port := rdb.Options().Addr[len("127.0.0.1:"):]
 	q, _ := callback.NewQueue(callback.Options{Client: rdb, Sealer: seal.Random(), Prefix: "rb:"})
@@ -231,10 +245,42 @@ func prepareRedisBenchmark(rdb *redis.Client) (create, update redisBench) {
 	}
 	update.args = append(append([]string(nil), base...), "-r", strconv.Itoa(rbRequests),
 		"EVALSHA", sha, "1", "rb:{cb}:calls", "rb:{cb}:", uop.Event, uop.Mode, "CA__rand_int__")
-	update.args = append(update.args, uop.Fields...)
-	update.desc = fmt.Sprintf("CallSids drawn from %d requests, %d connections", rbRequests, wrkConns)
-	return create, update
+	// The values are drawn at random too, so that every update changes its
+	// request (two HSETs and a history entry), as a consent answer does:
+	// with the answer's own values, an update drawing a CallSid a second
+	// time changed nothing, and most of a run's updates were such no-ops.
+	for i := 0; i+1 < len(uop.Fields); i += 2 {
+		update.args = append(update.args, uop.Fields[i], "__rand_int__")
+	}
+	update.desc = fmt.Sprintf("CallSids drawn from %d requests, each value drawn at random so that every update changes its request, %d connections", rbRequests, wrkConns)
+
+	// Each step also writes one mark of its call's progress (Switchboard
+	// batches them, as it batches the scripts): a capture's is the first
+	// of a new call in this benchmark, so it gives the record its expiry;
+	// a consent answer's finds the record there.
+	tracks, err := calls.New(rdb, "rb:", time.Second)
+	if err != nil {
+		fatalf("calls store: %v", err)
+	}
+	sha, err = rdb.ScriptLoad(ctx, calls.MarkScriptSource()).Result()
+	if err != nil {
+		fatalf("script load: %v", err)
+	}
+	mark := func(m calls.Mark, keyspace int, desc string) redisBench {
+		key, margs := tracks.MarkCommand("CA__rand_int__", m)
+		args := append(append([]string(nil), base...), "-r", strconv.Itoa(keyspace), "EVALSHA", sha, "1", key)
+		return redisBench{args: append(args, margs...), desc: desc}
+	}
+	captureMark = mark(calls.Mark{Stage: calls.StageCallback, Lang: "en", Request: true}, 1000000000,
+		fmt.Sprintf("random CallSids, %d connections", wrkConns))
+	consentMark = mark(calls.Mark{Stage: calls.StageCallback, Lang: "en"}, rbRequests,
+		fmt.Sprintf("CallSids drawn from %d, %d connections", rbRequests, wrkConns))
+	return create, update, captureMark, consentMark
 }
+
+// stepRate is how many steps a second redis-benchmark's rates for a step's
+// two commands come to: each step waits for both.
+func stepRate(script, mark float64) float64 { return 1 / (1/script + 1/mark) }
 
 func medianF(fs []float64) float64 {
 	c := append([]float64(nil), fs...)
@@ -264,4 +310,38 @@ func waitSpool(base string) {
 		}
 	}
 	fatalf("writes still spooled after 30 seconds")
+}
+
+// recordCalls records n callback requests, each a call of its own, as
+// Switchboard's capture does (sealed with the same data key), and returns
+// their CallSids.
+func recordCalls(rdb *redis.Client, n int) []string {
+	key, err := seal.ParseKey(dataKey)
+	if err != nil {
+		fatalf("data key: %v", err)
+	}
+	s, err := seal.New(key)
+	if err != nil {
+		fatalf("sealer: %v", err)
+	}
+	q, err := callback.NewQueue(callback.Options{Client: rdb, Sealer: s, Prefix: "switchboard:"})
+	if err != nil {
+		fatalf("queue: %v", err)
+	}
+	sids := make([]string, n)
+	var wg sync.WaitGroup
+	var next atomic.Int64
+	for range 32 {
+		wg.Go(func() {
+			for i := next.Add(1) - 1; i < int64(n); i = next.Add(1) - 1 {
+				sids[i] = simulate.CallSID(fmt.Sprintf("recorded %d", i))
+				c := callback.Capture{CallSID: sids[i], CallerNumber: "+12065550142", CallbackNumber: "+12065550142", Reason: "unanswered", Language: "en", At: time.Now()}
+				if _, _, err := q.Apply(context.Background(), q.CreateOp(c)); err != nil {
+					fatalf("record calls for the consent rounds: %v", err)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	return sids
 }

@@ -192,8 +192,20 @@ type CallMark struct {
 func (s *Store) MarkAll(ctx context.Context, marks []CallMark) error {
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
-	keys := make([]string, 0, len(marks))
-	args := make([]any, 0, 2+len(marks)*12)
+	keys, args := s.markArgs(marks)
+	if err := markScript.Run(ctx, s.rdb, keys, args...).Err(); err != nil {
+		if len(marks) == 1 {
+			return fmt.Errorf("mark call %s: %w", marks[0].CallSID, err)
+		}
+		return fmt.Errorf("mark %d calls: %w", len(marks), err)
+	}
+	return nil
+}
+
+// markArgs are the keys and arguments of markScript writing marks.
+func (s *Store) markArgs(marks []CallMark) (keys []string, args []any) {
+	keys = make([]string, 0, len(marks))
+	args = make([]any, 0, 2+len(marks)*12)
 	args = append(args, int64(Keep/time.Second), int64(renewBelow/time.Second))
 	for _, cm := range marks {
 		m := cm.Mark
@@ -209,14 +221,23 @@ func (s *Store) MarkAll(ctx context.Context, marks []CallMark) error {
 		args[at] = len(args) - at - 1
 		args = append(args, millis(m.Asked), millis(m.Reached))
 	}
-	if err := markScript.Run(ctx, s.rdb, keys, args...).Err(); err != nil {
-		if len(marks) == 1 {
-			return fmt.Errorf("mark call %s: %w", marks[0].CallSID, err)
-		}
-		return fmt.Errorf("mark %d calls: %w", len(marks), err)
-	}
-	return nil
+	return keys, args
 }
+
+// MarkCommand is the Redis command that writes one mark of the call
+// callSID, as EVALSHA's key and arguments after the script's SHA1 (the
+// script is MarkScriptSource), for benchmarks that run the same command
+// with redis-benchmark.
+func (s *Store) MarkCommand(callSID string, m Mark) (key string, args []string) {
+	keys, a := s.markArgs([]CallMark{{CallSID: callSID, Mark: m}})
+	for _, v := range a {
+		args = append(args, fmt.Sprint(v))
+	}
+	return keys[0], args
+}
+
+// MarkScriptSource is the Lua source of the script that writes marks.
+func MarkScriptSource() string { return markSource }
 
 // renewBelow is when a mark renews its call's expiry: once less than this
 // is left of Keep. Each call's record is given its expiry when it is first
@@ -230,7 +251,9 @@ const renewBelow = Keep - 30*time.Minute
 // seconds, then for each key the number of field/value arguments, those
 // pairs, and the asked and reached instants in milliseconds ("" for
 // none; only the first written is kept).
-var markScript = redis.NewScript(`
+var markScript = redis.NewScript(markSource)
+
+const markSource = `
 local keep, below = ARGV[1], tonumber(ARGV[2])
 local a = 3
 for _, k in ipairs(KEYS) do
@@ -243,7 +266,7 @@ for _, k in ipairs(KEYS) do
   if redis.call('TTL', k) < below then redis.call('EXPIRE', k, keep) end
 end
 return #KEYS
-`)
+`
 
 // millis is t in milliseconds since the epoch, "" for the zero time.
 func millis(t time.Time) string {
