@@ -39,11 +39,7 @@ func rigOn(t testing.TB, s *testserver.Server) *apiRig {
 	return &apiRig{Server: s, desk: s.Queue, do: s.Do,
 		add: func(t *testing.T, c callback.Capture) string {
 			t.Helper()
-			id, _, err := s.Queue.Apply(t.Context(), s.Queue.CreateOp(c))
-			if err != nil {
-				t.Fatal(err)
-			}
-			return id
+			return s.Record(t, c)
 		},
 		addStaff: func(name string, admin bool) string {
 			token := s.AddStaff(name)

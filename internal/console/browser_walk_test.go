@@ -127,12 +127,7 @@ func TestBrowserWalkAtBothWidths(t *testing.T) {
 	}
 	at := testserver.MondayMorning.Add(-90 * time.Minute)
 	create := func(sid, number string, reason callback.Reason, at time.Time) string {
-		t.Helper()
-		id, _, err := s.Queue.Apply(t.Context(), s.Queue.CreateOp(callback.Capture{CallSID: sid, CallerNumber: number, CallbackNumber: number, Reason: reason, At: at}))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return id
+		return s.Record(t, callback.Capture{CallSID: sid, CallerNumber: number, CallbackNumber: number, Reason: reason, At: at})
 	}
 	create("CAwalkcrisis", "+12065550100", callback.ReasonCrisis, at)
 	create("CAwalkmissed", "+12065550101", callback.ReasonMissedCall, at)

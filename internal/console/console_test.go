@@ -78,10 +78,7 @@ func signIn(t *testing.T, s *testserver.Server, name, secret string) *browser {
 // seed records a request as the call flow would, created at `at`.
 func seed(t *testing.T, s *testserver.Server, sid, number string, at time.Time, msg *callback.Message) string {
 	t.Helper()
-	id, _, err := s.Queue.Apply(t.Context(), s.Queue.CreateOp(callback.Capture{CallSID: sid, CallerNumber: number, CallbackNumber: number, Reason: "menu", At: at}))
-	if err != nil {
-		t.Fatal(err)
-	}
+	id := s.Record(t, callback.Capture{CallSID: sid, CallerNumber: number, CallbackNumber: number, Reason: "menu", At: at})
 	if msg != nil {
 		if _, _, err := s.Queue.Apply(t.Context(), s.Queue.MessageOp(sid, *msg)); err != nil {
 			t.Fatal(err)
@@ -418,10 +415,7 @@ func TestSpanishRequestsAreMarkedAndFiltered(t *testing.T) {
 	s := testserver.New(t, testserver.Options{})
 	at := testserver.MondayMorning.Add(-30 * time.Minute)
 	seed(t, s, "CAenglish", "+12065550199", at, nil)
-	id, _, err := s.Queue.Apply(t.Context(), s.Queue.CreateOp(callback.Capture{CallSID: "CAspanish", CallerNumber: client, CallbackNumber: client, Reason: "menu", Language: "es", At: at}))
-	if err != nil {
-		t.Fatal(err)
-	}
+	id := s.Record(t, callback.Capture{CallSID: "CAspanish", CallerNumber: client, CallbackNumber: client, Reason: "menu", Language: "es", At: at})
 	b := signIn(t, s, "ana", s.AddStaff("ana"))
 	all := b.do("GET", "/staff/", nil).Body.String()
 	if strings.Count(all, `<span class="badge lang">Spanish</span>`) != 1 || !strings.Contains(all, `href="/staff/?language=es"`) {

@@ -230,11 +230,8 @@ func TestWhatACallerBackNeeds(t *testing.T) {
 	taken := seed(t, s, "CAtaken", "+442079460958", sunday.Add(-2*time.Hour), nil)
 	tried := seed(t, s, "CAtried", "+12065550188", testserver.MondayMorning, nil)
 	done := seed(t, s, "CAdone", "+12065550199", testserver.MondayMorning, nil)
-	missed, _, err := s.Queue.Apply(t.Context(), s.Queue.CreateOp(callback.Capture{CallSID: "CAmissed", CallerNumber: "+12065550166",
-		CallbackNumber: "+12065550166", Reason: callback.ReasonMissedCall, At: sunday.Add(-3 * time.Hour)}))
-	if err != nil {
-		t.Fatal(err)
-	}
+	missed := s.Record(t, callback.Capture{CallSID: "CAmissed", CallerNumber: "+12065550166",
+		CallbackNumber: "+12065550166", Reason: callback.ReasonMissedCall, At: sunday.Add(-3 * time.Hour)})
 	ana, ben := signIn(t, s, "ana", s.AddStaff("ana")), signIn(t, s, "ben", s.AddStaff("ben"))
 	ben.post("/staff/requests/" + taken + "/claim")
 	ana.post("/staff/requests/" + tried + "/claim")

@@ -18,12 +18,7 @@ func TestUrgentRequestsComeFirstWithABadge(t *testing.T) {
 	s := testserver.New(t, testserver.Options{})
 	at := testserver.MondayMorning.Add(-time.Hour)
 	create := func(sid, number string, reason callback.Reason, at time.Time) string {
-		t.Helper()
-		id, _, err := s.Queue.Apply(t.Context(), s.Queue.CreateOp(callback.Capture{CallSID: sid, CallerNumber: number, CallbackNumber: number, Reason: reason, At: at}))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return id
+		return s.Record(t, callback.Capture{CallSID: sid, CallerNumber: number, CallbackNumber: number, Reason: reason, At: at})
 	}
 	create("CAmenu", "+12065550101", callback.ReasonMenu, at)
 	create("CAtherapist", "+12065550102", callback.ReasonTherapist, at.Add(time.Minute))

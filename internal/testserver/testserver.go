@@ -242,6 +242,17 @@ func Do(h http.Handler, req *http.Request) *httptest.ResponseRecorder {
 	return rec
 }
 
+// Record records the callback request c as the call flow does and returns
+// its id; t is the test (or subtest) that needs it.
+func (s *Server) Record(t testing.TB, c callback.Capture) string {
+	t.Helper()
+	id, _, err := s.Queue.Apply(t.Context(), s.Queue.CreateOp(c))
+	if err != nil {
+		t.Fatalf("record the request of %s: %v", c.CallSID, err)
+	}
+	return id
+}
+
 // AddStaff creates a staff account and returns its token.
 func (s *Server) AddStaff(name string) string {
 	s.T.Helper()
