@@ -16,7 +16,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -237,29 +236,12 @@ func queueBench(dir string, large int) queueRow {
 	defer rdb.Close()
 	q, _ := callback.NewQueue(callback.Options{Client: rdb, Sealer: seal.Random(), Prefix: "q:"})
 	ctx := context.Background()
+	base := time.Now().Add(-time.Hour)
 	fill := func(from, to int) {
-		var wg sync.WaitGroup
-		next := atomic.Int64{}
-		next.Store(int64(from))
-		base := time.Now().Add(-time.Hour)
-		for w := 0; w < 64; w++ {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for {
-					i := next.Add(1) - 1
-					if i >= int64(to) {
-						return
-					}
-					op := q.CreateOp(callback.Capture{CallSID: fmt.Sprintf("CAq%08d", i), CallbackNumber: "+12065550142", Reason: "menu",
-						At: base.Add(time.Duration(i) * time.Millisecond)})
-					if _, _, err := q.Apply(ctx, op); err != nil {
-						fatalf("fill queue: %v", err)
-					}
-				}
-			}()
-		}
-		wg.Wait()
+		createRequests(q, 64, from, to, "fill queue", func(i int) callback.Capture {
+			return callback.Capture{CallSID: fmt.Sprintf("CAq%08d", i), CallbackNumber: "+12065550142", Reason: "menu",
+				At: base.Add(time.Duration(i) * time.Millisecond)}
+		})
 	}
 	measure := func() (page, claim time.Duration) {
 		var pages, claims []time.Duration

@@ -209,20 +209,11 @@ func prepareRedisBenchmark(rdb *redis.Client) (create, update, captureMark, cons
 	if _, _, err := q.Apply(ctx, cop); err != nil {
 		fatalf("load script: %v", err)
 	}
-	var wg sync.WaitGroup
-	var next atomic.Int64
-	for w := 0; w < 32; w++ {
-		wg.Go(func() {
-			for i := next.Add(1) - 1; i < rbRequests; i = next.Add(1) - 1 {
-				c := capture
-				c.CallSID = fmt.Sprintf("CA%012d", i)
-				if _, _, err := q.Apply(ctx, q.CreateOp(c)); err != nil {
-					fatalf("create requests for redis-benchmark: %v", err)
-				}
-			}
-		})
-	}
-	wg.Wait()
+	createRequests(q, 32, 0, rbRequests, "create requests for redis-benchmark", func(i int) callback.Capture {
+		c := capture
+		c.CallSID = fmt.Sprintf("CA%012d", i)
+		return c
+	})
 	base := []string{"-p", port, "-c", strconv.Itoa(wrkConns), "-q"}
 	sha, err := rdb.ScriptLoad(ctx, callback.CreateScriptSource()).Result()
 	if err != nil {
@@ -329,19 +320,27 @@ func recordCalls(rdb *redis.Client, n int) []string {
 		fatalf("queue: %v", err)
 	}
 	sids := make([]string, n)
+	createRequests(q, 32, 0, n, "record calls for the consent rounds", func(i int) callback.Capture {
+		sids[i] = simulate.CallSID(fmt.Sprintf("recorded %d", i))
+		return callback.Capture{CallSID: sids[i], CallerNumber: "+12065550142", CallbackNumber: "+12065550142", Reason: "unanswered", Language: "en", At: time.Now()}
+	})
+	return sids
+}
+
+// createRequests records capture(i) for every i from from to to on q,
+// workers at a time; a failed write stops the run, with what it was for.
+func createRequests(q *callback.Queue, workers, from, to int, what string, capture func(i int) callback.Capture) {
 	var wg sync.WaitGroup
 	var next atomic.Int64
-	for range 32 {
+	next.Store(int64(from))
+	for range workers {
 		wg.Go(func() {
-			for i := next.Add(1) - 1; i < int64(n); i = next.Add(1) - 1 {
-				sids[i] = simulate.CallSID(fmt.Sprintf("recorded %d", i))
-				c := callback.Capture{CallSID: sids[i], CallerNumber: "+12065550142", CallbackNumber: "+12065550142", Reason: "unanswered", Language: "en", At: time.Now()}
-				if _, _, err := q.Apply(context.Background(), q.CreateOp(c)); err != nil {
-					fatalf("record calls for the consent rounds: %v", err)
+			for i := next.Add(1) - 1; i < int64(to); i = next.Add(1) - 1 {
+				if _, _, err := q.Apply(context.Background(), q.CreateOp(capture(int(i)))); err != nil {
+					fatalf("%s: %v", what, err)
 				}
 			}
 		})
 	}
 	wg.Wait()
-	return sids
 }

@@ -79,9 +79,15 @@ func encodeCreate(op Op) []byte {
 	b := make([]byte, 0, n)
 	b = binary.AppendVarint(b, op.At.UnixNano())
 	b = binary.AppendUvarint(b, uint64(len(op.Fields)))
-	for _, s := range append([]string{op.CallSID, op.ID, op.Event}, op.Fields...) {
+	put := func(s string) {
 		b = binary.AppendUvarint(b, uint64(len(s)))
 		b = append(b, s...)
+	}
+	put(op.CallSID)
+	put(op.ID)
+	put(op.Event)
+	for _, f := range op.Fields {
+		put(f)
 	}
 	return b
 }
